@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""A first quote: asks a running fairquote for a quote of each product and prints it.
+
+    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
+    .venv/bin/python quote.py [HOST:PORT]        (default 127.0.0.1:50051)
+
+The stubs are generated from ../../proto with grpcio-tools on every run, so they always match
+the contract. Exits non-zero if a quote is not what a healthy service answers.
+"""
+import datetime
+import pathlib
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+PROTO = HERE.parent.parent / "proto"
+GENERATED = HERE / "generated"
+
+
+def generate_stubs():
+    from grpc_tools import protoc
+
+    GENERATED.mkdir(exist_ok=True)
+    status = protoc.main([
+        "grpc_tools.protoc",
+        f"-I{PROTO}",
+        f"--python_out={GENERATED}",
+        f"--grpc_python_out={GENERATED}",
+        str(PROTO / "fairquote" / "v1" / "quote.proto"),
+    ])
+    if status != 0:
+        sys.exit("generating the stubs failed")
+    sys.path.insert(0, str(GENERATED))
+
+
+def eur(amount):
+    return {"amount": amount, "currency": "EUR"}
+
+
+def show(title, response, pb):
+    decision = pb.Decision.Name(response.decision)
+    print(f"== {title}: {decision} (quote {response.quote_id})")
+    print(f"   model version {response.model_version[:16]}..., valid until {response.valid_until}")
+    for reason in response.reasons:
+        print(f"   reason {reason.code}: {reason.message}")
+    if response.HasField("premium"):
+        p = response.premium
+        for name in ["risk_premium", "fixed_expense", "commission_loading", "other_expense_loading",
+                     "profit_loading", "office_premium", "policy_fee", "insurance_premium_tax", "total"]:
+            print(f"   {name:<24}{getattr(p, name).amount:>12} EUR")
+        if p.HasField("instalments"):
+            i = p.instalments
+            print(f"   {i.count} instalments of {i.regular_amount.amount} EUR, the last {i.final_amount.amount} EUR")
+    print("   worksheet:")
+    for step in response.worksheet.steps:
+        op = pb.WorksheetOperation.Name(step.operation).removeprefix("WORKSHEET_OPERATION_")
+        source = f" [{step.table}: {step.row_key}]" if step.table else ""
+        print(f"     {op:<13}{step.value:>14}  -> {step.running_amount:<30} {step.description}{source}")
+    return decision
+
+
+def main():
+    address = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:50051"
+    generate_stubs()
+    import grpc
+    from fairquote.v1 import quote_pb2 as pb
+    from fairquote.v1 import quote_pb2_grpc as rpc
+
+    today = datetime.date.today().isoformat()
+    with grpc.insecure_channel(address) as channel:
+        grpc.channel_ready_future(channel).result(timeout=30)
+        client = rpc.QuoteServiceStub(channel)
+        liability = pb.QuoteRequest(
+            rating_date=today,
+            transaction_type=pb.TRANSACTION_TYPE_NEW_BUSINESS,
+            payment_frequency=pb.PAYMENT_FREQUENCY_MONTHLY,
+            liability=pb.LiabilityApplication(
+                occupation="escort_companion",
+                work_setting=pb.WORK_SETTING_CLIENT_PREMISES,
+                annual_turnover=eur("60000"),
+                limit_of_indemnity=eur("1000000"),
+                deductible=eur("250"),
+                claims_last_5_years=0,
+                years_of_activity=6,
+                risk_management_measures=[
+                    pb.RISK_MANAGEMENT_MEASURE_SAFETY_TRAINING,
+                    pb.RISK_MANAGEMENT_MEASURE_SCREENING_PROTOCOL,
+                ],
+            ),
+        )
+        income_protection = pb.QuoteRequest(
+            rating_date=today,
+            transaction_type=pb.TRANSACTION_TYPE_NEW_BUSINESS,
+            income_protection=pb.IncomeProtectionApplication(
+                age=35,
+                occupation="erotic_tantric_massage",
+                employment_status=pb.EMPLOYMENT_STATUS_SELF_EMPLOYED,
+                average_monthly_income=eur("3000"),
+                monthly_benefit=eur("1500"),
+                deferred_period_days=30,
+                benefit_period=pb.BENEFIT_PERIOD_FIVE_YEARS,
+                smoker=False,
+            ),
+        )
+        decisions = [
+            show("Professional & general liability", client.Quote(liability, timeout=10), pb),
+            show("Income protection", client.Quote(income_protection, timeout=10), pb),
+        ]
+        # A bad request gets INVALID_ARGUMENT naming the field.
+        try:
+            client.Quote(pb.QuoteRequest(rating_date=today), timeout=10)
+            sys.exit("an empty request was priced")
+        except grpc.RpcError as error:
+            print(f"== An empty request: {error.code().name}: {error.details()}")
+            if error.code() != grpc.StatusCode.INVALID_ARGUMENT:
+                sys.exit("an empty request was not INVALID_ARGUMENT")
+    if decisions != ["DECISION_ACCEPT", "DECISION_ACCEPT"]:
+        sys.exit(f"expected two accepts, got {decisions}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+//! What an underwriter talks about: applications, money, decisions, worksheets.
+//! Pure types: nothing here reads a file, a socket or a proto.
+
+pub mod application;
+pub mod invalid;
+pub mod money;
+pub mod quote;
+pub mod worksheet;
+
+pub use application::{
+    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
+    PaymentFrequency, Product, ProductApplication, QuoteRequest, RiskMeasure, TransactionType,
+    WorkSetting,
+};
+pub use invalid::InvalidField;
+pub use money::round_to_cent;
+pub use quote::{Decision, Instalments, PremiumBreakdown, PricedQuote, Reason};
+pub use worksheet::{ArithmeticError, Operation, Step, Worksheet, WorksheetStep};

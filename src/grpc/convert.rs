@@ -1,0 +1,523 @@
+//! Proto <-> domain, at the edge. Every message is destructured field by field, so that a new
+//! proto field does not compile until it is mapped here.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::money::format_cents;
+use crate::domain::{
+    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, InvalidField,
+    LiabilityApplication, Operation, PaymentFrequency, PremiumBreakdown, PricedQuote, Product,
+    ProductApplication, QuoteRequest, Reason, RiskMeasure, TransactionType, WorkSetting,
+    WorksheetStep,
+};
+
+use super::pb;
+
+/// Limits on what a plausible request asks; beyond them a value is a mistake, and keeping
+/// inputs bounded keeps the decimal arithmetic far from overflow.
+const MAX_AMOUNT: i64 = 100_000_000;
+const MAX_CLAIMS: u32 = 100;
+const MAX_YEARS_OF_ACTIVITY: u32 = 80;
+const MAX_AGE: u32 = 120;
+const MAX_DEFERRED_DAYS: u32 = 730;
+const MAX_OCCUPATION_CODE: usize = 64;
+
+/// Collects every problem of a request, not only the first.
+#[derive(Default)]
+struct Problems(Vec<InvalidField>);
+
+impl Problems {
+    fn add(&mut self, field: &str, description: impl Into<String>) {
+        self.0.push(InvalidField::new(field, description));
+    }
+
+    fn check<T>(&mut self, result: Result<T, InvalidField>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+}
+
+pub fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<InvalidField>> {
+    let pb::QuoteRequest {
+        rating_date,
+        transaction_type,
+        payment_frequency,
+        product,
+    } = request;
+    let mut problems = Problems::default();
+    let rating_date = problems.check(date("rating_date", &rating_date));
+    let transaction_type = match pb::TransactionType::try_from(transaction_type) {
+        Ok(pb::TransactionType::NewBusiness) => Some(TransactionType::NewBusiness),
+        Ok(pb::TransactionType::Renewal) => Some(TransactionType::Renewal),
+        Ok(pb::TransactionType::Unspecified) => {
+            problems.add("transaction_type", "required: NEW_BUSINESS or RENEWAL");
+            None
+        }
+        Err(_) => {
+            problems.add(
+                "transaction_type",
+                format!("unknown value {transaction_type}"),
+            );
+            None
+        }
+    };
+    let payment_frequency = match pb::PaymentFrequency::try_from(payment_frequency) {
+        Ok(pb::PaymentFrequency::Unspecified | pb::PaymentFrequency::Annual) => {
+            Some(PaymentFrequency::Annual)
+        }
+        Ok(pb::PaymentFrequency::Monthly) => Some(PaymentFrequency::Monthly),
+        Err(_) => {
+            problems.add(
+                "payment_frequency",
+                format!("unknown value {payment_frequency}"),
+            );
+            None
+        }
+    };
+    let application = match product {
+        Some(pb::quote_request::Product::Liability(l)) => {
+            liability(l, &mut problems).map(ProductApplication::Liability)
+        }
+        Some(pb::quote_request::Product::IncomeProtection(i)) => {
+            income_protection(i, &mut problems).map(ProductApplication::IncomeProtection)
+        }
+        None => {
+            problems.add(
+                "product",
+                "required: exactly one of liability or income_protection",
+            );
+            None
+        }
+    };
+    match (
+        rating_date,
+        transaction_type,
+        payment_frequency,
+        application,
+    ) {
+        (Some(rating_date), Some(transaction_type), Some(payment_frequency), Some(application))
+            if problems.0.is_empty() =>
+        {
+            Ok(QuoteRequest {
+                rating_date,
+                transaction_type,
+                payment_frequency,
+                application,
+            })
+        }
+        _ => Err(problems.0),
+    }
+}
+
+fn liability(
+    application: pb::LiabilityApplication,
+    problems: &mut Problems,
+) -> Option<LiabilityApplication> {
+    let pb::LiabilityApplication {
+        occupation,
+        work_setting,
+        annual_turnover,
+        limit_of_indemnity,
+        deductible,
+        claims_last_5_years,
+        years_of_activity,
+        risk_management_measures,
+    } = application;
+    let occupation = problems.check(occupation_code("liability.occupation", occupation));
+    let work_setting = match pb::WorkSetting::try_from(work_setting) {
+        Ok(pb::WorkSetting::OwnPremises) => Some(WorkSetting::OwnPremises),
+        Ok(pb::WorkSetting::ClientPremises) => Some(WorkSetting::ClientPremises),
+        Ok(pb::WorkSetting::Venue) => Some(WorkSetting::Venue),
+        Ok(pb::WorkSetting::OnlineOnly) => Some(WorkSetting::OnlineOnly),
+        Ok(pb::WorkSetting::Unspecified) => {
+            problems.add("liability.work_setting", "required");
+            None
+        }
+        Err(_) => {
+            problems.add(
+                "liability.work_setting",
+                format!("unknown value {work_setting}"),
+            );
+            None
+        }
+    };
+    let annual_turnover = problems.check(money(
+        "liability.annual_turnover",
+        annual_turnover,
+        Decimal::ZERO,
+    ));
+    let limit_of_indemnity = problems.check(money(
+        "liability.limit_of_indemnity",
+        limit_of_indemnity,
+        Decimal::ONE,
+    ));
+    let deductible = problems.check(money("liability.deductible", deductible, Decimal::ZERO));
+    let claims_last_5_years = problems.check(at_most(
+        "liability.claims_last_5_years",
+        claims_last_5_years,
+        MAX_CLAIMS,
+    ));
+    let years_of_activity = problems.check(at_most(
+        "liability.years_of_activity",
+        years_of_activity,
+        MAX_YEARS_OF_ACTIVITY,
+    ));
+    let mut risk_measures = BTreeSet::new();
+    for (i, value) in risk_management_measures.into_iter().enumerate() {
+        let field = format!("liability.risk_management_measures[{i}]");
+        let measure = match pb::RiskManagementMeasure::try_from(value) {
+            Ok(pb::RiskManagementMeasure::SafetyTraining) => RiskMeasure::SafetyTraining,
+            Ok(pb::RiskManagementMeasure::ScreeningProtocol) => RiskMeasure::ScreeningProtocol,
+            Ok(pb::RiskManagementMeasure::HygieneProtocol) => RiskMeasure::HygieneProtocol,
+            Ok(pb::RiskManagementMeasure::PanicButtonOrReferencePerson) => {
+                RiskMeasure::PanicButtonOrReferencePerson
+            }
+            Ok(pb::RiskManagementMeasure::PeerNetwork) => RiskMeasure::PeerNetwork,
+            Ok(pb::RiskManagementMeasure::Unspecified) => {
+                problems.add(
+                    &field,
+                    "RISK_MANAGEMENT_MEASURE_UNSPECIFIED is not a measure",
+                );
+                continue;
+            }
+            Err(_) => {
+                problems.add(&field, format!("unknown value {value}"));
+                continue;
+            }
+        };
+        if !risk_measures.insert(measure) {
+            problems.add(&field, format!("{} is listed twice", measure.code()));
+        }
+    }
+    Some(LiabilityApplication {
+        occupation: occupation?,
+        work_setting: work_setting?,
+        annual_turnover: annual_turnover?,
+        limit_of_indemnity: limit_of_indemnity?,
+        deductible: deductible?,
+        claims_last_5_years: claims_last_5_years?,
+        years_of_activity: years_of_activity?,
+        risk_measures,
+    })
+}
+
+fn income_protection(
+    application: pb::IncomeProtectionApplication,
+    problems: &mut Problems,
+) -> Option<IncomeProtectionApplication> {
+    let pb::IncomeProtectionApplication {
+        age,
+        occupation,
+        employment_status,
+        average_monthly_income,
+        monthly_benefit,
+        deferred_period_days,
+        benefit_period,
+        smoker,
+        claims_last_5_years,
+    } = application;
+    let age = match age {
+        0 => {
+            problems.add(
+                "income_protection.age",
+                "required: age in whole years at the start of cover",
+            );
+            None
+        }
+        a if a > MAX_AGE => {
+            problems.add(
+                "income_protection.age",
+                format!("{a} is not a plausible age in years"),
+            );
+            None
+        }
+        a => Some(a),
+    };
+    let occupation = problems.check(occupation_code("income_protection.occupation", occupation));
+    let employment_status = match pb::EmploymentStatus::try_from(employment_status) {
+        Ok(pb::EmploymentStatus::Employee) => Some(EmploymentStatus::Employee),
+        Ok(pb::EmploymentStatus::SelfEmployed) => Some(EmploymentStatus::SelfEmployed),
+        Ok(pb::EmploymentStatus::Unspecified) => {
+            problems.add(
+                "income_protection.employment_status",
+                "required: EMPLOYEE or SELF_EMPLOYED",
+            );
+            None
+        }
+        Err(_) => {
+            problems.add(
+                "income_protection.employment_status",
+                format!("unknown value {employment_status}"),
+            );
+            None
+        }
+    };
+    let average_monthly_income = problems.check(money(
+        "income_protection.average_monthly_income",
+        average_monthly_income,
+        Decimal::ZERO,
+    ));
+    let monthly_benefit = problems.check(money(
+        "income_protection.monthly_benefit",
+        monthly_benefit,
+        Decimal::ONE,
+    ));
+    let deferred_period_days = match deferred_period_days {
+        0 => {
+            problems.add(
+                "income_protection.deferred_period_days",
+                "required: the waiting period in days",
+            );
+            None
+        }
+        d if d > MAX_DEFERRED_DAYS => {
+            problems.add(
+                "income_protection.deferred_period_days",
+                format!("{d} days is more than {MAX_DEFERRED_DAYS}"),
+            );
+            None
+        }
+        d => Some(d),
+    };
+    let benefit_period = match pb::BenefitPeriod::try_from(benefit_period) {
+        Ok(pb::BenefitPeriod::TwoYears) => Some(BenefitPeriod::TwoYears),
+        Ok(pb::BenefitPeriod::FiveYears) => Some(BenefitPeriod::FiveYears),
+        Ok(pb::BenefitPeriod::ToAge65) => Some(BenefitPeriod::ToAge65),
+        Ok(pb::BenefitPeriod::Unspecified) => {
+            problems.add(
+                "income_protection.benefit_period",
+                "required: TWO_YEARS, FIVE_YEARS or TO_AGE_65",
+            );
+            None
+        }
+        Err(_) => {
+            problems.add(
+                "income_protection.benefit_period",
+                format!("unknown value {benefit_period}"),
+            );
+            None
+        }
+    };
+    let claims_last_5_years = problems.check(at_most(
+        "income_protection.claims_last_5_years",
+        claims_last_5_years,
+        MAX_CLAIMS,
+    ));
+    Some(IncomeProtectionApplication {
+        age: age?,
+        occupation: occupation?,
+        employment_status: employment_status?,
+        average_monthly_income: average_monthly_income?,
+        monthly_benefit: monthly_benefit?,
+        deferred_period_days: deferred_period_days?,
+        benefit_period: benefit_period?,
+        smoker,
+        claims_last_5_years: claims_last_5_years?,
+    })
+}
+
+fn date(field: &str, value: &str) -> Result<NaiveDate, InvalidField> {
+    if value.is_empty() {
+        return Err(InvalidField::new(
+            field,
+            "required: an ISO 8601 date such as 2026-12-01",
+        ));
+    }
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        InvalidField::new(
+            field,
+            format!("`{value}` is not an ISO 8601 date (YYYY-MM-DD)"),
+        )
+    })?;
+    let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    let latest = NaiveDate::from_ymd_opt(2100, 12, 31).unwrap_or_default();
+    if date < earliest || date > latest {
+        return Err(InvalidField::new(
+            field,
+            format!("{date} is outside 2000-01-01 to 2100-12-31"),
+        ));
+    }
+    Ok(date)
+}
+
+fn occupation_code(field: &str, value: String) -> Result<String, InvalidField> {
+    if value.is_empty() {
+        return Err(InvalidField::new(
+            field,
+            "required: an occupation code from the catalog",
+        ));
+    }
+    let well_formed = value.len() <= MAX_OCCUPATION_CODE
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !well_formed {
+        return Err(InvalidField::new(
+            field,
+            format!(
+                "an occupation code is at most {MAX_OCCUPATION_CODE} characters of a-z, 0-9 and _"
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+fn at_most(field: &str, value: u32, max: u32) -> Result<u32, InvalidField> {
+    if value > max {
+        return Err(InvalidField::new(
+            field,
+            format!("{value} is more than {max}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// An amount in euros: required, a plain decimal in whole cents, from `min` to 100 million.
+fn money(field: &str, value: Option<pb::Money>, min: Decimal) -> Result<Decimal, InvalidField> {
+    let Some(pb::Money { amount, currency }) = value else {
+        return Err(InvalidField::new(field, "required: an amount in EUR"));
+    };
+    let problem = |description: String| Err(InvalidField::new(field, description));
+    if !(currency.is_empty() || currency == "EUR") {
+        return problem(format!(
+            "currency `{currency}` is not accepted: amounts are in EUR"
+        ));
+    }
+    let plain = !amount.is_empty()
+        && amount.len() <= 32
+        && amount
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    let Some(parsed) = plain.then(|| Decimal::from_str(&amount).ok()).flatten() else {
+        return problem(format!(
+            "`{amount}` is not a plain decimal amount such as 1234.50"
+        ));
+    };
+    if parsed.scale() > 2 && parsed.normalize().scale() > 2 {
+        return problem(format!(
+            "{amount} has more than two decimals: amounts are in whole cents"
+        ));
+    }
+    if parsed < min {
+        return problem(if min.is_zero() {
+            format!("{amount} is negative")
+        } else {
+            format!("{amount} must be at least {min}")
+        });
+    }
+    if parsed > Decimal::from(MAX_AMOUNT) {
+        return problem(format!("{amount} is more than {MAX_AMOUNT} EUR"));
+    }
+    Ok(parsed.normalize())
+}
+
+fn eur(amount: Decimal) -> Option<pb::Money> {
+    Some(pb::Money {
+        amount: format_cents(amount),
+        currency: "EUR".to_owned(),
+    })
+}
+
+pub fn quote_response(quote_id: String, quote: &PricedQuote) -> pb::QuoteResponse {
+    let PricedQuote {
+        product,
+        decision,
+        reasons,
+        premium,
+        worksheet,
+        model_version,
+        rating_date,
+        valid_until,
+    } = quote;
+    pb::QuoteResponse {
+        quote_id,
+        product: match product {
+            Product::Liability => pb::Product::Liability,
+            Product::IncomeProtection => pb::Product::IncomeProtection,
+        } as i32,
+        decision: match decision {
+            Decision::Accept => pb::Decision::Accept,
+            Decision::Refer => pb::Decision::Refer,
+            Decision::Decline => pb::Decision::Decline,
+        } as i32,
+        reasons: reasons
+            .iter()
+            .map(|Reason { code, message }| pb::Reason {
+                code: (*code).to_owned(),
+                message: message.clone(),
+            })
+            .collect(),
+        premium: premium.as_ref().map(premium_breakdown),
+        worksheet: Some(pb::Worksheet {
+            steps: worksheet.steps.iter().map(worksheet_step).collect(),
+        }),
+        model_version: model_version.clone(),
+        rating_date: rating_date.to_string(),
+        valid_until: valid_until.to_string(),
+    }
+}
+
+fn premium_breakdown(premium: &PremiumBreakdown) -> pb::PremiumBreakdown {
+    let PremiumBreakdown {
+        risk_premium,
+        fixed_expense,
+        commission_loading,
+        other_expense_loading,
+        profit_loading,
+        office_premium,
+        policy_fee,
+        insurance_premium_tax,
+        insurance_premium_tax_rate,
+        total,
+        instalments,
+    } = premium;
+    pb::PremiumBreakdown {
+        risk_premium: eur(*risk_premium),
+        fixed_expense: eur(*fixed_expense),
+        commission_loading: eur(*commission_loading),
+        other_expense_loading: eur(*other_expense_loading),
+        profit_loading: eur(*profit_loading),
+        office_premium: eur(*office_premium),
+        policy_fee: eur(*policy_fee),
+        insurance_premium_tax: eur(*insurance_premium_tax),
+        insurance_premium_tax_rate: insurance_premium_tax_rate.normalize().to_string(),
+        total: eur(*total),
+        instalments: instalments.as_ref().map(|i| pb::Instalments {
+            count: i.count,
+            regular_amount: eur(i.regular_amount),
+            final_amount: eur(i.final_amount),
+        }),
+    }
+}
+
+fn worksheet_step(step: &WorksheetStep) -> pb::WorksheetStep {
+    let WorksheetStep {
+        code,
+        description,
+        table,
+        row_key,
+        operation,
+        value,
+        running_amount,
+    } = step;
+    pb::WorksheetStep {
+        code: (*code).to_owned(),
+        description: description.clone(),
+        table: table.unwrap_or_default().to_owned(),
+        row_key: row_key.clone(),
+        operation: match operation {
+            Operation::Set => pb::WorksheetOperation::Set,
+            Operation::Multiply => pb::WorksheetOperation::Multiply,
+            Operation::Divide => pb::WorksheetOperation::Divide,
+            Operation::Add => pb::WorksheetOperation::Add,
+            Operation::AtLeast => pb::WorksheetOperation::AtLeast,
+            Operation::RoundToCent => pb::WorksheetOperation::RoundToCent,
+            Operation::AddTax => pb::WorksheetOperation::AddTax,
+        } as i32,
+        value: value.map(|v| v.to_string()).unwrap_or_default(),
+        running_amount: running_amount.to_string(),
+    }
+}

@@ -1,0 +1,84 @@
+//! Errors of the quote call, and their one mapping to `tonic::Status`.
+//!
+//! A request the service cannot price as given is `INVALID_ARGUMENT` with a
+//! `google.rpc.BadRequest` listing every bad field; nothing a caller sends becomes `INTERNAL`.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+use crate::domain::InvalidField;
+use crate::rating::RatingError;
+
+use super::pb;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QuoteError {
+    #[error("invalid quote request: {}", describe(.0))]
+    InvalidRequest(Vec<InvalidField>),
+    #[error(transparent)]
+    Rating(#[from] RatingError),
+}
+
+fn describe(fields: &[InvalidField]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.description))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl QuoteError {
+    fn code(&self) -> Code {
+        match self {
+            QuoteError::InvalidRequest(_) | QuoteError::Rating(RatingError::NotOffered(_)) => {
+                Code::InvalidArgument
+            }
+            // Inputs are bounded at the edge so that the arithmetic cannot overflow; reaching
+            // this means the rate books hold an impossible value.
+            QuoteError::Rating(RatingError::Arithmetic(_)) => Code::Internal,
+        }
+    }
+
+    fn fields(&self) -> &[InvalidField] {
+        match self {
+            QuoteError::InvalidRequest(fields)
+            | QuoteError::Rating(RatingError::NotOffered(fields)) => fields,
+            QuoteError::Rating(RatingError::Arithmetic(_)) => &[],
+        }
+    }
+
+    /// The streamed form: what the unary call would have answered as a status.
+    pub fn to_proto(&self) -> pb::QuoteError {
+        pb::QuoteError {
+            code: self.code() as i32,
+            message: self.to_string(),
+            field_violations: self
+                .fields()
+                .iter()
+                .map(|f| pb::FieldViolation {
+                    field: f.field.clone(),
+                    description: f.description.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<QuoteError> for Status {
+    fn from(error: QuoteError) -> Status {
+        let violations: Vec<FieldViolation> = error
+            .fields()
+            .iter()
+            .map(|f| FieldViolation::new(f.field.clone(), f.description.clone()))
+            .collect();
+        if violations.is_empty() {
+            Status::new(error.code(), error.to_string())
+        } else {
+            Status::with_error_details(
+                error.code(),
+                error.to_string(),
+                ErrorDetails::with_bad_request(violations),
+            )
+        }
+    }
+}

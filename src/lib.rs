@@ -1,0 +1,13 @@
+//! fairquote: fair, transparent insurance quotes for intimacy professionals.
+//!
+//! See `ARCHITECTURE.md` for the map. Dependencies point inward: `grpc` calls `rating` and
+//! `tables`; `rating` knows only `domain` and its rate books; `domain` knows nothing else.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod grpc;
+pub mod rating;
+pub mod tables;
+pub mod telemetry;

@@ -1,0 +1,187 @@
+//! Rate books: the compiled, in-memory form of a model version's tables.
+//!
+//! Built once when a model is loaded (see `crate::tables`), so that a quote is a handful of
+//! map look-ups and never scans a frame. Pure data: no files, no polars.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::{BenefitPeriod, Product, RiskMeasure, WorkSetting};
+
+/// Table names as they appear in worksheets; each is the file `<name>.csv` of the model.
+pub mod table {
+    pub const OCCUPATIONS: &str = "occupations";
+    pub const PARAMETERS: &str = "parameters";
+    pub const BASE_RATES: &str = "base_rates";
+    pub const INCREASED_LIMIT_FACTORS: &str = "increased_limit_factors";
+    pub const DEDUCTIBLE_FACTORS: &str = "deductible_factors";
+    pub const EXPERIENCE_FACTORS: &str = "experience_factors";
+    pub const RISK_MANAGEMENT_CREDITS: &str = "risk_management_credits";
+    pub const OCCUPATION_CLASS_FACTORS: &str = "occupation_class_factors";
+    pub const SMOKER_FACTORS: &str = "smoker_factors";
+}
+
+/// Which model version priced a quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelVersion {
+    /// The SHA-256 of the version's files: the same tables give the same id anywhere.
+    pub id: String,
+    pub product: Product,
+    pub label: String,
+    pub effective_from: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OccupationKind {
+    /// One of the intimacy professions this service exists for.
+    Intimacy,
+    /// A profession an intimacy profession is compared with.
+    Comparator,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occupation {
+    pub code: String,
+    pub label: String,
+    pub kind: OccupationKind,
+    /// For an intimacy profession: the comparable profession whose class it has by default.
+    pub comparator: Option<String>,
+    pub class: String,
+    /// Why the class differs from the comparator's, when it does.
+    pub justification: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OccupationCatalog {
+    pub occupations: BTreeMap<String, Occupation>,
+}
+
+impl OccupationCatalog {
+    pub fn get(&self, code: &str) -> Option<&Occupation> {
+        self.occupations.get(code)
+    }
+
+    /// Every (intimacy profession, comparator) pair.
+    pub fn parity_pairs(&self) -> impl Iterator<Item = (&Occupation, &Occupation)> {
+        self.occupations.values().filter_map(|o| {
+            let comparator = self.occupations.get(o.comparator.as_deref()?)?;
+            Some((o, comparator))
+        })
+    }
+}
+
+/// From risk premium to what the customer pays (CAS ratemaking), plus tax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charges {
+    pub minimum_premium: Decimal,
+    pub fixed_expense: Decimal,
+    pub commission_rate: Decimal,
+    pub other_expense_rate: Decimal,
+    pub profit_rate: Decimal,
+    pub policy_fee: Decimal,
+    pub premium_tax_rate: Decimal,
+    pub quote_validity_days: u32,
+    pub monthly_instalments: u32,
+}
+
+/// A band of whole numbers, both ends included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Band {
+    pub min: u32,
+    pub max: u32,
+    pub factor: Decimal,
+}
+
+impl Band {
+    pub fn contains(&self, value: u32) -> bool {
+        (self.min..=self.max).contains(&value)
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}-{}", self.min, self.max)
+    }
+}
+
+pub fn find_band(bands: &[Band], value: u32) -> Option<&Band> {
+    bands.iter().find(|b| b.contains(value))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiabilityEligibility {
+    /// This many claims in 5 years or more: refer.
+    pub refer_claims_from: u32,
+    /// Turnover above this: refer.
+    pub refer_turnover_above: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiabilityRateBook {
+    pub version: ModelVersion,
+    pub occupations: OccupationCatalog,
+    /// Per 1,000 EUR of turnover, by (activity class, work setting).
+    pub base_rates: HashMap<(String, WorkSetting), Decimal>,
+    /// By limit of indemnity in EUR.
+    pub increased_limit_factors: BTreeMap<Decimal, Decimal>,
+    /// By deductible in EUR.
+    pub deductible_factors: BTreeMap<Decimal, Decimal>,
+    /// By claims in the last 5 years; a count beyond the last band is declined.
+    pub experience_factors: Vec<Band>,
+    pub risk_management_credits: BTreeMap<RiskMeasure, Decimal>,
+    pub risk_management_credit_cap: Decimal,
+    pub charges: Charges,
+    pub eligibility: LiabilityEligibility,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomeProtectionEligibility {
+    pub min_age: u32,
+    pub max_age: u32,
+    /// The Belgian market cap: benefit at most this share of income.
+    pub max_benefit_to_income: Decimal,
+    /// A monthly benefit above this: refer.
+    pub refer_benefit_above: Decimal,
+    pub refer_claims_from: u32,
+    /// Employers pay a guaranteed salary for the first month; a shorter deferred period for an
+    /// employee would insure the same days twice.
+    pub employee_min_deferred_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomeProtectionRateBook {
+    pub version: ModelVersion,
+    pub occupations: OccupationCatalog,
+    /// Per 100 EUR of monthly benefit, by (deferred days, benefit period), then by age band.
+    pub base_rates: HashMap<(u32, BenefitPeriod), Vec<Band>>,
+    pub occupation_class_factors: BTreeMap<String, Decimal>,
+    pub smoker_factor: Decimal,
+    pub non_smoker_factor: Decimal,
+    pub charges: Charges,
+    pub eligibility: IncomeProtectionEligibility,
+}
+
+impl IncomeProtectionRateBook {
+    pub fn deferred_periods(&self) -> Vec<u32> {
+        let mut days: Vec<u32> = self.base_rates.keys().map(|(d, _)| *d).collect();
+        days.sort_unstable();
+        days.dedup();
+        days
+    }
+}
+
+/// The rate books in force, one per product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateBooks {
+    pub liability: LiabilityRateBook,
+    pub income_protection: IncomeProtectionRateBook,
+}
+
+impl RateBooks {
+    pub fn version(&self, product: Product) -> &ModelVersion {
+        match product {
+            Product::Liability => &self.liability.version,
+            Product::IncomeProtection => &self.income_protection.version,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Income protection:
+//! `risk = monthly benefit / 100 × base rate[age band, deferred, benefit period]
+//!         × occupation class factor × smoker factor`, with eligibility first.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::{
+    Decision, EmploymentStatus, IncomeProtectionApplication, InvalidField, Operation, PricedQuote,
+    Product, QuoteRequest, Reason, Step, Worksheet,
+};
+
+use super::book::{IncomeProtectionRateBook, find_band, table};
+use super::liability::valid_until;
+use super::{RatingError, charges, check_in_force};
+
+const FIELD: &str = "income_protection";
+
+pub(super) fn quote(
+    book: &IncomeProtectionRateBook,
+    request: &QuoteRequest,
+    application: &IncomeProtectionApplication,
+    quoted_on: NaiveDate,
+) -> Result<PricedQuote, RatingError> {
+    let mut problems = Vec::new();
+    check_in_force(&book.version, request.rating_date, &mut problems);
+    let occupation = book.occupations.get(&application.occupation);
+    if occupation.is_none() {
+        problems.push(InvalidField::new(
+            format!("{FIELD}.occupation"),
+            format!(
+                "`{}` is not in the occupation catalog; known: {}",
+                application.occupation,
+                book.occupations
+                    .occupations
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let bands = book
+        .base_rates
+        .get(&(application.deferred_period_days, application.benefit_period));
+    if bands.is_none() {
+        problems.push(InvalidField::new(
+            format!("{FIELD}.deferred_period_days"),
+            format!(
+                "a deferred period of {} days with a benefit period of {} is not offered; \
+                 offered deferred periods: {}",
+                application.deferred_period_days,
+                application.benefit_period.code(),
+                book.deferred_periods()
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let (Some(occupation), Some(bands), true) = (occupation, bands, problems.is_empty()) else {
+        return Err(RatingError::NotOffered(problems));
+    };
+
+    let rules = &book.eligibility;
+    let mut declines = Vec::new();
+    let mut referrals = Vec::new();
+    if application.age < rules.min_age || application.age > rules.max_age {
+        declines.push(Reason::new(
+            "AGE_OUTSIDE_ELIGIBILITY",
+            format!(
+                "cover starts between ages {} and {}; the applicant is {}",
+                rules.min_age, rules.max_age, application.age
+            ),
+        ));
+    }
+    let cap = application.average_monthly_income * rules.max_benefit_to_income;
+    if application.monthly_benefit > cap {
+        declines.push(Reason::new(
+            "BENEFIT_ABOVE_INCOME_CAP",
+            format!(
+                "the monthly benefit {} EUR is more than {} % of the average monthly income \
+                 ({} EUR at most)",
+                application.monthly_benefit,
+                (rules.max_benefit_to_income * Decimal::ONE_HUNDRED).normalize(),
+                crate::domain::money::format_cents(cap)
+            ),
+        ));
+    }
+    if application.employment_status == EmploymentStatus::Employee
+        && application.deferred_period_days < rules.employee_min_deferred_days
+    {
+        declines.push(Reason::new(
+            "DEFERRED_PERIOD_WITHIN_GUARANTEED_SALARY",
+            format!(
+                "an employee's first {} days are paid by the employer's guaranteed salary; \
+                 choose a deferred period of at least {} days",
+                rules.employee_min_deferred_days, rules.employee_min_deferred_days
+            ),
+        ));
+    }
+    if application.monthly_benefit > rules.refer_benefit_above {
+        referrals.push(Reason::new(
+            "LARGE_BENEFIT",
+            format!(
+                "a monthly benefit above {} EUR is reviewed by an underwriter",
+                rules.refer_benefit_above
+            ),
+        ));
+    }
+    if application.claims_last_5_years >= rules.refer_claims_from {
+        referrals.push(Reason::new(
+            "CLAIMS_HISTORY",
+            format!(
+                "{} incapacity claims in the last 5 years: an underwriter reviews them",
+                application.claims_last_5_years
+            ),
+        ));
+    }
+    let band = find_band(bands, application.age);
+    let class_factor = book.occupation_class_factors.get(&occupation.class);
+    if declines.is_empty() && (band.is_none() || class_factor.is_none()) {
+        declines.push(Reason::new(
+            "NOT_RATED",
+            format!(
+                "the model has no rate for age {} in class {}",
+                application.age, occupation.class
+            ),
+        ));
+    }
+    let (Some(band), Some(class_factor), true) = (band, class_factor, declines.is_empty()) else {
+        return Ok(PricedQuote {
+            product: Product::IncomeProtection,
+            decision: Decision::Decline,
+            reasons: declines,
+            premium: None,
+            worksheet: Worksheet::default(),
+            model_version: book.version.id.clone(),
+            rating_date: request.rating_date,
+            valid_until: valid_until(quoted_on, book.charges.quote_validity_days),
+        });
+    };
+
+    let mut worksheet = Worksheet::default();
+    worksheet.apply(Step::arithmetic(
+        "benefit_units",
+        format!(
+            "monthly benefit {} EUR in hundreds of euros",
+            application.monthly_benefit
+        ),
+        Operation::Set,
+        Some(application.monthly_benefit / Decimal::ONE_HUNDRED),
+    ))?;
+    worksheet.apply(Step::from_table(
+        "base_rate",
+        format!(
+            "times the annual base rate per 100 EUR of monthly benefit at age {}",
+            application.age
+        ),
+        table::BASE_RATES,
+        format!(
+            "age={}, deferred_period_days={}, benefit_period={}",
+            band.label(),
+            application.deferred_period_days,
+            application.benefit_period.code()
+        ),
+        Operation::Multiply,
+        band.factor,
+    ))?;
+    worksheet.apply(Step::from_table(
+        "occupation_class_factor",
+        format!(
+            "times the factor of occupation class {} ({})",
+            occupation.class, occupation.label
+        ),
+        table::OCCUPATION_CLASS_FACTORS,
+        format!("class={}", occupation.class),
+        Operation::Multiply,
+        *class_factor,
+    ))?;
+    let (smoker_key, smoker_factor) = if application.smoker {
+        ("smoker=yes", book.smoker_factor)
+    } else {
+        ("smoker=no", book.non_smoker_factor)
+    };
+    worksheet.apply(Step::from_table(
+        "smoker_factor",
+        "times the smoker factor",
+        table::SMOKER_FACTORS,
+        smoker_key,
+        Operation::Multiply,
+        smoker_factor,
+    ))?;
+    worksheet.apply(Step::from_table(
+        "minimum_premium",
+        "at least the minimum risk premium",
+        table::PARAMETERS,
+        "minimum_premium",
+        Operation::AtLeast,
+        book.charges.minimum_premium,
+    ))?;
+    let premium = charges::load_and_tax(&mut worksheet, &book.charges, request.payment_frequency)?;
+
+    Ok(PricedQuote {
+        product: Product::IncomeProtection,
+        decision: if referrals.is_empty() {
+            Decision::Accept
+        } else {
+            Decision::Refer
+        },
+        reasons: referrals,
+        premium: Some(premium),
+        worksheet,
+        model_version: book.version.id.clone(),
+        rating_date: request.rating_date,
+        valid_until: valid_until(quoted_on, book.charges.quote_validity_days),
+    })
+}

@@ -1,0 +1,259 @@
+//! Professional & general liability:
+//! `risk = max(minimum, turnover/1000 × base rate[class, setting] × ILF[limit]
+//!            × deductible factor × experience factor × (1 − min(credits, cap)))`.
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::domain::{
+    Decision, InvalidField, LiabilityApplication, Operation, PricedQuote, Product, QuoteRequest,
+    Reason, Step, Worksheet,
+};
+
+use super::book::{LiabilityRateBook, find_band, table};
+use super::{RatingError, charges, check_in_force};
+
+const FIELD: &str = "liability";
+
+pub(super) fn quote(
+    book: &LiabilityRateBook,
+    request: &QuoteRequest,
+    application: &LiabilityApplication,
+    quoted_on: NaiveDate,
+) -> Result<PricedQuote, RatingError> {
+    let mut problems = Vec::new();
+    check_in_force(&book.version, request.rating_date, &mut problems);
+    let occupation = book.occupations.get(&application.occupation);
+    if occupation.is_none() {
+        problems.push(InvalidField::new(
+            format!("{FIELD}.occupation"),
+            format!(
+                "`{}` is not in the occupation catalog; known: {}",
+                application.occupation,
+                book.occupations
+                    .occupations
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let ilf = book
+        .increased_limit_factors
+        .get(&application.limit_of_indemnity);
+    if ilf.is_none() {
+        problems.push(not_offered(
+            "limit_of_indemnity",
+            application.limit_of_indemnity,
+            book.increased_limit_factors.keys(),
+        ));
+    }
+    let deductible_factor = book.deductible_factors.get(&application.deductible);
+    if deductible_factor.is_none() {
+        problems.push(not_offered(
+            "deductible",
+            application.deductible,
+            book.deductible_factors.keys(),
+        ));
+    }
+    let (Some(occupation), Some(ilf), Some(deductible_factor)) =
+        (occupation, ilf, deductible_factor)
+    else {
+        return Err(RatingError::NotOffered(problems));
+    };
+    if !problems.is_empty() {
+        return Err(RatingError::NotOffered(problems));
+    }
+
+    let experience = find_band(&book.experience_factors, application.claims_last_5_years);
+    let mut declines = Vec::new();
+    let mut referrals = Vec::new();
+    if experience.is_none() {
+        declines.push(Reason::new(
+            "CLAIMS_BEYOND_RATING_TABLE",
+            format!(
+                "{} claims in the last 5 years is more than the experience table rates",
+                application.claims_last_5_years
+            ),
+        ));
+    } else if application.claims_last_5_years >= book.eligibility.refer_claims_from {
+        referrals.push(Reason::new(
+            "CLAIMS_HISTORY",
+            format!(
+                "{} claims in the last 5 years: an underwriter reviews the claims history",
+                application.claims_last_5_years
+            ),
+        ));
+    }
+    if application.annual_turnover > book.eligibility.refer_turnover_above {
+        referrals.push(Reason::new(
+            "LARGE_TURNOVER",
+            format!(
+                "annual turnover above {} EUR is reviewed by an underwriter",
+                book.eligibility.refer_turnover_above
+            ),
+        ));
+    }
+    let base_rate = book
+        .base_rates
+        .get(&(occupation.class.clone(), application.work_setting));
+    if base_rate.is_none() {
+        declines.push(Reason::new(
+            "NOT_RATED",
+            format!(
+                "the model has no base rate for class {} working at {}",
+                occupation.class,
+                application.work_setting.code()
+            ),
+        ));
+    }
+    let (Some(experience), Some(base_rate), true) = (experience, base_rate, declines.is_empty())
+    else {
+        return Ok(declined(book, request, declines, quoted_on));
+    };
+
+    let mut worksheet = Worksheet::default();
+    worksheet.apply(Step::arithmetic(
+        "exposure",
+        format!(
+            "annual turnover {} EUR in thousands of euros",
+            application.annual_turnover
+        ),
+        Operation::Set,
+        Some(application.annual_turnover / Decimal::ONE_THOUSAND),
+    ))?;
+    worksheet.apply(Step::from_table(
+        "base_rate",
+        format!(
+            "times the base rate per 1,000 EUR of turnover for {} (class {})",
+            occupation.label, occupation.class
+        ),
+        table::BASE_RATES,
+        format!(
+            "class={}, work_setting={}",
+            occupation.class,
+            application.work_setting.code()
+        ),
+        Operation::Multiply,
+        *base_rate,
+    ))?;
+    worksheet.apply(Step::from_table(
+        "increased_limit_factor",
+        "times the increased-limit factor",
+        table::INCREASED_LIMIT_FACTORS,
+        format!("limit={}", application.limit_of_indemnity),
+        Operation::Multiply,
+        *ilf,
+    ))?;
+    worksheet.apply(Step::from_table(
+        "deductible_factor",
+        "times the deductible factor",
+        table::DEDUCTIBLE_FACTORS,
+        format!("deductible={}", application.deductible),
+        Operation::Multiply,
+        *deductible_factor,
+    ))?;
+    worksheet.apply(Step::from_table(
+        "experience_factor",
+        format!(
+            "times the experience factor for {} claims in 5 years",
+            application.claims_last_5_years
+        ),
+        table::EXPERIENCE_FACTORS,
+        format!("claims={}", experience.label()),
+        Operation::Multiply,
+        experience.factor,
+    ))?;
+    let credits: Decimal = application
+        .risk_measures
+        .iter()
+        .filter_map(|m| book.risk_management_credits.get(m))
+        .sum();
+    let credit = credits.min(book.risk_management_credit_cap);
+    let measures = application
+        .risk_measures
+        .iter()
+        .map(|m| m.code())
+        .collect::<Vec<_>>();
+    worksheet.apply(Step::from_table(
+        "risk_management_credit",
+        format!(
+            "times 1 − risk-management credits {credits} (capped at {})",
+            book.risk_management_credit_cap
+        ),
+        table::RISK_MANAGEMENT_CREDITS,
+        if measures.is_empty() {
+            "none".to_owned()
+        } else {
+            measures.join("+")
+        },
+        Operation::Multiply,
+        Decimal::ONE - credit,
+    ))?;
+    worksheet.apply(Step::from_table(
+        "minimum_premium",
+        "at least the minimum risk premium",
+        table::PARAMETERS,
+        "minimum_premium",
+        Operation::AtLeast,
+        book.charges.minimum_premium,
+    ))?;
+    let premium = charges::load_and_tax(&mut worksheet, &book.charges, request.payment_frequency)?;
+
+    Ok(PricedQuote {
+        product: Product::Liability,
+        decision: if referrals.is_empty() {
+            Decision::Accept
+        } else {
+            Decision::Refer
+        },
+        reasons: referrals,
+        premium: Some(premium),
+        worksheet,
+        model_version: book.version.id.clone(),
+        rating_date: request.rating_date,
+        valid_until: valid_until(quoted_on, book.charges.quote_validity_days),
+    })
+}
+
+pub(super) fn valid_until(quoted_on: NaiveDate, days: u32) -> NaiveDate {
+    quoted_on
+        .checked_add_days(Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+fn declined(
+    book: &LiabilityRateBook,
+    request: &QuoteRequest,
+    reasons: Vec<Reason>,
+    quoted_on: NaiveDate,
+) -> PricedQuote {
+    PricedQuote {
+        product: Product::Liability,
+        decision: Decision::Decline,
+        reasons,
+        premium: None,
+        worksheet: Worksheet::default(),
+        model_version: book.version.id.clone(),
+        rating_date: request.rating_date,
+        valid_until: valid_until(quoted_on, book.charges.quote_validity_days),
+    }
+}
+
+fn not_offered<'a>(
+    field: &str,
+    asked: Decimal,
+    offered: impl Iterator<Item = &'a Decimal>,
+) -> InvalidField {
+    InvalidField::new(
+        format!("{FIELD}.{field}"),
+        format!(
+            "{asked} EUR is not offered; offered: {}",
+            offered
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+}

@@ -1,0 +1,316 @@
+//! One rating table: a CSV file read by polars into a `DataFrame`, with typed access to its
+//! cells that reports every fault with its file, row and column.
+//!
+//! Every column is read as text and parsed here: factors and amounts become exact decimals
+//! without ever passing through a float, and a bad cell is reported where it is, rather than
+//! as a type-inference error about the whole column.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::str::FromStr;
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use super::fault::TableFault;
+use super::lint::protected_attribute;
+
+/// A rating table as loaded: its file name (`liability/base_rates.csv`) and its frame.
+pub struct RatingTable {
+    pub file: String,
+    frame: DataFrame,
+}
+
+/// The first data row is row 2 of the file, as a spreadsheet numbers it.
+pub fn file_row(index: usize) -> usize {
+    index + 2
+}
+
+impl RatingTable {
+    /// Parses CSV bytes. Every column is text; an unreadable file is one fault.
+    pub fn parse(file: impl Into<String>, bytes: &[u8]) -> Result<Self, TableFault> {
+        let file = file.into();
+        let frame = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .into_reader_with_file_handle(Cursor::new(bytes))
+            .finish()
+            .map_err(|e| TableFault::file(&file, format!("not a readable CSV table: {e}")))?;
+        Ok(RatingTable { file, frame })
+    }
+
+    pub fn height(&self) -> usize {
+        self.frame.height()
+    }
+
+    pub fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// Checks that the columns are exactly those expected (order free), and that no column
+    /// names a protected attribute. Returns false when a column is missing.
+    pub fn check_columns(&self, expected: &[&str], faults: &mut Vec<TableFault>) -> bool {
+        let present: Vec<String> = self
+            .frame
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let mut complete = true;
+        for column in expected {
+            if !present.iter().any(|c| c == column) {
+                complete = false;
+                faults.push(TableFault::at(
+                    &self.file,
+                    Some(1),
+                    Some(column),
+                    "the column is missing from the header",
+                ));
+            }
+        }
+        for column in &present {
+            if let Some(attribute) = protected_attribute(column) {
+                faults.push(TableFault::at(
+                    &self.file,
+                    Some(1),
+                    Some(column),
+                    format!("the column names a protected attribute ({attribute}), which may never be a rating factor"),
+                ));
+            } else if !expected.contains(&column.as_str()) {
+                faults.push(TableFault::at(
+                    &self.file,
+                    Some(1),
+                    Some(column),
+                    format!("unknown column; expected: {}", expected.join(", ")),
+                ));
+            }
+        }
+        if self.height() == 0 {
+            faults.push(TableFault::file(&self.file, "the table has no rows"));
+            complete = false;
+        }
+        complete
+    }
+
+    /// The text of a cell, trimmed; `None` when empty.
+    pub fn text(&self, index: usize, column: &str) -> Option<&str> {
+        let value = self.frame.column(column).ok()?.str().ok()?.get(index)?;
+        let value = value.trim();
+        (!value.is_empty()).then_some(value)
+    }
+
+    fn fault(&self, index: usize, column: &str, message: impl Into<String>) -> TableFault {
+        TableFault::at(&self.file, Some(file_row(index)), Some(column), message)
+    }
+
+    /// A required text cell.
+    pub fn required(
+        &self,
+        index: usize,
+        column: &str,
+        faults: &mut Vec<TableFault>,
+    ) -> Option<String> {
+        let value = self.text(index, column);
+        if value.is_none() {
+            faults.push(self.fault(index, column, "the cell is empty"));
+        }
+        value.map(str::to_owned)
+    }
+
+    /// A key cell: required, and not naming a protected attribute.
+    pub fn key(&self, index: usize, column: &str, faults: &mut Vec<TableFault>) -> Option<String> {
+        let value = self.required(index, column, faults)?;
+        if let Some(attribute) = protected_attribute(&value) {
+            faults.push(self.fault(
+                index,
+                column,
+                format!("`{value}` names a protected attribute ({attribute}), which may never be a rating factor"),
+            ));
+            return None;
+        }
+        Some(value)
+    }
+
+    /// A key cell that must be one of a closed set of codes.
+    pub fn code<T>(
+        &self,
+        index: usize,
+        column: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        allowed: &[&str],
+        faults: &mut Vec<TableFault>,
+    ) -> Option<T> {
+        let value = self.key(index, column, faults)?;
+        let parsed = parse(&value);
+        if parsed.is_none() {
+            faults.push(self.fault(
+                index,
+                column,
+                format!("`{value}` is not one of: {}", allowed.join(", ")),
+            ));
+        }
+        parsed
+    }
+
+    pub fn decimal(
+        &self,
+        index: usize,
+        column: &str,
+        faults: &mut Vec<TableFault>,
+    ) -> Option<Decimal> {
+        let value = self.required(index, column, faults)?;
+        let parsed = Decimal::from_str(&value).ok();
+        if parsed.is_none() {
+            faults.push(self.fault(index, column, format!("`{value}` is not a decimal number")));
+        }
+        parsed
+    }
+
+    /// A decimal within `[min, max]`; `what` says what it is in the fault.
+    pub fn decimal_in(
+        &self,
+        index: usize,
+        column: &str,
+        (min, max): (Decimal, Decimal),
+        what: &str,
+        faults: &mut Vec<TableFault>,
+    ) -> Option<Decimal> {
+        let value = self.decimal(index, column, faults)?;
+        if value < min || value > max {
+            faults.push(self.fault(
+                index,
+                column,
+                format!("{what} {value} is outside {min} to {max}"),
+            ));
+            return None;
+        }
+        Some(value)
+    }
+
+    /// A multiplicative factor: strictly positive and at most 1,000.
+    pub fn factor(
+        &self,
+        index: usize,
+        column: &str,
+        faults: &mut Vec<TableFault>,
+    ) -> Option<Decimal> {
+        let value = self.decimal(index, column, faults)?;
+        if value <= Decimal::ZERO {
+            faults.push(self.fault(index, column, format!("the factor {value} is not positive")));
+            return None;
+        }
+        if value > Decimal::ONE_THOUSAND {
+            faults.push(self.fault(
+                index,
+                column,
+                format!("the factor {value} is above 1000: a unit error?"),
+            ));
+            return None;
+        }
+        Some(value)
+    }
+
+    pub fn whole(&self, index: usize, column: &str, faults: &mut Vec<TableFault>) -> Option<u32> {
+        let value = self.required(index, column, faults)?;
+        let parsed = value.parse::<u32>().ok();
+        if parsed.is_none() {
+            faults.push(self.fault(
+                index,
+                column,
+                format!("`{value}` is not a whole number from 0 up"),
+            ));
+        }
+        parsed
+    }
+
+    /// Reports a row whose key was already seen; returns true for a new key.
+    pub fn unique<K: std::hash::Hash + Eq>(
+        &self,
+        seen: &mut HashMap<K, usize>,
+        key: K,
+        index: usize,
+        columns: &str,
+        faults: &mut Vec<TableFault>,
+    ) -> bool {
+        if let Some(first) = seen.get(&key) {
+            faults.push(self.fault(
+                index,
+                columns,
+                format!("duplicate key: the same as row {}", file_row(*first)),
+            ));
+            return false;
+        }
+        seen.insert(key, index);
+        true
+    }
+}
+
+/// A band of whole numbers read from a table, with the row it came from.
+pub struct BandRow {
+    pub index: usize,
+    pub min: u32,
+    pub max: u32,
+    pub factor: Decimal,
+}
+
+/// Checks that bands run from `from` to `to` (both included, `to = None` for open-ended)
+/// with no gap and no overlap; reports the row of the first band out of place.
+pub fn check_bands(
+    table: &RatingTable,
+    bands: &mut [BandRow],
+    (min_column, max_column): (&str, &str),
+    from: u32,
+    to: Option<u32>,
+    what: &str,
+    faults: &mut Vec<TableFault>,
+) {
+    bands.sort_by_key(|b| (b.min, b.max));
+    let mut expected = from;
+    for band in bands.iter() {
+        if band.min > band.max {
+            faults.push(table.fault(
+                band.index,
+                max_column,
+                format!("the band {}-{} ends before it starts", band.min, band.max),
+            ));
+            return;
+        }
+        if band.min > expected {
+            faults.push(table.fault(
+                band.index,
+                min_column,
+                if band.min - 1 == expected {
+                    format!("{what}: no band covers {expected}")
+                } else {
+                    format!("{what}: no band covers {expected} to {}", band.min - 1)
+                },
+            ));
+            return;
+        }
+        if band.min < expected {
+            faults.push(table.fault(
+                band.index,
+                min_column,
+                format!(
+                    "{what}: the band {}-{} overlaps the one before it",
+                    band.min, band.max
+                ),
+            ));
+            return;
+        }
+        expected = band.max.saturating_add(1);
+    }
+    if let Some(to) = to
+        && expected <= to
+    {
+        faults.push(TableFault::at(
+            &table.file,
+            None,
+            Some(max_column),
+            format!(
+                "{what}: the bands stop at {}, short of {to}",
+                expected.saturating_sub(1)
+            ),
+        ));
+    }
+}

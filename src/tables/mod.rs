@@ -1,0 +1,97 @@
+//! Loading, validating and compiling a model's tables.
+//!
+//! A model is a folder per product (`models/liability`, `models/income_protection`) holding a
+//! `manifest.toml` and CSV tables. Each table is read with polars, every cell is checked
+//! (types, duplicate keys, band gaps and overlaps, missing combinations, non-positive factors,
+//! protected attributes), every fault is reported with its file, row and column, and only a
+//! faultless model is compiled into the rate books the engine prices from.
+
+pub mod fault;
+pub mod files;
+pub mod frame;
+mod income_protection;
+mod liability;
+pub mod lint;
+pub mod manifest;
+mod occupations;
+mod parameters;
+
+use std::path::Path;
+
+use crate::domain::Product;
+use crate::rating::RateBooks;
+use crate::rating::book::{IncomeProtectionRateBook, LiabilityRateBook, ModelVersion};
+
+pub use fault::{InvalidModel, TableFault};
+pub use files::ModelFiles;
+pub use manifest::Manifest;
+
+/// Loads both products' models from a models folder.
+pub fn load_rate_books(models_dir: &Path) -> Result<RateBooks, InvalidModel> {
+    let liability = ModelFiles::read_dir(
+        &models_dir.join(Product::Liability.code()),
+        Product::Liability,
+    )
+    .and_then(|files| compile_liability(&files));
+    let income_protection = ModelFiles::read_dir(
+        &models_dir.join(Product::IncomeProtection.code()),
+        Product::IncomeProtection,
+    )
+    .and_then(|files| compile_income_protection(&files));
+    match (liability, income_protection) {
+        (Ok(liability), Ok(income_protection)) => Ok(RateBooks {
+            liability,
+            income_protection,
+        }),
+        (l, i) => Err(InvalidModel {
+            faults: [l.err(), i.err()]
+                .into_iter()
+                .flatten()
+                .flat_map(|e| e.faults)
+                .collect(),
+        }),
+    }
+}
+
+pub fn compile_liability(files: &ModelFiles) -> Result<LiabilityRateBook, InvalidModel> {
+    compile(files, liability::compile)
+}
+
+pub fn compile_income_protection(
+    files: &ModelFiles,
+) -> Result<IncomeProtectionRateBook, InvalidModel> {
+    compile(files, income_protection::compile)
+}
+
+fn compile<B>(
+    files: &ModelFiles,
+    compile_book: impl FnOnce(&ModelFiles, ModelVersion, &mut Vec<TableFault>) -> Option<B>,
+) -> Result<B, InvalidModel> {
+    let mut faults = Vec::new();
+    let manifest = manifest::read(files, &mut faults);
+    let version = ModelVersion {
+        id: files.version_id(),
+        product: files.product,
+        label: manifest
+            .as_ref()
+            .map(|m| m.label.clone())
+            .unwrap_or_default(),
+        effective_from: manifest
+            .as_ref()
+            .map(|m| m.effective_from)
+            .unwrap_or_default(),
+    };
+    let book = compile_book(files, version, &mut faults);
+    match book {
+        Some(book) if faults.is_empty() && manifest.is_some() => Ok(book),
+        _ => {
+            if faults.is_empty() {
+                faults.push(TableFault::file(
+                    files.label(""),
+                    "the model could not be compiled",
+                ));
+            }
+            Err(InvalidModel { faults })
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! An actuary edits a table wrongly and is told the file, the row and the column.
+
+use std::path::{Path, PathBuf};
+
+use fairquote::tables::{TableFault, load_rate_books};
+
+use crate::helpers::models_dir;
+
+/// A copy of the default models that a test may break.
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    models: PathBuf,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let models = dir.path().join("models");
+        copy_dir(&models_dir(), &models);
+        Sandbox { _dir: dir, models }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.models.join(name)
+    }
+
+    /// Replaces the first occurrence of `from` in a file.
+    fn edit(&self, name: &str, from: &str, to: &str) -> &Self {
+        let path = self.file(name);
+        let text = std::fs::read_to_string(&path).expect("readable");
+        assert!(text.contains(from), "{name} does not contain {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("writable");
+        self
+    }
+
+    fn faults(&self) -> Vec<TableFault> {
+        load_rate_books(&self.models)
+            .expect_err("the broken model must be rejected")
+            .faults
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create");
+    for entry in std::fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[track_caller]
+fn assert_fault(faults: &[TableFault], file: &str, row: Option<usize>, column: &str, says: &str) {
+    let found = faults.iter().any(|f| {
+        f.file == file
+            && f.row == row
+            && f.column.as_deref() == Some(column)
+            && f.message.contains(says)
+    });
+    assert!(
+        found,
+        "no fault at {file}, row {row:?}, column {column} saying {says:?}; got:\n{}",
+        faults
+            .iter()
+            .map(|f| format!("  {f}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn the_default_models_are_valid() {
+    load_rate_books(&models_dir()).expect("the default models load");
+}
+
+#[test]
+fn a_cell_of_the_wrong_type() {
+    let faults = Sandbox::new()
+        .edit(
+            "liability/base_rates.csv",
+            "L2,venue,3.30",
+            "L2,venue,three",
+        )
+        .faults();
+    assert_fault(
+        &faults,
+        "liability/base_rates.csv",
+        Some(8),
+        "rate",
+        "`three` is not a decimal number",
+    );
+}
+
+#[test]
+fn a_duplicate_key() {
+    let faults = Sandbox::new()
+        .edit(
+            "liability/increased_limit_factors.csv",
+            "2500000,1.25",
+            "1000000,1.25",
+        )
+        .faults();
+    assert_fault(
+        &faults,
+        "liability/increased_limit_factors.csv",
+        Some(4),
+        "limit",
+        "duplicate key: the same as row 3",
+    );
+}
+
+#[test]
+fn a_gap_in_the_age_bands() {
+    let faults = Sandbox::new()
+        .edit(
+            "income_protection/base_rates.csv",
+            "25,29,30,5_years",
+            "26,29,30,5_years",
+        )
+        .faults();
+    assert_fault(
+        &faults,
+        "income_protection/base_rates.csv",
+        Some(59),
+        "age_min",
+        "age bands for deferred 30 days, benefit period 5_years: no band covers 25",
+    );
+}
+
+#[test]
+fn an_overlap_in_the_claims_bands() {
+    let faults = Sandbox::new()
+        .edit("liability/experience_factors.csv", "1,1,1.20", "0,1,1.20")
+        .faults();
+    assert_fault(
+        &faults,
+        "liability/experience_factors.csv",
+        Some(3),
+        "claims_min",
+        "overlaps",
+    );
+}
+
+#[test]
+fn bands_that_stop_short_of_the_eligible_ages() {
+    let faults = Sandbox::new()
+        .edit(
+            "income_protection/base_rates.csv",
+            "55,60,7,2_years",
+            "55,59,7,2_years",
+        )
+        .faults();
+    assert_fault(
+        &faults,
+        "income_protection/base_rates.csv",
+        None,
+        "age_max",
+        "the bands stop at 59, short of 60",
+    );
+}
+
+#[test]
+fn a_missing_combination() {
+    let faults = Sandbox::new()
+        .edit("liability/base_rates.csv", "L3,venue,4.40\n", "")
+        .faults();
+    assert_fault(
+        &faults,
+        "liability/base_rates.csv",
+        None,
+        "class, work_setting",
+        "missing combination: class L3 with work_setting venue",
+    );
+}
+
+#[test]
+fn a_class_without_a_factor() {
+    let faults = Sandbox::new()
+        .edit(
+            "income_protection/occupation_class_factors.csv",
+            "4,1.60\n",
+            "",
+        )
+        .faults();
+    assert_fault(
+        &faults,
+        "income_protection/occupation_class_factors.csv",
+        None,
+        "class",
+        "class 4 of the occupation catalog has no factor",
+    );
+}
+
+#[test]
+fn a_non_positive_factor() {
+    let faults = Sandbox::new()
+        .edit("income_protection/smoker_factors.csv", "yes,1.25", "yes,0")
+        .faults();
+    assert_fault(
+        &faults,
+        "income_protection/smoker_factors.csv",
+        Some(3),
+        "factor",
+        "not positive",
+    );
+}
+
+#[test]
+fn a_column_named_after_a_protected_attribute() {
+    let faults = Sandbox::new()
+        .edit(
+            "liability/deductible_factors.csv",
+            "deductible,factor\n0,1.00",
+            "deductible,factor,gender\n0,1.00,f",
+        )
+        .faults();
+    assert_fault(
+        &faults,
+        "liability/deductible_factors.csv",
+        Some(1),
+        "gender",
+        "protected attribute (gender)",
+    );
+}
+
+#[test]
+fn a_key_naming_a_protected_attribute() {
+    let faults = Sandbox::new()
+        .edit(
+            "income_protection/parameters.csv",
+            "min_age,18,",
+            "min_age,18,\nnationality_loading,1.2,",
+        )
+        .faults();
+    assert_fault(
+        &faults,
+        "income_protection/parameters.csv",
+        Some(12),
+        "parameter",
+        "protected attribute (nationality)",
+    );
+
+    let faults = Sandbox::new()
+        .edit(
+            "liability/base_rates.csv",
+            "L4,online_only,2.75",
+            "L4,online_only,2.75\nhiv_positive,venue,9",
+        )
+        .faults();
+    assert_fault(
+        &faults,
+        "liability/base_rates.csv",
+        Some(18),
+        "class",
+        "protected attribute (HIV status)",
+    );
+}
+
+#[test]
+fn an_intimacy_profession_loaded_against_its_comparator_without_justification() {
+    let faults = Sandbox::new()
+        .edit(
+            "liability/occupations.csv",
+            "escort_companion,Escort / companion,intimacy,personal_care_worker,L2,",
+            "escort_companion,Escort / companion,intimacy,personal_care_worker,L4,",
+        )
+        .faults();
+    assert_fault(
+        &faults,
+        "liability/occupations.csv",
+        Some(10),
+        "class",
+        "differs from the class L2 of its comparator `personal_care_worker` and no justification is given",
+    );
+    // With a justification the same class loads.
+    let sandbox = Sandbox::new();
+    sandbox.edit(
+        "liability/occupations.csv",
+        "escort_companion,Escort / companion,intimacy,personal_care_worker,L2,",
+        "escort_companion,Escort / companion,intimacy,personal_care_worker,L3,JR-2026-001",
+    );
+    load_rate_books(&sandbox.models).expect("a justified loading loads");
+}
+
+#[test]
+fn a_missing_column_a_missing_table_and_a_bad_manifest() {
+    let sandbox = Sandbox::new();
+    sandbox.edit(
+        "liability/increased_limit_factors.csv",
+        "limit,factor",
+        "limits,factor",
+    );
+    std::fs::remove_file(sandbox.file("income_protection/smoker_factors.csv")).expect("remove");
+    sandbox.edit(
+        "income_protection/manifest.toml",
+        "effective_from = \"2026-01-01\"",
+        "effective_from = \"next year\"",
+    );
+    let faults = sandbox.faults();
+    assert_fault(
+        &faults,
+        "liability/increased_limit_factors.csv",
+        Some(1),
+        "limit",
+        "the column is missing",
+    );
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.file == "income_protection/smoker_factors.csv"
+                && f.message.contains("the table is missing"))
+    );
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.file == "income_protection/manifest.toml" && f.row == Some(3))
+    );
+}
+
+#[test]
+fn every_fault_is_reported_not_only_the_first() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .edit("liability/base_rates.csv", "L1,venue,2.20", "L1,venue,-2")
+        .edit("liability/deductible_factors.csv", "500,0.90", "500,x")
+        .edit("income_protection/smoker_factors.csv", "no,1.00", "no,0");
+    let faults = sandbox.faults();
+    assert!(faults.len() >= 3, "{faults:?}");
+}
+
+#[test]
+fn the_version_id_is_the_content_hash() {
+    use fairquote::domain::Product;
+    use fairquote::tables::ModelFiles;
+    let a = Sandbox::new();
+    let b = Sandbox::new();
+    let id = |s: &Sandbox| {
+        ModelFiles::read_dir(&s.file("liability"), Product::Liability)
+            .expect("readable")
+            .version_id()
+    };
+    assert_eq!(id(&a), id(&b));
+    b.edit("liability/base_rates.csv", "L1,venue,2.20", "L1,venue,2.21");
+    assert_ne!(id(&a), id(&b));
+}

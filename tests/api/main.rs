@@ -1,0 +1,10 @@
+//! The one integration test binary: it starts the real server on 127.0.0.1:0 and calls it
+//! with the generated client, as an insurer's system would; and it checks the tables and the
+//! engine through the library where a property must hold over many inputs.
+
+mod bad_input;
+mod bad_tables;
+mod helpers;
+mod properties;
+mod quote;
+mod stream;

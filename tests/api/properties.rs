@@ -1,0 +1,253 @@
+//! Properties of the pricing that must hold for every application, not just the examples.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use fairquote::domain::{
+    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
+    PaymentFrequency, PricedQuote, ProductApplication, QuoteRequest, RiskMeasure, TransactionType,
+    WorkSetting,
+};
+use fairquote::rating::{self, RateBooks};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::helpers::default_books;
+
+fn books() -> &'static RateBooks {
+    static BOOKS: OnceLock<RateBooks> = OnceLock::new();
+    BOOKS.get_or_init(default_books)
+}
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date")
+}
+
+fn price(application: ProductApplication, frequency: PaymentFrequency) -> PricedQuote {
+    let request = QuoteRequest {
+        rating_date: day(),
+        transaction_type: TransactionType::NewBusiness,
+        payment_frequency: frequency,
+        application,
+    };
+    rating::quote(books(), &request, day()).expect("priced")
+}
+
+fn total(quote: &PricedQuote) -> Option<Decimal> {
+    quote.premium.as_ref().map(|p| p.total)
+}
+
+fn occupations() -> Vec<String> {
+    books()
+        .liability
+        .occupations
+        .occupations
+        .keys()
+        .cloned()
+        .collect()
+}
+
+fn cents(max: i64) -> impl Strategy<Value = Decimal> {
+    (0..=max).prop_map(|c| Decimal::new(c, 2))
+}
+
+fn liability() -> impl Strategy<Value = LiabilityApplication> {
+    let limits: Vec<Decimal> = books()
+        .liability
+        .increased_limit_factors
+        .keys()
+        .copied()
+        .collect();
+    let deductibles: Vec<Decimal> = books()
+        .liability
+        .deductible_factors
+        .keys()
+        .copied()
+        .collect();
+    (
+        prop::sample::select(occupations()),
+        prop::sample::select(WorkSetting::ALL.to_vec()),
+        cents(50_000_000),
+        prop::sample::select(limits),
+        prop::sample::select(deductibles),
+        0u32..6,
+        0u32..40,
+        prop::sample::subsequence(RiskMeasure::ALL.to_vec(), 0..=5),
+    )
+        .prop_map(
+            |(occupation, work_setting, turnover, limit, deductible, claims, years, measures)| {
+                LiabilityApplication {
+                    occupation,
+                    work_setting,
+                    annual_turnover: turnover,
+                    limit_of_indemnity: limit,
+                    deductible,
+                    claims_last_5_years: claims,
+                    years_of_activity: years,
+                    risk_measures: measures.into_iter().collect::<BTreeSet<_>>(),
+                }
+            },
+        )
+}
+
+fn income_protection() -> impl Strategy<Value = IncomeProtectionApplication> {
+    let deferred = books().income_protection.deferred_periods();
+    (
+        16u32..66,
+        prop::sample::select(occupations()),
+        prop::sample::select(vec![
+            EmploymentStatus::Employee,
+            EmploymentStatus::SelfEmployed,
+        ]),
+        cents(2_000_000),
+        (100i64..1_000_000).prop_map(|c| Decimal::new(c, 2)),
+        prop::sample::select(deferred),
+        prop::sample::select(BenefitPeriod::ALL.to_vec()),
+        any::<bool>(),
+        0u32..3,
+    )
+        .prop_map(
+            |(age, occupation, status, income, benefit, deferred, period, smoker, claims)| {
+                IncomeProtectionApplication {
+                    age,
+                    occupation,
+                    employment_status: status,
+                    average_monthly_income: income,
+                    monthly_benefit: benefit,
+                    deferred_period_days: deferred,
+                    benefit_period: period,
+                    smoker,
+                    claims_last_5_years: claims,
+                }
+            },
+        )
+}
+
+fn application() -> impl Strategy<Value = ProductApplication> {
+    prop_oneof![
+        liability().prop_map(ProductApplication::Liability),
+        income_protection().prop_map(ProductApplication::IncomeProtection),
+    ]
+}
+
+fn frequency() -> impl Strategy<Value = PaymentFrequency> {
+    prop::sample::select(vec![PaymentFrequency::Annual, PaymentFrequency::Monthly])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn premiums_are_never_negative_and_add_up(application in application(), frequency in frequency()) {
+        let quote = price(application, frequency);
+        match (&quote.decision, &quote.premium) {
+            (Decision::Decline, premium) => prop_assert!(premium.is_none()),
+            (_, None) => prop_assert!(false, "an accept or refer without a premium"),
+            (_, Some(p)) => {
+                for part in p.office_premium_parts() {
+                    prop_assert!(part >= Decimal::ZERO, "a negative part in {p:?}");
+                }
+                prop_assert!(p.total > Decimal::ZERO);
+                prop_assert_eq!(p.office_premium_parts().iter().sum::<Decimal>(), p.office_premium);
+                prop_assert_eq!(p.office_premium + p.policy_fee + p.insurance_premium_tax, p.total);
+                for amount in [p.risk_premium, p.office_premium, p.insurance_premium_tax, p.total] {
+                    prop_assert_eq!(amount, amount.round_dp(2), "not in cents: {}", amount);
+                }
+                prop_assert!(quote.worksheet.replays_exactly());
+                prop_assert_eq!(quote.worksheet.running_amount(), p.total);
+                if let Some(i) = &p.instalments {
+                    prop_assert!(i.regular_amount > Decimal::ZERO && i.final_amount > Decimal::ZERO);
+                    prop_assert_eq!(i.regular_amount * Decimal::from(i.count - 1) + i.final_amount, p.total);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_premium_does_not_fall_when_the_limit_rises(application in liability()) {
+        let limits: Vec<Decimal> = books().liability.increased_limit_factors.keys().copied().collect();
+        let totals: Vec<Option<Decimal>> = limits.iter().map(|limit| {
+            let mut a = application.clone();
+            a.limit_of_indemnity = *limit;
+            total(&price(ProductApplication::Liability(a), PaymentFrequency::Annual))
+        }).collect();
+        for pair in totals.windows(2) {
+            if let [Some(lower), Some(higher)] = pair {
+                prop_assert!(higher >= lower, "{totals:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_premium_does_not_fall_when_claims_rise(application in liability()) {
+        let totals: Vec<Option<Decimal>> = (0..6).map(|claims| {
+            let mut a = application.clone();
+            a.claims_last_5_years = claims;
+            total(&price(ProductApplication::Liability(a), PaymentFrequency::Annual))
+        }).collect();
+        for pair in totals.windows(2) {
+            if let [Some(lower), Some(higher)] = pair {
+                prop_assert!(higher >= lower, "{totals:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_premium_does_not_fall_when_the_benefit_or_the_age_rises(
+        application in income_protection(),
+        extra in 1i64..100_000,
+        older in 1u32..10,
+    ) {
+        let base = total(&price(ProductApplication::IncomeProtection(application.clone()), PaymentFrequency::Annual));
+        let mut more = application.clone();
+        more.monthly_benefit += Decimal::new(extra, 2);
+        let with_more = total(&price(ProductApplication::IncomeProtection(more), PaymentFrequency::Annual));
+        if let (Some(base), Some(with_more)) = (base, with_more) {
+            prop_assert!(with_more >= base);
+        }
+        let mut aged = application;
+        aged.age += older;
+        let when_older = total(&price(ProductApplication::IncomeProtection(aged), PaymentFrequency::Annual));
+        if let (Some(base), Some(when_older)) = (base, when_older) {
+            prop_assert!(when_older >= base);
+        }
+    }
+
+    #[test]
+    fn every_intimacy_profession_prices_as_its_comparator(application in application(), frequency in frequency()) {
+        let catalog = match &application {
+            ProductApplication::Liability(_) => &books().liability.occupations,
+            ProductApplication::IncomeProtection(_) => &books().income_protection.occupations,
+        };
+        for (profession, comparator) in catalog.parity_pairs() {
+            let with = |code: &str| {
+                let mut a = application.clone();
+                match &mut a {
+                    ProductApplication::Liability(l) => l.occupation = code.to_owned(),
+                    ProductApplication::IncomeProtection(i) => i.occupation = code.to_owned(),
+                }
+                price(a, frequency)
+            };
+            let (ours, theirs) = (with(&profession.code), with(&comparator.code));
+            prop_assert_eq!(ours.decision, theirs.decision);
+            prop_assert_eq!(&ours.premium, &theirs.premium, "{} vs {}", profession.code, comparator.code);
+        }
+    }
+}
+
+#[test]
+fn every_intimacy_profession_has_a_comparator_in_both_products() {
+    for catalog in [
+        &books().liability.occupations,
+        &books().income_protection.occupations,
+    ] {
+        let intimacy = catalog
+            .occupations
+            .values()
+            .filter(|o| o.kind == fairquote::rating::book::OccupationKind::Intimacy)
+            .count();
+        assert_eq!(catalog.parity_pairs().count(), intimacy);
+        assert_eq!(intimacy, 6);
+    }
+}
