@@ -3,7 +3,10 @@ use prost::Message;
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["proto/fairquote/v1/quote.proto"];
+    let protos = [
+        "proto/fairquote/v1/quote.proto",
+        "proto/fairquote/v1/audit.proto",
+    ];
     let fds = protox::compile(protos, ["proto"])?;
     // Kept for server reflection: clients such as grpcurl discover the services from it.
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);

@@ -10,7 +10,27 @@ use serde::Deserialize;
 pub struct Settings {
     pub server: ServerSettings,
     pub models: ModelSettings,
+    pub data: DataSettings,
+    pub audit: AuditSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct DataSettings {
+    /// The service's own folder: the quote log and the reference key live here.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct AuditSettings {
+    /// Keep the quote log. Only a benchmark switches it off, to measure what it costs.
+    pub enabled: bool,
+    /// A new log segment starts once the current one reaches this many bytes.
+    pub segment_bytes: u64,
+    /// After a break in the chain, start a new chain instead of refusing to start.
+    pub start_new_chain: bool,
+    /// The key for hashing insurers' references; empty: a random key kept in the data folder.
+    pub reference_key: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -36,12 +56,21 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
     let mut builder = Config::builder()
         .set_default("server.listen_address", "127.0.0.1:50051")?
         .set_default("models.dir", "models")?
+        .set_default("data.dir", "data")?
+        .set_default("audit.enabled", true)?
+        .set_default("audit.segment_bytes", 64 * 1024 * 1024)?
+        .set_default("audit.start_new_chain", false)?
+        .set_default("audit.reference_key", "")?
         .set_default("log.filter", "info")?;
     if let Some(file) = file {
         builder = builder.add_source(File::from(file).required(true));
     }
     builder
-        .add_source(Environment::with_prefix("FAIRQUOTE").separator("__"))
+        .add_source(
+            Environment::with_prefix("FAIRQUOTE")
+                .separator("__")
+                .try_parsing(true),
+        )
         .build()?
         .try_deserialize()
 }

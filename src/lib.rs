@@ -4,10 +4,13 @@
 //! `tables`; `rating` knows only `domain` and its rate books; `domain` knows nothing else.
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod grpc;
+pub mod proto;
 pub mod rating;
 pub mod tables;
 pub mod telemetry;

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
 use crate::domain::money::format_cents;
@@ -25,6 +25,7 @@ const MAX_YEARS_OF_ACTIVITY: u32 = 80;
 const MAX_AGE: u32 = 120;
 const MAX_DEFERRED_DAYS: u32 = 730;
 const MAX_OCCUPATION_CODE: usize = 64;
+const MAX_REFERENCE: usize = 128;
 
 /// Collects every problem of a request, not only the first.
 #[derive(Default)]
@@ -45,9 +46,19 @@ pub fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<Inva
         rating_date,
         transaction_type,
         payment_frequency,
+        insurer_reference,
         product,
     } = request;
     let mut problems = Problems::default();
+    // Kept only as a keyed hash; bounded so that it cannot smuggle a document into the log.
+    if insurer_reference.chars().count() > MAX_REFERENCE
+        || insurer_reference.chars().any(char::is_control)
+    {
+        problems.add(
+            "insurer_reference",
+            format!("at most {MAX_REFERENCE} printable characters"),
+        );
+    }
     let rating_date = problems.check(date("rating_date", &rating_date));
     let transaction_type = match pb::TransactionType::try_from(transaction_type) {
         Ok(pb::TransactionType::NewBusiness) => Some(TransactionType::NewBusiness),
@@ -421,7 +432,11 @@ fn eur(amount: Decimal) -> Option<pb::Money> {
     })
 }
 
-pub fn quote_response(quote_id: String, quote: &PricedQuote) -> pb::QuoteResponse {
+pub fn quote_response(
+    quote_id: String,
+    quoted_at: DateTime<Utc>,
+    quote: &PricedQuote,
+) -> pb::QuoteResponse {
     let PricedQuote {
         product,
         decision,
@@ -457,6 +472,7 @@ pub fn quote_response(quote_id: String, quote: &PricedQuote) -> pb::QuoteRespons
         model_version: model_version.clone(),
         rating_date: rating_date.to_string(),
         valid_until: valid_until.to_string(),
+        quoted_at: quoted_at.to_rfc3339_opts(SecondsFormat::Micros, true),
     }
 }
 

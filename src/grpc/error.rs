@@ -6,6 +6,7 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
+use crate::audit::LogError;
 use crate::domain::InvalidField;
 use crate::rating::RatingError;
 
@@ -17,6 +18,9 @@ pub enum QuoteError {
     InvalidRequest(Vec<InvalidField>),
     #[error(transparent)]
     Rating(#[from] RatingError),
+    /// Nothing is answered that is not in the quote log.
+    #[error("the quote could not be recorded, so it is not given: {0}")]
+    Log(#[from] LogError),
 }
 
 fn describe(fields: &[InvalidField]) -> String {
@@ -36,6 +40,7 @@ impl QuoteError {
             // Inputs are bounded at the edge so that the arithmetic cannot overflow; reaching
             // this means the rate books hold an impossible value.
             QuoteError::Rating(RatingError::Arithmetic(_)) => Code::Internal,
+            QuoteError::Log(_) => Code::Unavailable,
         }
     }
 
@@ -43,7 +48,7 @@ impl QuoteError {
         match self {
             QuoteError::InvalidRequest(fields)
             | QuoteError::Rating(RatingError::NotOffered(fields)) => fields,
-            QuoteError::Rating(RatingError::Arithmetic(_)) => &[],
+            QuoteError::Rating(RatingError::Arithmetic(_)) | QuoteError::Log(_) => &[],
         }
     }
 
@@ -79,6 +84,47 @@ impl From<QuoteError> for Status {
                 error.to_string(),
                 ErrorDetails::with_bad_request(violations),
             )
+        }
+    }
+}
+
+/// Errors of the audit calls.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("invalid audit request: {}", describe(.0))]
+    InvalidRequest(Vec<InvalidField>),
+    #[error("no quote with id {0} is in the log")]
+    QuoteNotFound(String),
+    #[error("model version {0} is not available to this service, so the quote cannot be re-priced")]
+    ModelVersionUnavailable(String),
+    #[error("the logged request cannot be priced again: {0}")]
+    Unreplayable(String),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("the export could not be written: {0}")]
+    Export(String),
+}
+
+impl From<AuditError> for Status {
+    fn from(error: AuditError) -> Status {
+        let message = error.to_string();
+        match error {
+            AuditError::InvalidRequest(fields) => Status::with_error_details(
+                Code::InvalidArgument,
+                message,
+                ErrorDetails::with_bad_request(
+                    fields
+                        .into_iter()
+                        .map(|f| FieldViolation::new(f.field, f.description))
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+            AuditError::QuoteNotFound(_) => Status::not_found(message),
+            AuditError::ModelVersionUnavailable(_) | AuditError::Unreplayable(_) => {
+                Status::failed_precondition(message)
+            }
+            AuditError::Log(_) => Status::unavailable(message),
+            AuditError::Export(_) => Status::internal(message),
         }
     }
 }

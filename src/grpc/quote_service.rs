@@ -1,47 +1,63 @@
-//! `QuoteService`: parse at the edge, price with the rate books, answer.
+//! `QuoteService`: parse at the edge, price with the rate books, record, answer.
 
 use std::pin::Pin;
-use std::sync::Arc;
 
 use chrono::Utc;
-use tokio_stream::{Stream, StreamExt};
+use futures::StreamExt as _;
+use tokio_stream::Stream;
 use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
 use crate::domain::InvalidField;
-use crate::rating::{self, RateBooks};
+use crate::rating;
 
 use super::convert;
 use super::error::QuoteError;
 use super::pb;
+use super::server::ServerState;
 
-/// The quote endpoint, pricing from the rate books it was given.
+/// How many requests of one stream are priced and logged at once, so that they share syncs.
+const STREAM_CONCURRENCY: usize = 64;
+
 #[derive(Clone)]
 pub struct QuoteEndpoint {
-    books: Arc<RateBooks>,
+    state: ServerState,
 }
 
 impl QuoteEndpoint {
-    pub fn new(books: Arc<RateBooks>) -> Self {
-        QuoteEndpoint { books }
+    pub fn new(state: ServerState) -> Self {
+        QuoteEndpoint { state }
     }
 
-    fn price(&self, request: pb::QuoteRequest) -> Result<pb::QuoteResponse, QuoteError> {
-        let request = convert::quote_request(request).map_err(QuoteError::InvalidRequest)?;
-        let quote = rating::quote(&self.books, &request, Utc::now().date_naive())?;
-        Ok(convert::quote_response(Uuid::now_v7().to_string(), &quote))
+    /// Prices a request and returns the answer only once it is durably in the quote log.
+    async fn price(&self, request: pb::QuoteRequest) -> Result<pb::QuoteResponse, QuoteError> {
+        let mut canonical = request.clone();
+        let application = convert::quote_request(request).map_err(QuoteError::InvalidRequest)?;
+        let quoted_at = Utc::now();
+        let quote = rating::quote(&self.state.books, &application, quoted_at.date_naive())?;
+        let response = convert::quote_response(Uuid::now_v7().to_string(), quoted_at, &quote);
+        canonical.insurer_reference = self.state.references.hash(&canonical.insurer_reference);
+        self.state
+            .log
+            .append(pb::log_record::Event::Quote(pb::QuoteEvent {
+                request: Some(canonical),
+                response: Some(response.clone()),
+            }))
+            .await?;
+        Ok(response)
     }
 
-    fn answer(&self, message: pb::QuoteStreamRequest) -> pb::QuoteStreamResponse {
+    async fn answer(self, message: pb::QuoteStreamRequest) -> pb::QuoteStreamResponse {
         let pb::QuoteStreamRequest {
             request_id,
             request,
         } = message;
-        let outcome = request
-            .ok_or_else(|| {
-                QuoteError::InvalidRequest(vec![InvalidField::new("request", "required")])
-            })
-            .and_then(|request| self.price(request));
+        let outcome = match request {
+            Some(request) => self.price(request).await,
+            None => Err(QuoteError::InvalidRequest(vec![InvalidField::new(
+                "request", "required",
+            )])),
+        };
         pb::QuoteStreamResponse {
             request_id,
             outcome: Some(match outcome {
@@ -60,7 +76,7 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         &self,
         request: Request<pb::QuoteRequest>,
     ) -> Result<Response<pb::QuoteResponse>, Status> {
-        Ok(Response::new(self.price(request.into_inner())?))
+        Ok(Response::new(self.price(request.into_inner()).await?))
     }
 
     type QuoteStreamStream = QuoteResponses;
@@ -70,11 +86,21 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         request: Request<Streaming<pb::QuoteStreamRequest>>,
     ) -> Result<Response<Self::QuoteStreamStream>, Status> {
         let endpoint = self.clone();
-        // One response per request, in order; a message the transport cannot decode ends the
+        // Responses come back in request order; several requests are in flight at once so that
+        // their log records share one sync. A message the transport cannot decode ends the
         // stream with its status, since its request id cannot be read.
         let responses = request
             .into_inner()
-            .map(move |message| message.map(|m| endpoint.answer(m)));
+            .map(move |message| {
+                let endpoint = endpoint.clone();
+                async move {
+                    match message {
+                        Ok(message) => Ok(endpoint.answer(message).await),
+                        Err(status) => Err(status),
+                    }
+                }
+            })
+            .buffered(STREAM_CONCURRENCY);
         Ok(Response::new(Box::pin(responses)))
     }
 }

@@ -7,20 +7,32 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
+use crate::audit::QuoteLog;
+use crate::audit::reference::ReferenceHasher;
 use crate::rating::RateBooks;
 
-use super::QuoteEndpoint;
+use super::pb::audit_service_server::AuditServiceServer;
 use super::pb::quote_service_server::QuoteServiceServer;
+use super::{AuditEndpoint, QuoteEndpoint};
+
+/// What the services price with and record to.
+#[derive(Clone)]
+pub struct ServerState {
+    pub books: Arc<RateBooks>,
+    pub log: Arc<dyn QuoteLog>,
+    pub references: ReferenceHasher,
+}
 
 /// Serves every service on `listener` until `shutdown` completes, then lets in-flight calls
 /// finish.
 pub async fn serve(
     listener: TcpListener,
-    books: Arc<RateBooks>,
+    state: ServerState,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     Server::builder()
-        .add_service(QuoteServiceServer::new(QuoteEndpoint::new(books)))
+        .add_service(QuoteServiceServer::new(QuoteEndpoint::new(state.clone())))
+        .add_service(AuditServiceServer::new(AuditEndpoint::new(state)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
 }

@@ -1,10 +1,12 @@
 //! Spawns the real server and builds typical requests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
 
-use fairquote::grpc::pb::{self, quote_service_client::QuoteServiceClient};
+use fairquote::config::Settings;
+use fairquote::grpc::pb::{
+    self, audit_service_client::AuditServiceClient, quote_service_client::QuoteServiceClient,
+};
 use fairquote::rating::RateBooks;
 use rust_decimal::Decimal;
 use tokio::net::TcpListener;
@@ -21,7 +23,10 @@ pub fn default_books() -> RateBooks {
 
 pub struct TestApp {
     pub client: QuoteServiceClient<Channel>,
+    pub audit: AuditServiceClient<Channel>,
+    pub settings: Settings,
     shutdown: Option<oneshot::Sender<()>>,
+    _data: Option<tempfile::TempDir>,
 }
 
 impl Drop for TestApp {
@@ -32,21 +37,48 @@ impl Drop for TestApp {
     }
 }
 
-/// Starts the server on the default models, on a free port, and connects a client.
+/// Settings for a test: the default models, a fresh data folder.
+pub fn test_settings(data: &Path) -> Settings {
+    let mut settings = fairquote::config::load(None).expect("default settings");
+    settings.models.dir = models_dir();
+    settings.data.dir = data.to_path_buf();
+    settings.server.listen_address = "127.0.0.1:0".to_owned();
+    settings
+}
+
+/// Starts the server on the default models and a fresh data folder, on a free port, and
+/// connects a client.
 pub async fn spawn_app() -> TestApp {
+    let data = tempfile::tempdir().expect("a data folder");
+    let settings = test_settings(data.path());
+    let mut app = spawn_app_with(settings).await;
+    app._data = Some(data);
+    app
+}
+
+/// Starts the server with the given settings.
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    let state = fairquote::app::start(&settings)
+        .await
+        .expect("the service starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let books = Arc::new(default_books());
-    tokio::spawn(fairquote::grpc::server::serve(listener, books, async {
+    tokio::spawn(fairquote::grpc::server::serve(listener, state, async {
         let _ = stopped.await;
     }));
     let client = QuoteServiceClient::connect(format!("http://{address}"))
         .await
         .expect("connect");
+    let audit = AuditServiceClient::connect(format!("http://{address}"))
+        .await
+        .expect("connect");
     TestApp {
         client,
+        audit,
+        settings,
         shutdown: Some(shutdown),
+        _data: None,
     }
 }
 
@@ -73,6 +105,7 @@ pub fn liability_request() -> pb::QuoteRequest {
         rating_date: RATING_DATE.to_owned(),
         transaction_type: pb::TransactionType::NewBusiness as i32,
         payment_frequency: pb::PaymentFrequency::Annual as i32,
+        insurer_reference: "CASE-2026-0042".to_owned(),
         product: Some(pb::quote_request::Product::Liability(
             pb::LiabilityApplication {
                 occupation: "escort_companion".to_owned(),
@@ -98,6 +131,7 @@ pub fn income_protection_request() -> pb::QuoteRequest {
         rating_date: RATING_DATE.to_owned(),
         transaction_type: pb::TransactionType::NewBusiness as i32,
         payment_frequency: pb::PaymentFrequency::Annual as i32,
+        insurer_reference: String::new(),
         product: Some(pb::quote_request::Product::IncomeProtection(
             pb::IncomeProtectionApplication {
                 age: 35,

@@ -2,8 +2,10 @@
 //! with the generated client, as an insurer's system would; and it checks the tables and the
 //! engine through the library where a property must hold over many inputs.
 
+mod audit;
 mod bad_input;
 mod bad_tables;
+mod crash;
 mod helpers;
 mod properties;
 mod quote;

@@ -1,0 +1,183 @@
+//! Reading a log back: every frame, every hash link, every sequence number. The same scan
+//! serves recovery at start and verification on demand.
+
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+
+use crate::proto as pb;
+
+use super::LogError;
+use super::segment::{self, Read};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The sequence number the record at this position should have.
+    pub sequence: u64,
+    pub segment: String,
+    pub offset: u64,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub records: u64,
+    /// The sequence number of the last record read (0 for an empty log).
+    pub last_sequence: u64,
+    pub head_hash: [u8; 32],
+    pub breaks: Vec<ChainBreak>,
+    /// A last frame that was never completely written (a crash mid-write): where to cut.
+    pub torn_tail: Option<(PathBuf, u64)>,
+}
+
+impl VerifyReport {
+    pub fn intact(&self) -> bool {
+        self.breaks.is_empty()
+    }
+}
+
+/// A record as found by a scan.
+pub struct Found<'a> {
+    pub segment: usize,
+    pub offset: u64,
+    pub hash: [u8; 32],
+    pub record: &'a pb::LogRecord,
+}
+
+/// The segment files of a log folder, in order.
+pub fn segments(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
+    let mut paths = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| LogError::Read(format!("{}: {e}", dir.display())))?;
+    for entry in entries {
+        let path = entry.map_err(|e| LogError::Read(e.to_string()))?.path();
+        if path.extension().is_some_and(|e| e == segment::EXTENSION) {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Scans the segments; `limit` caps how many bytes of the last segment are read (what the
+/// writer has made durable), so that a scan never mistakes a write in progress for damage.
+pub fn scan(
+    paths: &[PathBuf],
+    limit: Option<u64>,
+    mut visit: impl FnMut(Found<'_>),
+) -> Result<VerifyReport, LogError> {
+    let mut report = VerifyReport::default();
+    let mut previous = [0u8; 32];
+    let mut expected = 1u64;
+    for (index, path) in paths.iter().enumerate() {
+        let last = index + 1 == paths.len();
+        let mut bytes =
+            std::fs::read(path).map_err(|e| LogError::Read(format!("{}: {e}", path.display())))?;
+        if let (true, Some(limit)) = (last, limit) {
+            bytes.truncate(limit as usize);
+        }
+        let broken = |offset: usize, sequence: u64, problem: String| ChainBreak {
+            sequence,
+            segment: name(path),
+            offset: offset as u64,
+            problem,
+        };
+        if bytes.len() < segment::MAGIC.len() {
+            if last && segment::MAGIC.starts_with(&bytes) {
+                report.torn_tail = Some((path.clone(), 0));
+            } else {
+                report.breaks.push(broken(
+                    0,
+                    expected,
+                    "the segment is shorter than its header".into(),
+                ));
+            }
+            continue;
+        }
+        if &bytes[..segment::MAGIC.len()] != segment::MAGIC {
+            report.breaks.push(broken(
+                0,
+                expected,
+                "not a fairquote log segment (bad header)".into(),
+            ));
+            continue;
+        }
+        let mut offset = segment::MAGIC.len();
+        loop {
+            match segment::read_frame(&bytes, offset) {
+                Read::End => break,
+                Read::Truncated { offset } => {
+                    if last {
+                        report.torn_tail = Some((path.clone(), offset as u64));
+                    } else {
+                        report.breaks.push(broken(
+                            offset,
+                            expected,
+                            "a frame runs past the end of the segment".into(),
+                        ));
+                    }
+                    break;
+                }
+                Read::Frame(frame) => {
+                    let decoded = pb::LogRecord::decode(frame.record).ok();
+                    let restart = matches!(
+                        decoded.as_ref().and_then(|r| r.event.as_ref()),
+                        Some(pb::log_record::Event::ChainRestart(_))
+                    );
+                    let link = if restart { [0u8; 32] } else { previous };
+                    let hash_ok = segment::chain_hash(&link, frame.record) == frame.hash;
+                    match decoded {
+                        Some(record) if hash_ok => {
+                            if record.sequence != expected {
+                                report.breaks.push(broken(
+                                    frame.offset,
+                                    expected,
+                                    format!(
+                                        "sequence {} where {expected} was expected",
+                                        record.sequence
+                                    ),
+                                ));
+                            }
+                            visit(Found {
+                                segment: index,
+                                offset: frame.offset as u64,
+                                hash: frame.hash,
+                                record: &record,
+                            });
+                            expected = record.sequence + 1;
+                            report.records += 1;
+                        }
+                        _ if last && frame.end == bytes.len() && limit.is_none() => {
+                            // The final frame of the log, damaged: a write cut short by a crash.
+                            report.torn_tail = Some((path.clone(), frame.offset as u64));
+                            break;
+                        }
+                        decoded => {
+                            report.breaks.push(broken(
+                                frame.offset,
+                                expected,
+                                if decoded.is_none() {
+                                    "the record cannot be decoded".into()
+                                } else {
+                                    "the record's hash does not match its content and the record before it".into()
+                                },
+                            ));
+                            expected += 1;
+                        }
+                    }
+                    previous = frame.hash;
+                    report.head_hash = frame.hash;
+                    offset = frame.end;
+                }
+            }
+        }
+    }
+    report.last_sequence = expected - 1;
+    Ok(report)
+}

@@ -1,0 +1,507 @@
+//! The embedded quote log: append-only segment files in the data folder.
+//!
+//! One writer thread owns the open segment. Appends queue to it; it takes every append that
+//! is waiting, writes them in one go and syncs once (group commit), and only then tells each
+//! caller its record is durable. A failed write is cut back off the file and every caller in
+//! the batch is told, so nothing is ever answered that is not on disk.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use prost::Message;
+use tokio::sync::oneshot;
+
+use crate::proto as pb;
+
+use super::chain::{self, VerifyReport};
+use super::segment;
+use super::{AppendFuture, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog};
+
+/// The most appends written and synced together.
+const MAX_BATCH: usize = 4096;
+
+#[derive(Debug, Clone)]
+pub struct LogOptions {
+    pub dir: PathBuf,
+    /// A new segment starts once the current one reaches this size.
+    pub segment_bytes: u64,
+    /// Start a new chain after a break instead of refusing to append.
+    pub start_new_chain: bool,
+}
+
+type Job = (
+    pb::log_record::Event,
+    oneshot::Sender<Result<Appended, LogError>>,
+);
+
+/// What the log knows of each quote, to find and filter without reading the disk.
+struct Entry {
+    sequence: u64,
+    recorded_at: i64,
+    product: i32,
+    decision: i32,
+    version: u32,
+    segment: u32,
+    offset: u64,
+}
+
+#[derive(Default)]
+struct Index {
+    entries: Vec<Entry>,
+    by_id: HashMap<u128, usize>,
+    versions: Vec<String>,
+    version_ids: HashMap<String, u32>,
+    segments: Vec<PathBuf>,
+    /// Bytes of the last segment that are durable.
+    durable_len: u64,
+}
+
+impl Index {
+    fn add(&mut self, segment: usize, offset: u64, record: &pb::LogRecord) {
+        let Some(pb::log_record::Event::Quote(quote)) = &record.event else {
+            return;
+        };
+        let Some(response) = &quote.response else {
+            return;
+        };
+        let Ok(quote_id) = uuid::Uuid::parse_str(&response.quote_id) else {
+            return;
+        };
+        let version = match self.version_ids.get(&response.model_version) {
+            Some(v) => *v,
+            None => {
+                let v = self.versions.len() as u32;
+                self.versions.push(response.model_version.clone());
+                self.version_ids.insert(response.model_version.clone(), v);
+                v
+            }
+        };
+        let recorded_at = DateTime::parse_from_rfc3339(&record.recorded_at)
+            .map(|t| t.timestamp_micros())
+            .unwrap_or_default();
+        self.by_id.insert(quote_id.as_u128(), self.entries.len());
+        self.entries.push(Entry {
+            sequence: record.sequence,
+            recorded_at,
+            product: response.product,
+            decision: response.decision,
+            version,
+            segment: segment as u32,
+            offset,
+        });
+    }
+}
+
+pub struct FileQuoteLog {
+    jobs: Sender<Job>,
+    index: Arc<RwLock<Index>>,
+}
+
+fn write_error(context: &str, e: std::io::Error) -> LogError {
+    LogError::Write(format!("{context}: {e}"))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), LogError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| write_error("syncing the log folder", e))
+}
+
+fn new_segment(dir: &Path, first_sequence: u64) -> Result<(PathBuf, File), LogError> {
+    let path = dir.join(segment::file_name(first_sequence));
+    let mut file = OpenOptions::new()
+        .create_new(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| write_error(&path.display().to_string(), e))?;
+    file.write_all(segment::MAGIC)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| write_error(&path.display().to_string(), e))?;
+    sync_dir(dir)?;
+    Ok((path, file))
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl FileQuoteLog {
+    /// Opens (or creates) the log: cuts off a torn last record, verifies the chain, builds the
+    /// index, and starts the writer.
+    pub fn open(options: LogOptions) -> Result<Self, LogError> {
+        let dir = &options.dir;
+        std::fs::create_dir_all(dir).map_err(|e| write_error(&dir.display().to_string(), e))?;
+        let mut index = Index::default();
+        let paths = chain::segments(dir)?;
+        let mut report = chain::scan(&paths, None, |found| {
+            index.add(found.segment, found.offset, found.record)
+        })?;
+        if let Some((path, offset)) = report.torn_tail.take() {
+            tracing::warn!(
+                segment = %path.display(),
+                offset,
+                "cutting off a record that was never completely written (a crash mid-write)"
+            );
+            let file = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| write_error(&path.display().to_string(), e))?;
+            file.set_len(offset)
+                .map_err(|e| write_error(&path.display().to_string(), e))?;
+            if offset == 0 {
+                (&file)
+                    .write_all(segment::MAGIC)
+                    .map_err(|e| write_error(&path.display().to_string(), e))?;
+            }
+            file.sync_all()
+                .map_err(|e| write_error(&path.display().to_string(), e))?;
+        }
+        let next_sequence = report.last_sequence + 1;
+        let mut previous = report.head_hash;
+        let mut restart = None;
+        if !report.intact() {
+            let breaks = report
+                .breaks
+                .iter()
+                .map(|b| {
+                    format!(
+                        "record {} in {} at byte {}: {}",
+                        b.sequence, b.segment, b.offset, b.problem
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            if !options.start_new_chain {
+                return Err(LogError::Broken(format!(
+                    "{breaks} (set audit.start_new_chain to begin a new chain; the break stays on record)"
+                )));
+            }
+            tracing::error!(%breaks, "the quote log is broken; starting a new chain as configured");
+            restart = Some(breaks);
+        }
+        let (path, file) = match paths.last() {
+            Some(path) if restart.is_none() => {
+                let file = OpenOptions::new()
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| write_error(&path.display().to_string(), e))?;
+                (path.clone(), file)
+            }
+            _ => new_segment(dir, next_sequence)?,
+        };
+        if paths.last() != Some(&path) {
+            index.segments = paths.clone();
+            index.segments.push(path.clone());
+        } else {
+            index.segments = paths;
+        }
+        index.durable_len = file
+            .metadata()
+            .map_err(|e| write_error(&path.display().to_string(), e))?
+            .len();
+
+        let mut writer = Writer {
+            dir: dir.clone(),
+            file,
+            segment_bytes: options.segment_bytes.max(4096),
+            previous,
+            next_sequence,
+            failed: None,
+            index: Arc::new(RwLock::new(index)),
+        };
+        if let Some(reason) = restart {
+            previous = [0; 32];
+            writer.previous = previous;
+            let (reply, _) = oneshot::channel();
+            let outcome = writer.write_batch(vec![(
+                pb::log_record::Event::ChainRestart(pb::ChainRestart { reason }),
+                reply,
+            )]);
+            if let Some(e) = outcome {
+                return Err(e);
+            }
+        }
+        let index = writer.index.clone();
+        let (jobs, receiver) = channel();
+        std::thread::Builder::new()
+            .name("quote-log-writer".into())
+            .spawn(move || writer.run(receiver))
+            .map_err(|e| write_error("starting the writer", e))?;
+        Ok(FileQuoteLog { jobs, index })
+    }
+
+    fn read(
+        &self,
+        entry_segment: &Path,
+        offset: u64,
+    ) -> Result<(pb::LogRecord, [u8; 32]), LogError> {
+        let read_error =
+            |e: std::io::Error| LogError::Read(format!("{}: {e}", entry_segment.display()));
+        let file = File::open(entry_segment).map_err(read_error)?;
+        let mut length = [0u8; 4];
+        file.read_exact_at(&mut length, offset)
+            .map_err(read_error)?;
+        let length = u32::from_le_bytes(length) as usize;
+        let mut frame = vec![0u8; length + segment::HASH_LEN];
+        file.read_exact_at(&mut frame, offset + 4)
+            .map_err(read_error)?;
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(&frame[length..]);
+        let record = pb::LogRecord::decode(&frame[..length])
+            .map_err(|e| LogError::Read(format!("a record cannot be decoded: {e}")))?;
+        Ok((record, hash))
+    }
+
+    fn logged(&self, index: &Index, entry: &Entry) -> Result<LoggedQuote, LogError> {
+        let (record, hash) = self.read(&index.segments[entry.segment as usize], entry.offset)?;
+        let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+            request: Some(request),
+            response: Some(response),
+        })) = record.event
+        else {
+            return Err(LogError::Read(format!(
+                "record {} is not a quote",
+                entry.sequence
+            )));
+        };
+        Ok(LoggedQuote {
+            sequence: record.sequence,
+            recorded_at: record.recorded_at,
+            request,
+            response,
+            hash,
+        })
+    }
+}
+
+impl QuoteLog for FileQuoteLog {
+    fn append(&self, event: pb::log_record::Event) -> AppendFuture {
+        let (reply, appended) = oneshot::channel();
+        let sent = self.jobs.send((event, reply));
+        Box::pin(async move {
+            sent.map_err(|_| LogError::Stopped)?;
+            appended.await.map_err(|_| LogError::Stopped)?
+        })
+    }
+
+    fn get_quote(&self, quote_id: &str) -> Result<Option<LoggedQuote>, LogError> {
+        let Ok(id) = uuid::Uuid::parse_str(quote_id) else {
+            return Ok(None);
+        };
+        let index = self.index.read().map_err(|_| LogError::Stopped)?;
+        let Some(position) = index.by_id.get(&id.as_u128()) else {
+            return Ok(None);
+        };
+        self.logged(&index, &index.entries[*position]).map(Some)
+    }
+
+    fn list_quotes(
+        &self,
+        filter: &QuoteFilter,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<LoggedQuote>, LogError> {
+        let index = self.index.read().map_err(|_| LogError::Stopped)?;
+        let version = match &filter.model_version {
+            Some(v) => match index.version_ids.get(v) {
+                Some(id) => Some(*id),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let from = filter.from.map(|t| t.timestamp_micros());
+        let to = filter.to.map(|t| t.timestamp_micros());
+        let start = index.entries.partition_point(|e| e.sequence <= after);
+        index.entries[start..]
+            .iter()
+            .filter(|e| {
+                from.is_none_or(|f| e.recorded_at >= f)
+                    && to.is_none_or(|t| e.recorded_at < t)
+                    && filter.product.is_none_or(|p| e.product == p)
+                    && filter.decision.is_none_or(|d| e.decision == d)
+                    && version.is_none_or(|v| e.version == v)
+            })
+            .take(limit)
+            .map(|e| self.logged(&index, e))
+            .collect()
+    }
+
+    fn verify(&self) -> Result<VerifyReport, LogError> {
+        let (paths, durable) = {
+            let index = self.index.read().map_err(|_| LogError::Stopped)?;
+            (index.segments.clone(), index.durable_len)
+        };
+        chain::scan(&paths, Some(durable), |_| {})
+    }
+}
+
+/// Verifies a log folder without changing it (for `fairquote audit verify`).
+pub fn verify_dir(dir: &Path) -> Result<VerifyReport, LogError> {
+    chain::scan(&chain::segments(dir)?, None, |_| {})
+}
+
+struct Writer {
+    dir: PathBuf,
+    file: File,
+    segment_bytes: u64,
+    previous: [u8; 32],
+    next_sequence: u64,
+    /// Set when a failed write could not be cut back off: appending more would break the chain.
+    failed: Option<String>,
+    index: Arc<RwLock<Index>>,
+}
+
+impl Writer {
+    fn run(mut self, jobs: Receiver<Job>) {
+        while let Ok(first) = jobs.recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            if let Some(error) = self.write_batch(batch) {
+                tracing::error!("quote log: {error}");
+            }
+        }
+    }
+
+    /// Writes and syncs a batch, then answers each job. Returns the error, if any.
+    fn write_batch(&mut self, batch: Vec<Job>) -> Option<LogError> {
+        if let Some(reason) = &self.failed {
+            let reason = reason.clone();
+            for (_, reply) in batch {
+                let _ = reply.send(Err(LogError::Broken(reason.clone())));
+            }
+            return Some(LogError::Broken(reason));
+        }
+        let recorded_at = now();
+        let mut bytes = Vec::new();
+        let mut written = Vec::with_capacity(batch.len());
+        let mut previous = self.previous;
+        for (offset_sequence, (event, reply)) in batch.into_iter().enumerate() {
+            let record = pb::LogRecord {
+                sequence: self.next_sequence + offset_sequence as u64,
+                recorded_at: recorded_at.clone(),
+                event: Some(event),
+            };
+            let encoded = record.encode_to_vec();
+            let hash = segment::chain_hash(&previous, &encoded);
+            let offset = bytes.len() as u64;
+            segment::encode_frame(&encoded, &hash, &mut bytes);
+            previous = hash;
+            written.push((record, offset, hash, reply));
+        }
+        match self.write_durably(&bytes) {
+            Ok((segment, start)) => {
+                self.previous = previous;
+                self.next_sequence += written.len() as u64;
+                let mut index = match self.index.write() {
+                    Ok(index) => index,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                for (record, offset, hash, reply) in written {
+                    index.add(segment, start + offset, &record);
+                    let _ = reply.send(Ok(Appended {
+                        sequence: record.sequence,
+                        hash,
+                    }));
+                }
+                index.durable_len = start + bytes.len() as u64;
+                None
+            }
+            Err(error) => {
+                for (_, _, _, reply) in written {
+                    let _ = reply.send(Err(LogError::Write(error.to_string())));
+                }
+                Some(error)
+            }
+        }
+    }
+
+    /// Appends bytes to the current segment (starting a new one when it is full) and syncs.
+    /// Returns the segment's index and where the bytes start in it.
+    fn write_durably(&mut self, bytes: &[u8]) -> Result<(usize, u64), LogError> {
+        let mut length = self
+            .file
+            .metadata()
+            .map_err(|e| write_error("reading the segment size", e))?
+            .len();
+        if length >= self.segment_bytes {
+            let (path, file) = new_segment(&self.dir, self.next_sequence)?;
+            self.file = file;
+            length = segment::MAGIC.len() as u64;
+            let mut index = match self.index.write() {
+                Ok(index) => index,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            index.segments.push(path);
+            index.durable_len = length;
+        }
+        let outcome = self
+            .file
+            .write_all(bytes)
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = outcome {
+            // Cut the partial write back off, so that the file ends on a whole record.
+            if let Err(cut) = self
+                .file
+                .set_len(length)
+                .and_then(|()| self.file.sync_data())
+            {
+                self.failed = Some(format!("a failed write could not be cut back off: {cut}"));
+            }
+            return Err(write_error("appending to the quote log", e));
+        }
+        let segment = match self.index.read() {
+            Ok(index) => index.segments.len() - 1,
+            Err(poisoned) => poisoned.into_inner().segments.len() - 1,
+        };
+        Ok((segment, length))
+    }
+}
+
+/// Reads the quotes of a log folder that match a filter, without changing the folder (for
+/// the command line, which may run beside a live service).
+pub fn read_dir_quotes(dir: &Path, filter: &QuoteFilter) -> Result<Vec<LoggedQuote>, LogError> {
+    let mut quotes = Vec::new();
+    chain::scan(&chain::segments(dir)?, None, |found| {
+        let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+            request: Some(request),
+            response: Some(response),
+        })) = &found.record.event
+        else {
+            return;
+        };
+        let at =
+            DateTime::parse_from_rfc3339(&found.record.recorded_at).map(|t| t.with_timezone(&Utc));
+        let in_time = match at {
+            Ok(at) => filter.from.is_none_or(|f| at >= f) && filter.to.is_none_or(|t| at < t),
+            Err(_) => filter.from.is_none() && filter.to.is_none(),
+        };
+        if in_time
+            && filter.product.is_none_or(|p| response.product == p)
+            && filter.decision.is_none_or(|d| response.decision == d)
+            && filter
+                .model_version
+                .as_ref()
+                .is_none_or(|v| &response.model_version == v)
+        {
+            quotes.push(LoggedQuote {
+                sequence: found.record.sequence,
+                recorded_at: found.record.recorded_at.clone(),
+                request: request.clone(),
+                response: response.clone(),
+                hash: found.hash,
+            });
+        }
+    })?;
+    Ok(quotes)
+}

@@ -1,0 +1,217 @@
+//! `fairquote audit verify|show|replay|export`: over a data folder (read only, safe beside a
+//! running service) or, with `--server`, over a running service's `AuditService`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::audit::{self, QuoteFilter};
+use crate::config::Settings;
+use crate::grpc::audit_service::{audited, filter, replay, verify_response};
+use crate::grpc::pb;
+use crate::grpc::pb::audit_service_client::AuditServiceClient;
+use crate::{app, tables};
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The service's data folder (default: the configured one).
+    #[arg(long, global = true, conflicts_with = "server")]
+    data: Option<PathBuf>,
+    /// A running service instead, e.g. `http://127.0.0.1:50051`.
+    #[arg(long, global = true)]
+    server: Option<String>,
+    #[command(subcommand)]
+    command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check every record and every link of the hash chain.
+    Verify,
+    /// Print one logged quote.
+    Show { quote_id: String },
+    /// Re-price a logged quote and compare every field with what was recorded.
+    Replay { quote_id: String },
+    /// Write logged quotes to a Parquet file.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+        /// RFC 3339, included.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339, excluded.
+        #[arg(long)]
+        to: Option<String>,
+    },
+}
+
+type Outcome = Result<ExitCode, String>;
+
+pub fn run(args: AuditArgs, settings: &Settings) -> ExitCode {
+    let outcome = match &args.server {
+        Some(server) => match super::runtime() {
+            Ok(runtime) => runtime.block_on(remote(server.clone(), args.command)),
+            Err(code) => return code,
+        },
+        None => {
+            let mut settings = settings.clone();
+            if let Some(data) = args.data {
+                settings.data.dir = data;
+            }
+            local(&settings, args.command)
+        }
+    };
+    outcome.unwrap_or_else(|e| {
+        eprintln!("fairquote audit: {e}");
+        ExitCode::FAILURE
+    })
+}
+
+fn export_filter(from: Option<String>, to: Option<String>) -> Result<QuoteFilter, String> {
+    filter(&pb::ListQuotesRequest {
+        from_time: from.unwrap_or_default(),
+        to_time: to.unwrap_or_default(),
+        ..Default::default()
+    })
+    .map(|(filter, _, _)| filter)
+    .map_err(|e| e.to_string())
+}
+
+fn local(settings: &Settings, command: AuditCommand) -> Outcome {
+    let dir = app::quote_log_dir(settings);
+    if !dir.is_dir() {
+        return Err(format!("no quote log in {}", dir.display()));
+    }
+    let find = |quote_id: &str| -> Result<audit::LoggedQuote, String> {
+        audit::read_dir_quotes(&dir, &QuoteFilter::default())
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|q| q.response.quote_id == quote_id)
+            .ok_or_else(|| format!("no quote with id {quote_id} is in {}", dir.display()))
+    };
+    match command {
+        AuditCommand::Verify => {
+            let report = audit::verify_dir(&dir).map_err(|e| e.to_string())?;
+            if let Some((segment, offset)) = &report.torn_tail {
+                println!(
+                    "a last record was never completely written (a crash mid-write): {} from byte {offset}; the service cuts it off at its next start",
+                    segment.display()
+                );
+            }
+            Ok(print_verify(&verify_response(&report)))
+        }
+        AuditCommand::Show { quote_id } => {
+            print_quote(&audited(find(&quote_id)?));
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Replay { quote_id } => {
+            let books = tables::load_rate_books(&settings.models.dir).map_err(|e| e.to_string())?;
+            let outcome = replay(&books, &find(&quote_id)?).map_err(|e| e.to_string())?;
+            Ok(print_replay(&outcome))
+        }
+        AuditCommand::Export { out, from, to } => {
+            let quotes = audit::read_dir_quotes(&dir, &export_filter(from, to)?)
+                .map_err(|e| e.to_string())?;
+            let bytes = audit::export::to_parquet(&quotes).map_err(|e| e.to_string())?;
+            std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+            println!("{} quotes written to {}", quotes.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn remote(server: String, command: AuditCommand) -> Outcome {
+    let mut client = AuditServiceClient::connect(server.clone())
+        .await
+        .map_err(|e| format!("cannot reach {server}: {e}"))?;
+    let status = |s: tonic::Status| format!("{:?}: {}", s.code(), s.message());
+    match command {
+        AuditCommand::Verify => {
+            let report = client
+                .verify_chain(pb::VerifyChainRequest {})
+                .await
+                .map_err(status)?;
+            Ok(print_verify(report.get_ref()))
+        }
+        AuditCommand::Show { quote_id } => {
+            let quote = client
+                .get_quote(pb::GetQuoteRequest { quote_id })
+                .await
+                .map_err(status)?;
+            print_quote(quote.get_ref());
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Replay { quote_id } => {
+            let outcome = client
+                .replay_quote(pb::ReplayQuoteRequest { quote_id })
+                .await
+                .map_err(status)?;
+            Ok(print_replay(outcome.get_ref()))
+        }
+        AuditCommand::Export { out, from, to } => {
+            let mut chunks = client
+                .export_quotes(pb::ExportQuotesRequest {
+                    from_time: from.unwrap_or_default(),
+                    to_time: to.unwrap_or_default(),
+                })
+                .await
+                .map_err(status)?
+                .into_inner();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = chunks.message().await.map_err(status)? {
+                bytes.extend_from_slice(&chunk.data);
+            }
+            std::fs::write(&out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+            println!(
+                "{} bytes of Parquet written to {}",
+                bytes.len(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_verify(report: &pb::VerifyChainResponse) -> ExitCode {
+    println!("records: {}", report.records);
+    println!("head hash: {}", report.head_hash);
+    if report.intact {
+        println!("the chain is intact");
+        return ExitCode::SUCCESS;
+    }
+    for b in &report.breaks {
+        println!(
+            "BREAK at record {} ({}, byte {}): {}",
+            b.sequence, b.segment, b.offset, b.problem
+        );
+    }
+    ExitCode::FAILURE
+}
+
+fn print_quote(quote: &pb::AuditedQuote) {
+    println!(
+        "record {} at {} (hash {})",
+        quote.sequence, quote.recorded_at, quote.record_hash
+    );
+    if let Some(request) = &quote.request {
+        println!("request: {request:#?}");
+    }
+    if let Some(response) = &quote.response {
+        println!("response: {response:#?}");
+    }
+}
+
+fn print_replay(outcome: &pb::ReplayQuoteResponse) -> ExitCode {
+    if outcome.identical {
+        println!("identical: the replay gives every field exactly as recorded");
+        return ExitCode::SUCCESS;
+    }
+    for d in &outcome.differences {
+        println!(
+            "DIFFERS {}: recorded {:?}, replayed {:?}",
+            d.field, d.recorded, d.replayed
+        );
+    }
+    ExitCode::FAILURE
+}

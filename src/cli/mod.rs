@@ -1,0 +1,62 @@
+//! The command line: `fairquote serve`, the actuary's `fairquote model`, and the auditor's
+//! `fairquote audit`.
+
+mod audit;
+mod model;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::{config, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fairquote",
+    version,
+    about = "Fair, transparent insurance quotes over gRPC"
+)]
+pub struct Cli {
+    /// A settings file (TOML); `FAIRQUOTE__SECTION__KEY` variables override it.
+    #[arg(long, global = true, env = "FAIRQUOTE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve quotes over gRPC from the models folder.
+    Serve,
+    /// Work on model tables.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
+    /// Check and read the quote log, over a data folder or a running server.
+    Audit(audit::AuditArgs),
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let settings = match config::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("fairquote: cannot read the settings: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log.filter);
+    match cli.command {
+        Command::Serve => serve::run(settings),
+        Command::Model(command) => model::run(command, &settings),
+        Command::Audit(args) => audit::run(args, &settings),
+    }
+}
+
+/// A runtime for the commands that talk to a server or serve.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Runtime::new().map_err(|e| {
+        eprintln!("fairquote: cannot start the runtime: {e}");
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,283 @@
+//! `AuditService`: an auditor reads, lists, exports, verifies and replays logged quotes.
+
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+
+use crate::audit::{self, LoggedQuote, QuoteFilter, VerifyReport};
+use crate::domain::InvalidField;
+use crate::rating::{self, RateBooks};
+
+use super::convert;
+use super::error::AuditError;
+use super::pb;
+use super::server::ServerState;
+
+const DEFAULT_PAGE: u32 = 100;
+const MAX_PAGE: u32 = 1000;
+const EXPORT_CHUNK: usize = 1 << 20;
+
+#[derive(Clone)]
+pub struct AuditEndpoint {
+    state: ServerState,
+}
+
+impl AuditEndpoint {
+    pub fn new(state: ServerState) -> Self {
+        AuditEndpoint { state }
+    }
+
+    fn logged(&self, quote_id: &str) -> Result<LoggedQuote, AuditError> {
+        if uuid::Uuid::parse_str(quote_id).is_err() {
+            return Err(AuditError::InvalidRequest(vec![InvalidField::new(
+                "quote_id",
+                format!("`{quote_id}` is not a quote id (a UUID)"),
+            )]));
+        }
+        self.state
+            .log
+            .get_quote(quote_id)?
+            .ok_or_else(|| AuditError::QuoteNotFound(quote_id.to_owned()))
+    }
+}
+
+pub fn audited(quote: LoggedQuote) -> pb::AuditedQuote {
+    pb::AuditedQuote {
+        sequence: quote.sequence,
+        recorded_at: quote.recorded_at,
+        request: Some(quote.request),
+        response: Some(quote.response),
+        record_hash: hex::encode(quote.hash),
+    }
+}
+
+pub fn verify_response(report: &VerifyReport) -> pb::VerifyChainResponse {
+    pb::VerifyChainResponse {
+        intact: report.intact(),
+        records: report.records,
+        head_hash: hex::encode(report.head_hash),
+        breaks: report
+            .breaks
+            .iter()
+            .map(|b| pb::ChainBreak {
+                sequence: b.sequence,
+                segment: b.segment.clone(),
+                offset: b.offset,
+                problem: b.problem.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Re-prices a logged quote with its recorded request, on the day it was quoted, with the
+/// rate books of its recorded model version, and compares every field.
+pub fn replay(
+    books: &RateBooks,
+    logged: &LoggedQuote,
+) -> Result<pb::ReplayQuoteResponse, AuditError> {
+    let recorded = &logged.response;
+    let request = convert::quote_request(logged.request.clone()).map_err(|fields| {
+        AuditError::Unreplayable(
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.description))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    let product = request.application.product();
+    if books.version(product).id != recorded.model_version {
+        return Err(AuditError::ModelVersionUnavailable(
+            recorded.model_version.clone(),
+        ));
+    }
+    let quoted_at = DateTime::parse_from_rfc3339(&recorded.quoted_at)
+        .map_err(|e| AuditError::Unreplayable(format!("quoted_at `{}`: {e}", recorded.quoted_at)))?
+        .with_timezone(&Utc);
+    let quote = rating::quote(books, &request, quoted_at.date_naive())
+        .map_err(|e| AuditError::Unreplayable(e.to_string()))?;
+    let replayed = convert::quote_response(recorded.quote_id.clone(), quoted_at, &quote);
+    let differences = audit::replay::differences(recorded, &replayed);
+    Ok(pb::ReplayQuoteResponse {
+        identical: differences.is_empty(),
+        differences: differences
+            .into_iter()
+            .map(|d| pb::FieldDifference {
+                field: d.field,
+                recorded: d.recorded,
+                replayed: d.replayed,
+            })
+            .collect(),
+        recorded: Some(recorded.clone()),
+        replayed: Some(replayed),
+    })
+}
+
+fn time(field: &str, value: &str, problems: &mut Vec<InvalidField>) -> Option<DateTime<Utc>> {
+    if value.is_empty() {
+        return None;
+    }
+    match DateTime::parse_from_rfc3339(value) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            problems.push(InvalidField::new(
+                field,
+                format!("`{value}` is not an RFC 3339 time"),
+            ));
+            None
+        }
+    }
+}
+
+/// The filter of a list or export request.
+pub fn filter(request: &pb::ListQuotesRequest) -> Result<(QuoteFilter, u64, usize), AuditError> {
+    let mut problems = Vec::new();
+    let from = time("from_time", &request.from_time, &mut problems);
+    let to = time("to_time", &request.to_time, &mut problems);
+    let product = match pb::Product::try_from(request.product) {
+        Ok(pb::Product::Unspecified) => None,
+        Ok(p) => Some(p as i32),
+        Err(_) => {
+            problems.push(InvalidField::new(
+                "product",
+                format!("unknown value {}", request.product),
+            ));
+            None
+        }
+    };
+    let decision = match pb::Decision::try_from(request.decision) {
+        Ok(pb::Decision::Unspecified) => None,
+        Ok(d) => Some(d as i32),
+        Err(_) => {
+            problems.push(InvalidField::new(
+                "decision",
+                format!("unknown value {}", request.decision),
+            ));
+            None
+        }
+    };
+    let page_size = match request.page_size {
+        0 => DEFAULT_PAGE,
+        n if n > MAX_PAGE => {
+            problems.push(InvalidField::new(
+                "page_size",
+                format!("at most {MAX_PAGE}"),
+            ));
+            DEFAULT_PAGE
+        }
+        n => n,
+    };
+    let after = if request.page_token.is_empty() {
+        0
+    } else {
+        request.page_token.parse::<u64>().unwrap_or_else(|_| {
+            problems.push(InvalidField::new(
+                "page_token",
+                "not a token this service gave",
+            ));
+            0
+        })
+    };
+    if !problems.is_empty() {
+        return Err(AuditError::InvalidRequest(problems));
+    }
+    Ok((
+        QuoteFilter {
+            from,
+            to,
+            product,
+            decision,
+            model_version: (!request.model_version.is_empty())
+                .then(|| request.model_version.clone()),
+        },
+        after,
+        page_size as usize,
+    ))
+}
+
+type ExportStream = Pin<Box<dyn Stream<Item = Result<pb::ExportChunk, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl pb::audit_service_server::AuditService for AuditEndpoint {
+    async fn get_quote(
+        &self,
+        request: Request<pb::GetQuoteRequest>,
+    ) -> Result<Response<pb::AuditedQuote>, Status> {
+        let logged = self.logged(&request.into_inner().quote_id)?;
+        Ok(Response::new(audited(logged)))
+    }
+
+    async fn list_quotes(
+        &self,
+        request: Request<pb::ListQuotesRequest>,
+    ) -> Result<Response<pb::ListQuotesResponse>, Status> {
+        let (filter, after, limit) = filter(request.get_ref())?;
+        // One more than the page tells whether there is a next page.
+        let mut quotes = self
+            .state
+            .log
+            .list_quotes(&filter, after, limit + 1)
+            .map_err(AuditError::from)?;
+        let next_page_token = if quotes.len() > limit {
+            quotes.truncate(limit);
+            quotes
+                .last()
+                .map(|q| q.sequence.to_string())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::ListQuotesResponse {
+            quotes: quotes.into_iter().map(audited).collect(),
+            next_page_token,
+        }))
+    }
+
+    type ExportQuotesStream = ExportStream;
+
+    async fn export_quotes(
+        &self,
+        request: Request<pb::ExportQuotesRequest>,
+    ) -> Result<Response<Self::ExportQuotesStream>, Status> {
+        let request = request.into_inner();
+        let (filter, _, _) = filter(&pb::ListQuotesRequest {
+            from_time: request.from_time,
+            to_time: request.to_time,
+            ..Default::default()
+        })?;
+        let log = self.state.log.clone();
+        let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, AuditError> {
+            let quotes = log.list_quotes(&filter, 0, usize::MAX)?;
+            audit::export::to_parquet(&quotes).map_err(|e| AuditError::Export(e.to_string()))
+        })
+        .await
+        .map_err(|e| Status::internal(e.to_string()))??;
+        let chunks: Vec<Result<pb::ExportChunk, Status>> = bytes
+            .chunks(EXPORT_CHUNK)
+            .map(|c| Ok(pb::ExportChunk { data: c.to_vec() }))
+            .collect();
+        Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
+    }
+
+    async fn verify_chain(
+        &self,
+        _request: Request<pb::VerifyChainRequest>,
+    ) -> Result<Response<pb::VerifyChainResponse>, Status> {
+        let log = self.state.log.clone();
+        let report = tokio::task::spawn_blocking(move || log.verify())
+            .await
+            .map_err(|e| Status::internal(e.to_string()))?
+            .map_err(AuditError::from)?;
+        Ok(Response::new(verify_response(&report)))
+    }
+
+    async fn replay_quote(
+        &self,
+        request: Request<pb::ReplayQuoteRequest>,
+    ) -> Result<Response<pb::ReplayQuoteResponse>, Status> {
+        let logged = self.logged(&request.into_inner().quote_id)?;
+        Ok(Response::new(replay(&self.state.books, &logged)?))
+    }
+}

@@ -1,0 +1,439 @@
+//! An auditor finds every quote in a tamper-evident log and re-prices it bit for bit.
+
+use std::collections::HashSet;
+
+use fairquote::audit::{self, QuoteFilter};
+use fairquote::grpc::pb;
+use tokio_stream::StreamExt;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use crate::helpers::*;
+
+async fn all_logged(app: &mut TestApp) -> Vec<pb::AuditedQuote> {
+    let mut quotes = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = app
+            .audit
+            .list_quotes(pb::ListQuotesRequest {
+                page_size: 7,
+                page_token: page_token.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("a page")
+            .into_inner();
+        quotes.extend(page.quotes);
+        if page.next_page_token.is_empty() {
+            return quotes;
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+#[tokio::test]
+async fn every_quote_is_logged_and_replays_identically() {
+    let mut app = spawn_app().await;
+    let mut ids = Vec::new();
+    for request in [liability_request(), income_protection_request()] {
+        ids.push(
+            app.client
+                .quote(request)
+                .await
+                .expect("a quote")
+                .into_inner()
+                .quote_id,
+        );
+    }
+    let mut declined = income_protection_request();
+    income_protection_mut(&mut declined).age = 70;
+    ids.push(
+        app.client
+            .quote(declined)
+            .await
+            .expect("a decline")
+            .into_inner()
+            .quote_id,
+    );
+    let streamed: Vec<pb::QuoteStreamResponse> = app
+        .client
+        .quote_stream(tokio_stream::iter((0..10).map(|i| {
+            pb::QuoteStreamRequest {
+                request_id: i.to_string(),
+                request: Some(if i % 2 == 0 {
+                    liability_request()
+                } else {
+                    income_protection_request()
+                }),
+            }
+        })))
+        .await
+        .expect("a stream")
+        .into_inner()
+        .map(|r| r.expect("ok"))
+        .collect()
+        .await;
+    for response in streamed {
+        match response.outcome {
+            Some(pb::quote_stream_response::Outcome::Quote(q)) => ids.push(q.quote_id),
+            other => panic!("expected a quote, got {other:?}"),
+        }
+    }
+
+    for id in &ids {
+        let logged = app
+            .audit
+            .get_quote(pb::GetQuoteRequest {
+                quote_id: id.clone(),
+            })
+            .await
+            .expect("logged")
+            .into_inner();
+        assert_eq!(&logged.response.as_ref().unwrap().quote_id, id);
+        let replay = app
+            .audit
+            .replay_quote(pb::ReplayQuoteRequest {
+                quote_id: id.clone(),
+            })
+            .await
+            .expect("a replay")
+            .into_inner();
+        assert!(replay.identical, "{id}: {:?}", replay.differences);
+        assert_eq!(replay.recorded, replay.replayed);
+    }
+    let logged = all_logged(&mut app).await;
+    assert_eq!(logged.len(), ids.len());
+    let verify = app
+        .audit
+        .verify_chain(pb::VerifyChainRequest {})
+        .await
+        .expect("verify")
+        .into_inner();
+    assert!(verify.intact, "{:?}", verify.breaks);
+    // Two model events at start, then every quote.
+    assert_eq!(verify.records, ids.len() as u64 + 2);
+}
+
+#[tokio::test]
+async fn the_insurers_reference_is_kept_only_as_a_keyed_hash() {
+    let mut app = spawn_app().await;
+    let id = app
+        .client
+        .quote(liability_request())
+        .await
+        .expect("a quote")
+        .into_inner()
+        .quote_id;
+    let logged = app
+        .audit
+        .get_quote(pb::GetQuoteRequest { quote_id: id })
+        .await
+        .expect("logged")
+        .into_inner();
+    let reference = logged.request.expect("the request").insurer_reference;
+    assert!(reference.starts_with("hmac-sha256:"), "{reference}");
+    let dir = fairquote::app::quote_log_dir(&app.settings);
+    for segment in std::fs::read_dir(&dir).expect("segments") {
+        let bytes = std::fs::read(segment.expect("entry").path()).expect("read");
+        assert!(
+            !bytes
+                .windows(b"CASE-2026-0042".len())
+                .any(|w| w == b"CASE-2026-0042"),
+            "the reference is in the log in clear"
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_quotes_all_land_once_in_one_order_with_a_valid_chain() {
+    let app = spawn_app().await;
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let mut client = app.client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..25 {
+                let request = if (t + i) % 2 == 0 {
+                    liability_request()
+                } else {
+                    income_protection_request()
+                };
+                ids.push(
+                    client
+                        .quote(request)
+                        .await
+                        .expect("a quote")
+                        .into_inner()
+                        .quote_id,
+                );
+            }
+            ids
+        }));
+    }
+    let mut sent = HashSet::new();
+    for task in tasks {
+        sent.extend(task.await.expect("a task"));
+    }
+    assert_eq!(sent.len(), 200);
+    let mut app = app;
+    let logged = all_logged(&mut app).await;
+    let logged_ids: Vec<String> = logged
+        .iter()
+        .map(|q| q.response.as_ref().unwrap().quote_id.clone())
+        .collect();
+    assert_eq!(logged_ids.len(), 200, "each quote once");
+    assert_eq!(logged_ids.iter().cloned().collect::<HashSet<_>>(), sent);
+    assert!(logged.windows(2).all(|w| w[0].sequence < w[1].sequence));
+    let verify = app
+        .audit
+        .verify_chain(pb::VerifyChainRequest {})
+        .await
+        .expect("verify")
+        .into_inner();
+    assert!(verify.intact);
+}
+
+#[tokio::test]
+async fn a_flipped_byte_is_found_at_its_exact_record_and_stops_the_service() {
+    let data = tempfile::tempdir().expect("a folder");
+    let settings = test_settings(data.path());
+    let mut ids = Vec::new();
+    {
+        let mut app = spawn_app_with(settings.clone()).await;
+        for _ in 0..20 {
+            ids.push(
+                app.client
+                    .quote(liability_request())
+                    .await
+                    .expect("a quote")
+                    .into_inner()
+                    .quote_id,
+            );
+        }
+    }
+    let dir = fairquote::app::quote_log_dir(&settings);
+    let logged = audit::read_dir_quotes(&dir, &QuoteFilter::default()).expect("readable");
+    let target = logged
+        .iter()
+        .find(|q| q.response.quote_id == ids[9])
+        .expect("quote 10");
+    let segment = std::fs::read_dir(&dir)
+        .expect("list")
+        .next()
+        .expect("a segment")
+        .expect("entry")
+        .path();
+    let mut bytes = std::fs::read(&segment).expect("read");
+    // Find the record by its quote id and flip a byte inside it.
+    let position = bytes
+        .windows(ids[9].len())
+        .position(|w| w == ids[9].as_bytes())
+        .expect("the quote id is in the segment");
+    bytes[position + 3] ^= 0x01;
+    std::fs::write(&segment, &bytes).expect("write");
+
+    let report = audit::verify_dir(&dir).expect("a report");
+    assert_eq!(report.breaks.len(), 1, "{:?}", report.breaks);
+    assert_eq!(report.breaks[0].sequence, target.sequence);
+    assert!(report.breaks[0].offset < position as u64);
+    assert!(report.torn_tail.is_none());
+
+    match fairquote::app::start(&settings).await {
+        Err(e) => assert!(
+            e.to_string()
+                .contains(&format!("record {}", target.sequence)),
+            "{e}"
+        ),
+        Ok(_) => panic!("the service appended to a broken chain"),
+    }
+    let mut restart = settings.clone();
+    restart.audit.start_new_chain = true;
+    let mut app = spawn_app_with(restart).await;
+    app.client
+        .quote(liability_request())
+        .await
+        .expect("quotes again on a new chain");
+    let verify = app
+        .audit
+        .verify_chain(pb::VerifyChainRequest {})
+        .await
+        .expect("verify")
+        .into_inner();
+    assert!(!verify.intact, "the old break stays reported");
+    assert_eq!(verify.breaks.len(), 1);
+}
+
+#[tokio::test]
+async fn a_torn_last_record_is_cut_off_at_start() {
+    let data = tempfile::tempdir().expect("a folder");
+    let settings = test_settings(data.path());
+    let mut ids = Vec::new();
+    {
+        let mut app = spawn_app_with(settings.clone()).await;
+        for _ in 0..5 {
+            ids.push(
+                app.client
+                    .quote(income_protection_request())
+                    .await
+                    .expect("a quote")
+                    .into_inner()
+                    .quote_id,
+            );
+        }
+    }
+    let dir = fairquote::app::quote_log_dir(&settings);
+    let segment = std::fs::read_dir(&dir)
+        .expect("list")
+        .next()
+        .expect("a segment")
+        .expect("entry")
+        .path();
+    let mut bytes = std::fs::read(&segment).expect("read");
+    let whole = bytes.len();
+    // Half a frame: a length that promises more than is there.
+    bytes.extend_from_slice(&500u32.to_le_bytes());
+    bytes.extend_from_slice(&[7u8; 100]);
+    std::fs::write(&segment, &bytes).expect("write");
+
+    let mut app = spawn_app_with(settings.clone()).await;
+    // The half frame is gone: what follows the last whole record is a new, valid record.
+    let after = std::fs::read(&segment).expect("read");
+    assert_ne!(&after[whole..whole + 4], &500u32.to_le_bytes());
+    for id in &ids {
+        app.audit
+            .get_quote(pb::GetQuoteRequest {
+                quote_id: id.clone(),
+            })
+            .await
+            .expect("still logged");
+    }
+    app.client
+        .quote(liability_request())
+        .await
+        .expect("quotes again");
+    let verify = app
+        .audit
+        .verify_chain(pb::VerifyChainRequest {})
+        .await
+        .expect("verify")
+        .into_inner();
+    assert!(verify.intact, "{:?}", verify.breaks);
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids_and_missing_versions_are_clear_errors() {
+    let data = tempfile::tempdir().expect("a folder");
+    let settings = test_settings(data.path());
+    let id = {
+        let mut app = spawn_app_with(settings.clone()).await;
+        let status = app
+            .audit
+            .get_quote(pb::GetQuoteRequest {
+                quote_id: uuid::Uuid::now_v7().to_string(),
+            })
+            .await
+            .expect_err("unknown");
+        assert_eq!(status.code(), Code::NotFound);
+        let status = app
+            .audit
+            .replay_quote(pb::ReplayQuoteRequest {
+                quote_id: "not-a-uuid".into(),
+            })
+            .await
+            .expect_err("malformed");
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(
+            status
+                .get_details_bad_request()
+                .expect("details")
+                .field_violations[0]
+                .field,
+            "quote_id"
+        );
+        let status = app
+            .audit
+            .list_quotes(pb::ListQuotesRequest {
+                from_time: "yesterday".into(),
+                page_size: 5000,
+                ..Default::default()
+            })
+            .await
+            .expect_err("bad filter");
+        let fields: Vec<String> = status
+            .get_details_bad_request()
+            .expect("details")
+            .field_violations
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        assert_eq!(fields, ["from_time", "page_size"]);
+        app.client
+            .quote(liability_request())
+            .await
+            .expect("a quote")
+            .into_inner()
+            .quote_id
+    };
+    // The same log served with other liability tables: the recorded version is not loaded.
+    let models = tempfile::tempdir().expect("a folder");
+    for product in ["liability", "income_protection"] {
+        let to = models.path().join(product);
+        std::fs::create_dir_all(&to).expect("mkdir");
+        for entry in std::fs::read_dir(models_dir().join(product)).expect("list") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+        }
+    }
+    let rates = models.path().join("liability/base_rates.csv");
+    let text = std::fs::read_to_string(&rates).expect("read");
+    std::fs::write(&rates, text.replace("L1,venue,2.20", "L1,venue,2.25")).expect("write");
+    let mut changed = settings.clone();
+    changed.models.dir = models.path().to_path_buf();
+    let mut app = spawn_app_with(changed).await;
+    let status = app
+        .audit
+        .replay_quote(pb::ReplayQuoteRequest { quote_id: id })
+        .await
+        .expect_err("the version is missing");
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status.message().contains("is not available"),
+        "{}",
+        status.message()
+    );
+}
+
+#[tokio::test]
+async fn a_range_of_quotes_exports_as_parquet() {
+    let mut app = spawn_app().await;
+    for _ in 0..3 {
+        app.client
+            .quote(liability_request())
+            .await
+            .expect("a quote");
+    }
+    let mut chunks = app
+        .audit
+        .export_quotes(pb::ExportQuotesRequest::default())
+        .await
+        .expect("an export")
+        .into_inner();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = chunks.message().await.expect("a chunk") {
+        bytes.extend(chunk.data);
+    }
+    use polars::prelude::{ParquetReader, SerReader};
+    let frame = ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .expect("Parquet");
+    assert_eq!(frame.height(), 3);
+    let totals = frame
+        .column("total")
+        .expect("total")
+        .str()
+        .expect("text")
+        .get(0)
+        .map(str::to_owned);
+    assert_eq!(totals.as_deref(), Some("337.77"));
+}

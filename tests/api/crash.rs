@@ -1,0 +1,158 @@
+//! The crash test: the real binary is killed with SIGKILL in the middle of a load, and every
+//! quote any client received is in the log when it comes back.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fairquote::grpc::pb;
+use fairquote::grpc::pb::audit_service_client::AuditServiceClient;
+use fairquote::grpc::pb::quote_service_client::QuoteServiceClient;
+
+use crate::helpers::*;
+
+struct Server {
+    process: Child,
+    address: String,
+}
+
+fn start(data: &Path) -> Server {
+    let mut process = Command::new(env!("CARGO_BIN_EXE_fairquote"))
+        .arg("serve")
+        .env("FAIRQUOTE__SERVER__LISTEN_ADDRESS", "127.0.0.1:0")
+        .env("FAIRQUOTE__DATA__DIR", data)
+        .env("FAIRQUOTE__MODELS__DIR", models_dir())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stderr = process.stderr.take().expect("stderr");
+    let (found, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("serving gRPC on ") {
+                let _ = found.send(line[at + "serving gRPC on ".len()..].trim().to_owned());
+            }
+        }
+    });
+    let address = address
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server reports its address");
+    Server {
+        process,
+        address: format!("http://{address}"),
+    }
+}
+
+async fn load_then_kill(data: &Path, kill_after: Duration) -> HashSet<String> {
+    let mut server = start(data);
+    let client = QuoteServiceClient::connect(server.address.clone())
+        .await
+        .expect("connect");
+    let mut callers = Vec::new();
+    for caller in 0..4 {
+        let mut client = client.clone();
+        callers.push(tokio::spawn(async move {
+            let mut received = Vec::new();
+            for i in 0.. {
+                let request = if (caller + i) % 2 == 0 {
+                    liability_request()
+                } else {
+                    income_protection_request()
+                };
+                match client.quote(request).await {
+                    Ok(response) => received.push(response.into_inner().quote_id),
+                    Err(_) => break,
+                }
+            }
+            received
+        }));
+    }
+    tokio::time::sleep(kill_after).await;
+    server.process.kill().expect("SIGKILL");
+    server.process.wait().expect("reaped");
+    let mut received = HashSet::new();
+    for caller in callers {
+        received.extend(caller.await.expect("a caller"));
+    }
+    received
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_answered_quote_survives_a_sigkill() {
+    let data = tempfile::tempdir().expect("a data folder");
+    let mut answered = HashSet::new();
+    for kill_after in [150, 400, 900, 50] {
+        let received = load_then_kill(data.path(), Duration::from_millis(kill_after)).await;
+        assert!(
+            !received.is_empty(),
+            "no quote was answered before the kill at {kill_after} ms"
+        );
+        answered.extend(received);
+
+        let mut server = start(data.path());
+        let mut audit = AuditServiceClient::connect(server.address.clone())
+            .await
+            .expect("connect");
+        for id in &answered {
+            audit
+                .get_quote(pb::GetQuoteRequest { quote_id: id.clone() })
+                .await
+                .unwrap_or_else(|s| panic!("answered quote {id} is not in the log after the kill at {kill_after} ms: {s}"));
+        }
+        let verify = audit
+            .verify_chain(pb::VerifyChainRequest {})
+            .await
+            .expect("verify")
+            .into_inner();
+        assert!(
+            verify.intact,
+            "after the kill at {kill_after} ms: {:?}",
+            verify.breaks
+        );
+        let mut client = QuoteServiceClient::connect(server.address.clone())
+            .await
+            .expect("connect");
+        client
+            .quote(liability_request())
+            .await
+            .expect("new quotes are taken");
+        server.process.kill().expect("stop");
+        server.process.wait().expect("reaped");
+    }
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly_with_every_quote_logged() {
+    let data = tempfile::tempdir().expect("a data folder");
+    let mut server = start(data.path());
+    let mut client = QuoteServiceClient::connect(server.address.clone())
+        .await
+        .expect("connect");
+    let id = client
+        .quote(liability_request())
+        .await
+        .expect("a quote")
+        .into_inner()
+        .quote_id;
+    drop(client);
+    let status = Command::new("kill")
+        .args(["-TERM", &server.process.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || server.process.wait())
+        .await
+        .expect("joined")
+        .expect("exits");
+    assert!(exit.success(), "exit status {exit:?}");
+    let logged = fairquote::audit::read_dir_quotes(
+        &data.path().join("quote-log"),
+        &fairquote::audit::QuoteFilter::default(),
+    )
+    .expect("readable");
+    assert!(logged.iter().any(|q| q.response.quote_id == id));
+}
