@@ -16,3 +16,12 @@ impl InvalidField {
         }
     }
 }
+
+/// `field: description; field: description`, for messages.
+pub fn describe_fields(fields: &[InvalidField]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.description))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

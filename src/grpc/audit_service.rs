@@ -8,6 +8,7 @@ use tonic::{Request, Response, Status};
 
 use crate::audit::{self, LoggedQuote, QuoteFilter, VerifyReport};
 use crate::domain::InvalidField;
+use crate::domain::invalid::describe_fields;
 use crate::rating::{self, RateBooks};
 
 use super::convert;
@@ -78,15 +79,8 @@ pub fn replay(
     logged: &LoggedQuote,
 ) -> Result<pb::ReplayQuoteResponse, AuditError> {
     let recorded = &logged.response;
-    let request = convert::quote_request(logged.request.clone()).map_err(|fields| {
-        AuditError::Unreplayable(
-            fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.description))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
+    let request = convert::quote_request(logged.request.clone())
+        .map_err(|fields| AuditError::Unreplayable(describe_fields(&fields)))?;
     let product = request.application.product();
     if books.version(product).id != recorded.model_version {
         return Err(AuditError::ModelVersionUnavailable(

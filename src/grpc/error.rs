@@ -8,27 +8,20 @@ use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
 use crate::audit::LogError;
 use crate::domain::InvalidField;
+use crate::domain::invalid::describe_fields;
 use crate::rating::RatingError;
 
 use super::pb;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QuoteError {
-    #[error("invalid quote request: {}", describe(.0))]
+    #[error("invalid quote request: {}", describe_fields(.0))]
     InvalidRequest(Vec<InvalidField>),
     #[error(transparent)]
     Rating(#[from] RatingError),
     /// Nothing is answered that is not in the quote log.
     #[error("the quote could not be recorded, so it is not given: {0}")]
     Log(#[from] LogError),
-}
-
-fn describe(fields: &[InvalidField]) -> String {
-    fields
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.description))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 impl QuoteError {
@@ -91,7 +84,7 @@ impl From<QuoteError> for Status {
 /// Errors of the audit calls.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    #[error("invalid audit request: {}", describe(.0))]
+    #[error("invalid audit request: {}", describe_fields(.0))]
     InvalidRequest(Vec<InvalidField>),
     #[error("no quote with id {0} is in the log")]
     QuoteNotFound(String),

@@ -11,7 +11,7 @@ use crate::domain::{
 };
 
 use super::book::{LiabilityRateBook, find_band, table};
-use super::{RatingError, charges, check_in_force};
+use super::{RatingError, charges, check_in_force, find_occupation};
 
 const FIELD: &str = "liability";
 
@@ -23,22 +23,12 @@ pub(super) fn quote(
 ) -> Result<PricedQuote, RatingError> {
     let mut problems = Vec::new();
     check_in_force(&book.version, request.rating_date, &mut problems);
-    let occupation = book.occupations.get(&application.occupation);
-    if occupation.is_none() {
-        problems.push(InvalidField::new(
-            format!("{FIELD}.occupation"),
-            format!(
-                "`{}` is not in the occupation catalog; known: {}",
-                application.occupation,
-                book.occupations
-                    .occupations
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
-    }
+    let occupation = find_occupation(
+        &book.occupations,
+        &application.occupation,
+        FIELD,
+        &mut problems,
+    );
     let ilf = book
         .increased_limit_factors
         .get(&application.limit_of_indemnity);

@@ -10,6 +10,7 @@ mod liability;
 
 use chrono::NaiveDate;
 
+use crate::domain::invalid::describe_fields;
 use crate::domain::{ArithmeticError, InvalidField, PricedQuote, ProductApplication, QuoteRequest};
 pub use book::RateBooks;
 
@@ -17,18 +18,10 @@ pub use book::RateBooks;
 pub enum RatingError {
     /// The request is well formed but asks for something the model does not offer
     /// (an unknown occupation, a limit not in the table, a date before the model).
-    #[error("the request asks for cover the model does not offer: {}", describe(.0))]
+    #[error("the request asks for cover the model does not offer: {}", describe_fields(.0))]
     NotOffered(Vec<InvalidField>),
     #[error(transparent)]
     Arithmetic(#[from] ArithmeticError),
-}
-
-fn describe(fields: &[InvalidField]) -> String {
-    fields
-        .iter()
-        .map(|f| format!("{}: {}", f.field, f.description))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Prices one request with the rate books in force. `quoted_on` is the day the quote is
@@ -64,4 +57,29 @@ fn check_in_force(
             ),
         ));
     }
+}
+
+/// The applicant's occupation in the product's catalog, or a problem naming the field.
+fn find_occupation<'a>(
+    catalog: &'a book::OccupationCatalog,
+    code: &str,
+    product_field: &str,
+    problems: &mut Vec<InvalidField>,
+) -> Option<&'a book::Occupation> {
+    let occupation = catalog.get(code);
+    if occupation.is_none() {
+        problems.push(InvalidField::new(
+            format!("{product_field}.occupation"),
+            format!(
+                "`{code}` is not in the occupation catalog; known: {}",
+                catalog
+                    .occupations
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    occupation
 }
