@@ -31,6 +31,21 @@ pub struct ModelVersion {
     pub product: Product,
     pub label: String,
     pub effective_from: NaiveDate,
+    pub renewal_effective_from: NaiveDate,
+    /// The justification records of the manifest, by id.
+    pub justifications: BTreeMap<String, Justification>,
+}
+
+/// Why a factor departs from the default, with its evidence and who approved it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Justification {
+    pub id: String,
+    pub factor: String,
+    pub aim: String,
+    pub evidence: String,
+    pub credibility: String,
+    pub approver: String,
+    pub review_date: NaiveDate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

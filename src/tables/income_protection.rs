@@ -32,7 +32,7 @@ pub fn compile(
     let catalog = files
         .table(table::OCCUPATIONS, faults)
         .filter(|t| t.check_columns(occupations::COLUMNS, faults))
-        .map(|t| occupations::read(&t, faults));
+        .map(|t| occupations::read(&t, &version.justifications, faults));
     let parameter_table = files
         .table(table::PARAMETERS, faults)
         .filter(|t| t.check_columns(parameters::COLUMNS, faults));

@@ -26,7 +26,7 @@ pub fn compile(
     let catalog = files
         .table(table::OCCUPATIONS, faults)
         .filter(|t| t.check_columns(occupations::COLUMNS, faults))
-        .map(|t| occupations::read(&t, faults));
+        .map(|t| occupations::read(&t, &version.justifications, faults));
     let base_rates = files
         .table(table::BASE_RATES, faults)
         .and_then(|t| base_rates(&t, catalog.as_ref(), faults));

@@ -13,14 +13,61 @@ use super::files::{MANIFEST, ModelFiles};
 pub struct Manifest {
     pub product: String,
     pub label: String,
-    /// The first rating date the version prices.
+    /// The first rating date the version prices new business.
+    #[serde(deserialize_with = "date")]
     pub effective_from: NaiveDate,
+    /// The first rating date the version prices renewals; the same as `effective_from` when
+    /// not given.
+    #[serde(default, deserialize_with = "optional_date")]
+    pub renewal_effective_from: Option<NaiveDate>,
     pub status: String,
     pub author: String,
     #[serde(default)]
     pub approver: String,
     #[serde(default)]
     pub notes: String,
+    /// Why a factor departs from the default (e.g. an intimacy profession loaded against its
+    /// comparator): the Belgian law of 4 April 2014 asks every segmentation to be justified.
+    #[serde(default)]
+    pub justifications: Vec<JustificationRecord>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct JustificationRecord {
+    pub id: String,
+    /// What it justifies, e.g. `occupations.csv: bdsm_fetish_work class`.
+    pub factor: String,
+    pub aim: String,
+    /// The evidence cited.
+    pub evidence: String,
+    /// low, medium or high.
+    pub credibility: String,
+    pub approver: String,
+    #[serde(deserialize_with = "date")]
+    pub review_date: NaiveDate,
+}
+
+/// A date written either as a TOML date (`2026-01-01`) or as a string (`"2026-01-01"`).
+fn date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Text(String),
+        Toml(toml::value::Datetime),
+    }
+    let text = match Written::deserialize(deserializer)? {
+        Written::Text(text) => text,
+        Written::Toml(date) => date.to_string(),
+    };
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a date (YYYY-MM-DD)")))
+}
+
+fn optional_date<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<NaiveDate>, D::Error> {
+    date(deserializer).map(Some)
 }
 
 pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Option<Manifest> {
@@ -58,6 +105,38 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Option<Manifest
             ),
         ));
         return None;
+    }
+    let mut ids = std::collections::HashSet::new();
+    for record in &manifest.justifications {
+        let at = |message: String| {
+            TableFault::at(files.label(MANIFEST), None, Some("justifications"), message)
+        };
+        if !ids.insert(record.id.as_str()) {
+            faults.push(at(format!(
+                "justification record `{}` is given twice",
+                record.id
+            )));
+        }
+        for (name, value) in [
+            ("id", &record.id),
+            ("factor", &record.factor),
+            ("aim", &record.aim),
+            ("evidence", &record.evidence),
+            ("approver", &record.approver),
+        ] {
+            if value.trim().is_empty() {
+                faults.push(at(format!(
+                    "justification record `{}` has no {name}",
+                    record.id
+                )));
+            }
+        }
+        if !["low", "medium", "high"].contains(&record.credibility.as_str()) {
+            faults.push(at(format!(
+                "justification record `{}`: credibility `{}` is not low, medium or high",
+                record.id, record.credibility
+            )));
+        }
     }
     Some(manifest)
 }

@@ -6,6 +6,7 @@
 //! protected attributes), every fault is reported with its file, row and column, and only a
 //! faultless model is compiled into the rate books the engine prices from.
 
+pub mod expectations;
 pub mod fault;
 pub mod files;
 pub mod frame;
@@ -20,7 +21,9 @@ use std::path::Path;
 
 use crate::domain::Product;
 use crate::rating::RateBooks;
-use crate::rating::book::{IncomeProtectionRateBook, LiabilityRateBook, ModelVersion};
+use crate::rating::book::{
+    IncomeProtectionRateBook, Justification, LiabilityRateBook, ModelVersion,
+};
 
 pub use fault::{InvalidModel, TableFault};
 pub use files::ModelFiles;
@@ -80,8 +83,32 @@ fn compile<B>(
             .as_ref()
             .map(|m| m.effective_from)
             .unwrap_or_default(),
+        renewal_effective_from: manifest
+            .as_ref()
+            .map(|m| m.renewal_effective_from.unwrap_or(m.effective_from))
+            .unwrap_or_default(),
+        justifications: manifest
+            .iter()
+            .flat_map(|m| &m.justifications)
+            .map(|j| {
+                (
+                    j.id.clone(),
+                    Justification {
+                        id: j.id.clone(),
+                        factor: j.factor.clone(),
+                        aim: j.aim.clone(),
+                        evidence: j.evidence.clone(),
+                        credibility: j.credibility.clone(),
+                        approver: j.approver.clone(),
+                        review_date: j.review_date,
+                    },
+                )
+            })
+            .collect(),
     };
     let book = compile_book(files, version, &mut faults);
+    // The version's test cases must at least read; `fairquote model test` prices them.
+    expectations::read(files, &mut faults);
     match book {
         Some(book) if faults.is_empty() && manifest.is_some() => Ok(book),
         _ => {
@@ -93,5 +120,22 @@ fn compile<B>(
             }
             Err(InvalidModel { faults })
         }
+    }
+}
+
+/// The expected-premium test cases of both products of a models folder.
+pub fn load_expectations(
+    models_dir: &Path,
+) -> Result<Vec<(Product, Vec<expectations::ExpectedPremium>)>, InvalidModel> {
+    let mut faults = Vec::new();
+    let mut cases = Vec::new();
+    for product in Product::ALL {
+        let files = ModelFiles::read_dir(&models_dir.join(product.code()), product)?;
+        cases.push((product, expectations::read(&files, &mut faults)));
+    }
+    if faults.is_empty() {
+        Ok(cases)
+    } else {
+        Err(InvalidModel { faults })
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::rating::book::{Occupation, OccupationCatalog, OccupationKind};
+use crate::rating::book::{Justification, Occupation, OccupationCatalog, OccupationKind};
 
 use super::fault::TableFault;
 use super::frame::{RatingTable, file_row};
@@ -18,7 +18,11 @@ pub const COLUMNS: &[&str] = &[
     "justification",
 ];
 
-pub fn read(table: &RatingTable, faults: &mut Vec<TableFault>) -> OccupationCatalog {
+pub fn read(
+    table: &RatingTable,
+    justifications: &BTreeMap<String, Justification>,
+    faults: &mut Vec<TableFault>,
+) -> OccupationCatalog {
     let mut occupations = BTreeMap::new();
     let mut rows = HashMap::new();
     for index in 0..table.height() {
@@ -40,6 +44,16 @@ pub fn read(table: &RatingTable, faults: &mut Vec<TableFault>) -> OccupationCata
         let class = table.key(index, "class", faults);
         let comparator = table.text(index, "comparator").map(str::to_owned);
         let justification = table.text(index, "justification").map(str::to_owned);
+        if let Some(id) = &justification
+            && !justifications.contains_key(id)
+        {
+            faults.push(TableFault::at(
+                &table.file,
+                Some(file_row(index)),
+                Some("justification"),
+                format!("`{id}` is not a justification record of the manifest"),
+            ));
+        }
         let (Some(code), Some(label), Some(kind), Some(class)) = (code, label, kind, class) else {
             continue;
         };

@@ -276,14 +276,41 @@ fn an_intimacy_profession_loaded_against_its_comparator_without_justification() 
         "class",
         "differs from the class L2 of its comparator `personal_care_worker` and no justification is given",
     );
-    // With a justification the same class loads.
+    // A justification must be a record of the manifest.
     let sandbox = Sandbox::new();
     sandbox.edit(
         "liability/occupations.csv",
         "escort_companion,Escort / companion,intimacy,personal_care_worker,L2,",
         "escort_companion,Escort / companion,intimacy,personal_care_worker,L3,JR-2026-001",
     );
-    load_rate_books(&sandbox.models).expect("a justified loading loads");
+    assert_fault(
+        &sandbox.faults(),
+        "liability/occupations.csv",
+        Some(10),
+        "justification",
+        "`JR-2026-001` is not a justification record of the manifest",
+    );
+    // With the record, the same class loads.
+    std::fs::write(
+        sandbox.file("liability/manifest.toml"),
+        std::fs::read_to_string(sandbox.file("liability/manifest.toml")).expect("read")
+            + r#"
+[[justifications]]
+id = "JR-2026-001"
+factor = "occupations.csv: escort_companion class"
+aim = "price the measured cost of claims"
+evidence = "five years of the insurer's own Belgian claims, 2027-2031"
+credibility = "medium"
+approver = "chief actuary"
+review_date = 2032-06-30
+"#,
+    )
+    .expect("write");
+    let books = load_rate_books(&sandbox.models).expect("a justified loading loads");
+    assert_eq!(
+        books.liability.version.justifications["JR-2026-001"].credibility,
+        "medium"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod audit;
 mod bad_input;
 mod bad_tables;
 mod crash;
+mod expected_premiums;
 mod helpers;
 mod properties;
 mod quote;
