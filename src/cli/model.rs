@@ -1,6 +1,6 @@
 //! `fairquote model validate`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -8,6 +8,7 @@ use clap::Subcommand;
 use crate::config::Settings;
 use crate::domain::{Decision, Product};
 use crate::tables;
+use crate::tables::diff::ModelDiff;
 use crate::tables::expectations::{self, CaseOutcome};
 
 #[derive(Debug, Subcommand)]
@@ -16,6 +17,15 @@ pub enum ModelCommand {
     Validate {
         /// The models folder (default: the configured one).
         dir: Option<PathBuf>,
+    },
+    /// Every changed cell, added and removed row between two versions: two product folders
+    /// (`models/liability`) or two models folders (both products).
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        /// Print the diff as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Price every case of each product's `expected_premiums.csv` and list those that do not
     /// come out as expected.
@@ -52,6 +62,25 @@ pub fn run(command: ModelCommand, settings: &Settings) -> ExitCode {
                 }
             }
         }
+        ModelCommand::Diff { old, new, json } => match diff(&old, &new) {
+            Ok(diffs) => {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&diffs).unwrap_or_default()
+                    );
+                } else {
+                    for d in &diffs {
+                        print_diff(d);
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("fairquote model diff: {e}");
+                ExitCode::FAILURE
+            }
+        },
         ModelCommand::Test { dir, json } => {
             let dir = dir.unwrap_or_else(|| settings.models.dir.clone());
             match test(&dir) {
@@ -136,5 +165,75 @@ fn report(outcomes: &[CaseOutcome], json: bool) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Diffs two product folders, or each product of two models folders.
+fn diff(old: &Path, new: &Path) -> Result<Vec<ModelDiff>, String> {
+    let single = |dir: &Path| dir.join(tables::files::MANIFEST).is_file();
+    let pairs: Vec<(PathBuf, PathBuf, Product)> = if single(old) && single(new) {
+        let product = Product::ALL
+            .into_iter()
+            .find(|p| old.file_name().is_some_and(|n| n == p.code()))
+            .or_else(|| {
+                let manifest = std::fs::read_to_string(old.join(tables::files::MANIFEST)).ok()?;
+                Product::ALL
+                    .into_iter()
+                    .find(|p| manifest.contains(&format!("product = \"{}\"", p.code())))
+            })
+            .ok_or_else(|| format!("{}: cannot tell which product this is", old.display()))?;
+        vec![(old.to_path_buf(), new.to_path_buf(), product)]
+    } else {
+        Product::ALL
+            .into_iter()
+            .map(|p| (old.join(p.code()), new.join(p.code()), p))
+            .collect()
+    };
+    pairs
+        .into_iter()
+        .map(|(a, b, product)| {
+            let a = tables::ModelFiles::read_dir(&a, product).map_err(|e| e.to_string())?;
+            let b = tables::ModelFiles::read_dir(&b, product).map_err(|e| e.to_string())?;
+            tables::diff::diff(&a, &b).map_err(|faults| {
+                faults
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+        })
+        .collect()
+}
+
+fn print_diff(d: &ModelDiff) {
+    println!("{} -> {}", d.old_version, d.new_version);
+    if d.is_empty() {
+        println!("  no change");
+    }
+    for c in d.manifest_changes.iter().chain(&d.changed_cells) {
+        println!(
+            "  changed {} [{}] {}: {} -> {}{}",
+            c.table,
+            c.key,
+            c.column,
+            c.old,
+            c.new,
+            c.relative_change
+                .as_ref()
+                .map(|r| format!(" ({r} relative)"))
+                .unwrap_or_default()
+        );
+    }
+    for r in &d.added_rows {
+        println!("  added   {} [{}]", r.table, r.key);
+    }
+    for r in &d.removed_rows {
+        println!("  removed {} [{}]", r.table, r.key);
+    }
+    for t in &d.added_tables {
+        println!("  added table {t}");
+    }
+    for t in &d.removed_tables {
+        println!("  removed table {t}");
     }
 }

@@ -8,6 +8,7 @@ mod bad_tables;
 mod crash;
 mod expected_premiums;
 mod helpers;
+mod model_diff;
 mod properties;
 mod quote;
 mod stream;

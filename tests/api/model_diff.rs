@@ -1,0 +1,67 @@
+//! An actuary compares two versions and sees exactly the cells that changed.
+
+use fairquote::domain::Product;
+use fairquote::tables::ModelFiles;
+use fairquote::tables::diff::diff;
+
+use crate::helpers::models_dir;
+
+fn liability() -> ModelFiles {
+    ModelFiles::read_dir(&models_dir().join("liability"), Product::Liability).expect("readable")
+}
+
+fn edited(files: &ModelFiles, file: &str, from: &str, to: &str) -> ModelFiles {
+    let mut files = files.clone();
+    let text = String::from_utf8(files.files[file].clone()).expect("text");
+    assert!(text.contains(from));
+    files
+        .files
+        .insert(file.to_owned(), text.replacen(from, to, 1).into_bytes());
+    files
+}
+
+#[test]
+fn the_same_tables_have_the_same_id_and_no_diff() {
+    let d = diff(&liability(), &liability()).expect("a diff");
+    assert_eq!(d.old_version, d.new_version);
+    assert!(d.is_empty());
+}
+
+#[test]
+fn one_changed_cell_is_a_new_version_and_the_only_change() {
+    let old = liability();
+    let new = edited(
+        &old,
+        "increased_limit_factors.csv",
+        "2500000,1.25",
+        "2500000,1.30",
+    );
+    let d = diff(&old, &new).expect("a diff");
+    assert_ne!(d.old_version, d.new_version);
+    assert_eq!(d.changed_cells.len(), 1, "{d:?}");
+    let cell = &d.changed_cells[0];
+    assert_eq!(cell.table, "increased_limit_factors");
+    assert_eq!(cell.key, "limit=2500000");
+    assert_eq!(cell.column, "factor");
+    assert_eq!((cell.old.as_str(), cell.new.as_str()), ("1.25", "1.30"));
+    assert_eq!(cell.relative_change.as_deref(), Some("0.04"));
+    assert!(d.added_rows.is_empty() && d.removed_rows.is_empty() && d.manifest_changes.is_empty());
+}
+
+#[test]
+fn added_and_removed_rows_and_manifest_fields_are_listed() {
+    let old = liability();
+    let new = edited(&old, "deductible_factors.csv", "1000,0.85", "2000,0.80");
+    let new = edited(
+        &new,
+        "manifest.toml",
+        "effective_from = \"2026-01-01\"",
+        "effective_from = \"2027-01-01\"",
+    );
+    let d = diff(&old, &new).expect("a diff");
+    assert_eq!(d.removed_rows.len(), 1);
+    assert_eq!(d.removed_rows[0].key, "deductible=1000");
+    assert_eq!(d.added_rows[0].key, "deductible=2000");
+    assert_eq!(d.manifest_changes.len(), 1);
+    assert_eq!(d.manifest_changes[0].key, "effective_from");
+}
