@@ -20,6 +20,7 @@ fn request() -> pb::QuoteRequest {
         transaction_type: pb::TransactionType::NewBusiness as i32,
         payment_frequency: pb::PaymentFrequency::Monthly as i32,
         insurer_reference: "BENCH-1".into(),
+        model_version: String::new(),
         product: Some(pb::quote_request::Product::Liability(
             pb::LiabilityApplication {
                 occupation: "escort_companion".into(),

@@ -24,6 +24,7 @@ fn request(application: ProductApplication) -> QuoteRequest {
         rating_date: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
         transaction_type: TransactionType::NewBusiness,
         payment_frequency: PaymentFrequency::Monthly,
+        model_version: None,
         application,
     }
 }

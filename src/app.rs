@@ -1,5 +1,5 @@
-//! Assembles the service from its settings: the rate books, the quote log, the reference key,
-//! and a model event in the log for every version that comes into force.
+//! Assembles the service from its settings: the quote log, the model registry (seeded from the
+//! models folder, every version that comes into force recorded in the log), the reference key.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,15 +7,13 @@ use std::sync::Arc;
 use crate::audit::reference::ReferenceHasher;
 use crate::audit::{DisabledLog, FileQuoteLog, LogError, LogOptions, QuoteLog};
 use crate::config::Settings;
-use crate::domain::Product;
 use crate::grpc::server::ServerState;
-use crate::proto as pb;
-use crate::tables::{self, InvalidModel};
+use crate::registry::{ModelRegistry, RegistryError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot load the models from {dir}: {source}")]
-    Models { dir: PathBuf, source: InvalidModel },
+    #[error("cannot load the models (seeded from {dir}): {source}")]
+    Models { dir: PathBuf, source: RegistryError },
     #[error("cannot open the quote log: {0}")]
     Log(#[from] LogError),
     #[error("cannot read or make the reference key in {dir}: {source}")]
@@ -25,17 +23,17 @@ pub enum StartError {
     },
 }
 
+/// The model registry's folder inside the data folder.
+pub fn models_registry_dir(settings: &Settings) -> PathBuf {
+    settings.data.dir.join("models")
+}
+
 /// The quote log's folder inside the data folder.
 pub fn quote_log_dir(settings: &Settings) -> PathBuf {
     settings.data.dir.join("quote-log")
 }
 
 pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
-    let books =
-        tables::load_rate_books(&settings.models.dir).map_err(|source| StartError::Models {
-            dir: settings.models.dir.clone(),
-            source,
-        })?;
     let log: Arc<dyn QuoteLog> = if settings.audit.enabled {
         let options = LogOptions {
             dir: quote_log_dir(settings),
@@ -58,22 +56,18 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
         dir: settings.data.dir.clone(),
         source,
     })?;
-    for product in Product::ALL {
-        let version = books.version(product);
-        log.append(pb::log_record::Event::Model(pb::ModelEvent {
-            kind: "loaded".to_owned(),
-            product: match product {
-                Product::Liability => pb::Product::Liability,
-                Product::IncomeProtection => pb::Product::IncomeProtection,
-            } as i32,
-            model_version: version.id.clone(),
-            label: version.label.clone(),
-            actor: "service".to_owned(),
-        }))
-        .await?;
-    }
+    let models = ModelRegistry::open(
+        &models_registry_dir(settings),
+        log.clone(),
+        &settings.models.dir,
+    )
+    .await
+    .map_err(|source| StartError::Models {
+        dir: settings.models.dir.clone(),
+        source,
+    })?;
     Ok(ServerState {
-        books: Arc::new(books),
+        models: Arc::new(models),
         log,
         references,
     })

@@ -12,5 +12,6 @@ pub mod domain;
 pub mod grpc;
 pub mod proto;
 pub mod rating;
+pub mod registry;
 pub mod tables;
 pub mod telemetry;

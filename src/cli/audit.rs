@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use crate::app;
 use crate::audit::{self, QuoteFilter};
 use crate::config::Settings;
 use crate::grpc::audit_service::{audited, filter, replay, verify_response};
 use crate::grpc::pb;
 use crate::grpc::pb::audit_service_client::AuditServiceClient;
-use crate::{app, tables};
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -106,8 +106,9 @@ fn local(settings: &Settings, command: AuditCommand) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Replay { quote_id } => {
-            let books = tables::load_rate_books(&settings.models.dir).map_err(|e| e.to_string())?;
-            let outcome = replay(&books, &find(&quote_id)?).map_err(|e| e.to_string())?;
+            let models = crate::registry::read_only_schedule(&app::models_registry_dir(settings))
+                .map_err(|e| e.to_string())?;
+            let outcome = replay(&models, &find(&quote_id)?).map_err(|e| e.to_string())?;
             Ok(print_replay(&outcome))
         }
         AuditCommand::Export { out, from, to } => {

@@ -21,9 +21,18 @@ pub fn run(settings: Settings) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let schedule = state.models.schedule();
+        for product in crate::domain::Product::ALL {
+            for version in schedule.in_force(product) {
+                tracing::info!(
+                    product = product.code(),
+                    version = %version.id,
+                    effective_from = %version.effective_from,
+                    "in force"
+                );
+            }
+        }
         tracing::info!(
-            liability = %state.books.liability.version.id,
-            income_protection = %state.books.income_protection.version.id,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "models loaded and quote log open"
         );

@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Product {
     Liability,
     IncomeProtection,
@@ -192,5 +195,7 @@ pub struct QuoteRequest {
     pub rating_date: NaiveDate,
     pub transaction_type: TransactionType,
     pub payment_frequency: PaymentFrequency,
+    /// A model version pinned by its id; `None` for the version in force.
+    pub model_version: Option<String>,
     pub application: ProductApplication,
 }

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 use crate::audit::{self, LoggedQuote, QuoteFilter, VerifyReport};
 use crate::domain::InvalidField;
 use crate::domain::invalid::describe_fields;
-use crate::rating::{self, RateBooks};
+use crate::rating::{self, ModelSchedule};
 
 use super::convert;
 use super::error::AuditError;
@@ -75,22 +75,22 @@ pub fn verify_response(report: &VerifyReport) -> pb::VerifyChainResponse {
 /// Re-prices a logged quote with its recorded request, on the day it was quoted, with the
 /// rate books of its recorded model version, and compares every field.
 pub fn replay(
-    books: &RateBooks,
+    models: &ModelSchedule,
     logged: &LoggedQuote,
 ) -> Result<pb::ReplayQuoteResponse, AuditError> {
     let recorded = &logged.response;
-    let request = convert::quote_request(logged.request.clone())
+    let mut request = convert::quote_request(logged.request.clone())
         .map_err(|fields| AuditError::Unreplayable(describe_fields(&fields)))?;
-    let product = request.application.product();
-    if books.version(product).id != recorded.model_version {
+    if !models.published.contains_key(&recorded.model_version) {
         return Err(AuditError::ModelVersionUnavailable(
             recorded.model_version.clone(),
         ));
     }
+    request.model_version = Some(recorded.model_version.clone());
     let quoted_at = DateTime::parse_from_rfc3339(&recorded.quoted_at)
         .map_err(|e| AuditError::Unreplayable(format!("quoted_at `{}`: {e}", recorded.quoted_at)))?
         .with_timezone(&Utc);
-    let quote = rating::quote(books, &request, quoted_at.date_naive())
+    let quote = rating::quote(models, &request, quoted_at.date_naive())
         .map_err(|e| AuditError::Unreplayable(e.to_string()))?;
     let replayed = convert::quote_response(recorded.quote_id.clone(), quoted_at, &quote);
     let differences = audit::replay::differences(recorded, &replayed);
@@ -272,6 +272,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         request: Request<pb::ReplayQuoteRequest>,
     ) -> Result<Response<pb::ReplayQuoteResponse>, Status> {
         let logged = self.logged(&request.into_inner().quote_id)?;
-        Ok(Response::new(replay(&self.state.books, &logged)?))
+        let schedule = self.state.models.schedule();
+        Ok(Response::new(replay(&schedule, &logged)?))
     }
 }

@@ -47,6 +47,7 @@ pub fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<Inva
         transaction_type,
         payment_frequency,
         insurer_reference,
+        model_version,
         product,
     } = request;
     let mut problems = Problems::default();
@@ -60,6 +61,16 @@ pub fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<Inva
         );
     }
     let rating_date = problems.check(date("rating_date", &rating_date));
+    let well_formed = model_version.len() == 64
+        && model_version
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !model_version.is_empty() && !well_formed {
+        problems.add(
+            "model_version",
+            "a model version id is 64 lower-case hexadecimal characters",
+        );
+    }
     let transaction_type = match pb::TransactionType::try_from(transaction_type) {
         Ok(pb::TransactionType::NewBusiness) => Some(TransactionType::NewBusiness),
         Ok(pb::TransactionType::Renewal) => Some(TransactionType::Renewal),
@@ -116,6 +127,7 @@ pub fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<Inva
                 rating_date,
                 transaction_type,
                 payment_frequency,
+                model_version: (!model_version.is_empty()).then_some(model_version),
                 application,
             })
         }

@@ -34,7 +34,9 @@ impl QuoteEndpoint {
         let mut canonical = request.clone();
         let application = convert::quote_request(request).map_err(QuoteError::InvalidRequest)?;
         let quoted_at = Utc::now();
-        let quote = rating::quote(&self.state.books, &application, quoted_at.date_naive())?;
+        // One snapshot of the schedule prices the whole quote, whatever is published meanwhile.
+        let schedule = self.state.models.schedule();
+        let quote = rating::quote(schedule.as_ref(), &application, quoted_at.date_naive())?;
         let response = convert::quote_response(Uuid::now_v7().to_string(), quoted_at, &quote);
         canonical.insurer_reference = self.state.references.hash(&canonical.insurer_reference);
         self.state

@@ -9,7 +9,7 @@ use tonic::transport::Server;
 
 use crate::audit::QuoteLog;
 use crate::audit::reference::ReferenceHasher;
-use crate::rating::RateBooks;
+use crate::registry::ModelRegistry;
 
 use super::pb::audit_service_server::AuditServiceServer;
 use super::pb::quote_service_server::QuoteServiceServer;
@@ -18,7 +18,7 @@ use super::{AuditEndpoint, QuoteEndpoint};
 /// What the services price with and record to.
 #[derive(Clone)]
 pub struct ServerState {
-    pub books: Arc<RateBooks>,
+    pub models: Arc<ModelRegistry>,
     pub log: Arc<dyn QuoteLog>,
     pub references: ReferenceHasher,
 }

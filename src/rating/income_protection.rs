@@ -12,7 +12,7 @@ use crate::domain::{
 
 use super::book::{IncomeProtectionRateBook, find_band, table};
 use super::liability::valid_until;
-use super::{RatingError, charges, check_in_force, find_occupation};
+use super::{RatingError, charges, find_occupation};
 
 const FIELD: &str = "income_protection";
 
@@ -23,7 +23,6 @@ pub(super) fn quote(
     quoted_on: NaiveDate,
 ) -> Result<PricedQuote, RatingError> {
     let mut problems = Vec::new();
-    check_in_force(&book.version, request.rating_date, &mut problems);
     let occupation = find_occupation(
         &book.occupations,
         &application.occupation,

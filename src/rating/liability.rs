@@ -11,7 +11,7 @@ use crate::domain::{
 };
 
 use super::book::{LiabilityRateBook, find_band, table};
-use super::{RatingError, charges, check_in_force, find_occupation};
+use super::{RatingError, charges, find_occupation};
 
 const FIELD: &str = "liability";
 
@@ -22,7 +22,6 @@ pub(super) fn quote(
     quoted_on: NaiveDate,
 ) -> Result<PricedQuote, RatingError> {
     let mut problems = Vec::new();
-    check_in_force(&book.version, request.rating_date, &mut problems);
     let occupation = find_occupation(
         &book.occupations,
         &application.occupation,

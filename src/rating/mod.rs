@@ -7,12 +7,17 @@ pub mod book;
 mod charges;
 mod income_protection;
 mod liability;
+pub mod schedule;
 
 use chrono::NaiveDate;
 
 use crate::domain::invalid::describe_fields;
-use crate::domain::{ArithmeticError, InvalidField, PricedQuote, ProductApplication, QuoteRequest};
+use crate::domain::{
+    ArithmeticError, InvalidField, PricedQuote, ProductApplication, QuoteRequest, TransactionType,
+};
 pub use book::RateBooks;
+use book::{IncomeProtectionRateBook, LiabilityRateBook, ModelVersion};
+pub use schedule::ModelSchedule;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RatingError {
@@ -24,38 +29,81 @@ pub enum RatingError {
     Arithmetic(#[from] ArithmeticError),
 }
 
-/// Prices one request with the rate books in force. `quoted_on` is the day the quote is
-/// given: it starts the validity period.
-pub fn quote(
-    books: &RateBooks,
+/// Where the engine finds the rate book for a request: the pair of rate books of one models
+/// folder, or the schedule of versions in force (`ModelSchedule`).
+pub trait ModelSelection {
+    fn liability_for(&self, request: &QuoteRequest) -> Result<&LiabilityRateBook, InvalidField>;
+    fn income_protection_for(
+        &self,
+        request: &QuoteRequest,
+    ) -> Result<&IncomeProtectionRateBook, InvalidField>;
+}
+
+/// Prices one request with the rate book its selection gives. `quoted_on` is the day the
+/// quote is given: it starts the validity period.
+pub fn quote<M: ModelSelection + ?Sized>(
+    models: &M,
     request: &QuoteRequest,
     quoted_on: NaiveDate,
 ) -> Result<PricedQuote, RatingError> {
+    let not_offered = |field: InvalidField| RatingError::NotOffered(vec![field]);
     match &request.application {
         ProductApplication::Liability(application) => {
-            liability::quote(&books.liability, request, application, quoted_on)
+            let book = models.liability_for(request).map_err(not_offered)?;
+            liability::quote(book, request, application, quoted_on)
         }
         ProductApplication::IncomeProtection(application) => {
-            income_protection::quote(&books.income_protection, request, application, quoted_on)
+            let book = models.income_protection_for(request).map_err(not_offered)?;
+            income_protection::quote(book, request, application, quoted_on)
         }
     }
 }
 
-/// A rating date before the model's effective date has no tables to price it.
-fn check_in_force(
-    version: &book::ModelVersion,
-    rating_date: NaiveDate,
-    problems: &mut Vec<InvalidField>,
-) {
-    if rating_date < version.effective_from {
-        problems.push(InvalidField::new(
-            "rating_date",
+/// The date from which a version prices this kind of transaction.
+pub fn effective_from(version: &ModelVersion, transaction: TransactionType) -> NaiveDate {
+    match transaction {
+        TransactionType::NewBusiness => version.effective_from,
+        TransactionType::Renewal => version.renewal_effective_from,
+    }
+}
+
+/// Checks a version against a request: a pinned id must be this version, and an unpinned
+/// request must be dated on or after the version's effective date for its transaction type.
+pub fn check_version(version: &ModelVersion, request: &QuoteRequest) -> Result<(), InvalidField> {
+    match &request.model_version {
+        Some(pinned) if *pinned != version.id => Err(InvalidField::new(
+            "model_version",
             format!(
-                "no {} model is in force on {rating_date}; the current one starts on {}",
-                version.product.code(),
-                version.effective_from
+                "model version {pinned} is not available for {}",
+                version.product.code()
             ),
-        ));
+        )),
+        Some(_) => Ok(()),
+        None if request.rating_date < effective_from(version, request.transaction_type) => {
+            Err(InvalidField::new(
+                "rating_date",
+                format!(
+                    "no {} model is in force on {}; the earliest starts on {}",
+                    version.product.code(),
+                    request.rating_date,
+                    effective_from(version, request.transaction_type)
+                ),
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
+impl ModelSelection for RateBooks {
+    fn liability_for(&self, request: &QuoteRequest) -> Result<&LiabilityRateBook, InvalidField> {
+        check_version(&self.liability.version, request).map(|()| &self.liability)
+    }
+
+    fn income_protection_for(
+        &self,
+        request: &QuoteRequest,
+    ) -> Result<&IncomeProtectionRateBook, InvalidField> {
+        check_version(&self.income_protection.version, request).map(|()| &self.income_protection)
     }
 }
 

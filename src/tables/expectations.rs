@@ -12,7 +12,7 @@ use crate::domain::{
     PaymentFrequency, Product, ProductApplication, QuoteRequest, RiskMeasure, TransactionType,
     WorkSetting,
 };
-use crate::rating::{self, RateBooks};
+use crate::rating::{self, ModelSelection};
 
 use super::fault::TableFault;
 use super::files::ModelFiles;
@@ -237,6 +237,7 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
                 rating_date,
                 transaction_type,
                 payment_frequency,
+                model_version: None,
                 application,
             },
             decision,
@@ -355,8 +356,12 @@ fn income_protection(
     })
 }
 
-/// Prices every case with the rate books.
-pub fn run(books: &RateBooks, product: Product, cases: &[ExpectedPremium]) -> Vec<CaseOutcome> {
+/// Prices every case with the given models.
+pub fn run<M: ModelSelection + ?Sized>(
+    books: &M,
+    product: Product,
+    cases: &[ExpectedPremium],
+) -> Vec<CaseOutcome> {
     cases
         .iter()
         .map(

@@ -111,8 +111,9 @@ async fn every_quote_is_logged_and_replays_identically() {
         .expect("verify")
         .into_inner();
     assert!(verify.intact, "{:?}", verify.breaks);
-    // Two model events at start, then every quote.
-    assert_eq!(verify.records, ids.len() as u64 + 2);
+    // At first start each product's default version is published and put in force (two
+    // model events each), then every quote.
+    assert_eq!(verify.records, ids.len() as u64 + 4);
 }
 
 #[tokio::test]
@@ -299,7 +300,7 @@ async fn a_torn_last_record_is_cut_off_at_start() {
     let mut app = spawn_app_with(settings.clone()).await;
     // The half frame is gone: what follows the last whole record is a new, valid record.
     let after = std::fs::read(&segment).expect("read");
-    assert_ne!(&after[whole..whole + 4], &500u32.to_le_bytes());
+    assert!(after.len() >= whole && !after[whole..].starts_with(&500u32.to_le_bytes()));
     for id in &ids {
         app.audit
             .get_quote(pb::GetQuoteRequest {
@@ -375,7 +376,8 @@ async fn unknown_and_malformed_ids_and_missing_versions_are_clear_errors() {
             .into_inner()
             .quote_id
     };
-    // The same log served with other liability tables: the recorded version is not loaded.
+    // The service restarts on changed liability tables: the new version is published and put
+    // in force, and the quote priced by the old one still replays identically.
     let models = tempfile::tempdir().expect("a folder");
     for product in ["liability", "income_protection"] {
         let to = models.path().join(product);
@@ -390,10 +392,45 @@ async fn unknown_and_malformed_ids_and_missing_versions_are_clear_errors() {
     std::fs::write(&rates, text.replace("L1,venue,2.20", "L1,venue,2.25")).expect("write");
     let mut changed = settings.clone();
     changed.models.dir = models.path().to_path_buf();
-    let mut app = spawn_app_with(changed).await;
+    {
+        let mut app = spawn_app_with(changed).await;
+        let replay = app
+            .audit
+            .replay_quote(pb::ReplayQuoteRequest { quote_id: id })
+            .await
+            .expect("the old version is still published")
+            .into_inner();
+        assert!(replay.identical);
+    }
+
+    // A logged quote whose version was never published here cannot be re-priced.
+    let foreign = tempfile::tempdir().expect("a folder");
+    let foreign_settings = test_settings(foreign.path());
+    let orphan = uuid::Uuid::now_v7().to_string();
+    {
+        let log = fairquote::audit::FileQuoteLog::open(fairquote::audit::LogOptions {
+            dir: fairquote::app::quote_log_dir(&foreign_settings),
+            segment_bytes: 1 << 20,
+            start_new_chain: false,
+        })
+        .expect("a log");
+        use fairquote::audit::QuoteLog;
+        log.append(pb::log_record::Event::Quote(pb::QuoteEvent {
+            request: Some(liability_request()),
+            response: Some(pb::QuoteResponse {
+                quote_id: orphan.clone(),
+                model_version: "f".repeat(64),
+                quoted_at: "2026-11-28T10:00:00Z".into(),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .expect("appended");
+    }
+    let mut app = spawn_app_with(foreign_settings).await;
     let status = app
         .audit
-        .replay_quote(pb::ReplayQuoteRequest { quote_id: id })
+        .replay_quote(pb::ReplayQuoteRequest { quote_id: orphan })
         .await
         .expect_err("the version is missing");
     assert_eq!(status.code(), Code::FailedPrecondition);

@@ -106,6 +106,7 @@ pub fn liability_request() -> pb::QuoteRequest {
         transaction_type: pb::TransactionType::NewBusiness as i32,
         payment_frequency: pb::PaymentFrequency::Annual as i32,
         insurer_reference: "CASE-2026-0042".to_owned(),
+        model_version: String::new(),
         product: Some(pb::quote_request::Product::Liability(
             pb::LiabilityApplication {
                 occupation: "escort_companion".to_owned(),
@@ -132,6 +133,7 @@ pub fn income_protection_request() -> pb::QuoteRequest {
         transaction_type: pb::TransactionType::NewBusiness as i32,
         payment_frequency: pb::PaymentFrequency::Annual as i32,
         insurer_reference: String::new(),
+        model_version: String::new(),
         product: Some(pb::quote_request::Product::IncomeProtection(
             pb::IncomeProtectionApplication {
                 age: 35,

@@ -29,6 +29,7 @@ fn price(application: ProductApplication, frequency: PaymentFrequency) -> Priced
         rating_date: day(),
         transaction_type: TransactionType::NewBusiness,
         payment_frequency: frequency,
+        model_version: None,
         application,
     };
     rating::quote(books(), &request, day()).expect("priced")

@@ -1,0 +1,157 @@
+//! The versions in force: for each product, the versions that price new business and
+//! renewals from their effective dates on, and every published version by id (for a request
+//! that pins one, and for replay).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::domain::{InvalidField, Product, QuoteRequest};
+
+use super::book::{IncomeProtectionRateBook, LiabilityRateBook, ModelVersion, RateBooks};
+use super::{ModelSelection, check_version, effective_from};
+
+/// A published version of either product.
+#[derive(Debug, Clone)]
+pub enum PublishedBook {
+    Liability(Arc<LiabilityRateBook>),
+    IncomeProtection(Arc<IncomeProtectionRateBook>),
+}
+
+impl PublishedBook {
+    pub fn version(&self) -> &ModelVersion {
+        match self {
+            PublishedBook::Liability(b) => &b.version,
+            PublishedBook::IncomeProtection(b) => &b.version,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ModelSchedule {
+    /// In force, in order of effective date.
+    pub liability: Vec<Arc<LiabilityRateBook>>,
+    pub income_protection: Vec<Arc<IncomeProtectionRateBook>>,
+    pub published: HashMap<String, PublishedBook>,
+}
+
+/// The version in force on the request's rating date for its transaction type: the one with
+/// the latest effective date on or before it.
+fn in_force<'a, B>(
+    books: &'a [Arc<B>],
+    version: impl Fn(&B) -> &ModelVersion,
+    product: Product,
+    request: &QuoteRequest,
+) -> Result<&'a B, InvalidField> {
+    books
+        .iter()
+        .rev()
+        .find(|b| effective_from(version(b), request.transaction_type) <= request.rating_date)
+        .map(|b| b.as_ref())
+        .ok_or_else(|| {
+            let earliest = books
+                .iter()
+                .map(|b| effective_from(version(b), request.transaction_type))
+                .min();
+            InvalidField::new(
+                "rating_date",
+                match earliest {
+                    Some(earliest) => format!(
+                        "no {} model is in force on {}; the earliest starts on {earliest}",
+                        product.code(),
+                        request.rating_date
+                    ),
+                    None => format!("no {} model is in force", product.code()),
+                },
+            )
+        })
+}
+
+fn not_published(product: Product, id: &str) -> InvalidField {
+    InvalidField::new(
+        "model_version",
+        format!("no {} model version {id} is published", product.code()),
+    )
+}
+
+impl ModelSchedule {
+    pub fn new(
+        liability: Vec<Arc<LiabilityRateBook>>,
+        income_protection: Vec<Arc<IncomeProtectionRateBook>>,
+        published: HashMap<String, PublishedBook>,
+    ) -> Self {
+        let mut schedule = ModelSchedule {
+            liability,
+            income_protection,
+            published,
+        };
+        schedule
+            .liability
+            .sort_by_key(|b| (b.version.effective_from, b.version.renewal_effective_from));
+        schedule
+            .income_protection
+            .sort_by_key(|b| (b.version.effective_from, b.version.renewal_effective_from));
+        schedule
+    }
+
+    /// The versions in force for a product, in order of effective date.
+    pub fn in_force(&self, product: Product) -> Vec<&ModelVersion> {
+        match product {
+            Product::Liability => self.liability.iter().map(|b| &b.version).collect(),
+            Product::IncomeProtection => {
+                self.income_protection.iter().map(|b| &b.version).collect()
+            }
+        }
+    }
+}
+
+impl From<RateBooks> for ModelSchedule {
+    fn from(books: RateBooks) -> Self {
+        let liability = Arc::new(books.liability);
+        let income_protection = Arc::new(books.income_protection);
+        let published = HashMap::from([
+            (
+                liability.version.id.clone(),
+                PublishedBook::Liability(liability.clone()),
+            ),
+            (
+                income_protection.version.id.clone(),
+                PublishedBook::IncomeProtection(income_protection.clone()),
+            ),
+        ]);
+        ModelSchedule::new(vec![liability], vec![income_protection], published)
+    }
+}
+
+impl ModelSelection for ModelSchedule {
+    fn liability_for(&self, request: &QuoteRequest) -> Result<&LiabilityRateBook, InvalidField> {
+        match &request.model_version {
+            Some(id) => match self.published.get(id) {
+                Some(PublishedBook::Liability(book)) => {
+                    check_version(&book.version, request).map(|()| book.as_ref())
+                }
+                _ => Err(not_published(Product::Liability, id)),
+            },
+            None => in_force(&self.liability, |b| &b.version, Product::Liability, request),
+        }
+    }
+
+    fn income_protection_for(
+        &self,
+        request: &QuoteRequest,
+    ) -> Result<&IncomeProtectionRateBook, InvalidField> {
+        match &request.model_version {
+            Some(id) => match self.published.get(id) {
+                Some(PublishedBook::IncomeProtection(book)) => {
+                    check_version(&book.version, request).map(|()| book.as_ref())
+                }
+                _ => Err(not_published(Product::IncomeProtection, id)),
+            },
+            None => in_force(
+                &self.income_protection,
+                |b| &b.version,
+                Product::IncomeProtection,
+                request,
+            ),
+        }
+    }
+}

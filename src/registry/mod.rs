@@ -1,0 +1,567 @@
+//! The model registry: every published version (immutable, named by its content hash), the
+//! versions in force per product with their history for rollback, all kept in the data folder
+//! and swapped into the running service without a restart.
+//!
+//! Every change is recorded in the quote log, with who made it, before it takes effect. A
+//! quote reads one snapshot of the schedule, so it is priced wholly by one version even while
+//! a publication or a rollback happens.
+
+mod store;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use chrono::{NaiveDate, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{LogError, QuoteLog};
+use crate::domain::Product;
+use crate::proto as pb;
+use crate::rating::ModelSchedule;
+use crate::rating::book::ModelVersion;
+use crate::rating::schedule::PublishedBook;
+use crate::tables::expectations::{self, CaseOutcome};
+use crate::tables::{self, InvalidModel, ModelFiles, TableFault};
+
+/// A published version as the registry lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    pub id: String,
+    pub product: Product,
+    pub label: String,
+    pub effective_from: NaiveDate,
+    pub renewal_effective_from: NaiveDate,
+    pub author: String,
+    pub approver: String,
+    pub published_at: String,
+    pub published_by: String,
+}
+
+/// Where a version stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionStatus {
+    /// In the schedule: it prices quotes from its effective dates.
+    Active,
+    /// Was in force, no longer is.
+    Retired,
+    /// Published, never put in force.
+    Published,
+}
+
+impl VersionStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            VersionStatus::Active => "active",
+            VersionStatus::Retired => "retired",
+            VersionStatus::Published => "published",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidModel),
+    #[error("{} expected-premium case(s) fail: {}", .0.iter().filter(|c| !c.passed()).count(), failing(.0))]
+    CasesFailed(Vec<CaseOutcome>),
+    #[error("the version is not approved: {0}")]
+    NotApproved(String),
+    #[error("no model version {0} is published")]
+    UnknownVersion(String),
+    #[error("the effective periods overlap: {0}")]
+    Overlap(String),
+    #[error("there is no earlier {} schedule to roll back to", .0.code())]
+    NothingToRollBack(Product),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("the registry cannot be stored: {0}")]
+    Storage(String),
+}
+
+fn failing(cases: &[CaseOutcome]) -> String {
+    cases
+        .iter()
+        .filter(|c| !c.passed())
+        .map(|c| {
+            format!(
+                "{} (row {}): expected {:?} {}, got {}",
+                c.expected.case,
+                c.expected.row,
+                c.expected.decision,
+                c.expected.total.map(|t| t.to_string()).unwrap_or_default(),
+                match &c.error {
+                    Some(e) => e.clone(),
+                    None => format!(
+                        "{:?} {}",
+                        c.decision,
+                        c.total.map(|t| t.to_string()).unwrap_or_default()
+                    ),
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What validating a candidate version finds.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub version_id: String,
+    pub faults: Vec<TableFault>,
+    pub cases: Vec<CaseOutcome>,
+}
+
+impl Validation {
+    pub fn valid(&self) -> bool {
+        self.faults.is_empty() && self.cases.iter().all(CaseOutcome::passed)
+    }
+}
+
+/// The persistent part of the registry (`registry.json`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Ledger {
+    versions: BTreeMap<String, VersionRecord>,
+    /// Per product: the ids in force.
+    in_force: BTreeMap<Product, Vec<String>>,
+    /// Per product: the schedules before each change, latest last.
+    history: BTreeMap<Product, Vec<Vec<String>>>,
+    /// Every id that was ever in force.
+    ever_in_force: std::collections::BTreeSet<String>,
+}
+
+struct Inner {
+    ledger: Ledger,
+    books: HashMap<String, PublishedBook>,
+}
+
+impl Inner {
+    /// The schedule the ledger describes.
+    fn schedule(&self) -> ModelSchedule {
+        let in_force = |product: Product| -> Vec<PublishedBook> {
+            self.ledger
+                .in_force
+                .get(&product)
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| self.books.get(id).cloned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        schedule_of(
+            in_force(Product::Liability),
+            in_force(Product::IncomeProtection),
+            self.books.clone(),
+        )
+    }
+}
+
+pub struct ModelRegistry {
+    dir: PathBuf,
+    log: Arc<dyn QuoteLog>,
+    inner: tokio::sync::Mutex<Inner>,
+    schedule: ArcSwap<ModelSchedule>,
+}
+
+fn compile(files: &ModelFiles) -> Result<PublishedBook, InvalidModel> {
+    Ok(match files.product {
+        Product::Liability => PublishedBook::Liability(Arc::new(tables::compile_liability(files)?)),
+        Product::IncomeProtection => {
+            PublishedBook::IncomeProtection(Arc::new(tables::compile_income_protection(files)?))
+        }
+    })
+}
+
+/// Validates a candidate: its tables, then its expected-premium cases priced by it alone.
+pub fn validate(files: &ModelFiles) -> (Validation, Option<PublishedBook>) {
+    let version_id = files.version_id();
+    let book = match compile(files) {
+        Ok(book) => book,
+        Err(invalid) => {
+            return (
+                Validation {
+                    version_id,
+                    faults: invalid.faults,
+                    cases: Vec::new(),
+                },
+                None,
+            );
+        }
+    };
+    let mut faults = Vec::new();
+    let mut cases = expectations::read(files, &mut faults);
+    for case in &mut cases {
+        // The cases test this version, whatever its effective date.
+        case.request.model_version = Some(version_id.clone());
+    }
+    let schedule = ModelSchedule::new(
+        Vec::new(),
+        Vec::new(),
+        HashMap::from([(version_id.clone(), book.clone())]),
+    );
+    let cases = expectations::run(&schedule, files.product, &cases);
+    (
+        Validation {
+            version_id,
+            faults,
+            cases,
+        },
+        Some(book),
+    )
+}
+
+fn product_proto(product: Product) -> i32 {
+    match product {
+        Product::Liability => pb::Product::Liability as i32,
+        Product::IncomeProtection => pb::Product::IncomeProtection as i32,
+    }
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl ModelRegistry {
+    /// Opens the registry in `dir`, then publishes and puts in force any version of the seed
+    /// models folder that it has never seen (so that editing `models/` and restarting works).
+    pub async fn open(
+        dir: &Path,
+        log: Arc<dyn QuoteLog>,
+        seed: &Path,
+    ) -> Result<Self, RegistryError> {
+        let ledger = store::load(dir)?;
+        let mut books = HashMap::new();
+        for record in ledger.versions.values() {
+            let files = store::read_version(dir, record.product, &record.id)?;
+            if files.version_id() != record.id {
+                return Err(RegistryError::Storage(format!(
+                    "the files of version {} were changed on disk",
+                    record.id
+                )));
+            }
+            books.insert(record.id.clone(), compile(&files)?);
+        }
+        let registry = ModelRegistry {
+            dir: dir.to_path_buf(),
+            log,
+            inner: tokio::sync::Mutex::new(Inner { ledger, books }),
+            schedule: ArcSwap::from_pointee(ModelSchedule::default()),
+        };
+        {
+            let inner = registry.inner.lock().await;
+            registry.swap(&inner);
+        }
+        for product in Product::ALL {
+            let files = ModelFiles::read_dir(&seed.join(product.code()), product)?;
+            let id = files.version_id();
+            let known = registry
+                .inner
+                .lock()
+                .await
+                .ledger
+                .versions
+                .contains_key(&id);
+            let empty = registry
+                .inner
+                .lock()
+                .await
+                .ledger
+                .in_force
+                .get(&product)
+                .is_none_or(Vec::is_empty);
+            if !known {
+                registry.publish(files, "service").await?;
+                registry.activate_as(&id, "service", "loaded").await?;
+            } else if empty {
+                registry.activate_as(&id, "service", "loaded").await?;
+            }
+        }
+        Ok(registry)
+    }
+
+    /// The schedule quotes are priced with now.
+    pub fn schedule(&self) -> Arc<ModelSchedule> {
+        self.schedule.load_full()
+    }
+
+    fn swap(&self, inner: &Inner) {
+        self.schedule.store(Arc::new(inner.schedule()));
+    }
+
+    async fn record(
+        &self,
+        kind: &str,
+        version: &ModelVersion,
+        actor: &str,
+    ) -> Result<(), RegistryError> {
+        self.log
+            .append(pb::log_record::Event::Model(pb::ModelEvent {
+                kind: kind.to_owned(),
+                product: product_proto(version.product),
+                model_version: version.id.clone(),
+                label: version.label.clone(),
+                actor: actor.to_owned(),
+            }))
+            .await?;
+        Ok(())
+    }
+
+    /// Validates, tests and stores a version. Publishing the same files again is harmless.
+    pub async fn publish(
+        &self,
+        files: ModelFiles,
+        actor: &str,
+    ) -> Result<(VersionRecord, bool), RegistryError> {
+        let (validation, book) = validate(&files);
+        if !validation.faults.is_empty() {
+            return Err(InvalidModel {
+                faults: validation.faults,
+            }
+            .into());
+        }
+        if !validation.valid() {
+            return Err(RegistryError::CasesFailed(validation.cases));
+        }
+        let Some(book) = book else {
+            return Err(RegistryError::Storage("the version did not compile".into()));
+        };
+        let manifest = {
+            let mut faults = Vec::new();
+            tables::manifest::read(&files, &mut faults).ok_or(InvalidModel { faults })?
+        };
+        if !["approved", "active"].contains(&manifest.status.as_str())
+            || manifest.approver.trim().is_empty()
+        {
+            return Err(RegistryError::NotApproved(format!(
+                "the manifest's status is `{}` and its approver `{}`; publishing needs status `approved` and an approver",
+                manifest.status, manifest.approver
+            )));
+        }
+        let mut inner = self.inner.lock().await;
+        if let Some(existing) = inner.ledger.versions.get(&validation.version_id) {
+            return Ok((existing.clone(), false));
+        }
+        let version = book.version().clone();
+        self.record("published", &version, actor).await?;
+        store::write_version(&self.dir, &files, &version.id)?;
+        let record = VersionRecord {
+            id: version.id.clone(),
+            product: version.product,
+            label: version.label.clone(),
+            effective_from: version.effective_from,
+            renewal_effective_from: version.renewal_effective_from,
+            author: manifest.author,
+            approver: manifest.approver,
+            published_at: now(),
+            published_by: actor.to_owned(),
+        };
+        inner
+            .ledger
+            .versions
+            .insert(version.id.clone(), record.clone());
+        inner.books.insert(version.id.clone(), book);
+        store::save(&self.dir, &inner.ledger)?;
+        self.swap(&inner);
+        Ok((record, true))
+    }
+
+    /// Puts a published version in force from its effective dates. A version in force with the
+    /// same new-business date is replaced; one whose dates would order differently for new
+    /// business and renewal overlaps it and is refused.
+    pub async fn activate(
+        &self,
+        id: &str,
+        actor: &str,
+    ) -> Result<Vec<VersionRecord>, RegistryError> {
+        self.activate_as(id, actor, "activated").await
+    }
+
+    async fn activate_as(
+        &self,
+        id: &str,
+        actor: &str,
+        kind: &str,
+    ) -> Result<Vec<VersionRecord>, RegistryError> {
+        let mut inner = self.inner.lock().await;
+        let record = inner
+            .ledger
+            .versions
+            .get(id)
+            .cloned()
+            .ok_or_else(|| RegistryError::UnknownVersion(id.to_owned()))?;
+        let current = inner
+            .ledger
+            .in_force
+            .get(&record.product)
+            .cloned()
+            .unwrap_or_default();
+        if current.iter().any(|c| c == id) {
+            return Ok(self.in_force_records(&inner, record.product));
+        }
+        let mut next = Vec::new();
+        for other_id in &current {
+            let other = &inner.ledger.versions[other_id];
+            if other.effective_from == record.effective_from {
+                continue; // replaced
+            }
+            let new_business = other.effective_from < record.effective_from;
+            let renewal = other.renewal_effective_from < record.renewal_effective_from;
+            if new_business != renewal
+                && other.renewal_effective_from != record.renewal_effective_from
+            {
+                return Err(RegistryError::Overlap(format!(
+                    "{id} starts new business on {} and renewals on {}, {} on {} and {}: their periods cross",
+                    record.effective_from,
+                    record.renewal_effective_from,
+                    other_id,
+                    other.effective_from,
+                    other.renewal_effective_from
+                )));
+            }
+            next.push(other_id.clone());
+        }
+        next.push(id.to_owned());
+        let version = inner.books[id].version().clone();
+        self.record(kind, &version, actor).await?;
+        inner
+            .ledger
+            .history
+            .entry(record.product)
+            .or_default()
+            .push(current);
+        inner.ledger.in_force.insert(record.product, next);
+        inner.ledger.ever_in_force.insert(id.to_owned());
+        store::save(&self.dir, &inner.ledger)?;
+        self.swap(&inner);
+        Ok(self.in_force_records(&inner, record.product))
+    }
+
+    /// Restores the product's schedule before its last change.
+    pub async fn rollback(
+        &self,
+        product: Product,
+        actor: &str,
+    ) -> Result<Vec<VersionRecord>, RegistryError> {
+        let mut inner = self.inner.lock().await;
+        // Rolling back to no version at all would leave the product unquotable.
+        let previous = match inner.ledger.history.get(&product).and_then(|h| h.last()) {
+            Some(previous) if !previous.is_empty() => previous.clone(),
+            _ => return Err(RegistryError::NothingToRollBack(product)),
+        };
+        let current = inner
+            .ledger
+            .in_force
+            .get(&product)
+            .cloned()
+            .unwrap_or_default();
+        // The event names the version taken out of force.
+        let withdrawn = current
+            .iter()
+            .rev()
+            .find(|id| !previous.contains(id))
+            .or(current.last())
+            .cloned()
+            .unwrap_or_default();
+        if let Some(book) = inner.books.get(&withdrawn) {
+            let version = book.version().clone();
+            self.record("rolled_back", &version, actor).await?;
+        }
+        if let Some(history) = inner.ledger.history.get_mut(&product) {
+            history.pop();
+        }
+        inner.ledger.in_force.insert(product, previous);
+        store::save(&self.dir, &inner.ledger)?;
+        self.swap(&inner);
+        Ok(self.in_force_records(&inner, product))
+    }
+
+    fn in_force_records(&self, inner: &Inner, product: Product) -> Vec<VersionRecord> {
+        inner
+            .ledger
+            .in_force
+            .get(&product)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| inner.ledger.versions.get(id).cloned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every published version with its status.
+    pub async fn list(&self) -> Vec<(VersionRecord, VersionStatus)> {
+        let inner = self.inner.lock().await;
+        inner
+            .ledger
+            .versions
+            .values()
+            .map(|record| {
+                let active = inner
+                    .ledger
+                    .in_force
+                    .get(&record.product)
+                    .is_some_and(|ids| ids.contains(&record.id));
+                let status = if active {
+                    VersionStatus::Active
+                } else if inner.ledger.ever_in_force.contains(&record.id) {
+                    VersionStatus::Retired
+                } else {
+                    VersionStatus::Published
+                };
+                (record.clone(), status)
+            })
+            .collect()
+    }
+
+    /// The files of a published version.
+    pub async fn files(&self, id: &str) -> Result<ModelFiles, RegistryError> {
+        let product = {
+            let inner = self.inner.lock().await;
+            inner
+                .ledger
+                .versions
+                .get(id)
+                .map(|r| r.product)
+                .ok_or_else(|| RegistryError::UnknownVersion(id.to_owned()))?
+        };
+        store::read_version(&self.dir, product, id)
+    }
+}
+
+/// Every published version of a registry folder, read without changing anything (for the
+/// command line, which may run beside a live service).
+pub fn read_only_schedule(dir: &Path) -> Result<ModelSchedule, RegistryError> {
+    let ledger = store::load(dir)?;
+    let mut books = HashMap::new();
+    for record in ledger.versions.values() {
+        let files = store::read_version(dir, record.product, &record.id)?;
+        books.insert(record.id.clone(), compile(&files)?);
+    }
+    Ok(Inner { ledger, books }.schedule())
+}
+
+fn schedule_of(
+    liability: Vec<PublishedBook>,
+    income_protection: Vec<PublishedBook>,
+    published: HashMap<String, PublishedBook>,
+) -> ModelSchedule {
+    ModelSchedule::new(
+        liability
+            .into_iter()
+            .filter_map(|b| match b {
+                PublishedBook::Liability(b) => Some(b),
+                PublishedBook::IncomeProtection(_) => None,
+            })
+            .collect(),
+        income_protection
+            .into_iter()
+            .filter_map(|b| match b {
+                PublishedBook::IncomeProtection(b) => Some(b),
+                PublishedBook::Liability(_) => None,
+            })
+            .collect(),
+        published,
+    )
+}
