@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protos = [
         "proto/fairquote/v1/quote.proto",
         "proto/fairquote/v1/audit.proto",
+        "proto/fairquote/v1/model.proto",
     ];
     let fds = protox::compile(protos, ["proto"])?;
     // Kept for server reflection: clients such as grpcurl discover the services from it.

@@ -10,6 +10,7 @@ use crate::audit::LogError;
 use crate::domain::InvalidField;
 use crate::domain::invalid::describe_fields;
 use crate::rating::RatingError;
+use crate::registry::RegistryError;
 
 use super::pb;
 
@@ -118,6 +119,63 @@ impl From<AuditError> for Status {
             }
             AuditError::Log(_) => Status::unavailable(message),
             AuditError::Export(_) => Status::internal(message),
+        }
+    }
+}
+
+/// Errors of the model calls.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("invalid model request: {}", describe_fields(.0))]
+    InvalidRequest(Vec<InvalidField>),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+impl From<ModelError> for Status {
+    fn from(error: ModelError) -> Status {
+        let message = error.to_string();
+        let bad_request = |violations: Vec<FieldViolation>| {
+            Status::with_error_details(
+                Code::InvalidArgument,
+                message.clone(),
+                ErrorDetails::with_bad_request(violations),
+            )
+        };
+        match error {
+            ModelError::InvalidRequest(fields) => bad_request(
+                fields
+                    .into_iter()
+                    .map(|f| FieldViolation::new(f.field, f.description))
+                    .collect(),
+            ),
+            // A table fault is located by file, row and column, as the field of the upload.
+            ModelError::Registry(RegistryError::Invalid(invalid)) => bad_request(
+                invalid
+                    .faults
+                    .iter()
+                    .map(|f| {
+                        let mut at = f.file.clone();
+                        if let Some(row) = f.row {
+                            at.push_str(&format!(", row {row}"));
+                        }
+                        if let Some(column) = &f.column {
+                            at.push_str(&format!(", column {column}"));
+                        }
+                        FieldViolation::new(at, f.message.clone())
+                    })
+                    .collect(),
+            ),
+            ModelError::Registry(
+                RegistryError::CasesFailed(_)
+                | RegistryError::NotApproved(_)
+                | RegistryError::Overlap(_)
+                | RegistryError::NothingToRollBack(_),
+            ) => Status::failed_precondition(message),
+            ModelError::Registry(RegistryError::UnknownVersion(_)) => Status::not_found(message),
+            ModelError::Registry(RegistryError::Log(_) | RegistryError::Storage(_)) => {
+                Status::unavailable(message)
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod audit_service;
 mod convert;
 pub mod error;
+pub mod model_service;
 mod quote_service;
 pub mod server;
 
@@ -11,4 +12,5 @@ pub mod server;
 pub use crate::proto as pb;
 
 pub use audit_service::AuditEndpoint;
+pub use model_service::ModelEndpoint;
 pub use quote_service::QuoteEndpoint;

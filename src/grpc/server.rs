@@ -12,8 +12,9 @@ use crate::audit::reference::ReferenceHasher;
 use crate::registry::ModelRegistry;
 
 use super::pb::audit_service_server::AuditServiceServer;
+use super::pb::model_service_server::ModelServiceServer;
 use super::pb::quote_service_server::QuoteServiceServer;
-use super::{AuditEndpoint, QuoteEndpoint};
+use super::{AuditEndpoint, ModelEndpoint, QuoteEndpoint};
 
 /// What the services price with and record to.
 #[derive(Clone)]
@@ -32,7 +33,8 @@ pub async fn serve(
 ) -> Result<(), tonic::transport::Error> {
     Server::builder()
         .add_service(QuoteServiceServer::new(QuoteEndpoint::new(state.clone())))
-        .add_service(AuditServiceServer::new(AuditEndpoint::new(state)))
+        .add_service(AuditServiceServer::new(AuditEndpoint::new(state.clone())))
+        .add_service(ModelServiceServer::new(ModelEndpoint::new(state)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
 }

@@ -22,6 +22,7 @@ pub fn default_books() -> RateBooks {
 }
 
 pub struct TestApp {
+    pub address: std::net::SocketAddr,
     pub client: QuoteServiceClient<Channel>,
     pub audit: AuditServiceClient<Channel>,
     pub settings: Settings,
@@ -74,6 +75,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .await
         .expect("connect");
     TestApp {
+        address,
         client,
         audit,
         settings,

@@ -9,6 +9,7 @@ mod crash;
 mod expected_premiums;
 mod helpers;
 mod model_diff;
+mod models;
 mod properties;
 mod quote;
 mod stream;
