@@ -625,3 +625,94 @@ async fn crossing_effective_periods_are_refused() {
     assert_eq!(status.code(), Code::FailedPrecondition);
     assert!(status.message().contains("cross"), "{}", status.message());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actuary_in_a_terminal_publishes_lists_and_rolls_back() {
+    let app = spawn_app().await;
+    let server = format!("http://{}", app.address);
+    let candidate = version(
+        pb::Product::Liability,
+        &[(
+            "increased_limit_factors.csv",
+            "5000000,1.45",
+            "5000000,1.50",
+        )],
+    );
+    let cli = move |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
+                .args(&args)
+                .output()
+                .expect("the command runs")
+        })
+    };
+    let dir = candidate.path.to_string_lossy().into_owned();
+    let published = cli(vec![
+        "model".into(),
+        "publish".into(),
+        dir,
+        "--server".into(),
+        server.clone(),
+        "--actor".into(),
+        "actuary C".into(),
+        "--activate".into(),
+    ])
+    .await
+    .expect("joined");
+    assert!(
+        published.status.success(),
+        "{}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    let text = String::from_utf8_lossy(&published.stdout).into_owned();
+    assert!(text.starts_with("published "), "{text}");
+    let id = text.split_whitespace().nth(1).expect("an id").to_owned();
+
+    let listed = cli(vec![
+        "model".into(),
+        "list".into(),
+        "--json".into(),
+        "--server".into(),
+        server.clone(),
+    ])
+    .await
+    .expect("joined");
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let entry = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|v| v["id"] == id.as_str())
+        .expect("listed");
+    assert_eq!(entry["status"], "active");
+
+    let rolled = cli(vec![
+        "model".into(),
+        "rollback".into(),
+        "liability".into(),
+        "--server".into(),
+        server.clone(),
+        "--actor".into(),
+        "actuary C".into(),
+    ])
+    .await
+    .expect("joined");
+    assert!(
+        rolled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rolled.stderr)
+    );
+    let again = cli(vec![
+        "model".into(),
+        "rollback".into(),
+        "liability".into(),
+        "--server".into(),
+        server,
+        "--actor".into(),
+        "actuary C".into(),
+    ])
+    .await
+    .expect("joined");
+    assert!(!again.status.success(), "nothing left to roll back to");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("FailedPrecondition"));
+}

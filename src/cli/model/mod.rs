@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use crate::config::Settings;
+
+mod remote;
+
 use crate::domain::{Decision, Product};
 use crate::tables;
 use crate::tables::diff::ModelDiff;
@@ -27,6 +30,44 @@ pub enum ModelCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Validate, test and store a version folder on a running service (not yet in force).
+    Publish {
+        /// A product's version folder (`models/liability`).
+        dir: PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+        /// Put it in force right after publishing.
+        #[arg(long)]
+        activate: bool,
+    },
+    /// Put a published version in force from its effective dates.
+    Activate {
+        version: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Restore a product's versions in force before their last change.
+    Rollback {
+        /// liability or income_protection
+        product: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// List the published versions of a running service with their status and dates.
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a published version's files into a folder.
+    Download {
+        version: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Price every case of each product's `expected_premiums.csv` and list those that do not
     /// come out as expected.
     Test {
@@ -38,8 +79,32 @@ pub enum ModelCommand {
     },
 }
 
+/// Which running service, and who is making the change.
+#[derive(Debug, clap::Args)]
+pub struct Remote {
+    /// The service, e.g. `http://127.0.0.1:50051` (default: the configured listen address).
+    #[arg(long)]
+    server: Option<String>,
+    /// Who makes the change; recorded in the quote log.
+    #[arg(long, env = "USER", default_value = "actuary")]
+    actor: String,
+}
+
 pub fn run(command: ModelCommand, settings: &Settings) -> ExitCode {
     match command {
+        ModelCommand::Publish { .. }
+        | ModelCommand::Activate { .. }
+        | ModelCommand::Rollback { .. }
+        | ModelCommand::List { .. }
+        | ModelCommand::Download { .. } => match super::runtime() {
+            Ok(runtime) => runtime
+                .block_on(remote::run(command, settings))
+                .unwrap_or_else(|e| {
+                    eprintln!("fairquote model: {e}");
+                    ExitCode::FAILURE
+                }),
+            Err(code) => code,
+        },
         ModelCommand::Validate { dir } => {
             let dir = dir.unwrap_or_else(|| settings.models.dir.clone());
             match tables::load_rate_books(&dir) {

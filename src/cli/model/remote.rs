@@ -1,0 +1,224 @@
+//! The model commands that act on a running service through its `ModelService`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use tonic::transport::Channel;
+
+use crate::config::Settings;
+use crate::domain::Product;
+use crate::grpc::model_service::product_proto;
+use crate::grpc::pb;
+use crate::grpc::pb::model_service_client::ModelServiceClient;
+use crate::tables::ModelFiles;
+
+use super::{ModelCommand, Remote};
+
+const CHUNK: usize = 256 * 1024;
+
+async fn connect(
+    remote: &Remote,
+    settings: &Settings,
+) -> Result<ModelServiceClient<Channel>, String> {
+    let server = remote
+        .server
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", settings.server.listen_address));
+    ModelServiceClient::connect(server.clone())
+        .await
+        .map_err(|e| format!("cannot reach {server}: {e}"))
+}
+
+fn status(s: tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    let mut text = format!("{:?}: {}", s.code(), s.message());
+    if let Some(bad) = s.get_details_bad_request() {
+        for v in bad.field_violations {
+            text.push_str(&format!("\n  {}: {}", v.field, v.description));
+        }
+    }
+    text
+}
+
+fn product_of_folder(dir: &Path) -> Result<Product, String> {
+    let manifest = std::fs::read_to_string(dir.join(crate::tables::files::MANIFEST))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let table: toml::Table = manifest.parse().map_err(|e| format!("manifest: {e}"))?;
+    let code = table
+        .get("product")
+        .and_then(|p| p.as_str())
+        .unwrap_or_default();
+    Product::ALL
+        .into_iter()
+        .find(|p| p.code() == code)
+        .ok_or_else(|| format!("the manifest names no known product (`{code}`)"))
+}
+
+fn upload(files: &ModelFiles, actor: &str) -> Vec<pb::ModelUpload> {
+    let mut messages = vec![pb::ModelUpload {
+        product: product_proto(files.product),
+        actor: actor.to_owned(),
+        ..Default::default()
+    }];
+    for (name, bytes) in &files.files {
+        for piece in bytes.chunks(CHUNK) {
+            messages.push(pb::ModelUpload {
+                file_name: name.clone(),
+                data: piece.to_vec(),
+                ..Default::default()
+            });
+        }
+    }
+    messages
+}
+
+fn print_schedule(schedule: &pb::ModelScheduleResponse) {
+    for v in &schedule.in_force {
+        println!(
+            "in force: {} {} (new business from {}, renewals from {})",
+            v.id, v.label, v.effective_from, v.renewal_effective_from
+        );
+    }
+}
+
+pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode, String> {
+    match command {
+        ModelCommand::Publish {
+            dir,
+            remote,
+            activate,
+        } => {
+            let product = product_of_folder(&dir)?;
+            let files = ModelFiles::read_dir(&dir, product).map_err(|e| e.to_string())?;
+            let mut client = connect(&remote, settings).await?;
+            let published = client
+                .publish_model(tokio_stream::iter(upload(&files, &remote.actor)))
+                .await
+                .map_err(status)?
+                .into_inner();
+            let version = published.version.unwrap_or_default();
+            println!(
+                "{} {} ({})",
+                if published.newly_published {
+                    "published"
+                } else {
+                    "already published"
+                },
+                version.id,
+                version.label
+            );
+            if activate {
+                let schedule = client
+                    .activate_model(pb::ActivateModelRequest {
+                        model_version: version.id,
+                        actor: remote.actor,
+                    })
+                    .await
+                    .map_err(status)?;
+                print_schedule(schedule.get_ref());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCommand::Activate { version, remote } => {
+            let mut client = connect(&remote, settings).await?;
+            let schedule = client
+                .activate_model(pb::ActivateModelRequest {
+                    model_version: version,
+                    actor: remote.actor,
+                })
+                .await
+                .map_err(status)?;
+            print_schedule(schedule.get_ref());
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCommand::Rollback { product, remote } => {
+            let product = Product::ALL
+                .into_iter()
+                .find(|p| p.code() == product)
+                .ok_or_else(|| format!("`{product}` is not liability or income_protection"))?;
+            let mut client = connect(&remote, settings).await?;
+            let schedule = client
+                .rollback_model(pb::RollbackModelRequest {
+                    product: product_proto(product),
+                    actor: remote.actor,
+                })
+                .await
+                .map_err(status)?;
+            print_schedule(schedule.get_ref());
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCommand::List { remote, json } => {
+            let mut client = connect(&remote, settings).await?;
+            let versions = client
+                .list_models(pb::ListModelsRequest {})
+                .await
+                .map_err(status)?
+                .into_inner()
+                .versions;
+            if json {
+                let list: Vec<serde_json::Value> = versions
+                    .iter()
+                    .map(|v| {
+                        serde_json::json!({
+                            "id": v.id, "product": pb::Product::try_from(v.product).map(|p| p.as_str_name()).unwrap_or_default(),
+                            "label": v.label, "status": v.status, "effective_from": v.effective_from,
+                            "renewal_effective_from": v.renewal_effective_from, "author": v.author,
+                            "approver": v.approver, "published_at": v.published_at, "published_by": v.published_by,
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                );
+            } else {
+                println!(
+                    "{:<64}  {:<18} {:<9} {:<10} {:<10} label",
+                    "version", "product", "status", "from", "renewals"
+                );
+                for v in &versions {
+                    let product = pb::Product::try_from(v.product)
+                        .map(|p| p.as_str_name())
+                        .unwrap_or_default();
+                    println!(
+                        "{:<64}  {:<18} {:<9} {:<10} {:<10} {}",
+                        v.id,
+                        product.trim_start_matches("PRODUCT_").to_lowercase(),
+                        v.status,
+                        v.effective_from,
+                        v.renewal_effective_from,
+                        v.label
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCommand::Download {
+            version,
+            out,
+            remote,
+        } => {
+            let mut client = connect(&remote, settings).await?;
+            let mut chunks = client
+                .download_model(pb::DownloadModelRequest {
+                    model_version: version,
+                })
+                .await
+                .map_err(status)?
+                .into_inner();
+            let mut files: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+            while let Some(chunk) = chunks.message().await.map_err(status)? {
+                files.entry(chunk.file_name).or_default().extend(chunk.data);
+            }
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            for (name, bytes) in &files {
+                std::fs::write(out.join(name), bytes).map_err(|e| format!("{name}: {e}"))?;
+            }
+            println!("{} files written to {}", files.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCommand::Validate { .. } | ModelCommand::Test { .. } | ModelCommand::Diff { .. } => {
+            Err("this command works on folders, not on a server".into())
+        }
+    }
+}
