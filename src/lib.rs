@@ -10,6 +10,8 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod grpc;
+pub mod impact;
+pub mod portfolio;
 pub mod proto;
 pub mod rating;
 pub mod registry;

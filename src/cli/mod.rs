@@ -3,6 +3,7 @@
 
 mod audit;
 mod model;
+mod portfolio;
 mod serve;
 
 use std::path::PathBuf;
@@ -35,6 +36,11 @@ pub enum Command {
     Model(model::ModelCommand),
     /// Check and read the quote log, over a data folder or a running server.
     Audit(audit::AuditArgs),
+    /// Make portfolios for impact analysis.
+    #[command(subcommand)]
+    Portfolio(portfolio::PortfolioCommand),
+    /// Price a portfolio under two versions of a product and show what moves.
+    Impact(portfolio::ImpactArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -50,6 +56,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve => serve::run(settings),
         Command::Model(command) => model::run(command, &settings),
         Command::Audit(args) => audit::run(args, &settings),
+        Command::Portfolio(command) => portfolio::generate(command),
+        Command::Impact(args) => portfolio::impact(args),
     }
 }
 

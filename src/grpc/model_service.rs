@@ -226,6 +226,65 @@ fn schedule_response(records: Vec<VersionRecord>) -> pb::ModelScheduleResponse {
 }
 
 type FileChunks = Pin<Box<dyn Stream<Item = Result<pb::ModelFileChunk, Status>> + Send>>;
+type ImpactParts = Pin<Box<dyn Stream<Item = Result<pb::ImpactResult, Status>> + Send>>;
+
+const MAX_PORTFOLIO_BYTES: usize = 1 << 30;
+
+pub fn impact_report(r: &crate::impact::ImpactReport) -> pb::ImpactReport {
+    pb::ImpactReport {
+        product: product_proto(r.product),
+        old_version: r.old_version.clone(),
+        new_version: r.new_version.clone(),
+        policies: r.policies,
+        other_product: r.other_product,
+        not_priced: r.not_priced,
+        not_compared: r.not_compared,
+        rises: r.rises,
+        falls: r.falls,
+        unchanged: r.unchanged,
+        total_old: r.total_old.to_string(),
+        total_new: r.total_new.to_string(),
+        total_change: r.total_change.to_string(),
+        percentiles: r
+            .percentiles
+            .iter()
+            .map(|(p, v)| pb::Percentile {
+                percentile: *p,
+                relative_change: *v,
+            })
+            .collect(),
+        histogram: r
+            .histogram
+            .iter()
+            .map(|b| pb::HistogramBin {
+                lower: b.lower,
+                upper: b.upper,
+                policies: b.policies,
+            })
+            .collect(),
+        segments: r
+            .segments
+            .iter()
+            .map(|s| pb::SegmentChange {
+                dimension: s.dimension.clone(),
+                value: s.value.clone(),
+                policies: s.policies,
+                mean_relative_change: s.mean_relative_change,
+                total_change: s.total_change,
+            })
+            .collect(),
+        flips: r
+            .flips
+            .iter()
+            .map(|f| pb::DecisionFlip {
+                from: f.from.clone(),
+                to: f.to.clone(),
+                policies: f.policies,
+                examples: f.examples.clone(),
+            })
+            .collect(),
+    }
+}
 
 #[tonic::async_trait]
 impl pb::model_service_server::ModelService for ModelEndpoint {
@@ -341,6 +400,98 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
             .await
             .map_err(ModelError::from)?;
         Ok(Response::new(schedule_response(records)))
+    }
+
+    type AnalyseImpactStream = ImpactParts;
+
+    async fn analyse_impact(
+        &self,
+        request: Request<Streaming<pb::ImpactUpload>>,
+    ) -> Result<Response<Self::AnalyseImpactStream>, Status> {
+        let mut upload = request.into_inner();
+        let mut header: Option<(String, String, bool, bool)> = None;
+        let mut bytes = Vec::new();
+        while let Some(message) = upload.next().await {
+            let message = message
+                .map_err(|s| invalid("upload", format!("the upload broke off: {}", s.message())))?;
+            if header.is_none() {
+                let old = version_id("old_version", &message.old_version)?;
+                let new = version_id("new_version", &message.new_version)?;
+                let parquet = match message.format.as_str() {
+                    "csv" => false,
+                    "parquet" => true,
+                    other => {
+                        return Err(
+                            invalid("format", format!("`{other}` is not csv or parquet")).into(),
+                        );
+                    }
+                };
+                header = Some((old, new, parquet, message.include_rows));
+            }
+            if bytes.len() + message.data.len() > MAX_PORTFOLIO_BYTES {
+                return Err(invalid(
+                    "data",
+                    format!("a portfolio is at most {MAX_PORTFOLIO_BYTES} bytes"),
+                )
+                .into());
+            }
+            bytes.extend_from_slice(&message.data);
+        }
+        let Some((old, new, parquet, include_rows)) = header else {
+            return Err(invalid(
+                "upload",
+                "empty: send the versions, the format and the portfolio",
+            )
+            .into());
+        };
+        let schedule = self.state.models.schedule();
+        let parts =
+            tokio::task::spawn_blocking(move || -> Result<Vec<pb::ImpactResult>, Status> {
+                let frame = crate::portfolio::frame_from_bytes(bytes, parquet, "portfolio")
+                    .map_err(|e| Status::from(invalid("data", e.to_string())))?;
+                let portfolio =
+                    crate::portfolio::from_frame(frame, "portfolio").map_err(|e| match e {
+                        crate::portfolio::PortfolioError::Invalid(faults) => {
+                            Status::from(ModelError::from(registry::RegistryError::from(
+                                crate::tables::InvalidModel { faults },
+                            )))
+                        }
+                        other => Status::from(invalid("data", other.to_string())),
+                    })?;
+                let (report, mut rows) =
+                    crate::impact::analyse(&schedule, &old, &new, &portfolio, &|_| {}).map_err(
+                        |e| match e {
+                            crate::impact::ImpactError::UnknownVersion(id) => Status::from(
+                                ModelError::from(registry::RegistryError::UnknownVersion(id)),
+                            ),
+                            crate::impact::ImpactError::DifferentProducts => Status::from(invalid(
+                                "new_version",
+                                "the two versions are of different products",
+                            )),
+                            crate::impact::ImpactError::Analysis(e) => {
+                                Status::internal(e.to_string())
+                            }
+                        },
+                    )?;
+                let mut parts = vec![pb::ImpactResult {
+                    part: Some(pb::impact_result::Part::Report(impact_report(&report))),
+                }];
+                if include_rows {
+                    let mut parquet = Vec::new();
+                    polars::prelude::ParquetWriter::new(&mut parquet)
+                        .finish(&mut rows)
+                        .map_err(|e| Status::internal(e.to_string()))?;
+                    parts.extend(parquet.chunks(DOWNLOAD_CHUNK).map(|c| pb::ImpactResult {
+                        part: Some(pb::impact_result::Part::RowsParquet(c.to_vec())),
+                    }));
+                }
+                Ok(parts)
+            })
+            .await
+            .map_err(|e| Status::internal(e.to_string()))??;
+        Ok(Response::new(Box::pin(tokio_stream::iter(
+            parts.into_iter().map(Ok),
+        ))))
     }
 
     async fn diff_models(

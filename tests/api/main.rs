@@ -8,6 +8,7 @@ mod bad_tables;
 mod crash;
 mod expected_premiums;
 mod helpers;
+mod impact;
 mod model_diff;
 mod models;
 mod properties;

@@ -1,0 +1,241 @@
+//! `fairquote portfolio generate` and `fairquote impact`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::domain::Product;
+use crate::impact::{self, ImpactReport};
+use crate::portfolio;
+use crate::rating::ModelSchedule;
+use crate::rating::schedule::PublishedBook;
+use crate::tables::{self, ModelFiles};
+
+#[derive(Debug, Subcommand)]
+pub enum PortfolioCommand {
+    /// Write a realistic synthetic portfolio (the same for the same seed).
+    Generate {
+        #[arg(long, default_value_t = 100_000)]
+        size: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The rating date of every row (default: today).
+        #[arg(long)]
+        rating_date: Option<NaiveDate>,
+        /// `.csv` or `.parquet`.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    /// The version in force: a product folder (`models/liability`).
+    #[arg(long)]
+    old: PathBuf,
+    /// The candidate: a product folder of the same product.
+    #[arg(long)]
+    new: PathBuf,
+    /// A portfolio, `.csv` or `.parquet` (see `fairquote portfolio generate`).
+    #[arg(long)]
+    portfolio: PathBuf,
+    /// Write the per-policy results here (`.parquet` or `.csv`).
+    #[arg(long)]
+    rows: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn generate(command: PortfolioCommand) -> ExitCode {
+    let PortfolioCommand::Generate {
+        size,
+        seed,
+        rating_date,
+        out,
+    } = command;
+    let date = rating_date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let outcome = portfolio::generate(size, seed, date)
+        .map_err(|e| e.to_string())
+        .and_then(|mut frame| portfolio::write_frame(&mut frame, &out).map_err(|e| e.to_string()));
+    match outcome {
+        Ok(()) => {
+            println!(
+                "{size} applications written to {} (seed {seed})",
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fairquote portfolio generate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn product_of(dir: &Path) -> Result<Product, String> {
+    let text = std::fs::read_to_string(dir.join(tables::files::MANIFEST))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let manifest: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let code = manifest
+        .get("product")
+        .and_then(|p| p.as_str())
+        .unwrap_or_default();
+    Product::ALL
+        .into_iter()
+        .find(|p| p.code() == code)
+        .ok_or_else(|| format!("{}: the manifest names no known product", dir.display()))
+}
+
+fn book(dir: &Path) -> Result<PublishedBook, String> {
+    let files = ModelFiles::read_dir(dir, product_of(dir)?).map_err(|e| e.to_string())?;
+    Ok(match files.product {
+        Product::Liability => PublishedBook::Liability(Arc::new(
+            tables::compile_liability(&files).map_err(|e| e.to_string())?,
+        )),
+        Product::IncomeProtection => PublishedBook::IncomeProtection(Arc::new(
+            tables::compile_income_protection(&files).map_err(|e| e.to_string())?,
+        )),
+    })
+}
+
+pub fn impact(args: ImpactArgs) -> ExitCode {
+    match run_impact(&args) {
+        Ok(report) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print_report(&report);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fairquote impact: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_impact(args: &ImpactArgs) -> Result<ImpactReport, String> {
+    let (old, new) = (book(&args.old)?, book(&args.new)?);
+    let (old_id, new_id) = (old.version().id.clone(), new.version().id.clone());
+    let schedule = ModelSchedule::new(
+        Vec::new(),
+        Vec::new(),
+        HashMap::from([(old_id.clone(), old), (new_id.clone(), new)]),
+    );
+    let portfolio = portfolio::read(&args.portfolio).map_err(|e| e.to_string())?;
+    let bar = ProgressBar::new(portfolio.requests.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} pricing {pos}/{len} policies under both versions {wide_bar} {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let (report, mut frame) = impact::analyse(&schedule, &old_id, &new_id, &portfolio, &|done| {
+        bar.set_position(done as u64)
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    if let Some(rows) = &args.rows {
+        portfolio::write_frame(&mut frame, rows).map_err(|e| e.to_string())?;
+    }
+    Ok(report)
+}
+
+fn percent(value: f64) -> String {
+    format!("{:+.2} %", value * 100.0)
+}
+
+pub fn print_report(r: &ImpactReport) {
+    println!(
+        "{} impact: {} -> {}",
+        r.product.code(),
+        r.old_version,
+        r.new_version
+    );
+    println!(
+        "policies {}  (other product {}, not priced by a version {})",
+        r.policies, r.other_product, r.not_priced
+    );
+    println!(
+        "premiums rise {}, fall {}, stay {}; {} without a premium under one version or both",
+        r.rises, r.falls, r.unchanged, r.not_compared
+    );
+    let relative = if r.total_old.is_zero() {
+        String::new()
+    } else {
+        use rust_decimal::prelude::ToPrimitive;
+        format!(
+            " ({})",
+            percent((r.total_change / r.total_old).to_f64().unwrap_or_default())
+        )
+    };
+    println!(
+        "total premium {} -> {} EUR, change {} EUR{relative}",
+        r.total_old, r.total_new, r.total_change
+    );
+    println!("relative change by percentile:");
+    for (p, v) in &r.percentiles {
+        println!("  p{:<4} {}", p * 100.0, percent(*v));
+    }
+    println!("histogram of relative changes:");
+    let max = r
+        .histogram
+        .iter()
+        .map(|b| b.policies)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    for b in &r.histogram {
+        let label = match (b.lower, b.upper) {
+            (None, Some(u)) => format!("< {}", percent(u)),
+            (Some(l), None) => format!(">= {}", percent(l)),
+            (Some(l), Some(u)) => format!("{} .. {}", percent(l), percent(u)),
+            (None, None) => "all".into(),
+        };
+        println!(
+            "  {label:<22} {:>9} {}",
+            b.policies,
+            "#".repeat((b.policies * 40 / max) as usize)
+        );
+    }
+    println!("segments that move most (mean relative change):");
+    for s in &r.segments {
+        println!(
+            "  {:<14} {:<40} {:>9} policies  {}  total {:+.2} EUR",
+            s.dimension,
+            s.value,
+            s.policies,
+            percent(s.mean_relative_change),
+            s.total_change
+        );
+    }
+    println!("decisions that flip:");
+    if r.flips.is_empty() {
+        println!("  none");
+    }
+    for f in &r.flips {
+        println!(
+            "  {} -> {}: {} (e.g. {})",
+            f.from,
+            f.to,
+            f.policies,
+            f.examples
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}

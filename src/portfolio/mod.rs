@@ -1,0 +1,362 @@
+//! A portfolio: one application per row, in CSV or Parquet, for impact analysis.
+//!
+//! Columns (a cell that does not apply to the row's product is left empty):
+//! `policy_id`, `product` (`liability` | `income_protection`), `rating_date` (YYYY-MM-DD),
+//! `transaction_type` (`new_business` | `renewal`), `payment_frequency` (`annual` | `monthly`),
+//! `occupation`, `claims_last_5_years`;
+//! liability: `work_setting`, `annual_turnover`, `limit_of_indemnity`, `deductible`,
+//! `years_of_activity`, `risk_management_measures` (codes separated by `;`);
+//! income protection: `age`, `employment_status`, `average_monthly_income`, `monthly_benefit`,
+//! `deferred_period_days`, `benefit_period`, `smoker` (`yes` | `no`).
+//! Any other column (such as the audit-only `gender` or `nationality_group` that the generator
+//! adds for fairness analysis) is carried along and never sent to pricing.
+
+mod generate;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::domain::{
+    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
+    PaymentFrequency, ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
+};
+use crate::tables::TableFault;
+
+pub use generate::generate;
+
+pub const COLUMNS: &[&str] = &[
+    "policy_id",
+    "product",
+    "rating_date",
+    "transaction_type",
+    "payment_frequency",
+    "occupation",
+    "claims_last_5_years",
+    "work_setting",
+    "annual_turnover",
+    "limit_of_indemnity",
+    "deductible",
+    "years_of_activity",
+    "risk_management_measures",
+    "age",
+    "employment_status",
+    "average_monthly_income",
+    "monthly_benefit",
+    "deferred_period_days",
+    "benefit_period",
+    "smoker",
+];
+
+/// The faults shown at most; a broken million-row file does not need a million lines.
+const MAX_FAULTS: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortfolioError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+    #[error("the portfolio has faults:\n{}", .0.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<TableFault>),
+}
+
+/// A portfolio as read: the frame (every column as text) and each row as an application.
+pub struct Portfolio {
+    pub frame: DataFrame,
+    pub policy_ids: Vec<String>,
+    pub requests: Vec<QuoteRequest>,
+}
+
+fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// Reads a CSV or Parquet file (by its extension).
+pub fn read_frame(path: &Path) -> Result<DataFrame, PortfolioError> {
+    let bytes = std::fs::read(path).map_err(|e| PortfolioError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    frame_from_bytes(bytes, is_parquet(path), &path.display().to_string())
+}
+
+/// Reads CSV or Parquet bytes; every column becomes text, so that amounts parse exactly.
+pub fn frame_from_bytes(
+    bytes: Vec<u8>,
+    parquet: bool,
+    name: &str,
+) -> Result<DataFrame, PortfolioError> {
+    let fail = |e: &dyn std::fmt::Display| PortfolioError::Read {
+        path: name.to_owned(),
+        message: e.to_string(),
+    };
+    let cursor = std::io::Cursor::new(bytes);
+    let frame = if parquet {
+        ParquetReader::new(cursor).finish().map_err(|e| fail(&e))?
+    } else {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .into_reader_with_file_handle(cursor)
+            .finish()
+            .map_err(|e| fail(&e))?
+    };
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|c| c.cast(&DataType::String))
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(|e| fail(&e))?;
+    DataFrame::new(frame.height(), columns).map_err(|e| fail(&e))
+}
+
+pub fn write_frame(frame: &mut DataFrame, path: &Path) -> Result<(), PortfolioError> {
+    let fail = |e: &dyn std::fmt::Display| PortfolioError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut file = std::fs::File::create(path).map_err(|e| fail(&e))?;
+    if is_parquet(path) {
+        ParquetWriter::new(&mut file)
+            .finish(frame)
+            .map_err(|e| fail(&e))?;
+    } else {
+        CsvWriter::new(&mut file)
+            .finish(frame)
+            .map_err(|e| fail(&e))?;
+    }
+    Ok(())
+}
+
+/// The text cells of a column, or `None` for each row when the column is absent.
+fn cells<'a>(frame: &'a DataFrame, name: &str) -> Vec<Option<&'a str>> {
+    match frame.column(name).ok().and_then(|c| c.str().ok()) {
+        Some(text) => text
+            .iter()
+            .map(|v| v.map(str::trim).filter(|v| !v.is_empty()))
+            .collect(),
+        None => vec![None; frame.height()],
+    }
+}
+
+struct Row<'a> {
+    index: usize,
+    cells: Vec<Option<&'a str>>,
+    faults: Vec<TableFault>,
+    file: &'a str,
+}
+
+impl<'a> Row<'a> {
+    fn fault(&mut self, column: usize, message: String) {
+        self.faults.push(TableFault::at(
+            self.file,
+            Some(self.index + 2),
+            Some(COLUMNS[column]),
+            message,
+        ));
+    }
+
+    fn text(&mut self, column: usize) -> Option<&'a str> {
+        let value = self.cells[column];
+        if value.is_none() {
+            self.fault(column, "the cell is empty".into());
+        }
+        value
+    }
+
+    fn parse<T>(
+        &mut self,
+        column: usize,
+        what: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let value = self.text(column)?;
+        let parsed = parse(value);
+        if parsed.is_none() {
+            self.fault(column, format!("`{value}` is not {what}"));
+        }
+        parsed
+    }
+
+    fn amount(&mut self, column: usize) -> Option<Decimal> {
+        self.parse(column, "an amount", |v| {
+            Decimal::from_str(v)
+                .ok()
+                .filter(|d| *d >= Decimal::ZERO && *d <= Decimal::from(100_000_000))
+                .map(|d| d.normalize())
+        })
+    }
+
+    fn whole(&mut self, column: usize) -> Option<u32> {
+        self.parse(column, "a whole number", |v| v.parse().ok())
+    }
+}
+
+fn request(row: &mut Row<'_>) -> Option<QuoteRequest> {
+    let product = row.parse(1, "liability or income_protection", |v| match v {
+        "liability" => Some(true),
+        "income_protection" => Some(false),
+        _ => None,
+    });
+    let rating_date = row.parse(2, "a date (YYYY-MM-DD)", |v| {
+        NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()
+    });
+    let transaction_type = row.parse(3, "new_business or renewal", |v| match v {
+        "new_business" => Some(TransactionType::NewBusiness),
+        "renewal" => Some(TransactionType::Renewal),
+        _ => None,
+    });
+    let payment_frequency = row.parse(4, "annual or monthly", |v| match v {
+        "annual" => Some(PaymentFrequency::Annual),
+        "monthly" => Some(PaymentFrequency::Monthly),
+        _ => None,
+    });
+    let occupation = row.text(5).map(str::to_owned);
+    let claims = row.whole(6);
+    let application = match product? {
+        true => {
+            let work_setting = row.parse(7, "a work setting", WorkSetting::from_code);
+            let turnover = row.amount(8);
+            let limit = row.amount(9);
+            let deductible = row.amount(10);
+            let years = row.whole(11);
+            let mut measures = BTreeSet::new();
+            for code in row.cells[12]
+                .unwrap_or_default()
+                .split(';')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
+                match RiskMeasure::from_code(code) {
+                    Some(m) => {
+                        measures.insert(m);
+                    }
+                    None => row.fault(12, format!("`{code}` is not a measure")),
+                }
+            }
+            ProductApplication::Liability(LiabilityApplication {
+                occupation: occupation?,
+                work_setting: work_setting?,
+                annual_turnover: turnover?,
+                limit_of_indemnity: limit?,
+                deductible: deductible?,
+                claims_last_5_years: claims?,
+                years_of_activity: years?,
+                risk_measures: measures,
+            })
+        }
+        false => {
+            let age = row.whole(13);
+            let status = row.parse(14, "employee or self_employed", |v| match v {
+                "employee" => Some(EmploymentStatus::Employee),
+                "self_employed" => Some(EmploymentStatus::SelfEmployed),
+                _ => None,
+            });
+            let income = row.amount(15);
+            let benefit = row.amount(16);
+            let deferred = row.whole(17);
+            let period = row.parse(18, "a benefit period", BenefitPeriod::from_code);
+            let smoker = row.parse(19, "yes or no", |v| match v {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            });
+            ProductApplication::IncomeProtection(IncomeProtectionApplication {
+                age: age?,
+                occupation: occupation?,
+                employment_status: status?,
+                average_monthly_income: income?,
+                monthly_benefit: benefit?,
+                deferred_period_days: deferred?,
+                benefit_period: period?,
+                smoker: smoker?,
+                claims_last_5_years: claims?,
+            })
+        }
+    };
+    Some(QuoteRequest {
+        rating_date: rating_date?,
+        transaction_type: transaction_type?,
+        payment_frequency: payment_frequency?,
+        model_version: None,
+        application,
+    })
+}
+
+/// A row as parsed: its policy id and application, or nothing; and its faults.
+type ParsedRow = (Option<(String, QuoteRequest)>, Vec<TableFault>);
+
+/// Reads a portfolio file and turns every row into an application.
+pub fn read(path: &Path) -> Result<Portfolio, PortfolioError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    from_frame(read_frame(path)?, &name)
+}
+
+/// Turns every row of a portfolio frame into an application; every fault is located.
+pub fn from_frame(frame: DataFrame, file: &str) -> Result<Portfolio, PortfolioError> {
+    let file = file.to_owned();
+    let missing: Vec<TableFault> = COLUMNS
+        .iter()
+        .filter(|c| frame.column(c).is_err())
+        .map(|c| {
+            TableFault::at(
+                &file,
+                Some(1),
+                Some(c),
+                "the column is missing from the header",
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(PortfolioError::Invalid(missing));
+    }
+    let columns: Vec<Vec<Option<&str>>> = COLUMNS.iter().map(|c| cells(&frame, c)).collect();
+    let parsed: Vec<ParsedRow> = (0..frame.height())
+        .into_par_iter()
+        .map(|index| {
+            let mut row = Row {
+                index,
+                cells: columns.iter().map(|c| c[index]).collect(),
+                faults: Vec::new(),
+                file: &file,
+            };
+            let policy_id = row.text(0).map(str::to_owned);
+            let request = request(&mut row);
+            let faults = std::mem::take(&mut row.faults);
+            match (policy_id, request) {
+                (Some(id), Some(request)) if faults.is_empty() => (Some((id, request)), faults),
+                _ => (None, faults),
+            }
+        })
+        .collect();
+    let mut faults = Vec::new();
+    let mut policy_ids = Vec::with_capacity(parsed.len());
+    let mut requests = Vec::with_capacity(parsed.len());
+    for (row, row_faults) in parsed {
+        if faults.len() < MAX_FAULTS {
+            faults.extend(row_faults.into_iter().take(MAX_FAULTS - faults.len()));
+        }
+        if let Some((id, request)) = row {
+            policy_ids.push(id);
+            requests.push(request);
+        }
+    }
+    if !faults.is_empty() {
+        return Err(PortfolioError::Invalid(faults));
+    }
+    Ok(Portfolio {
+        frame,
+        policy_ids,
+        requests,
+    })
+}
