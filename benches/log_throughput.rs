@@ -1,8 +1,10 @@
 //! Quote throughput over gRPC with the durable quote log on, and with it off, in one run on
 //! the same machine: the cost of "nothing is lost".
 //!
-//! Run: `cargo bench --bench log_throughput` (optionally `-- SECONDS_PER_ROUND`).
-//! Closed loop: 64 callers over 4 HTTP/2 connections, rounds alternating log on / log off.
+//! Run: `cargo bench --bench log_throughput` (optionally `-- SECONDS_PER_ROUND CALLERS`).
+//! Closed loop: CALLERS (default 64) over 4 HTTP/2 connections, rounds alternating log on and
+//! log off. With the log on, each caller waits for a disk sync, so throughput is about
+//! callers ÷ sync latency until the CPU is the limit: more callers, closer to the log off.
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +13,6 @@ use fairquote::grpc::pb::quote_service_client::QuoteServiceClient;
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
-const CALLERS: usize = 64;
 const CONNECTIONS: usize = 4;
 
 fn request() -> pb::QuoteRequest {
@@ -51,7 +52,7 @@ struct Round {
     latencies: Vec<Duration>,
 }
 
-async fn round(log_enabled: bool, seconds: u64) -> Round {
+async fn round(log_enabled: bool, seconds: u64, callers: usize) -> Round {
     let data = tempfile::tempdir().expect("a data folder");
     let mut settings = fairquote::config::load(None).expect("settings");
     settings.models.dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
@@ -76,10 +77,10 @@ async fn round(log_enabled: bool, seconds: u64) -> Round {
     }
     let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
-    let mut callers = Vec::new();
-    for i in 0..CALLERS {
+    let mut tasks = Vec::new();
+    for i in 0..callers {
         let mut client = QuoteServiceClient::new(channels[i % CONNECTIONS].clone());
-        callers.push(tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < until {
                 let sent = Instant::now();
@@ -90,8 +91,8 @@ async fn round(log_enabled: bool, seconds: u64) -> Round {
         }));
     }
     let mut latencies = Vec::new();
-    for caller in callers {
-        latencies.extend(caller.await.expect("a caller"));
+    for task in tasks {
+        latencies.extend(task.await.expect("a caller"));
     }
     let elapsed = started.elapsed();
     let _ = stop.send(());
@@ -110,16 +111,18 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let seconds = std::env::args()
+    let numbers: Vec<u64> = std::env::args()
         .skip(1)
-        .find_map(|a| a.parse::<u64>().ok())
-        .unwrap_or(5);
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let seconds = numbers.first().copied().unwrap_or(5);
+    let callers = numbers.get(1).copied().unwrap_or(64) as usize;
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let mut on = Vec::new();
     let mut off = Vec::new();
     for _ in 0..2 {
         for enabled in [true, false] {
-            let r = runtime.block_on(round(enabled, seconds));
+            let r = runtime.block_on(round(enabled, seconds, callers));
             let rate = r.quotes as f64 / r.elapsed.as_secs_f64();
             println!(
                 "log {:<3}: {:>8.0} quotes/s  p50 {:>8.2?}  p99 {:>8.2?}  ({} quotes)",
@@ -138,7 +141,7 @@ fn main() {
     }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     println!(
-        "durable log / no log throughput: {:.2} ({CALLERS} callers, {CONNECTIONS} connections, {seconds} s rounds)",
+        "durable log / no log throughput: {:.2} ({callers} callers, {CONNECTIONS} connections, {seconds} s rounds)",
         mean(&on) / mean(&off)
     );
 }
