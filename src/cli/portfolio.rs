@@ -77,24 +77,9 @@ pub fn generate(command: PortfolioCommand) -> ExitCode {
     }
 }
 
-fn product_of(dir: &Path) -> Result<Product, String> {
-    let text = std::fs::read_to_string(dir.join(tables::files::MANIFEST))
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
-    let manifest: toml::Table = text
-        .parse()
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
-    let code = manifest
-        .get("product")
-        .and_then(|p| p.as_str())
-        .unwrap_or_default();
-    Product::ALL
-        .into_iter()
-        .find(|p| p.code() == code)
-        .ok_or_else(|| format!("{}: the manifest names no known product", dir.display()))
-}
-
 fn book(dir: &Path) -> Result<PublishedBook, String> {
-    let files = ModelFiles::read_dir(dir, product_of(dir)?).map_err(|e| e.to_string())?;
+    let files =
+        ModelFiles::read_dir(dir, tables::manifest::product_in(dir)?).map_err(|e| e.to_string())?;
     Ok(match files.product {
         Product::Liability => PublishedBook::Liability(Arc::new(
             tables::compile_liability(&files).map_err(|e| e.to_string())?,

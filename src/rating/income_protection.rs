@@ -6,13 +6,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{
-    Decision, EmploymentStatus, IncomeProtectionApplication, InvalidField, Operation, PricedQuote,
-    Product, QuoteRequest, Reason, Step, Worksheet,
+    EmploymentStatus, IncomeProtectionApplication, InvalidField, Operation, PricedQuote,
+    QuoteRequest, Reason, Step, Worksheet,
 };
 
 use super::book::{IncomeProtectionRateBook, find_band, table};
-use super::liability::valid_until;
-use super::{RatingError, charges, find_occupation};
+use super::{RatingError, find_occupation, outcome};
 
 const FIELD: &str = "income_protection";
 
@@ -119,16 +118,13 @@ pub(super) fn quote(
         ));
     }
     let (Some(band), Some(class_factor), true) = (band, class_factor, declines.is_empty()) else {
-        return Ok(PricedQuote {
-            product: Product::IncomeProtection,
-            decision: Decision::Decline,
-            reasons: declines,
-            premium: None,
-            worksheet: Worksheet::default(),
-            model_version: book.version.id.clone(),
-            rating_date: request.rating_date,
-            valid_until: valid_until(quoted_on, book.charges.quote_validity_days),
-        });
+        return Ok(outcome::declined(
+            &book.version,
+            &book.charges,
+            request,
+            declines,
+            quoted_on,
+        ));
     };
 
     let mut worksheet = Worksheet::default();
@@ -181,28 +177,13 @@ pub(super) fn quote(
         Operation::Multiply,
         smoker_factor,
     ))?;
-    worksheet.apply(Step::from_table(
-        "minimum_premium",
-        "at least the minimum risk premium",
-        table::PARAMETERS,
-        "minimum_premium",
-        Operation::AtLeast,
-        book.charges.minimum_premium,
-    ))?;
-    let premium = charges::load_and_tax(&mut worksheet, &book.charges, request.payment_frequency)?;
-
-    Ok(PricedQuote {
-        product: Product::IncomeProtection,
-        decision: if referrals.is_empty() {
-            Decision::Accept
-        } else {
-            Decision::Refer
-        },
-        reasons: referrals,
-        premium: Some(premium),
+    outcome::priced(
+        &book.version,
+        &book.charges,
+        request,
         worksheet,
-        model_version: book.version.id.clone(),
-        rating_date: request.rating_date,
-        valid_until: valid_until(quoted_on, book.charges.quote_validity_days),
-    })
+        referrals,
+        quoted_on,
+    )
+    .map_err(RatingError::from)
 }

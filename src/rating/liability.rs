@@ -2,16 +2,16 @@
 //! `risk = max(minimum, turnover/1000 × base rate[class, setting] × ILF[limit]
 //!            × deductible factor × experience factor × (1 − min(credits, cap)))`.
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{
-    Decision, InvalidField, LiabilityApplication, Operation, PricedQuote, Product, QuoteRequest,
-    Reason, Step, Worksheet,
+    InvalidField, LiabilityApplication, Operation, PricedQuote, QuoteRequest, Reason, Step,
+    Worksheet,
 };
 
 use super::book::{LiabilityRateBook, find_band, table};
-use super::{RatingError, charges, find_occupation};
+use super::{RatingError, find_occupation, outcome};
 
 const FIELD: &str = "liability";
 
@@ -99,7 +99,13 @@ pub(super) fn quote(
     }
     let (Some(experience), Some(base_rate), true) = (experience, base_rate, declines.is_empty())
     else {
-        return Ok(declined(book, request, declines, quoted_on));
+        return Ok(outcome::declined(
+            &book.version,
+            &book.charges,
+            request,
+            declines,
+            quoted_on,
+        ));
     };
 
     let mut worksheet = Worksheet::default();
@@ -180,54 +186,15 @@ pub(super) fn quote(
         Operation::Multiply,
         Decimal::ONE - credit,
     ))?;
-    worksheet.apply(Step::from_table(
-        "minimum_premium",
-        "at least the minimum risk premium",
-        table::PARAMETERS,
-        "minimum_premium",
-        Operation::AtLeast,
-        book.charges.minimum_premium,
-    ))?;
-    let premium = charges::load_and_tax(&mut worksheet, &book.charges, request.payment_frequency)?;
-
-    Ok(PricedQuote {
-        product: Product::Liability,
-        decision: if referrals.is_empty() {
-            Decision::Accept
-        } else {
-            Decision::Refer
-        },
-        reasons: referrals,
-        premium: Some(premium),
+    outcome::priced(
+        &book.version,
+        &book.charges,
+        request,
         worksheet,
-        model_version: book.version.id.clone(),
-        rating_date: request.rating_date,
-        valid_until: valid_until(quoted_on, book.charges.quote_validity_days),
-    })
-}
-
-pub(super) fn valid_until(quoted_on: NaiveDate, days: u32) -> NaiveDate {
-    quoted_on
-        .checked_add_days(Days::new(u64::from(days)))
-        .unwrap_or(NaiveDate::MAX)
-}
-
-fn declined(
-    book: &LiabilityRateBook,
-    request: &QuoteRequest,
-    reasons: Vec<Reason>,
-    quoted_on: NaiveDate,
-) -> PricedQuote {
-    PricedQuote {
-        product: Product::Liability,
-        decision: Decision::Decline,
-        reasons,
-        premium: None,
-        worksheet: Worksheet::default(),
-        model_version: book.version.id.clone(),
-        rating_date: request.rating_date,
-        valid_until: valid_until(quoted_on, book.charges.quote_validity_days),
-    }
+        referrals,
+        quoted_on,
+    )
+    .map_err(RatingError::from)
 }
 
 fn not_offered<'a>(

@@ -7,6 +7,7 @@ pub mod book;
 mod charges;
 mod income_protection;
 mod liability;
+mod outcome;
 pub mod schedule;
 
 use chrono::NaiveDate;

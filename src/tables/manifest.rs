@@ -141,7 +141,24 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Option<Manifest
     Some(manifest)
 }
 
-/// Which product a manifest's folder belongs to, by folder name.
-pub fn product_of_folder(name: &str) -> Option<Product> {
-    Product::ALL.into_iter().find(|p| p.code() == name)
+/// Which product a version folder holds, by its manifest's `product`.
+pub fn product_in(dir: &std::path::Path) -> Result<Product, String> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let manifest: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let code = manifest
+        .get("product")
+        .and_then(|p| p.as_str())
+        .unwrap_or_default();
+    Product::ALL
+        .into_iter()
+        .find(|p| p.code() == code)
+        .ok_or_else(|| {
+            format!(
+                "{}: `{code}` is not liability or income_protection",
+                path.display()
+            )
+        })
 }

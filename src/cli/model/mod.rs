@@ -237,16 +237,7 @@ fn report(outcomes: &[CaseOutcome], json: bool) -> ExitCode {
 fn diff(old: &Path, new: &Path) -> Result<Vec<ModelDiff>, String> {
     let single = |dir: &Path| dir.join(tables::files::MANIFEST).is_file();
     let pairs: Vec<(PathBuf, PathBuf, Product)> = if single(old) && single(new) {
-        let product = Product::ALL
-            .into_iter()
-            .find(|p| old.file_name().is_some_and(|n| n == p.code()))
-            .or_else(|| {
-                let manifest = std::fs::read_to_string(old.join(tables::files::MANIFEST)).ok()?;
-                Product::ALL
-                    .into_iter()
-                    .find(|p| manifest.contains(&format!("product = \"{}\"", p.code())))
-            })
-            .ok_or_else(|| format!("{}: cannot tell which product this is", old.display()))?;
+        let product = tables::manifest::product_in(old)?;
         vec![(old.to_path_buf(), new.to_path_buf(), product)]
     } else {
         Product::ALL

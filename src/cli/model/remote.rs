@@ -1,6 +1,5 @@
 //! The model commands that act on a running service through its `ModelService`.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use tonic::transport::Channel;
@@ -40,20 +39,6 @@ fn status(s: tonic::Status) -> String {
     text
 }
 
-fn product_of_folder(dir: &Path) -> Result<Product, String> {
-    let manifest = std::fs::read_to_string(dir.join(crate::tables::files::MANIFEST))
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
-    let table: toml::Table = manifest.parse().map_err(|e| format!("manifest: {e}"))?;
-    let code = table
-        .get("product")
-        .and_then(|p| p.as_str())
-        .unwrap_or_default();
-    Product::ALL
-        .into_iter()
-        .find(|p| p.code() == code)
-        .ok_or_else(|| format!("the manifest names no known product (`{code}`)"))
-}
-
 fn upload(files: &ModelFiles, actor: &str) -> Vec<pb::ModelUpload> {
     let mut messages = vec![pb::ModelUpload {
         product: product_proto(files.product),
@@ -88,7 +73,7 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
             remote,
             activate,
         } => {
-            let product = product_of_folder(&dir)?;
+            let product = crate::tables::manifest::product_in(&dir)?;
             let files = ModelFiles::read_dir(&dir, product).map_err(|e| e.to_string())?;
             let mut client = connect(&remote, settings).await?;
             let published = client

@@ -1,0 +1,70 @@
+//! How both products finish a quote: the minimum premium, the charges and tax, the decision;
+//! or a decline with its reasons.
+
+use chrono::{Days, NaiveDate};
+
+use crate::domain::{
+    ArithmeticError, Decision, Operation, PricedQuote, QuoteRequest, Reason, Step, Worksheet,
+};
+
+use super::book::{Charges, ModelVersion, table};
+use super::charges;
+
+fn valid_until(quoted_on: NaiveDate, days: u32) -> NaiveDate {
+    quoted_on
+        .checked_add_days(Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Continues a worksheet whose running amount is the risk premium before the minimum.
+pub(super) fn priced(
+    version: &ModelVersion,
+    charges: &Charges,
+    request: &QuoteRequest,
+    mut worksheet: Worksheet,
+    referrals: Vec<Reason>,
+    quoted_on: NaiveDate,
+) -> Result<PricedQuote, ArithmeticError> {
+    worksheet.apply(Step::from_table(
+        "minimum_premium",
+        "at least the minimum risk premium",
+        table::PARAMETERS,
+        "minimum_premium",
+        Operation::AtLeast,
+        charges.minimum_premium,
+    ))?;
+    let premium = charges::load_and_tax(&mut worksheet, charges, request.payment_frequency)?;
+    Ok(PricedQuote {
+        product: version.product,
+        decision: if referrals.is_empty() {
+            Decision::Accept
+        } else {
+            Decision::Refer
+        },
+        reasons: referrals,
+        premium: Some(premium),
+        worksheet,
+        model_version: version.id.clone(),
+        rating_date: request.rating_date,
+        valid_until: valid_until(quoted_on, charges.quote_validity_days),
+    })
+}
+
+pub(super) fn declined(
+    version: &ModelVersion,
+    charges: &Charges,
+    request: &QuoteRequest,
+    reasons: Vec<Reason>,
+    quoted_on: NaiveDate,
+) -> PricedQuote {
+    PricedQuote {
+        product: version.product,
+        decision: Decision::Decline,
+        reasons,
+        premium: None,
+        worksheet: Worksheet::default(),
+        model_version: version.id.clone(),
+        rating_date: request.rating_date,
+        valid_until: valid_until(quoted_on, charges.quote_validity_days),
+    }
+}
