@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
@@ -24,6 +25,20 @@ pub struct ServerState {
     pub references: ReferenceHasher,
 }
 
+/// Accepted connections with Nagle's algorithm off: tonic sets TCP_NODELAY only on listeners
+/// it binds itself, and without it small responses wait out the peer's delayed ACK (~40 ms).
+fn incoming(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    TcpListenerStream::new(listener).map(|accepted| {
+        let stream = accepted?;
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY not set on a connection: {e}");
+        }
+        Ok(stream)
+    })
+}
+
 /// Serves every service on `listener` until `shutdown` completes, then lets in-flight calls
 /// finish.
 pub async fn serve(
@@ -35,6 +50,6 @@ pub async fn serve(
         .add_service(QuoteServiceServer::new(QuoteEndpoint::new(state.clone())))
         .add_service(AuditServiceServer::new(AuditEndpoint::new(state.clone())))
         .add_service(ModelServiceServer::new(ModelEndpoint::new(state)))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await
 }
