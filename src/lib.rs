@@ -4,6 +4,7 @@
 //! `tables`; `rating` knows only `domain` and its rate books; `domain` knows nothing else.
 #![forbid(unsafe_code)]
 
+pub mod actuarial;
 pub mod app;
 pub mod audit;
 pub mod cli;

@@ -1,6 +1,7 @@
 //! The command line: `fairquote serve`, the actuary's `fairquote model`, and the auditor's
 //! `fairquote audit`.
 
+mod actuarial;
 mod audit;
 mod model;
 mod portfolio;
@@ -41,6 +42,9 @@ pub enum Command {
     Portfolio(portfolio::PortfolioCommand),
     /// Price a portfolio under two versions of a product and show what moves.
     Impact(portfolio::ImpactArgs),
+    /// The sickness–death model behind income protection.
+    #[command(subcommand)]
+    Actuarial(actuarial::ActuarialCommand),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -58,6 +62,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Audit(args) => audit::run(args, &settings),
         Command::Portfolio(command) => portfolio::generate(command),
         Command::Impact(args) => portfolio::impact(args),
+        Command::Actuarial(command) => actuarial::run(command),
     }
 }
 

@@ -2,6 +2,7 @@
 //! with the generated client, as an insurer's system would; and it checks the tables and the
 //! engine through the library where a property must hold over many inputs.
 
+mod actuarial;
 mod audit;
 mod bad_input;
 mod bad_tables;
