@@ -5,6 +5,7 @@
 //! Pure: no files, no gRPC. `assumptions` reads the intensities from a TOML file.
 
 pub mod assumptions;
+pub mod derive;
 mod solver;
 
 pub use assumptions::{Assumptions, AssumptionsError, Intensity};

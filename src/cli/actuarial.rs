@@ -1,6 +1,6 @@
 //! `fairquote actuarial epv`: the expected present values of the sickness–death model.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -23,16 +23,39 @@ pub enum ActuarialCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the income-protection base-rate table of a model version from an assumptions file
+    /// (its `[derivation]` section), and record the file's hash and the command in the manifest.
+    Derive {
+        #[arg(long)]
+        assumptions: PathBuf,
+        /// The income-protection version folder.
+        #[arg(long)]
+        model: PathBuf,
+    },
 }
 
 pub fn run(command: ActuarialCommand) -> ExitCode {
-    let ActuarialCommand::Epv {
-        assumptions,
-        age,
-        term,
-        sick,
-        json,
-    } = command;
+    let (assumptions, age, term, sick, json) = match command {
+        ActuarialCommand::Epv {
+            assumptions,
+            age,
+            term,
+            sick,
+            json,
+        } => (assumptions, age, term, sick, json),
+        ActuarialCommand::Derive { assumptions, model } => {
+            return match derive(&assumptions, &model) {
+                Ok(message) => {
+                    println!("{message}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("fairquote actuarial derive: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    };
     let text = match std::fs::read_to_string(&assumptions) {
         Ok(text) => text,
         Err(e) => {
@@ -100,4 +123,62 @@ pub fn run(command: ActuarialCommand) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+fn derive(assumptions: &Path, model: &Path) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    let bytes =
+        std::fs::read(assumptions).map_err(|e| format!("{}: {e}", assumptions.display()))?;
+    let text =
+        std::str::from_utf8(&bytes).map_err(|e| format!("{}: {e}", assumptions.display()))?;
+    let parsed = Assumptions::parse(text).map_err(|e| format!("{}: {e}", assumptions.display()))?;
+    let csv = crate::actuarial::derive::base_rates_csv(&parsed)
+        .map_err(|e| format!("{}: {e}", assumptions.display()))?;
+    let name = assumptions
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or("the assumptions path names no file")?;
+    // The assumptions travel with the version, so the table can be derived again from it.
+    let inside = model.join(&name);
+    if std::fs::canonicalize(assumptions).ok() != std::fs::canonicalize(&inside).ok() {
+        std::fs::write(&inside, &bytes).map_err(|e| format!("{}: {e}", inside.display()))?;
+    }
+    std::fs::write(model.join("base_rates.csv"), &csv)
+        .map_err(|e| format!("base_rates.csv: {e}"))?;
+    let manifest_path = model.join(crate::tables::files::MANIFEST);
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let record = format!(
+        "[derivation]\nassumptions = \"{name}\"\nassumptions_sha256 = \"{}\"\ncommand = \"fairquote actuarial derive --assumptions {name} --model .\"\n",
+        hex::encode(Sha256::digest(&bytes))
+    );
+    std::fs::write(
+        &manifest_path,
+        with_section(&manifest, "[derivation]", &record),
+    )
+    .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    Ok(format!(
+        "{} rows written to {}",
+        csv.lines().count() - 1,
+        model.join("base_rates.csv").display()
+    ))
+}
+
+/// The manifest with its `header` section replaced by (or, if absent, followed by) `section`.
+fn with_section(manifest: &str, header: &str, section: &str) -> String {
+    let mut kept = Vec::new();
+    let mut skipping = false;
+    for line in manifest.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            skipping = trimmed.starts_with(header);
+        }
+        if !skipping {
+            kept.push(line);
+        }
+    }
+    let mut text = kept.join("\n").trim_end().to_owned();
+    text.push_str("\n\n");
+    text.push_str(section);
+    text
 }

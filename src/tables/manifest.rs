@@ -30,6 +30,21 @@ pub struct Manifest {
     /// comparator): the Belgian law of 4 April 2014 asks every segmentation to be justified.
     #[serde(default)]
     pub justifications: Vec<JustificationRecord>,
+    /// Where a derived table comes from, written by `fairquote actuarial derive`.
+    #[serde(default)]
+    pub derivation: Option<DerivationRecord>,
+}
+
+/// The assumptions a table was derived from, so that anyone can derive it again.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DerivationRecord {
+    /// The assumptions file, in the version folder.
+    pub assumptions: String,
+    /// Its SHA-256, hex.
+    pub assumptions_sha256: String,
+    /// The command that derived the table.
+    pub command: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

@@ -110,6 +110,9 @@ fn compile<B>(
     let book = compile_book(files, version, &mut faults);
     // The version's test cases must at least read; `fairquote model test` prices them.
     expectations::read(files, &mut faults);
+    if let Some(record) = manifest.as_ref().and_then(|m| m.derivation.as_ref()) {
+        check_derivation(files, record, &mut faults);
+    }
     match book {
         Some(book) if faults.is_empty() && manifest.is_some() => Ok(book),
         _ => {
@@ -138,5 +141,44 @@ pub fn load_expectations(
         Ok(cases)
     } else {
         Err(InvalidModel { faults })
+    }
+}
+
+/// A derived base-rate table must be exactly what its recorded assumptions derive.
+fn check_derivation(
+    files: &ModelFiles,
+    record: &manifest::DerivationRecord,
+    faults: &mut Vec<TableFault>,
+) {
+    use sha2::{Digest, Sha256};
+    let at = |file: &str, message: String| TableFault::file(files.label(file), message);
+    let Some(bytes) = files.files.get(&record.assumptions) else {
+        faults.push(at(
+            files::MANIFEST,
+            format!(
+                "the derivation names `{}`, which is not in the version",
+                record.assumptions
+            ),
+        ));
+        return;
+    };
+    if hex::encode(Sha256::digest(bytes)) != record.assumptions_sha256 {
+        faults.push(at(
+            &record.assumptions,
+            "changed since the table was derived: derive it again".into(),
+        ));
+        return;
+    }
+    let derived = std::str::from_utf8(bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|text| crate::actuarial::Assumptions::parse(text).map_err(|e| e.to_string()))
+        .and_then(|a| crate::actuarial::derive::base_rates_csv(&a).map_err(|e| e.to_string()));
+    match derived {
+        Err(e) => faults.push(at(&record.assumptions, e)),
+        Ok(csv) if files.files.get("base_rates.csv").map(Vec::as_slice) != Some(csv.as_bytes()) => faults.push(at(
+            "base_rates.csv",
+            format!("differs from what `{}` derives: derive it again, or remove the derivation record", record.assumptions),
+        )),
+        Ok(_) => {}
     }
 }

@@ -85,3 +85,66 @@ fn a_bad_assumptions_file_names_the_field() {
     let without = base.replace("[recovery]", "[unused]");
     assert!(Assumptions::parse(&without).is_err());
 }
+
+#[test]
+fn the_shipped_base_rates_are_exactly_what_the_shipped_assumptions_derive() {
+    let folder = models_dir().join("income_protection");
+    let text = std::fs::read_to_string(folder.join("assumptions.toml")).expect("the assumptions");
+    let derived =
+        fairquote::actuarial::derive::base_rates_csv(&Assumptions::parse(&text).expect("valid"))
+            .expect("derived");
+    let shipped = std::fs::read_to_string(folder.join("base_rates.csv")).expect("the table");
+    assert_eq!(derived, shipped);
+}
+
+#[test]
+fn an_assumption_changed_without_deriving_again_is_a_fault_and_derive_mends_it() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let models = dir.path();
+    for product in ["liability", "income_protection"] {
+        std::fs::create_dir_all(models.join(product)).expect("mkdir");
+        for entry in std::fs::read_dir(models_dir().join(product)).expect("list") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), models.join(product).join(entry.file_name()))
+                .expect("copy");
+        }
+    }
+    let folder = models.join("income_protection");
+    let assumptions = folder.join("assumptions.toml");
+    let text = std::fs::read_to_string(&assumptions).expect("read");
+    std::fs::write(
+        &assumptions,
+        text.replace("interest = 0.02", "interest = 0.03"),
+    )
+    .expect("write");
+    let faults = fairquote::tables::load_rate_books(models)
+        .expect_err("stale")
+        .faults;
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.file == "income_protection/assumptions.toml"
+                && f.message.contains("derive it again")),
+        "{faults:?}"
+    );
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
+        .args(["actuarial", "derive", "--assumptions"])
+        .arg(&assumptions)
+        .arg("--model")
+        .arg(&folder)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Derived again, the tables are consistent; premiums are lower at a higher interest rate.
+    let books = fairquote::tables::load_rate_books(models).expect("consistent again");
+    let old = crate::helpers::default_books();
+    let band = |b: &fairquote::rating::RateBooks| {
+        b.income_protection.base_rates[&(30, fairquote::domain::BenefitPeriod::FiveYears)][3].factor
+    };
+    assert!(band(&books) < band(&old));
+}

@@ -66,13 +66,13 @@ async fn an_escort_gets_an_income_protection_quote_priced_to_the_cent() {
     assert_eq!(decision(&response), pb::Decision::Accept);
     assert_eq!(response.product, pb::Product::IncomeProtection as i32);
     let premium = response.premium.as_ref().expect("a premium");
-    // 15 × 20.00 (age 35-39, 30 days, 5 years) × 1.25 (class 3) × 1.00 = 375.00
-    assert_eq!(amount(&premium.risk_premium), dec("375.00"));
-    // (375 + 30) / 0.72 = 562.50
-    assert_eq!(amount(&premium.office_premium), dec("562.50"));
-    // 9.25 % of 572.50 = 52.95625 -> 52.96
-    assert_eq!(amount(&premium.insurance_premium_tax), dec("52.96"));
-    assert_eq!(amount(&premium.total), dec("625.46"));
+    // 15 × 19.17 (age 35-39, 30 days, 5 years) × 1.25 (class 3) × 1.00 = 359.4375 -> 359.44
+    assert_eq!(amount(&premium.risk_premium), dec("359.44"));
+    // (359.44 + 30) / 0.72 = 540.888… -> 540.89
+    assert_eq!(amount(&premium.office_premium), dec("540.89"));
+    // 9.25 % of 550.89 = 50.957325 -> 50.96
+    assert_eq!(amount(&premium.insurance_premium_tax), dec("50.96"));
+    assert_eq!(amount(&premium.total), dec("601.85"));
     assert_eq!(
         response.model_version,
         default_books().income_protection.version.id
