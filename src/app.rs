@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::audit::reference::ReferenceHasher;
 use crate::audit::{DisabledLog, FileQuoteLog, LogError, LogOptions, QuoteLog};
 use crate::config::Settings;
+use crate::grpc::auth::KeyStore;
 use crate::grpc::server::ServerState;
 use crate::registry::{ModelRegistry, RegistryError};
 
@@ -66,7 +67,12 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
         dir: settings.models.dir.clone(),
         source,
     })?;
+    let keys = Arc::new(KeyStore::new(&settings.auth.keys));
+    if keys.is_open() {
+        tracing::warn!("no API key is configured: anyone who can reach the service may call it");
+    }
     Ok(ServerState {
+        keys,
         models: Arc::new(models),
         log,
         references,

@@ -12,7 +12,15 @@ pub struct Settings {
     pub models: ModelSettings,
     pub data: DataSettings,
     pub audit: AuditSettings,
+    pub auth: AuthSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// API keys by their SHA-256, each with its tenant and role (`fairquote keys new` makes
+    /// one). None: the service is open, for development only.
+    pub keys: Vec<crate::grpc::auth::KeyEntry>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -61,6 +69,7 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         .set_default("audit.segment_bytes", 64 * 1024 * 1024)?
         .set_default("audit.start_new_chain", false)?
         .set_default("audit.reference_key", "")?
+        .set_default("auth.keys", Vec::<config::Value>::new())?
         .set_default("log.filter", "info")?;
     if let Some(file) = file {
         builder = builder.add_source(File::from(file).required(true));

@@ -47,6 +47,7 @@ struct Entry {
     product: i32,
     decision: i32,
     version: u32,
+    tenant: u32,
     segment: u32,
     offset: u64,
 }
@@ -57,6 +58,8 @@ struct Index {
     by_id: HashMap<u128, usize>,
     versions: Vec<String>,
     version_ids: HashMap<String, u32>,
+    tenants: Vec<String>,
+    tenant_ids: HashMap<String, u32>,
     segments: Vec<PathBuf>,
     /// Bytes of the last segment that are durable.
     durable_len: u64,
@@ -73,15 +76,12 @@ impl Index {
         let Ok(quote_id) = uuid::Uuid::parse_str(&response.quote_id) else {
             return;
         };
-        let version = match self.version_ids.get(&response.model_version) {
-            Some(v) => *v,
-            None => {
-                let v = self.versions.len() as u32;
-                self.versions.push(response.model_version.clone());
-                self.version_ids.insert(response.model_version.clone(), v);
-                v
-            }
-        };
+        let version = intern(
+            &mut self.versions,
+            &mut self.version_ids,
+            &response.model_version,
+        );
+        let tenant = intern(&mut self.tenants, &mut self.tenant_ids, &quote.tenant);
         let recorded_at = DateTime::parse_from_rfc3339(&record.recorded_at)
             .map(|t| t.timestamp_micros())
             .unwrap_or_default();
@@ -92,10 +92,22 @@ impl Index {
             product: response.product,
             decision: response.decision,
             version,
+            tenant,
             segment: segment as u32,
             offset,
         });
     }
+}
+
+/// The number standing for a string that many entries share.
+fn intern(values: &mut Vec<String>, ids: &mut HashMap<String, u32>, value: &str) -> u32 {
+    if let Some(id) = ids.get(value) {
+        return *id;
+    }
+    let id = values.len() as u32;
+    values.push(value.to_owned());
+    ids.insert(value.to_owned(), id);
+    id
 }
 
 pub struct FileQuoteLog {
@@ -263,6 +275,7 @@ impl FileQuoteLog {
         let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
             request: Some(request),
             response: Some(response),
+            tenant,
         })) = record.event
         else {
             return Err(LogError::Read(format!(
@@ -275,6 +288,7 @@ impl FileQuoteLog {
             recorded_at: record.recorded_at,
             request,
             response,
+            tenant,
             hash,
         })
     }
@@ -315,6 +329,13 @@ impl QuoteLog for FileQuoteLog {
             },
             None => None,
         };
+        let tenant = match &filter.tenant {
+            Some(t) => match index.tenant_ids.get(t) {
+                Some(id) => Some(*id),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
         let from = filter.from.map(|t| t.timestamp_micros());
         let to = filter.to.map(|t| t.timestamp_micros());
         let start = index.entries.partition_point(|e| e.sequence <= after);
@@ -326,6 +347,7 @@ impl QuoteLog for FileQuoteLog {
                     && filter.product.is_none_or(|p| e.product == p)
                     && filter.decision.is_none_or(|d| e.decision == d)
                     && version.is_none_or(|v| e.version == v)
+                    && tenant.is_none_or(|t| e.tenant == t)
             })
             .take(limit)
             .map(|e| self.logged(&index, e))
@@ -476,6 +498,7 @@ pub fn read_dir_quotes(dir: &Path, filter: &QuoteFilter) -> Result<Vec<LoggedQuo
         let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
             request: Some(request),
             response: Some(response),
+            tenant,
         })) = &found.record.event
         else {
             return;
@@ -499,6 +522,7 @@ pub fn read_dir_quotes(dir: &Path, filter: &QuoteFilter) -> Result<Vec<LoggedQuo
                 recorded_at: found.record.recorded_at.clone(),
                 request: request.clone(),
                 response: response.clone(),
+                tenant: tenant.clone(),
                 hash: found.hash,
             });
         }

@@ -35,6 +35,8 @@ pub struct LoggedQuote {
     pub recorded_at: String,
     pub request: pb::QuoteRequest,
     pub response: pb::QuoteResponse,
+    /// The insurer whose key asked for it; empty when the service ran open.
+    pub tenant: String,
     pub hash: [u8; 32],
 }
 
@@ -58,6 +60,8 @@ pub struct QuoteFilter {
     pub product: Option<i32>,
     pub decision: Option<i32>,
     pub model_version: Option<String>,
+    /// Only this insurer's quotes.
+    pub tenant: Option<String>,
 }
 
 pub type AppendFuture = Pin<Box<dyn Future<Output = Result<Appended, LogError>> + Send>>;

@@ -3,6 +3,7 @@
 
 mod actuarial;
 mod audit;
+mod keys;
 mod model;
 mod portfolio;
 mod serve;
@@ -42,6 +43,9 @@ pub enum Command {
     Portfolio(portfolio::PortfolioCommand),
     /// Price a portfolio under two versions of a product and show what moves.
     Impact(portfolio::ImpactArgs),
+    /// API keys for callers.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// The sickness–death model behind income protection.
     #[command(subcommand)]
     Actuarial(actuarial::ActuarialCommand),
@@ -63,6 +67,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Portfolio(command) => portfolio::generate(command),
         Command::Impact(args) => portfolio::impact(args),
         Command::Actuarial(command) => actuarial::run(command),
+        Command::Keys(command) => keys::run(command),
     }
 }
 

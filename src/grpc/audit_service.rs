@@ -11,6 +11,7 @@ use crate::domain::InvalidField;
 use crate::domain::invalid::describe_fields;
 use crate::rating::{self, ModelSchedule};
 
+use super::auth::{Caller, Role};
 use super::convert;
 use super::error::AuditError;
 use super::pb;
@@ -51,6 +52,7 @@ pub fn audited(quote: LoggedQuote) -> pb::AuditedQuote {
         request: Some(quote.request),
         response: Some(quote.response),
         record_hash: hex::encode(quote.hash),
+        tenant: quote.tenant,
     }
 }
 
@@ -185,10 +187,21 @@ pub fn filter(request: &pb::ListQuotesRequest) -> Result<(QuoteFilter, u64, usiz
             decision,
             model_version: (!request.model_version.is_empty())
                 .then(|| request.model_version.clone()),
+            tenant: None,
         },
         after,
         page_size as usize,
     ))
+}
+
+/// For an insurer, its own tenant: it reads only its own quotes. `None` for an auditor (or an
+/// open service), who reads across tenants.
+fn own_tenant<T>(request: &Request<T>) -> Option<String> {
+    request
+        .extensions()
+        .get::<Caller>()
+        .filter(|c| c.role == Role::Insurer)
+        .map(|c| c.tenant.clone())
 }
 
 type ExportStream = Pin<Box<dyn Stream<Item = Result<pb::ExportChunk, Status>> + Send>>;
@@ -199,7 +212,13 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         &self,
         request: Request<pb::GetQuoteRequest>,
     ) -> Result<Response<pb::AuditedQuote>, Status> {
-        let logged = self.logged(&request.into_inner().quote_id)?;
+        let own = own_tenant(&request);
+        let quote_id = request.into_inner().quote_id;
+        let logged = self.logged(&quote_id)?;
+        // Another insurer's quote is, to this insurer, a quote that does not exist.
+        if own.as_ref().is_some_and(|t| *t != logged.tenant) {
+            return Err(AuditError::QuoteNotFound(quote_id).into());
+        }
         Ok(Response::new(audited(logged)))
     }
 
@@ -207,7 +226,8 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         &self,
         request: Request<pb::ListQuotesRequest>,
     ) -> Result<Response<pb::ListQuotesResponse>, Status> {
-        let (filter, after, limit) = filter(request.get_ref())?;
+        let (mut filter, after, limit) = filter(request.get_ref())?;
+        filter.tenant = own_tenant(&request);
         // One more than the page tells whether there is a next page.
         let mut quotes = self
             .state

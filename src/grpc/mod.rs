@@ -2,6 +2,7 @@
 //! the services, and the one mapping from errors to `tonic::Status`.
 
 pub mod audit_service;
+pub mod auth;
 mod convert;
 pub mod error;
 pub mod model_service;

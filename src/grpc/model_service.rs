@@ -54,6 +54,14 @@ pub fn product_proto(product: Product) -> i32 {
     }
 }
 
+/// Who makes a change: the tenant of the API key, or, on an open service, the `actor` given.
+fn actor_of<T>(request: &Request<T>, given: &str) -> Result<String, ModelError> {
+    match request.extensions().get::<super::auth::Caller>() {
+        Some(caller) => Ok(caller.tenant.clone()),
+        None => actor(given),
+    }
+}
+
 fn actor(value: &str) -> Result<String, ModelError> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > 128 || value.chars().any(char::is_control) {
@@ -374,9 +382,9 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         &self,
         request: Request<pb::ActivateModelRequest>,
     ) -> Result<Response<pb::ModelScheduleResponse>, Status> {
+        let actor = actor_of(&request, &request.get_ref().actor)?;
         let request = request.into_inner();
         let id = version_id("model_version", &request.model_version)?;
-        let actor = actor(&request.actor)?;
         let records = self
             .state
             .models
@@ -390,9 +398,9 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         &self,
         request: Request<pb::RollbackModelRequest>,
     ) -> Result<Response<pb::ModelScheduleResponse>, Status> {
+        let actor = actor_of(&request, &request.get_ref().actor)?;
         let request = request.into_inner();
         let product = product_of(request.product, "product")?;
-        let actor = actor(&request.actor)?;
         let records = self
             .state
             .models

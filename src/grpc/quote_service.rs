@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::domain::InvalidField;
 use crate::rating;
 
+use super::auth::Caller;
 use super::convert;
 use super::error::QuoteError;
 use super::pb;
@@ -30,7 +31,11 @@ impl QuoteEndpoint {
     }
 
     /// Prices a request and returns the answer only once it is durably in the quote log.
-    async fn price(&self, request: pb::QuoteRequest) -> Result<pb::QuoteResponse, QuoteError> {
+    async fn price(
+        &self,
+        request: pb::QuoteRequest,
+        tenant: &str,
+    ) -> Result<pb::QuoteResponse, QuoteError> {
         let mut canonical = request.clone();
         let application = convert::quote_request(request).map_err(QuoteError::InvalidRequest)?;
         let quoted_at = Utc::now();
@@ -44,18 +49,23 @@ impl QuoteEndpoint {
             .append(pb::log_record::Event::Quote(pb::QuoteEvent {
                 request: Some(canonical),
                 response: Some(response.clone()),
+                tenant: tenant.to_owned(),
             }))
             .await?;
         Ok(response)
     }
 
-    async fn answer(self, message: pb::QuoteStreamRequest) -> pb::QuoteStreamResponse {
+    async fn answer(
+        self,
+        message: pb::QuoteStreamRequest,
+        tenant: &str,
+    ) -> pb::QuoteStreamResponse {
         let pb::QuoteStreamRequest {
             request_id,
             request,
         } = message;
         let outcome = match request {
-            Some(request) => self.price(request).await,
+            Some(request) => self.price(request, tenant).await,
             None => Err(QuoteError::InvalidRequest(vec![InvalidField::new(
                 "request", "required",
             )])),
@@ -70,6 +80,15 @@ impl QuoteEndpoint {
     }
 }
 
+/// The tenant the API key names; empty when the service runs open.
+fn tenant_of<T>(request: &Request<T>) -> String {
+    request
+        .extensions()
+        .get::<Caller>()
+        .map(|c| c.tenant.clone())
+        .unwrap_or_default()
+}
+
 type QuoteResponses = Pin<Box<dyn Stream<Item = Result<pb::QuoteStreamResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -78,7 +97,10 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         &self,
         request: Request<pb::QuoteRequest>,
     ) -> Result<Response<pb::QuoteResponse>, Status> {
-        Ok(Response::new(self.price(request.into_inner()).await?))
+        let tenant = tenant_of(&request);
+        Ok(Response::new(
+            self.price(request.into_inner(), &tenant).await?,
+        ))
     }
 
     type QuoteStreamStream = QuoteResponses;
@@ -88,6 +110,7 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         request: Request<Streaming<pb::QuoteStreamRequest>>,
     ) -> Result<Response<Self::QuoteStreamStream>, Status> {
         let endpoint = self.clone();
+        let tenant = tenant_of(&request);
         // Responses come back in request order; several requests are in flight at once so that
         // their log records share one sync. A message the transport cannot decode ends the
         // stream with its status, since its request id cannot be read.
@@ -95,9 +118,10 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
             .into_inner()
             .map(move |message| {
                 let endpoint = endpoint.clone();
+                let tenant = tenant.clone();
                 async move {
                     match message {
-                        Ok(message) => Ok(endpoint.answer(message).await),
+                        Ok(message) => Ok(endpoint.answer(message, &tenant).await),
                         Err(status) => Err(status),
                     }
                 }

@@ -12,6 +12,7 @@ use crate::audit::QuoteLog;
 use crate::audit::reference::ReferenceHasher;
 use crate::registry::ModelRegistry;
 
+use super::auth::{AuthLayer, KeyStore};
 use super::pb::audit_service_server::AuditServiceServer;
 use super::pb::model_service_server::ModelServiceServer;
 use super::pb::quote_service_server::QuoteServiceServer;
@@ -23,6 +24,7 @@ pub struct ServerState {
     pub models: Arc<ModelRegistry>,
     pub log: Arc<dyn QuoteLog>,
     pub references: ReferenceHasher,
+    pub keys: Arc<KeyStore>,
 }
 
 /// Accepted connections with Nagle's algorithm off: tonic sets TCP_NODELAY only on listeners
@@ -47,6 +49,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     Server::builder()
+        .layer(AuthLayer::new(state.keys.clone()))
         .add_service(QuoteServiceServer::new(QuoteEndpoint::new(state.clone())))
         .add_service(AuditServiceServer::new(AuditEndpoint::new(state.clone())))
         .add_service(ModelServiceServer::new(ModelEndpoint::new(state)))

@@ -423,6 +423,7 @@ async fn unknown_and_malformed_ids_and_missing_versions_are_clear_errors() {
                 quoted_at: "2026-11-28T10:00:00Z".into(),
                 ..Default::default()
             }),
+            tenant: String::new(),
         }))
         .await
         .expect("appended");

@@ -4,6 +4,7 @@
 
 mod actuarial;
 mod audit;
+mod auth;
 mod bad_input;
 mod bad_tables;
 mod crash;

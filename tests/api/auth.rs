@@ -1,0 +1,185 @@
+//! Who may call what: every RPC against every kind of caller.
+
+use fairquote::grpc::auth::{KeyEntry, POLICY, Role, hash_key};
+use fairquote::grpc::pb;
+use prost::Message;
+use tonic::Code;
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+
+use crate::helpers::*;
+
+const INSURER_A: &str = "fq_insurer_a_key";
+const INSURER_B: &str = "fq_insurer_b_key";
+const ACTUARY: &str = "fq_actuary_key";
+const AUDITOR: &str = "fq_auditor_key";
+
+async fn secured_app() -> (TestApp, tempfile::TempDir) {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = test_settings(data.path());
+    settings.auth.keys = [
+        ("insurer-a", Role::Insurer, INSURER_A),
+        ("insurer-b", Role::Insurer, INSURER_B),
+        ("actuarial-team", Role::Actuary, ACTUARY),
+        ("audit-office", Role::Auditor, AUDITOR),
+    ]
+    .into_iter()
+    .map(|(tenant, role, key)| KeyEntry {
+        tenant: tenant.into(),
+        role,
+        key_sha256: hash_key(key),
+    })
+    .collect();
+    (spawn_app_with(settings).await, data)
+}
+
+/// Every method of the contract, from the compiled descriptors.
+fn methods() -> Vec<String> {
+    let set = prost_types::FileDescriptorSet::decode(fairquote::proto::FILE_DESCRIPTOR_SET)
+        .expect("descriptors");
+    set.file
+        .iter()
+        .filter(|f| f.package() == "fairquote.v1")
+        .flat_map(|f| {
+            f.service.iter().flat_map(|s| {
+                s.method
+                    .iter()
+                    .map(move |m| format!("/fairquote.v1.{}/{}", s.name(), m.name()))
+            })
+        })
+        .collect()
+}
+
+/// Calls a method with an empty message and the key, and returns the status code.
+async fn call(channel: Channel, path: &str, key: Option<&str>) -> Code {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.expect("ready");
+    let mut request = tonic::Request::new(pb::VerifyChainRequest {});
+    if let Some(key) = key {
+        request.metadata_mut().insert(
+            "authorization",
+            MetadataValue::try_from(format!("Bearer {key}")).expect("ascii"),
+        );
+    }
+    let codec = tonic_prost::ProstCodec::<pb::VerifyChainRequest, pb::ListModelsRequest>::default();
+    let path = http::uri::PathAndQuery::try_from(path.to_owned()).expect("a path");
+    match grpc.unary(request, path, codec).await {
+        Ok(_) => Code::Ok,
+        Err(status) => status.code(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rpc_answers_every_caller_as_the_policy_says() {
+    let (app, _data) = secured_app().await;
+    let channel = Channel::from_shared(format!("http://{}", app.address))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connect");
+    let all = methods();
+    assert!(all.len() >= 15, "{all:?}");
+    for method in &all {
+        let roles = POLICY
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, roles)| *roles)
+            .unwrap_or_else(|| panic!("{method} has no entry in the access policy"));
+        assert_eq!(
+            call(channel.clone(), method, None).await,
+            Code::Unauthenticated,
+            "{method} without a key"
+        );
+        assert_eq!(
+            call(channel.clone(), method, Some("fq_wrong")).await,
+            Code::Unauthenticated,
+            "{method} with a wrong key"
+        );
+        for (role, key) in [
+            (Role::Insurer, INSURER_A),
+            (Role::Actuary, ACTUARY),
+            (Role::Auditor, AUDITOR),
+        ] {
+            let code = call(channel.clone(), method, Some(key)).await;
+            if roles.contains(&role) {
+                assert!(
+                    !matches!(code, Code::Unauthenticated | Code::PermissionDenied),
+                    "{method} refused {role:?}: {code:?}"
+                );
+            } else {
+                assert_eq!(code, Code::PermissionDenied, "{method} let {role:?} in");
+            }
+        }
+    }
+}
+
+fn with_key<T>(message: T, key: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        MetadataValue::try_from(format!("Bearer {key}")).expect("ascii"),
+    );
+    request
+}
+
+#[tokio::test]
+async fn one_insurer_never_sees_another_insurers_quotes() {
+    let (mut app, _data) = secured_app().await;
+    let a = app
+        .client
+        .quote(with_key(liability_request(), INSURER_A))
+        .await
+        .expect("a quote")
+        .into_inner()
+        .quote_id;
+    let b = app
+        .client
+        .quote(with_key(liability_request(), INSURER_B))
+        .await
+        .expect("a quote")
+        .into_inner()
+        .quote_id;
+
+    let own = app
+        .audit
+        .get_quote(with_key(
+            pb::GetQuoteRequest {
+                quote_id: a.clone(),
+            },
+            INSURER_A,
+        ))
+        .await
+        .expect("its own");
+    assert_eq!(own.get_ref().tenant, "insurer-a");
+    let status = app
+        .audit
+        .get_quote(with_key(
+            pb::GetQuoteRequest {
+                quote_id: a.clone(),
+            },
+            INSURER_B,
+        ))
+        .await
+        .expect_err("another's quote");
+    assert_eq!(status.code(), Code::NotFound);
+    let listed = app
+        .audit
+        .list_quotes(with_key(pb::ListQuotesRequest::default(), INSURER_B))
+        .await
+        .expect("a list")
+        .into_inner()
+        .quotes;
+    let ids: Vec<String> = listed
+        .iter()
+        .map(|q| q.response.as_ref().unwrap().quote_id.clone())
+        .collect();
+    assert_eq!(ids, [b]);
+    let everything = app
+        .audit
+        .list_quotes(with_key(pb::ListQuotesRequest::default(), AUDITOR))
+        .await
+        .expect("the auditor reads across tenants")
+        .into_inner()
+        .quotes;
+    assert_eq!(everything.len(), 2);
+}
