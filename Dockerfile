@@ -18,5 +18,6 @@ ENV FAIRQUOTE__SERVER__LISTEN_ADDRESS=0.0.0.0:50051 \
     FAIRQUOTE__MODELS__DIR=/srv/fairquote/models
 VOLUME ["/srv/fairquote/data"]
 EXPOSE 50051
+HEALTHCHECK --interval=15s --timeout=6s --start-period=20s --retries=3 CMD ["fairquote", "health"]
 ENTRYPOINT ["fairquote"]
 CMD ["serve"]

@@ -3,6 +3,7 @@
 
 mod actuarial;
 mod audit;
+mod health;
 mod keys;
 mod model;
 mod portfolio;
@@ -43,6 +44,12 @@ pub enum Command {
     Portfolio(portfolio::PortfolioCommand),
     /// Price a portfolio under two versions of a product and show what moves.
     Impact(portfolio::ImpactArgs),
+    /// Ask a running service whether it serves (exit 0 when it does).
+    Health {
+        /// e.g. `http://127.0.0.1:50051` (default: the configured listen address).
+        #[arg(long)]
+        server: Option<String>,
+    },
     /// API keys for callers.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -68,6 +75,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Impact(args) => portfolio::impact(args),
         Command::Actuarial(command) => actuarial::run(command),
         Command::Keys(command) => keys::run(command),
+        Command::Health { server } => health::run(server, &settings),
     }
 }
 

@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
+use tonic_health::ServingStatus;
 
 use crate::audit::QuoteLog;
 use crate::audit::reference::ReferenceHasher;
@@ -17,6 +18,13 @@ use super::pb::audit_service_server::AuditServiceServer;
 use super::pb::model_service_server::ModelServiceServer;
 use super::pb::quote_service_server::QuoteServiceServer;
 use super::{AuditEndpoint, ModelEndpoint, QuoteEndpoint};
+
+/// The services health reports on, by their full names.
+pub const SERVICES: &[&str] = &[
+    "fairquote.v1.QuoteService",
+    "fairquote.v1.AuditService",
+    "fairquote.v1.ModelService",
+];
 
 /// What the services price with and record to.
 #[derive(Clone)]
@@ -48,8 +56,39 @@ pub async fn serve(
     state: ServerState,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
-    Server::builder()
+    // The models are loaded before the port is bound, so a connection that is accepted is
+    // served; health turns NOT_SERVING as soon as shutdown begins, for the load balancer.
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_service_status("", ServingStatus::Serving).await;
+    for service in SERVICES {
+        health
+            .set_service_status(*service, ServingStatus::Serving)
+            .await;
+    }
+    let shutdown = async move {
+        shutdown.await;
+        health
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        for service in SERVICES {
+            health
+                .set_service_status(*service, ServingStatus::NotServing)
+                .await;
+        }
+    };
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(super::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1();
+    let mut router = Server::builder()
         .layer(AuthLayer::new(state.keys.clone()))
+        .add_service(health_service);
+    if let Ok(reflection) = reflection {
+        router = router.add_service(reflection);
+    } else {
+        tracing::warn!("server reflection is off: the descriptors did not register");
+    }
+    router
         .add_service(QuoteServiceServer::new(QuoteEndpoint::new(state.clone())))
         .add_service(AuditServiceServer::new(AuditEndpoint::new(state.clone())))
         .add_service(ModelServiceServer::new(ModelEndpoint::new(state)))

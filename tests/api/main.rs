@@ -13,6 +13,7 @@ mod helpers;
 mod impact;
 mod model_diff;
 mod models;
+mod operations;
 mod properties;
 mod quote;
 mod stream;
