@@ -8,7 +8,8 @@ use crate::audit::reference::ReferenceHasher;
 use crate::audit::{DisabledLog, FileQuoteLog, LogError, LogOptions, QuoteLog};
 use crate::config::Settings;
 use crate::grpc::auth::KeyStore;
-use crate::grpc::server::ServerState;
+use crate::grpc::limits::TenantRateLimiter;
+use crate::grpc::server::{ServerLimits, ServerState};
 use crate::registry::{ModelRegistry, RegistryError};
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +74,8 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
     }
     Ok(ServerState {
         keys,
+        rates: Arc::new(TenantRateLimiter::new(settings.auth.rate_limit)),
+        limits: ServerLimits::from_settings(&settings.server),
         models: Arc::new(models),
         log,
         references,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use config::{Config, ConfigError, Environment, File};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Settings {
     pub server: ServerSettings,
     pub models: ModelSettings,
@@ -16,11 +16,13 @@ pub struct Settings {
     pub log: LogSettings,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct AuthSettings {
     /// API keys by their SHA-256, each with its tenant and role (`fairquote keys new` makes
     /// one). None: the service is open, for development only.
     pub keys: Vec<crate::grpc::auth::KeyEntry>,
+    /// Calls per tenant: a token bucket; `per_second = 0` switches it off.
+    pub rate_limit: crate::grpc::limits::RateLimit,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -45,6 +47,14 @@ pub struct AuditSettings {
 pub struct ServerSettings {
     /// Where the gRPC server listens.
     pub listen_address: String,
+    /// The largest message a caller may send, in bytes.
+    pub max_message_bytes: usize,
+    /// The longest any call may take, in seconds; a caller's shorter deadline is honoured too.
+    pub request_timeout_seconds: u64,
+    /// Calls served at once across all connections; more wait their turn.
+    pub max_concurrent_calls: usize,
+    /// Requests one `QuoteStream` may carry.
+    pub max_stream_requests: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -63,6 +73,12 @@ pub struct LogSettings {
 pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
     let mut builder = Config::builder()
         .set_default("server.listen_address", "127.0.0.1:50051")?
+        .set_default("server.max_message_bytes", 4 * 1024 * 1024)?
+        .set_default("server.request_timeout_seconds", 30)?
+        .set_default("server.max_concurrent_calls", 1024)?
+        .set_default("server.max_stream_requests", 1_000_000)?
+        .set_default("auth.rate_limit.per_second", 0.0)?
+        .set_default("auth.rate_limit.burst", 100.0)?
         .set_default("models.dir", "models")?
         .set_default("data.dir", "data")?
         .set_default("audit.enabled", true)?

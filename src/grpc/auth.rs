@@ -16,6 +16,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tonic::Status;
 
+use super::limits::TenantRateLimiter;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -138,11 +140,12 @@ impl KeyStore {
 #[derive(Clone)]
 pub struct AuthLayer {
     keys: Arc<KeyStore>,
+    rates: Arc<TenantRateLimiter>,
 }
 
 impl AuthLayer {
-    pub fn new(keys: Arc<KeyStore>) -> Self {
-        AuthLayer { keys }
+    pub fn new(keys: Arc<KeyStore>, rates: Arc<TenantRateLimiter>) -> Self {
+        AuthLayer { keys, rates }
     }
 }
 
@@ -153,6 +156,7 @@ impl<S> tower::Layer<S> for AuthLayer {
         Auth {
             inner,
             keys: self.keys.clone(),
+            rates: self.rates.clone(),
         }
     }
 }
@@ -161,6 +165,7 @@ impl<S> tower::Layer<S> for AuthLayer {
 pub struct Auth<S> {
     inner: S,
     keys: Arc<KeyStore>,
+    rates: Arc<TenantRateLimiter>,
 }
 
 type Answer<E> = Pin<Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, E>> + Send>>;
@@ -187,7 +192,19 @@ where
             .headers()
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        match self.keys.authorize(request.uri().path(), authorization) {
+        let admitted = self
+            .keys
+            .authorize(request.uri().path(), authorization)
+            .and_then(|caller| match &caller {
+                Some(c) if !self.rates.admit(&c.tenant) => {
+                    Err(Status::resource_exhausted(format!(
+                        "{} has made more calls than its rate limit allows: slow down and retry",
+                        c.tenant
+                    )))
+                }
+                _ => Ok(caller),
+            });
+        match admitted {
             Ok(caller) => {
                 if let Some(caller) = caller {
                     request.extensions_mut().insert(caller);

@@ -5,6 +5,7 @@ pub mod audit_service;
 pub mod auth;
 mod convert;
 pub mod error;
+pub mod limits;
 pub mod model_service;
 mod quote_service;
 pub mod server;

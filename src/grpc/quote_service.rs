@@ -114,13 +114,21 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         // Responses come back in request order; several requests are in flight at once so that
         // their log records share one sync. A message the transport cannot decode ends the
         // stream with its status, since its request id cannot be read.
+        let bound = self.state.limits.max_stream_requests;
+        let mut received = 0u64;
         let responses = request
             .into_inner()
             .map(move |message| {
                 let endpoint = endpoint.clone();
                 let tenant = tenant.clone();
+                received += 1;
+                let over = received > bound;
                 async move {
                     match message {
+                        // The stream ends with this status: the caller opens a new one.
+                        _ if over => Err(Status::resource_exhausted(format!(
+                            "a stream carries at most {bound} requests: open a new one"
+                        ))),
                         Ok(message) => Ok(endpoint.answer(message, &tenant).await),
                         Err(status) => Err(status),
                     }

@@ -14,6 +14,7 @@ use crate::audit::reference::ReferenceHasher;
 use crate::registry::ModelRegistry;
 
 use super::auth::{AuthLayer, KeyStore};
+use super::limits::TenantRateLimiter;
 use super::pb::audit_service_server::AuditServiceServer;
 use super::pb::model_service_server::ModelServiceServer;
 use super::pb::quote_service_server::QuoteServiceServer;
@@ -33,6 +34,28 @@ pub struct ServerState {
     pub log: Arc<dyn QuoteLog>,
     pub references: ReferenceHasher,
     pub keys: Arc<KeyStore>,
+    pub rates: Arc<TenantRateLimiter>,
+    pub limits: ServerLimits,
+}
+
+/// Bounds on what one call may ask of the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    pub max_message_bytes: usize,
+    pub request_timeout: std::time::Duration,
+    pub max_concurrent_calls: usize,
+    pub max_stream_requests: u64,
+}
+
+impl ServerLimits {
+    pub fn from_settings(server: &crate::config::ServerSettings) -> Self {
+        ServerLimits {
+            max_message_bytes: server.max_message_bytes,
+            request_timeout: std::time::Duration::from_secs(server.request_timeout_seconds.max(1)),
+            max_concurrent_calls: server.max_concurrent_calls.max(1),
+            max_stream_requests: server.max_stream_requests.max(1),
+        }
+    }
 }
 
 /// Accepted connections with Nagle's algorithm off: tonic sets TCP_NODELAY only on listeners
@@ -80,8 +103,14 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(super::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1();
+    let limits = state.limits;
     let mut router = Server::builder()
-        .layer(AuthLayer::new(state.keys.clone()))
+        // A caller's own shorter deadline (grpc-timeout) is honoured as well.
+        .timeout(limits.request_timeout)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            limits.max_concurrent_calls,
+        ))
+        .layer(AuthLayer::new(state.keys.clone(), state.rates.clone()))
         .add_service(health_service);
     if let Ok(reflection) = reflection {
         router = router.add_service(reflection);
@@ -89,9 +118,18 @@ pub async fn serve(
         tracing::warn!("server reflection is off: the descriptors did not register");
     }
     router
-        .add_service(QuoteServiceServer::new(QuoteEndpoint::new(state.clone())))
-        .add_service(AuditServiceServer::new(AuditEndpoint::new(state.clone())))
-        .add_service(ModelServiceServer::new(ModelEndpoint::new(state)))
+        .add_service(
+            QuoteServiceServer::new(QuoteEndpoint::new(state.clone()))
+                .max_decoding_message_size(limits.max_message_bytes),
+        )
+        .add_service(
+            AuditServiceServer::new(AuditEndpoint::new(state.clone()))
+                .max_decoding_message_size(limits.max_message_bytes),
+        )
+        .add_service(
+            ModelServiceServer::new(ModelEndpoint::new(state))
+                .max_decoding_message_size(limits.max_message_bytes),
+        )
         .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await
 }

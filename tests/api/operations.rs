@@ -85,3 +85,89 @@ async fn reflection_lists_every_service() {
         );
     }
 }
+
+fn keyed<T>(message: T, key: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        tonic::metadata::MetadataValue::try_from(format!("Bearer {key}")).expect("ascii"),
+    );
+    request
+}
+
+#[tokio::test]
+async fn a_rate_limited_tenant_is_told_to_slow_down_while_another_is_served() {
+    use fairquote::grpc::auth::{KeyEntry, Role, hash_key};
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = test_settings(data.path());
+    settings.auth.keys = ["fq_busy", "fq_calm"]
+        .iter()
+        .map(|key| KeyEntry {
+            tenant: key.to_string(),
+            role: Role::Insurer,
+            key_sha256: hash_key(key),
+        })
+        .collect();
+    settings.auth.rate_limit = fairquote::grpc::limits::RateLimit {
+        per_second: 0.5,
+        burst: 3.0,
+    };
+    let mut app = spawn_app_with(settings).await;
+    let mut refused = 0;
+    for _ in 0..8 {
+        match app
+            .client
+            .quote(keyed(liability_request(), "fq_busy"))
+            .await
+        {
+            Ok(_) => {}
+            Err(status) => {
+                assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused >= 4, "only {refused} of 8 refused");
+    app.client
+        .quote(keyed(liability_request(), "fq_calm"))
+        .await
+        .expect("the other tenant is served");
+}
+
+#[tokio::test]
+async fn a_stream_is_bounded_and_a_message_too_large_is_refused() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = test_settings(data.path());
+    settings.server.max_stream_requests = 5;
+    settings.server.max_message_bytes = 2048;
+    let mut app = spawn_app_with(settings).await;
+    let requests = (0..8).map(|i| fairquote::grpc::pb::QuoteStreamRequest {
+        request_id: i.to_string(),
+        request: Some(liability_request()),
+    });
+    let mut responses = app
+        .client
+        .quote_stream(tokio_stream::iter(requests))
+        .await
+        .expect("a stream")
+        .into_inner();
+    let mut answered = 0;
+    let ended = loop {
+        match responses.next().await {
+            Some(Ok(_)) => answered += 1,
+            Some(Err(status)) => break status,
+            None => panic!("the stream ended without its status after {answered}"),
+        }
+    };
+    assert_eq!(answered, 5);
+    assert_eq!(ended.code(), tonic::Code::ResourceExhausted);
+
+    let mut request = liability_request();
+    request.insurer_reference = "x".repeat(4000);
+    let status = app.client.quote(request).await.expect_err("too large");
+    assert_eq!(status.code(), tonic::Code::OutOfRange);
+    app.client
+        .quote(liability_request())
+        .await
+        .expect("and the next call is served");
+}
