@@ -18,6 +18,8 @@ pub enum StartError {
     Models { dir: PathBuf, source: RegistryError },
     #[error("cannot open the quote log: {0}")]
     Log(#[from] LogError),
+    #[error(transparent)]
+    Tls(#[from] crate::grpc::server::TlsError),
     #[error("cannot read or make the reference key in {dir}: {source}")]
     ReferenceKey {
         dir: PathBuf,
@@ -72,7 +74,14 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
     if keys.is_open() {
         tracing::warn!("no API key is configured: anyone who can reach the service may call it");
     }
+    let tls = crate::grpc::server::tls_config(&settings.server.tls)?;
+    if tls.is_none() && !keys.is_open() {
+        tracing::warn!(
+            "API keys travel in clear text: configure server.tls outside a trusted network"
+        );
+    }
     Ok(ServerState {
+        tls,
         keys,
         rates: Arc::new(TenantRateLimiter::new(settings.auth.rate_limit)),
         limits: ServerLimits::from_settings(&settings.server),

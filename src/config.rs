@@ -55,6 +55,19 @@ pub struct ServerSettings {
     pub max_concurrent_calls: usize,
     /// Requests one `QuoteStream` may carry.
     pub max_stream_requests: u64,
+    /// TLS: off when no certificate is given.
+    pub tls: TlsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// The server's certificate chain, PEM; empty for plaintext.
+    pub cert_file: String,
+    /// Its private key, PEM.
+    pub key_file: String,
+    /// For mutual TLS: the CA that signs the clients' certificates; a client without one
+    /// signed by it is refused. Empty: no client certificate asked.
+    pub client_ca_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -77,6 +90,9 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         .set_default("server.request_timeout_seconds", 30)?
         .set_default("server.max_concurrent_calls", 1024)?
         .set_default("server.max_stream_requests", 1_000_000)?
+        .set_default("server.tls.cert_file", "")?
+        .set_default("server.tls.key_file", "")?
+        .set_default("server.tls.client_ca_file", "")?
         .set_default("auth.rate_limit.per_second", 0.0)?
         .set_default("auth.rate_limit.burst", 100.0)?
         .set_default("models.dir", "models")?

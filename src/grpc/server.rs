@@ -36,6 +36,8 @@ pub struct ServerState {
     pub keys: Arc<KeyStore>,
     pub rates: Arc<TenantRateLimiter>,
     pub limits: ServerLimits,
+    /// `None` for plaintext.
+    pub tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
 /// Bounds on what one call may ask of the service.
@@ -104,7 +106,11 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1();
     let limits = state.limits;
-    let mut router = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = state.tls.clone() {
+        builder = builder.tls_config(tls)?;
+    }
+    let mut router = builder
         // A caller's own shorter deadline (grpc-timeout) is honoured as well.
         .timeout(limits.request_timeout)
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
@@ -132,4 +138,32 @@ pub async fn serve(
         )
         .serve_with_incoming_shutdown(incoming(listener), shutdown)
         .await
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("TLS: {0}")]
+pub struct TlsError(pub String);
+
+/// The TLS configuration the settings describe, with the files read; `None` for plaintext.
+pub fn tls_config(
+    settings: &crate::config::TlsSettings,
+) -> Result<Option<tonic::transport::ServerTlsConfig>, TlsError> {
+    use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+    if settings.cert_file.is_empty() && settings.key_file.is_empty() {
+        if !settings.client_ca_file.is_empty() {
+            return Err(TlsError(
+                "a client CA needs the server's own certificate and key".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    let read = |path: &str| std::fs::read(path).map_err(|e| TlsError(format!("{path}: {e}")));
+    let mut config = ServerTlsConfig::new().identity(Identity::from_pem(
+        read(&settings.cert_file)?,
+        read(&settings.key_file)?,
+    ));
+    if !settings.client_ca_file.is_empty() {
+        config = config.client_ca_root(Certificate::from_pem(read(&settings.client_ca_file)?));
+    }
+    Ok(Some(config))
 }

@@ -30,6 +30,25 @@ pub struct TestApp {
     _data: Option<tempfile::TempDir>,
 }
 
+impl TestApp {
+    /// A server reached at `address` with the test's own channels (TLS tests).
+    pub fn unconnected(address: std::net::SocketAddr) -> TestApp {
+        let lazy = |a: std::net::SocketAddr| {
+            Channel::from_shared(format!("http://{a}"))
+                .expect("uri")
+                .connect_lazy()
+        };
+        TestApp {
+            address,
+            client: QuoteServiceClient::new(lazy(address)),
+            audit: AuditServiceClient::new(lazy(address)),
+            settings: fairquote::config::load(None).expect("settings"),
+            shutdown: None,
+            _data: None,
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {

@@ -17,3 +17,4 @@ mod operations;
 mod properties;
 mod quote;
 mod stream;
+mod tls;
