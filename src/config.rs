@@ -80,6 +80,8 @@ pub struct ModelSettings {
 pub struct LogSettings {
     /// A `tracing` filter such as `info` or `fairquote=debug,info`.
     pub filter: String,
+    /// `text` (readable) or `json` (one object a line, for log collectors).
+    pub format: String,
 }
 
 /// Reads the settings; `file`, when given, must exist.
@@ -102,7 +104,8 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         .set_default("audit.start_new_chain", false)?
         .set_default("audit.reference_key", "")?
         .set_default("auth.keys", Vec::<config::Value>::new())?
-        .set_default("log.filter", "info")?;
+        .set_default("log.filter", "info")?
+        .set_default("log.format", "text")?;
     if let Some(file) = file {
         builder = builder.add_source(File::from(file).required(true));
     }

@@ -66,7 +66,7 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log.filter);
+    telemetry::init(&settings.log.filter, &settings.log.format);
     match cli.command {
         Command::Serve => serve::run(settings),
         Command::Model(command) => model::run(command, &settings),

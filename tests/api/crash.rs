@@ -156,3 +156,66 @@ async fn sigterm_stops_the_server_cleanly_with_every_quote_logged() {
     .expect("readable");
     assert!(logged.iter().any(|q| q.response.quote_id == id));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_stream_of_quotes_loses_none_and_exits_cleanly() {
+    use tokio_stream::StreamExt;
+    let data = tempfile::tempdir().expect("a data folder");
+    let mut server = start(data.path());
+    let mut client = QuoteServiceClient::connect(server.address.clone())
+        .await
+        .expect("connect");
+    let (sender, receiver) = tokio::sync::mpsc::channel(16);
+    let mut responses = client
+        .quote_stream(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .await
+        .expect("a stream")
+        .into_inner();
+    let feeder = tokio::spawn(async move {
+        for i in 0..200 {
+            let request = pb::QuoteStreamRequest {
+                request_id: i.to_string(),
+                request: Some(liability_request()),
+            };
+            if sender.send(request).await.is_err() {
+                break;
+            }
+            if i == 40 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    });
+    let mut answered = Vec::new();
+    let pid = server.process.id().to_string();
+    while let Some(Ok(response)) = responses.next().await {
+        if let Some(pb::quote_stream_response::Outcome::Quote(quote)) = response.outcome {
+            answered.push(quote.quote_id);
+        }
+        if answered.len() == 20 {
+            let status = Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .expect("kill runs");
+            assert!(status.success());
+        }
+    }
+    feeder.await.expect("the feeder");
+    drop(client);
+    let exit = tokio::task::spawn_blocking(move || server.process.wait())
+        .await
+        .expect("joined")
+        .expect("exits");
+    assert!(exit.success(), "exit status {exit:?}");
+    assert!(answered.len() >= 20);
+    let logged: std::collections::HashSet<String> = fairquote::audit::read_dir_quotes(
+        &data.path().join("quote-log"),
+        &fairquote::audit::QuoteFilter::default(),
+    )
+    .expect("readable")
+    .into_iter()
+    .map(|q| q.response.quote_id)
+    .collect();
+    for id in &answered {
+        assert!(logged.contains(id), "answered quote {id} is not in the log");
+    }
+}
