@@ -9,6 +9,7 @@ use crate::audit::{DisabledLog, FileQuoteLog, LogError, LogOptions, QuoteLog};
 use crate::config::Settings;
 use crate::grpc::auth::KeyStore;
 use crate::grpc::limits::TenantRateLimiter;
+use crate::grpc::observe::Metrics;
 use crate::grpc::server::{ServerLimits, ServerState};
 use crate::registry::{ModelRegistry, RegistryError};
 
@@ -80,7 +81,10 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
             "API keys travel in clear text: configure server.tls outside a trusted network"
         );
     }
+    let metrics = Arc::new(Metrics::new(&opentelemetry::global::meter("fairquote")));
+    metrics.models(&models.schedule());
     Ok(ServerState {
+        metrics,
         tls,
         keys,
         rates: Arc::new(TenantRateLimiter::new(settings.auth.rate_limit)),

@@ -14,6 +14,15 @@ pub struct Settings {
     pub audit: AuditSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct TelemetrySettings {
+    /// An OTLP/gRPC collector, e.g. `http://127.0.0.1:4317`; empty: no export.
+    pub otlp_endpoint: String,
+    /// The `service.name` of the exported spans and metrics.
+    pub service_name: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -105,7 +114,9 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         .set_default("audit.reference_key", "")?
         .set_default("auth.keys", Vec::<config::Value>::new())?
         .set_default("log.filter", "info")?
-        .set_default("log.format", "text")?;
+        .set_default("log.format", "text")?
+        .set_default("telemetry.otlp_endpoint", "")?
+        .set_default("telemetry.service_name", "fairquote")?;
     if let Some(file) = file {
         builder = builder.add_source(File::from(file).required(true));
     }

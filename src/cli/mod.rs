@@ -66,7 +66,7 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log.filter, &settings.log.format);
+    let _telemetry = telemetry::init(&settings.log, &settings.telemetry);
     match cli.command {
         Command::Serve => serve::run(settings),
         Command::Model(command) => model::run(command, &settings),

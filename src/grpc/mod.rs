@@ -7,6 +7,7 @@ mod convert;
 pub mod error;
 pub mod limits;
 pub mod model_service;
+pub mod observe;
 mod quote_service;
 pub mod server;
 

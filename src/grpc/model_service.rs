@@ -391,6 +391,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
             .activate(&id, &actor)
             .await
             .map_err(ModelError::from)?;
+        self.state.metrics.models(&self.state.models.schedule());
         Ok(Response::new(schedule_response(records)))
     }
 
@@ -407,6 +408,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
             .rollback(product, &actor)
             .await
             .map_err(ModelError::from)?;
+        self.state.metrics.models(&self.state.models.schedule());
         Ok(Response::new(schedule_response(records)))
     }
 

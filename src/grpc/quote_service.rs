@@ -43,6 +43,13 @@ impl QuoteEndpoint {
         let schedule = self.state.models.schedule();
         let quote = rating::quote(schedule.as_ref(), &application, quoted_at.date_naive())?;
         let response = convert::quote_response(Uuid::now_v7().to_string(), quoted_at, &quote);
+        let (product, decision) = (quote.product.code(), decision_code(quote.decision));
+        let span = tracing::Span::current();
+        span.record("product", product);
+        span.record("decision", decision);
+        span.record("model_version", quote.model_version.as_str());
+        span.record("tenant", tenant);
+        self.state.metrics.quote(product, decision);
         canonical.insurer_reference = self.state.references.hash(&canonical.insurer_reference);
         self.state
             .log
@@ -77,6 +84,14 @@ impl QuoteEndpoint {
                 Err(error) => pb::quote_stream_response::Outcome::Error(error.to_proto()),
             }),
         }
+    }
+}
+
+fn decision_code(decision: crate::domain::Decision) -> &'static str {
+    match decision {
+        crate::domain::Decision::Accept => "accept",
+        crate::domain::Decision::Refer => "refer",
+        crate::domain::Decision::Decline => "decline",
     }
 }
 

@@ -15,6 +15,7 @@ use crate::registry::ModelRegistry;
 
 use super::auth::{AuthLayer, KeyStore};
 use super::limits::TenantRateLimiter;
+use super::observe::{Metrics, MetricsLayer, call_span};
 use super::pb::audit_service_server::AuditServiceServer;
 use super::pb::model_service_server::ModelServiceServer;
 use super::pb::quote_service_server::QuoteServiceServer;
@@ -36,6 +37,7 @@ pub struct ServerState {
     pub keys: Arc<KeyStore>,
     pub rates: Arc<TenantRateLimiter>,
     pub limits: ServerLimits,
+    pub metrics: Arc<Metrics>,
     /// `None` for plaintext.
     pub tls: Option<tonic::transport::ServerTlsConfig>,
 }
@@ -113,6 +115,8 @@ pub async fn serve(
     let mut router = builder
         // A caller's own shorter deadline (grpc-timeout) is honoured as well.
         .timeout(limits.request_timeout)
+        .trace_fn(call_span)
+        .layer(MetricsLayer::new(state.metrics.clone()))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             limits.max_concurrent_calls,
         ))

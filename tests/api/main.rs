@@ -17,4 +17,5 @@ mod operations;
 mod properties;
 mod quote;
 mod stream;
+mod telemetry;
 mod tls;
