@@ -10,7 +10,7 @@ use crate::config::Settings;
 use crate::grpc::auth::KeyStore;
 use crate::grpc::limits::TenantRateLimiter;
 use crate::grpc::observe::Metrics;
-use crate::grpc::server::{ServerLimits, ServerState};
+use crate::grpc::server::{Front, ServerLimits, ServerState};
 use crate::registry::{ModelRegistry, RegistryError};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +38,35 @@ pub fn quote_log_dir(settings: &Settings) -> PathBuf {
     settings.data.dir.join("quote-log")
 }
 
+/// What the settings alone decide: keys, limits, TLS, metrics. In place before loading.
+pub fn front(settings: &Settings) -> Result<Front, StartError> {
+    let keys = Arc::new(KeyStore::new(&settings.auth.keys));
+    if keys.is_open() {
+        tracing::warn!("no API key is configured: anyone who can reach the service may call it");
+    }
+    let tls = crate::grpc::server::tls_config(&settings.server.tls)?;
+    if tls.is_none() && !keys.is_open() {
+        tracing::warn!(
+            "API keys travel in clear text: configure server.tls outside a trusted network"
+        );
+    }
+    Ok(Front {
+        keys,
+        rates: Arc::new(TenantRateLimiter::new(settings.auth.rate_limit)),
+        limits: ServerLimits::from_settings(&settings.server),
+        metrics: Arc::new(Metrics::new(&opentelemetry::global::meter("fairquote"))),
+        tls,
+    })
+}
+
+/// Everything, for a caller that does not need to serve while loading (tests, benches).
 pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
+    let front = front(settings)?;
+    load(settings, front).await
+}
+
+/// Opens the quote log and the model registry: the slow part of starting.
+pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, StartError> {
     let log: Arc<dyn QuoteLog> = if settings.audit.enabled {
         let options = LogOptions {
             dir: quote_log_dir(settings),
@@ -71,26 +99,11 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
         dir: settings.models.dir.clone(),
         source,
     })?;
-    let keys = Arc::new(KeyStore::new(&settings.auth.keys));
-    if keys.is_open() {
-        tracing::warn!("no API key is configured: anyone who can reach the service may call it");
-    }
-    let tls = crate::grpc::server::tls_config(&settings.server.tls)?;
-    if tls.is_none() && !keys.is_open() {
-        tracing::warn!(
-            "API keys travel in clear text: configure server.tls outside a trusted network"
-        );
-    }
-    let metrics = Arc::new(Metrics::new(&opentelemetry::global::meter("fairquote")));
-    metrics.models(&models.schedule());
+    front.metrics.models(&models.schedule());
     Ok(ServerState {
-        metrics,
-        tls,
-        keys,
-        rates: Arc::new(TenantRateLimiter::new(settings.auth.rate_limit)),
-        limits: ServerLimits::from_settings(&settings.server),
         models: Arc::new(models),
         log,
         references,
+        front,
     })
 }

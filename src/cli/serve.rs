@@ -14,28 +14,14 @@ pub fn run(settings: Settings) -> ExitCode {
     };
     runtime.block_on(async move {
         let started = std::time::Instant::now();
-        let state = match app::start(&settings).await {
-            Ok(state) => state,
+        let front = match app::front(&settings) {
+            Ok(front) => front,
             Err(e) => {
                 tracing::error!("{e}");
                 return ExitCode::FAILURE;
             }
         };
-        let schedule = state.models.schedule();
-        for product in crate::domain::Product::ALL {
-            for version in schedule.in_force(product) {
-                tracing::info!(
-                    product = product.code(),
-                    version = %version.id,
-                    effective_from = %version.effective_from,
-                    "in force"
-                );
-            }
-        }
-        tracing::info!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "models loaded and quote log open"
-        );
+        // Bound first, so that health can say NOT_SERVING while the models load.
         let listener = match tokio::net::TcpListener::bind(&settings.server.listen_address).await {
             Ok(listener) => listener,
             Err(e) => {
@@ -43,12 +29,35 @@ pub fn run(settings: Settings) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match listener.local_addr() {
-            Ok(addr) => tracing::info!("serving gRPC on {addr}"),
-            Err(e) => tracing::warn!("serving gRPC on an unknown address: {e}"),
-        }
+        let address = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|_| settings.server.listen_address.clone());
+        tracing::info!("listening on {address}; loading the models and opening the quote log");
+        let loading = {
+            let (settings, front) = (settings.clone(), front.clone());
+            async move {
+                let state = app::load(&settings, front).await?;
+                let schedule = state.models.schedule();
+                for product in crate::domain::Product::ALL {
+                    for version in schedule.in_force(product) {
+                        tracing::info!(
+                            product = product.code(),
+                            version = %version.id,
+                            effective_from = %version.effective_from,
+                            "in force"
+                        );
+                    }
+                }
+                tracing::info!(
+                    "ready in {} ms: serving gRPC on {address}",
+                    started.elapsed().as_millis()
+                );
+                Ok::<_, app::StartError>(state)
+            }
+        };
         let (signalled, stopping) = tokio::sync::oneshot::channel::<()>();
-        let server = grpc::server::serve(listener, state, async move {
+        let server = grpc::server::serve_when_ready(listener, front, loading, async move {
             shutdown_signal().await;
             tracing::info!("stopping: no new calls; finishing those in flight");
             let _ = signalled.send(());

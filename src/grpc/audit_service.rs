@@ -15,7 +15,7 @@ use super::auth::{Caller, Role};
 use super::convert;
 use super::error::AuditError;
 use super::pb;
-use super::server::ServerState;
+use super::server::Deferred;
 
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1000;
@@ -23,11 +23,11 @@ const EXPORT_CHUNK: usize = 1 << 20;
 
 #[derive(Clone)]
 pub struct AuditEndpoint {
-    state: ServerState,
+    state: Deferred,
 }
 
 impl AuditEndpoint {
-    pub fn new(state: ServerState) -> Self {
+    pub fn new(state: Deferred) -> Self {
         AuditEndpoint { state }
     }
 
@@ -39,6 +39,7 @@ impl AuditEndpoint {
             )]));
         }
         self.state
+            .get()?
             .log
             .get_quote(quote_id)?
             .ok_or_else(|| AuditError::QuoteNotFound(quote_id.to_owned()))
@@ -231,6 +232,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         // One more than the page tells whether there is a next page.
         let mut quotes = self
             .state
+            .get()?
             .log
             .list_quotes(&filter, after, limit + 1)
             .map_err(AuditError::from)?;
@@ -261,7 +263,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
             to_time: request.to_time,
             ..Default::default()
         })?;
-        let log = self.state.log.clone();
+        let log = self.state.get()?.log.clone();
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, AuditError> {
             let quotes = log.list_quotes(&filter, 0, usize::MAX)?;
             audit::export::to_parquet(&quotes).map_err(|e| AuditError::Export(e.to_string()))
@@ -279,7 +281,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         &self,
         _request: Request<pb::VerifyChainRequest>,
     ) -> Result<Response<pb::VerifyChainResponse>, Status> {
-        let log = self.state.log.clone();
+        let log = self.state.get()?.log.clone();
         let report = tokio::task::spawn_blocking(move || log.verify())
             .await
             .map_err(|e| Status::internal(e.to_string()))?
@@ -292,7 +294,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         request: Request<pb::ReplayQuoteRequest>,
     ) -> Result<Response<pb::ReplayQuoteResponse>, Status> {
         let logged = self.logged(&request.into_inner().quote_id)?;
-        let schedule = self.state.models.schedule();
+        let schedule = self.state.get()?.models.schedule();
         Ok(Response::new(replay(&schedule, &logged)?))
     }
 }

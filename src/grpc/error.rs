@@ -20,6 +20,8 @@ pub enum QuoteError {
     InvalidRequest(Vec<InvalidField>),
     #[error(transparent)]
     Rating(#[from] RatingError),
+    #[error(transparent)]
+    Starting(#[from] super::server::Starting),
     /// Nothing is answered that is not in the quote log.
     #[error("the quote could not be recorded, so it is not given: {0}")]
     Log(#[from] LogError),
@@ -34,7 +36,7 @@ impl QuoteError {
             // Inputs are bounded at the edge so that the arithmetic cannot overflow; reaching
             // this means the rate books hold an impossible value.
             QuoteError::Rating(RatingError::Arithmetic(_)) => Code::Internal,
-            QuoteError::Log(_) => Code::Unavailable,
+            QuoteError::Log(_) | QuoteError::Starting(_) => Code::Unavailable,
         }
     }
 
@@ -42,7 +44,9 @@ impl QuoteError {
         match self {
             QuoteError::InvalidRequest(fields)
             | QuoteError::Rating(RatingError::NotOffered(fields)) => fields,
-            QuoteError::Rating(RatingError::Arithmetic(_)) | QuoteError::Log(_) => &[],
+            QuoteError::Rating(RatingError::Arithmetic(_))
+            | QuoteError::Log(_)
+            | QuoteError::Starting(_) => &[],
         }
     }
 
@@ -97,6 +101,8 @@ pub enum AuditError {
     Log(#[from] LogError),
     #[error("the export could not be written: {0}")]
     Export(String),
+    #[error(transparent)]
+    Starting(#[from] super::server::Starting),
 }
 
 impl From<AuditError> for Status {
@@ -117,7 +123,7 @@ impl From<AuditError> for Status {
             AuditError::ModelVersionUnavailable(_) | AuditError::Unreplayable(_) => {
                 Status::failed_precondition(message)
             }
-            AuditError::Log(_) => Status::unavailable(message),
+            AuditError::Log(_) | AuditError::Starting(_) => Status::unavailable(message),
             AuditError::Export(_) => Status::internal(message),
         }
     }

@@ -15,7 +15,7 @@ use crate::tables::{ModelFiles, TableFault};
 
 use super::error::ModelError;
 use super::pb;
-use super::server::ServerState;
+use super::server::{Deferred, Front};
 
 const MAX_UPLOAD_BYTES: usize = 64 << 20;
 const MAX_FILES: usize = 100;
@@ -23,12 +23,13 @@ const DOWNLOAD_CHUNK: usize = 1 << 20;
 
 #[derive(Clone)]
 pub struct ModelEndpoint {
-    state: ServerState,
+    state: Deferred,
+    front: Front,
 }
 
 impl ModelEndpoint {
-    pub fn new(state: ServerState) -> Self {
-        ModelEndpoint { state }
+    pub fn new(state: Deferred, front: Front) -> Self {
+        ModelEndpoint { state, front }
     }
 }
 
@@ -319,12 +320,14 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         let (files, actor) = receive(request.into_inner()).await?;
         let (record, newly) = self
             .state
+            .get()?
             .models
             .publish(files, &actor)
             .await
             .map_err(ModelError::from)?;
         let status = self
             .state
+            .get()?
             .models
             .list()
             .await
@@ -341,7 +344,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         &self,
         _request: Request<pb::ListModelsRequest>,
     ) -> Result<Response<pb::ListModelsResponse>, Status> {
-        let versions = self.state.models.list().await;
+        let versions = self.state.get()?.models.list().await;
         Ok(Response::new(pb::ListModelsResponse {
             versions: versions.iter().map(|(r, s)| version_info(r, *s)).collect(),
         }))
@@ -356,6 +359,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         let id = version_id("model_version", &request.into_inner().model_version)?;
         let files = self
             .state
+            .get()?
             .models
             .files(&id)
             .await
@@ -387,11 +391,14 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         let id = version_id("model_version", &request.model_version)?;
         let records = self
             .state
+            .get()?
             .models
             .activate(&id, &actor)
             .await
             .map_err(ModelError::from)?;
-        self.state.metrics.models(&self.state.models.schedule());
+        self.front
+            .metrics
+            .models(&self.state.get()?.models.schedule());
         Ok(Response::new(schedule_response(records)))
     }
 
@@ -404,11 +411,14 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         let product = product_of(request.product, "product")?;
         let records = self
             .state
+            .get()?
             .models
             .rollback(product, &actor)
             .await
             .map_err(ModelError::from)?;
-        self.state.metrics.models(&self.state.models.schedule());
+        self.front
+            .metrics
+            .models(&self.state.get()?.models.schedule());
         Ok(Response::new(schedule_response(records)))
     }
 
@@ -454,7 +464,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
             )
             .into());
         };
-        let schedule = self.state.models.schedule();
+        let schedule = self.state.get()?.models.schedule();
         let parts =
             tokio::task::spawn_blocking(move || -> Result<Vec<pb::ImpactResult>, Status> {
                 let frame = crate::portfolio::frame_from_bytes(bytes, parquet, "portfolio")
@@ -513,12 +523,14 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         let new = version_id("new_version", &request.new_version)?;
         let old = self
             .state
+            .get()?
             .models
             .files(&old)
             .await
             .map_err(ModelError::from)?;
         let new = self
             .state
+            .get()?
             .models
             .files(&new)
             .await

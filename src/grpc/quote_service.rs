@@ -15,19 +15,20 @@ use super::auth::Caller;
 use super::convert;
 use super::error::QuoteError;
 use super::pb;
-use super::server::ServerState;
+use super::server::{Deferred, Front};
 
 /// How many requests of one stream are priced and logged at once, so that they share syncs.
 const STREAM_CONCURRENCY: usize = 64;
 
 #[derive(Clone)]
 pub struct QuoteEndpoint {
-    state: ServerState,
+    state: Deferred,
+    front: Front,
 }
 
 impl QuoteEndpoint {
-    pub fn new(state: ServerState) -> Self {
-        QuoteEndpoint { state }
+    pub fn new(state: Deferred, front: Front) -> Self {
+        QuoteEndpoint { state, front }
     }
 
     /// Prices a request and returns the answer only once it is durably in the quote log.
@@ -40,7 +41,8 @@ impl QuoteEndpoint {
         let application = convert::quote_request(request).map_err(QuoteError::InvalidRequest)?;
         let quoted_at = Utc::now();
         // One snapshot of the schedule prices the whole quote, whatever is published meanwhile.
-        let schedule = self.state.models.schedule();
+        let state = self.state.get()?;
+        let schedule = state.models.schedule();
         let quote = rating::quote(schedule.as_ref(), &application, quoted_at.date_naive())?;
         let response = convert::quote_response(Uuid::now_v7().to_string(), quoted_at, &quote);
         let (product, decision) = (quote.product.code(), decision_code(quote.decision));
@@ -49,9 +51,9 @@ impl QuoteEndpoint {
         span.record("decision", decision);
         span.record("model_version", quote.model_version.as_str());
         span.record("tenant", tenant);
-        self.state.metrics.quote(product, decision);
-        canonical.insurer_reference = self.state.references.hash(&canonical.insurer_reference);
-        self.state
+        self.front.metrics.quote(product, decision);
+        canonical.insurer_reference = state.references.hash(&canonical.insurer_reference);
+        state
             .log
             .append(pb::log_record::Event::Quote(pb::QuoteEvent {
                 request: Some(canonical),
@@ -129,7 +131,7 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         // Responses come back in request order; several requests are in flight at once so that
         // their log records share one sync. A message the transport cannot decode ends the
         // stream with its status, since its request id cannot be read.
-        let bound = self.state.limits.max_stream_requests;
+        let bound = self.front.limits.max_stream_requests;
         let mut received = 0u64;
         let responses = request
             .into_inner()

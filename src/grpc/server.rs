@@ -1,7 +1,7 @@
 //! Builds the gRPC server and serves it on a listener until shutdown.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::net::TcpListener;
 use tokio_stream::StreamExt;
@@ -28,18 +28,60 @@ pub const SERVICES: &[&str] = &[
     "fairquote.v1.ModelService",
 ];
 
-/// What the services price with and record to.
+/// What stands in front of the services, known from the settings alone: it is in place
+/// before the models load.
 #[derive(Clone)]
-pub struct ServerState {
-    pub models: Arc<ModelRegistry>,
-    pub log: Arc<dyn QuoteLog>,
-    pub references: ReferenceHasher,
+pub struct Front {
     pub keys: Arc<KeyStore>,
     pub rates: Arc<TenantRateLimiter>,
     pub limits: ServerLimits,
     pub metrics: Arc<Metrics>,
     /// `None` for plaintext.
     pub tls: Option<tonic::transport::ServerTlsConfig>,
+}
+
+/// What the services price with and record to, once loaded.
+#[derive(Clone)]
+pub struct ServerState {
+    pub models: Arc<ModelRegistry>,
+    pub log: Arc<dyn QuoteLog>,
+    pub references: ReferenceHasher,
+    pub front: Front,
+}
+
+/// The state, once it is there: until then every call is answered UNAVAILABLE.
+#[derive(Clone, Default)]
+pub struct Deferred(Arc<OnceLock<ServerState>>);
+
+/// The service is still loading its models or opening its log.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the service is starting: its models and quote log are not ready yet")]
+pub struct Starting;
+
+impl From<Starting> for tonic::Status {
+    fn from(starting: Starting) -> tonic::Status {
+        tonic::Status::unavailable(starting.to_string())
+    }
+}
+
+impl Deferred {
+    pub fn ready(state: ServerState) -> Self {
+        let deferred = Deferred::default();
+        let _ = deferred.0.set(state);
+        deferred
+    }
+
+    pub fn get(&self) -> Result<&ServerState, Starting> {
+        self.0.get().ok_or(Starting)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Transport(#[from] tonic::transport::Error),
+    #[error("the service could not start: {0}")]
+    Start(String),
 }
 
 /// Bounds on what one call may ask of the service.
@@ -82,66 +124,105 @@ pub async fn serve(
     listener: TcpListener,
     state: ServerState,
     shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), tonic::transport::Error> {
-    // The models are loaded before the port is bound, so a connection that is accepted is
-    // served; health turns NOT_SERVING as soon as shutdown begins, for the load balancer.
+) -> Result<(), ServeError> {
+    let front = state.front.clone();
+    serve_when_ready(
+        listener,
+        front,
+        async { Ok::<_, Starting>(state) },
+        shutdown,
+    )
+    .await
+}
+
+/// Serves at once: health says NOT_SERVING and every call is UNAVAILABLE until `ready` gives
+/// the state; then SERVING. If `ready` fails, the server stops with its error. Health turns
+/// NOT_SERVING again as soon as shutdown begins, for the load balancer.
+pub async fn serve_when_ready<E: std::fmt::Display>(
+    listener: TcpListener,
+    front: Front,
+    ready: impl Future<Output = Result<ServerState, E>> + Send,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_service_status("", ServingStatus::Serving).await;
-    for service in SERVICES {
-        health
-            .set_service_status(*service, ServingStatus::Serving)
-            .await;
-    }
-    let shutdown = async move {
-        shutdown.await;
-        health
-            .set_service_status("", ServingStatus::NotServing)
-            .await;
-        for service in SERVICES {
-            health
-                .set_service_status(*service, ServingStatus::NotServing)
-                .await;
+    set_health(&health, ServingStatus::NotServing).await;
+    let deferred = Deferred::default();
+    let (failed, start_failed) = tokio::sync::oneshot::channel::<()>();
+    let stopping = {
+        let health = health.clone();
+        async move {
+            // A start that succeeded drops the sender: that branch is then off, not fired.
+            tokio::select! {
+                _ = shutdown => {},
+                Ok(()) = start_failed => {},
+            }
+            set_health(&health, ServingStatus::NotServing).await;
+        }
+    };
+    let starting = {
+        let deferred = deferred.clone();
+        async move {
+            match ready.await {
+                Ok(state) => {
+                    let _ = deferred.0.set(state);
+                    set_health(&health, ServingStatus::Serving).await;
+                    Ok(())
+                }
+                Err(e) => {
+                    let _ = failed.send(());
+                    Err(ServeError::Start(e.to_string()))
+                }
+            }
         }
     };
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(super::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1();
-    let limits = state.limits;
+    let limits = front.limits;
     let mut builder = Server::builder();
-    if let Some(tls) = state.tls.clone() {
+    if let Some(tls) = front.tls.clone() {
         builder = builder.tls_config(tls)?;
     }
     let mut router = builder
         // A caller's own shorter deadline (grpc-timeout) is honoured as well.
         .timeout(limits.request_timeout)
         .trace_fn(call_span)
-        .layer(MetricsLayer::new(state.metrics.clone()))
+        .layer(MetricsLayer::new(front.metrics.clone()))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             limits.max_concurrent_calls,
         ))
-        .layer(AuthLayer::new(state.keys.clone(), state.rates.clone()))
+        .layer(AuthLayer::new(front.keys.clone(), front.rates.clone()))
         .add_service(health_service);
     if let Ok(reflection) = reflection {
         router = router.add_service(reflection);
     } else {
         tracing::warn!("server reflection is off: the descriptors did not register");
     }
-    router
+    let serving = router
         .add_service(
-            QuoteServiceServer::new(QuoteEndpoint::new(state.clone()))
+            QuoteServiceServer::new(QuoteEndpoint::new(deferred.clone(), front.clone()))
                 .max_decoding_message_size(limits.max_message_bytes),
         )
         .add_service(
-            AuditServiceServer::new(AuditEndpoint::new(state.clone()))
+            AuditServiceServer::new(AuditEndpoint::new(deferred.clone()))
                 .max_decoding_message_size(limits.max_message_bytes),
         )
         .add_service(
-            ModelServiceServer::new(ModelEndpoint::new(state))
+            ModelServiceServer::new(ModelEndpoint::new(deferred, front.clone()))
                 .max_decoding_message_size(limits.max_message_bytes),
         )
-        .serve_with_incoming_shutdown(incoming(listener), shutdown)
-        .await
+        .serve_with_incoming_shutdown(incoming(listener), stopping);
+    let (served, started) = tokio::join!(serving, starting);
+    started?;
+    Ok(served?)
+}
+
+async fn set_health(health: &tonic_health::server::HealthReporter, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    for service in SERVICES {
+        health.set_service_status(*service, status).await;
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

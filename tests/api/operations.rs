@@ -171,3 +171,66 @@ async fn a_stream_is_bounded_and_a_message_too_large_is_refused() {
         .await
         .expect("and the next call is served");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_not_serving_until_the_models_are_loaded() {
+    let data = tempfile::tempdir().expect("a folder");
+    let settings = test_settings(data.path());
+    let front = fairquote::app::front(&settings).expect("a front");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let loading = {
+        let (settings, front) = (settings.clone(), front.clone());
+        async move {
+            let _ = released.await;
+            fairquote::app::load(&settings, front).await
+        }
+    };
+    tokio::spawn(fairquote::grpc::server::serve_when_ready(
+        listener,
+        front,
+        loading,
+        std::future::pending(),
+    ));
+    let app = TestApp::unconnected(address);
+    let mut health = HealthClient::new(channel(&app).await);
+    let status = |health: &mut HealthClient<tonic::transport::Channel>| {
+        let mut health = health.clone();
+        async move {
+            health
+                .check(HealthCheckRequest {
+                    service: "fairquote.v1.QuoteService".into(),
+                })
+                .await
+                .expect("a health answer")
+                .into_inner()
+                .status
+        }
+    };
+    assert_eq!(status(&mut health).await, ServingStatus::NotServing as i32);
+    let mut quotes =
+        fairquote::grpc::pb::quote_service_client::QuoteServiceClient::new(channel(&app).await);
+    let refused = quotes
+        .quote(liability_request())
+        .await
+        .expect_err("still loading");
+    assert_eq!(refused.code(), tonic::Code::Unavailable);
+
+    release.send(()).expect("released");
+    let mut serving = false;
+    for _ in 0..200 {
+        if status(&mut health).await == ServingStatus::Serving as i32 {
+            serving = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(serving, "health never said SERVING");
+    quotes
+        .quote(liability_request())
+        .await
+        .expect("a quote once loaded");
+}
