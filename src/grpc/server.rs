@@ -126,13 +126,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let front = state.front.clone();
-    serve_when_ready(
-        listener,
-        front,
-        async { Ok::<_, Starting>(state) },
-        shutdown,
-    )
-    .await
+    // The state is there before the first call can arrive.
+    let deferred = Deferred::ready(state);
+    serve_deferred(listener, front, deferred, async { Ok(None) }, shutdown).await
 }
 
 /// Serves at once: health says NOT_SERVING and every call is UNAVAILABLE until `ready` gives
@@ -144,9 +140,25 @@ pub async fn serve_when_ready<E: std::fmt::Display>(
     ready: impl Future<Output = Result<ServerState, E>> + Send,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    let ready = async move { ready.await.map(Some).map_err(|e| e.to_string()) };
+    serve_deferred(listener, front, Deferred::default(), ready, shutdown).await
+}
+
+/// Serves with the state `deferred` holds, or, until `ready` gives it, with none.
+async fn serve_deferred(
+    listener: TcpListener,
+    front: Front,
+    deferred: Deferred,
+    ready: impl Future<Output = Result<Option<ServerState>, String>> + Send,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    set_health(&health, ServingStatus::NotServing).await;
-    let deferred = Deferred::default();
+    let initially = if deferred.get().is_ok() {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    set_health(&health, initially).await;
     let (failed, start_failed) = tokio::sync::oneshot::channel::<()>();
     let stopping = {
         let health = health.clone();
@@ -164,13 +176,15 @@ pub async fn serve_when_ready<E: std::fmt::Display>(
         async move {
             match ready.await {
                 Ok(state) => {
-                    let _ = deferred.0.set(state);
+                    if let Some(state) = state {
+                        let _ = deferred.0.set(state);
+                    }
                     set_health(&health, ServingStatus::Serving).await;
                     Ok(())
                 }
                 Err(e) => {
                     let _ = failed.send(());
-                    Err(ServeError::Start(e.to_string()))
+                    Err(ServeError::Start(e))
                 }
             }
         }
