@@ -1,0 +1,370 @@
+//! The load generator: closed loop, many callers over a few HTTP/2 connections, a fixed time
+//! per round, latency in an HDR histogram. In one process run it measures
+//!
+//! (a) a bare echo of the `QuoteService` (same server settings, answering a fixed, real-sized
+//!     quote without pricing or logging): the transport's limit;
+//! (b) fairquote's `Quote` with the durable quote log on (as in production);
+//! (c) `Quote` with the log off;
+//! (d) `Quote` with the log on while a new model version is published, activated and rolled
+//!     back over and over: failed requests and p99 against (b);
+//! (e) the resident memory of the real binary at rest and under load.
+//!
+//! Run: `cargo bench --bench load` (optionally `-- SECONDS CALLERS`). Compare the ratios of
+//! one run; absolute figures depend on the machine and what else it does.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use fairquote::grpc::pb;
+use fairquote::grpc::pb::model_service_client::ModelServiceClient;
+use fairquote::grpc::pb::quote_service_client::QuoteServiceClient;
+use fairquote::grpc::pb::quote_service_server::{QuoteService, QuoteServiceServer};
+use hdrhistogram::Histogram;
+use tokio::net::TcpListener;
+use tonic::transport::{Channel, Server};
+use tonic::{Request, Response, Status, Streaming};
+
+const CONNECTIONS: usize = 4;
+
+fn request() -> pb::QuoteRequest {
+    let eur = |a: &str| {
+        Some(pb::Money {
+            amount: a.into(),
+            currency: "EUR".into(),
+        })
+    };
+    pb::QuoteRequest {
+        rating_date: "2026-12-01".into(),
+        transaction_type: pb::TransactionType::NewBusiness as i32,
+        payment_frequency: pb::PaymentFrequency::Monthly as i32,
+        insurer_reference: "BENCH-1".into(),
+        model_version: String::new(),
+        product: Some(pb::quote_request::Product::Liability(
+            pb::LiabilityApplication {
+                occupation: "escort_companion".into(),
+                work_setting: pb::WorkSetting::ClientPremises as i32,
+                annual_turnover: eur("60000"),
+                limit_of_indemnity: eur("1000000"),
+                deductible: eur("250"),
+                claims_last_5_years: 0,
+                years_of_activity: 5,
+                risk_management_measures: vec![1, 2],
+            },
+        )),
+    }
+}
+
+/// Answers every quote with the same response: no pricing, no log.
+struct Echo(pb::QuoteResponse);
+
+#[tonic::async_trait]
+impl QuoteService for Echo {
+    async fn quote(
+        &self,
+        _: Request<pb::QuoteRequest>,
+    ) -> Result<Response<pb::QuoteResponse>, Status> {
+        Ok(Response::new(self.0.clone()))
+    }
+
+    type QuoteStreamStream = tokio_stream::Empty<Result<pb::QuoteStreamResponse, Status>>;
+
+    async fn quote_stream(
+        &self,
+        _: Request<Streaming<pb::QuoteStreamRequest>>,
+    ) -> Result<Response<Self::QuoteStreamStream>, Status> {
+        Ok(Response::new(tokio_stream::empty()))
+    }
+}
+
+fn settings(data: &std::path::Path, log: bool) -> fairquote::config::Settings {
+    let mut settings = fairquote::config::load(None).expect("settings");
+    settings.models.dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+    settings.data.dir = data.to_path_buf();
+    settings.audit.enabled = log;
+    settings
+}
+
+struct Round {
+    rate: f64,
+    latency: Histogram<u64>,
+    failed: u64,
+}
+
+impl Round {
+    fn print(&self, label: &str) {
+        let q = |p: f64| Duration::from_nanos(self.latency.value_at_quantile(p));
+        println!(
+            "{label:<34} {:>8.0} quotes/s  p50 {:>9.2?}  p99 {:>9.2?}  p99.9 {:>9.2?}  failed {}",
+            self.rate,
+            q(0.5),
+            q(0.99),
+            q(0.999),
+            self.failed
+        );
+    }
+}
+
+async fn channels(address: &str) -> Vec<Channel> {
+    let mut channels = Vec::new();
+    for _ in 0..CONNECTIONS {
+        channels.push(
+            Channel::from_shared(address.to_owned())
+                .expect("uri")
+                .connect()
+                .await
+                .expect("connect"),
+        );
+    }
+    channels
+}
+
+/// Closed loop: each caller sends its next quote as soon as the last is answered.
+async fn drive(address: &str, seconds: u64, callers: usize) -> Round {
+    let channels = channels(address).await;
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let failed = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for i in 0..callers {
+        let mut client = QuoteServiceClient::new(channels[i % CONNECTIONS].clone());
+        let failed = failed.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latency = Histogram::<u64>::new(3).expect("a histogram");
+            while Instant::now() < until {
+                let sent = Instant::now();
+                if client.quote(request()).await.is_err() {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+                let _ = latency.record(sent.elapsed().as_nanos() as u64);
+            }
+            latency
+        }));
+    }
+    let mut latency = Histogram::<u64>::new(3).expect("a histogram");
+    for task in tasks {
+        latency
+            .add(task.await.expect("a caller"))
+            .expect("same bounds");
+    }
+    Round {
+        rate: latency.len() as f64 / started.elapsed().as_secs_f64(),
+        latency,
+        failed: failed.load(Ordering::Relaxed),
+    }
+}
+
+async fn quote_server(log: bool) -> (String, tempfile::TempDir, tokio::sync::oneshot::Sender<()>) {
+    let data = tempfile::tempdir().expect("a folder");
+    let state = fairquote::app::start(&settings(data.path(), log))
+        .await
+        .expect("starts");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(fairquote::grpc::server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    (address, data, stop)
+}
+
+async fn echo_server(response: pb::QuoteResponse) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let incoming = tokio_stream::StreamExt::map(
+        tokio_stream::wrappers::TcpListenerStream::new(listener),
+        |s| {
+            let s = s?;
+            s.set_nodelay(true)?;
+            Ok::<_, std::io::Error>(s)
+        },
+    );
+    tokio::spawn(
+        Server::builder()
+            .add_service(QuoteServiceServer::new(Echo(response)))
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = stopped.await;
+            }),
+    );
+    (address, stop)
+}
+
+/// Publishes a candidate, then activates and rolls it back over and over until `stop`.
+async fn swap_models(address: String, stop: Arc<AtomicBool>) -> u64 {
+    let mut client = ModelServiceClient::new(
+        Channel::from_shared(address)
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect"),
+    );
+    let folder = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/liability");
+    let mut messages = vec![pb::ModelUpload {
+        product: pb::Product::Liability as i32,
+        actor: "bench".into(),
+        ..Default::default()
+    }];
+    for entry in std::fs::read_dir(&folder).expect("list") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "expected_premiums.csv" {
+            continue;
+        }
+        let mut data = std::fs::read(entry.path()).expect("read");
+        if name == "base_rates.csv" {
+            data = String::from_utf8(data)
+                .expect("text")
+                .replace("L2,client_premises,3.60", "L2,client_premises,3.70")
+                .into_bytes();
+        }
+        messages.push(pb::ModelUpload {
+            file_name: name,
+            data,
+            ..Default::default()
+        });
+    }
+    let id = client
+        .publish_model(tokio_stream::iter(messages))
+        .await
+        .expect("published")
+        .into_inner()
+        .version
+        .expect("a version")
+        .id;
+    let mut swaps = 0;
+    while !stop.load(Ordering::Relaxed) {
+        client
+            .activate_model(pb::ActivateModelRequest {
+                model_version: id.clone(),
+                actor: "bench".into(),
+            })
+            .await
+            .expect("activated");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        client
+            .rollback_model(pb::RollbackModelRequest {
+                product: pb::Product::Liability as i32,
+                actor: "bench".into(),
+            })
+            .await
+            .expect("rolled back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        swaps += 2;
+    }
+    swaps
+}
+
+fn resident_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The real binary, its memory at rest and after a round of load.
+async fn memory(seconds: u64, callers: usize) {
+    use std::io::BufRead;
+    let data = tempfile::tempdir().expect("a folder");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
+        .arg("serve")
+        .env("FAIRQUOTE__SERVER__LISTEN_ADDRESS", "127.0.0.1:0")
+        .env("FAIRQUOTE__DATA__DIR", data.path())
+        .env(
+            "FAIRQUOTE__MODELS__DIR",
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
+        )
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (found, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(at) = line.find("serving gRPC on ") {
+                let _ = found.send(line[at + 16..].trim().to_owned());
+            }
+        }
+    });
+    let address = format!(
+        "http://{}",
+        address
+            .recv_timeout(Duration::from_secs(60))
+            .expect("an address")
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let at_rest = resident_kib(child.id(), "VmRSS:");
+    let round = drive(&address, seconds, callers).await;
+    let peak = resident_kib(child.id(), "VmHWM:");
+    let after = resident_kib(child.id(), "VmRSS:");
+    println!(
+        "resident memory of `fairquote serve`: {:.1} MiB at rest, {:.1} MiB after {} quotes (peak {:.1} MiB)",
+        at_rest as f64 / 1024.0,
+        after as f64 / 1024.0,
+        round.latency.len(),
+        peak as f64 / 1024.0
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn main() {
+    let numbers: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let seconds = numbers.first().copied().unwrap_or(5);
+    let callers = numbers.get(1).copied().unwrap_or(64) as usize;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        // A real response, so that the echo carries the same bytes as a quote.
+        let (address, _data, stop) = quote_server(false).await;
+        let mut client = QuoteServiceClient::new(Channel::from_shared(address).expect("uri").connect().await.expect("connect"));
+        let real = client.quote(request()).await.expect("a quote").into_inner();
+        let _ = stop.send(());
+
+        let (address, stop) = echo_server(real).await;
+        let echo = drive(&address, seconds, callers).await;
+        let _ = stop.send(());
+        echo.print("(a) bare echo");
+
+        let (address, _on_data, stop_on) = quote_server(true).await;
+        let on = drive(&address, seconds, callers).await;
+        on.print("(b) Quote, durable log on");
+
+        let (off_address, _off_data, stop_off) = quote_server(false).await;
+        let off = drive(&off_address, seconds, callers).await;
+        let _ = stop_off.send(());
+        off.print("(c) Quote, log off");
+
+        let swapping = Arc::new(AtomicBool::new(false));
+        let swapper = tokio::spawn(swap_models(address.clone(), swapping.clone()));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let during = drive(&address, seconds, callers).await;
+        swapping.store(true, Ordering::Relaxed);
+        let swaps = swapper.await.expect("the swapper");
+        let _ = stop_on.send(());
+        during.print(&format!("(d) Quote, log on, {swaps} model swaps"));
+
+        println!();
+        println!("({callers} callers over {CONNECTIONS} connections, {seconds} s a round, one process on this machine)");
+        println!("Quote (log on) / echo throughput:   {:.2}", on.rate / echo.rate);
+        println!("Quote (log off) / echo throughput:  {:.2}", off.rate / echo.rate);
+        println!("log on / log off throughput:        {:.2}", on.rate / off.rate);
+        println!(
+            "during model swaps: {} failed; p99 {:.2}× the p99 before",
+            during.failed,
+            during.latency.value_at_quantile(0.99) as f64 / on.latency.value_at_quantile(0.99) as f64
+        );
+        memory(seconds, callers).await;
+    });
+}
