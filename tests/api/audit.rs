@@ -378,20 +378,10 @@ async fn unknown_and_malformed_ids_and_missing_versions_are_clear_errors() {
     };
     // The service restarts on changed liability tables: the new version is published and put
     // in force, and the quote priced by the old one still replays identically.
-    let models = tempfile::tempdir().expect("a folder");
-    for product in ["liability", "income_protection"] {
-        let to = models.path().join(product);
-        std::fs::create_dir_all(&to).expect("mkdir");
-        for entry in std::fs::read_dir(models_dir().join(product)).expect("list") {
-            let entry = entry.expect("entry");
-            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
-        }
-    }
-    let rates = models.path().join("liability/base_rates.csv");
-    let text = std::fs::read_to_string(&rates).expect("read");
-    std::fs::write(&rates, text.replace("L1,venue,2.20", "L1,venue,2.25")).expect("write");
+    let models = ModelsCopy::new();
+    models.edit("liability/base_rates.csv", "L1,venue,2.20", "L1,venue,2.25");
     let mut changed = settings.clone();
-    changed.models.dir = models.path().to_path_buf();
+    changed.models.dir = models.models.clone();
     {
         let mut app = spawn_app_with(changed).await;
         let replay = app

@@ -1,56 +1,15 @@
 //! An actuary edits a table wrongly and is told the file, the row and the column.
 
-use std::path::{Path, PathBuf};
-
 use fairquote::tables::{TableFault, load_rate_books};
 
-use crate::helpers::models_dir;
+use crate::helpers::{ModelsCopy, models_dir};
 
-/// A copy of the default models that a test may break.
-struct Sandbox {
-    _dir: tempfile::TempDir,
-    models: PathBuf,
-}
+type Sandbox = ModelsCopy;
 
-impl Sandbox {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let models = dir.path().join("models");
-        copy_dir(&models_dir(), &models);
-        Sandbox { _dir: dir, models }
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.models.join(name)
-    }
-
-    /// Replaces the first occurrence of `from` in a file.
-    fn edit(&self, name: &str, from: &str, to: &str) -> &Self {
-        let path = self.file(name);
-        let text = std::fs::read_to_string(&path).expect("readable");
-        assert!(text.contains(from), "{name} does not contain {from:?}");
-        std::fs::write(&path, text.replacen(from, to, 1)).expect("writable");
-        self
-    }
-
-    fn faults(&self) -> Vec<TableFault> {
-        load_rate_books(&self.models)
-            .expect_err("the broken model must be rejected")
-            .faults
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create");
-    for entry in std::fs::read_dir(from).expect("list") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
+fn rejected(sandbox: &Sandbox) -> Vec<TableFault> {
+    load_rate_books(&sandbox.models)
+        .expect_err("the broken model must be rejected")
+        .faults
 }
 
 #[track_caller]
@@ -79,13 +38,11 @@ fn the_default_models_are_valid() {
 
 #[test]
 fn a_cell_of_the_wrong_type() {
-    let faults = Sandbox::new()
-        .edit(
-            "liability/base_rates.csv",
-            "L2,venue,3.30",
-            "L2,venue,three",
-        )
-        .faults();
+    let faults = rejected(Sandbox::new().edit(
+        "liability/base_rates.csv",
+        "L2,venue,3.30",
+        "L2,venue,three",
+    ));
     assert_fault(
         &faults,
         "liability/base_rates.csv",
@@ -97,13 +54,11 @@ fn a_cell_of_the_wrong_type() {
 
 #[test]
 fn a_duplicate_key() {
-    let faults = Sandbox::new()
-        .edit(
-            "liability/increased_limit_factors.csv",
-            "2500000,1.25",
-            "1000000,1.25",
-        )
-        .faults();
+    let faults = rejected(Sandbox::new().edit(
+        "liability/increased_limit_factors.csv",
+        "2500000,1.25",
+        "1000000,1.25",
+    ));
     assert_fault(
         &faults,
         "liability/increased_limit_factors.csv",
@@ -115,13 +70,11 @@ fn a_duplicate_key() {
 
 #[test]
 fn a_gap_in_the_age_bands() {
-    let faults = Sandbox::new()
-        .edit(
-            "income_protection/base_rates.csv",
-            "25,29,30,5_years",
-            "26,29,30,5_years",
-        )
-        .faults();
+    let faults = rejected(Sandbox::new().edit(
+        "income_protection/base_rates.csv",
+        "25,29,30,5_years",
+        "26,29,30,5_years",
+    ));
     assert_fault(
         &faults,
         "income_protection/base_rates.csv",
@@ -133,9 +86,8 @@ fn a_gap_in_the_age_bands() {
 
 #[test]
 fn an_overlap_in_the_claims_bands() {
-    let faults = Sandbox::new()
-        .edit("liability/experience_factors.csv", "1,1,1.20", "0,1,1.20")
-        .faults();
+    let faults =
+        rejected(Sandbox::new().edit("liability/experience_factors.csv", "1,1,1.20", "0,1,1.20"));
     assert_fault(
         &faults,
         "liability/experience_factors.csv",
@@ -147,13 +99,11 @@ fn an_overlap_in_the_claims_bands() {
 
 #[test]
 fn bands_that_stop_short_of_the_eligible_ages() {
-    let faults = Sandbox::new()
-        .edit(
-            "income_protection/base_rates.csv",
-            "55,60,7,2_years",
-            "55,59,7,2_years",
-        )
-        .faults();
+    let faults = rejected(Sandbox::new().edit(
+        "income_protection/base_rates.csv",
+        "55,60,7,2_years",
+        "55,59,7,2_years",
+    ));
     assert_fault(
         &faults,
         "income_protection/base_rates.csv",
@@ -165,9 +115,7 @@ fn bands_that_stop_short_of_the_eligible_ages() {
 
 #[test]
 fn a_missing_combination() {
-    let faults = Sandbox::new()
-        .edit("liability/base_rates.csv", "L3,venue,4.40\n", "")
-        .faults();
+    let faults = rejected(Sandbox::new().edit("liability/base_rates.csv", "L3,venue,4.40\n", ""));
     assert_fault(
         &faults,
         "liability/base_rates.csv",
@@ -179,13 +127,11 @@ fn a_missing_combination() {
 
 #[test]
 fn a_class_without_a_factor() {
-    let faults = Sandbox::new()
-        .edit(
-            "income_protection/occupation_class_factors.csv",
-            "4,1.60\n",
-            "",
-        )
-        .faults();
+    let faults = rejected(Sandbox::new().edit(
+        "income_protection/occupation_class_factors.csv",
+        "4,1.60\n",
+        "",
+    ));
     assert_fault(
         &faults,
         "income_protection/occupation_class_factors.csv",
@@ -197,9 +143,8 @@ fn a_class_without_a_factor() {
 
 #[test]
 fn a_non_positive_factor() {
-    let faults = Sandbox::new()
-        .edit("income_protection/smoker_factors.csv", "yes,1.25", "yes,0")
-        .faults();
+    let faults =
+        rejected(Sandbox::new().edit("income_protection/smoker_factors.csv", "yes,1.25", "yes,0"));
     assert_fault(
         &faults,
         "income_protection/smoker_factors.csv",
@@ -211,13 +156,11 @@ fn a_non_positive_factor() {
 
 #[test]
 fn a_column_named_after_a_protected_attribute() {
-    let faults = Sandbox::new()
-        .edit(
-            "liability/deductible_factors.csv",
-            "deductible,factor\n0,1.00",
-            "deductible,factor,gender\n0,1.00,f",
-        )
-        .faults();
+    let faults = rejected(Sandbox::new().edit(
+        "liability/deductible_factors.csv",
+        "deductible,factor\n0,1.00",
+        "deductible,factor,gender\n0,1.00,f",
+    ));
     assert_fault(
         &faults,
         "liability/deductible_factors.csv",
@@ -229,13 +172,11 @@ fn a_column_named_after_a_protected_attribute() {
 
 #[test]
 fn a_key_naming_a_protected_attribute() {
-    let faults = Sandbox::new()
-        .edit(
-            "income_protection/parameters.csv",
-            "min_age,18,",
-            "min_age,18,\nnationality_loading,1.2,",
-        )
-        .faults();
+    let faults = rejected(Sandbox::new().edit(
+        "income_protection/parameters.csv",
+        "min_age,18,",
+        "min_age,18,\nnationality_loading,1.2,",
+    ));
     assert_fault(
         &faults,
         "income_protection/parameters.csv",
@@ -244,13 +185,11 @@ fn a_key_naming_a_protected_attribute() {
         "protected attribute (nationality)",
     );
 
-    let faults = Sandbox::new()
-        .edit(
-            "liability/base_rates.csv",
-            "L4,online_only,2.75",
-            "L4,online_only,2.75\nhiv_positive,venue,9",
-        )
-        .faults();
+    let faults = rejected(Sandbox::new().edit(
+        "liability/base_rates.csv",
+        "L4,online_only,2.75",
+        "L4,online_only,2.75\nhiv_positive,venue,9",
+    ));
     assert_fault(
         &faults,
         "liability/base_rates.csv",
@@ -262,13 +201,11 @@ fn a_key_naming_a_protected_attribute() {
 
 #[test]
 fn an_intimacy_profession_loaded_against_its_comparator_without_justification() {
-    let faults = Sandbox::new()
-        .edit(
-            "liability/occupations.csv",
-            "escort_companion,Escort / companion,intimacy,personal_care_worker,L2,",
-            "escort_companion,Escort / companion,intimacy,personal_care_worker,L4,",
-        )
-        .faults();
+    let faults = rejected(Sandbox::new().edit(
+        "liability/occupations.csv",
+        "escort_companion,Escort / companion,intimacy,personal_care_worker,L2,",
+        "escort_companion,Escort / companion,intimacy,personal_care_worker,L4,",
+    ));
     assert_fault(
         &faults,
         "liability/occupations.csv",
@@ -284,7 +221,7 @@ fn an_intimacy_profession_loaded_against_its_comparator_without_justification() 
         "escort_companion,Escort / companion,intimacy,personal_care_worker,L3,JR-2026-001",
     );
     assert_fault(
-        &sandbox.faults(),
+        &rejected(&sandbox),
         "liability/occupations.csv",
         Some(10),
         "justification",
@@ -327,7 +264,7 @@ fn a_missing_column_a_missing_table_and_a_bad_manifest() {
         "effective_from = \"2026-01-01\"",
         "effective_from = \"next year\"",
     );
-    let faults = sandbox.faults();
+    let faults = rejected(&sandbox);
     assert_fault(
         &faults,
         "liability/increased_limit_factors.csv",
@@ -355,7 +292,7 @@ fn every_fault_is_reported_not_only_the_first() {
         .edit("liability/base_rates.csv", "L1,venue,2.20", "L1,venue,-2")
         .edit("liability/deductible_factors.csv", "500,0.90", "500,x")
         .edit("income_protection/smoker_factors.csv", "no,1.00", "no,0");
-    let faults = sandbox.faults();
+    let faults = rejected(&sandbox);
     assert!(faults.len() >= 3, "{faults:?}");
 }
 

@@ -22,31 +22,12 @@ fn the_default_models_pass_their_own_cases() {
     assert_eq!(count, 12);
 }
 
-fn sandbox() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("a folder");
-    let models = dir.path().join("models");
-    for product in ["liability", "income_protection"] {
-        std::fs::create_dir_all(models.join(product)).expect("mkdir");
-        for entry in std::fs::read_dir(models_dir().join(product)).expect("list") {
-            let entry = entry.expect("entry");
-            std::fs::copy(entry.path(), models.join(product).join(entry.file_name()))
-                .expect("copy");
-        }
-    }
-    (dir, models)
-}
-
-fn edit(path: &std::path::Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).expect("read");
-    assert!(text.contains(from));
-    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
-}
-
 #[test]
 fn a_case_that_does_not_price_as_expected_is_reported_with_both_figures() {
-    let (_dir, models) = sandbox();
-    edit(
-        &models.join("liability/expected_premiums.csv"),
+    let copy = ModelsCopy::new();
+    let models = copy.models.clone();
+    copy.edit(
+        "liability/expected_premiums.csv",
         "accept,252.84",
         "accept,250.00",
     );
@@ -83,9 +64,10 @@ fn a_case_that_does_not_price_as_expected_is_reported_with_both_figures() {
 
 #[test]
 fn a_malformed_case_is_a_fault_with_its_row_and_column() {
-    let (_dir, models) = sandbox();
-    edit(
-        &models.join("income_protection/expected_premiums.csv"),
+    let copy = ModelsCopy::new();
+    let models = copy.models.clone();
+    copy.edit(
+        "income_protection/expected_premiums.csv",
         "escort_35_self_employed,2026-12-01,new_business,annual,35,",
         "escort_35_self_employed,2026-12-01,new_business,weekly,35,",
     );

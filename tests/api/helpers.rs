@@ -17,6 +17,53 @@ pub fn models_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
 }
 
+/// A copy of the default models in a temporary folder, for a test that changes them.
+pub struct ModelsCopy {
+    _dir: tempfile::TempDir,
+    pub models: PathBuf,
+}
+
+impl ModelsCopy {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let models = dir.path().join("models");
+        copy_dir(&models_dir(), &models);
+        ModelsCopy { _dir: dir, models }
+    }
+
+    /// A file of the copy, e.g. `liability/base_rates.csv`.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.models.join(name)
+    }
+
+    /// Replaces the first occurrence of `from` in a file.
+    pub fn edit(&self, name: &str, from: &str, to: &str) -> &Self {
+        let path = self.file(name);
+        let text = std::fs::read_to_string(&path).expect("readable");
+        assert!(text.contains(from), "{name} does not contain {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("writable");
+        self
+    }
+
+    pub fn remove(&self, name: &str) -> &Self {
+        std::fs::remove_file(self.file(name)).expect("removable");
+        self
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create");
+    for entry in std::fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
 pub fn default_books() -> RateBooks {
     fairquote::tables::load_rate_books(&models_dir()).expect("the default models load")
 }

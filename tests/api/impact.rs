@@ -108,26 +108,16 @@ async fn impact_analysis_agrees_row_by_row_with_the_quote_path() {
         .model_version;
 
     // A candidate: one rate up, one down, and the 1000 EUR deductible no longer offered.
-    let dir = tempfile::tempdir().expect("a folder");
-    let candidate = dir.path().join("liability");
-    std::fs::create_dir_all(&candidate).expect("mkdir");
-    for entry in std::fs::read_dir(models_dir().join("liability")).expect("list") {
-        let entry = entry.expect("entry");
-        if entry.file_name() != "expected_premiums.csv" {
-            std::fs::copy(entry.path(), candidate.join(entry.file_name())).expect("copy");
-        }
-    }
-    let rates = candidate.join("base_rates.csv");
-    let text = std::fs::read_to_string(&rates).expect("read");
-    std::fs::write(
-        &rates,
-        text.replace("L2,client_premises,3.60", "L2,client_premises,3.90")
-            .replace("L3,venue,4.40", "L3,venue,4.00"),
-    )
-    .expect("write");
-    let deductibles = candidate.join("deductible_factors.csv");
-    let text = std::fs::read_to_string(&deductibles).expect("read");
-    std::fs::write(&deductibles, text.replace("1000,0.85\n", "")).expect("write");
+    let copy = ModelsCopy::new();
+    copy.remove("liability/expected_premiums.csv")
+        .edit(
+            "liability/base_rates.csv",
+            "L2,client_premises,3.60",
+            "L2,client_premises,3.90",
+        )
+        .edit("liability/base_rates.csv", "L3,venue,4.40", "L3,venue,4.00")
+        .edit("liability/deductible_factors.csv", "1000,0.85\n", "");
+    let candidate = copy.file("liability");
     let mut messages = vec![pb::ModelUpload {
         product: pb::Product::Liability as i32,
         actor: "actuary".into(),

@@ -14,7 +14,7 @@ use crate::helpers::*;
 
 /// A copy of a default product folder, edited.
 struct Version {
-    _dir: tempfile::TempDir,
+    _copy: ModelsCopy,
     path: PathBuf,
     product: pb::Product,
 }
@@ -31,20 +31,13 @@ fn version_with_cases(product: pb::Product, edits: &[(&str, &str, &str)]) -> Ver
         pb::Product::Liability => "liability",
         _ => "income_protection",
     };
-    let dir = tempfile::tempdir().expect("a folder");
-    let path = dir.path().join(code);
-    std::fs::create_dir_all(&path).expect("mkdir");
-    for entry in std::fs::read_dir(models_dir().join(code)).expect("list") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), path.join(entry.file_name())).expect("copy");
-    }
+    let copy = ModelsCopy::new();
     for (file, from, to) in edits {
-        let text = std::fs::read_to_string(path.join(file)).expect("read");
-        assert!(text.contains(from), "{file} has no {from:?}");
-        std::fs::write(path.join(file), text.replacen(from, to, 1)).expect("write");
+        copy.edit(&format!("{code}/{file}"), from, to);
     }
+    let path = copy.file(code);
     Version {
-        _dir: dir,
+        _copy: copy,
         path,
         product,
     }
