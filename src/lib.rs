@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod fairness;
 pub mod grpc;
 pub mod impact;
 pub mod portfolio;

@@ -3,6 +3,7 @@
 
 mod actuarial;
 mod audit;
+mod fairness;
 mod health;
 mod keys;
 mod model;
@@ -50,6 +51,9 @@ pub enum Command {
         #[arg(long)]
         server: Option<String>,
     },
+    /// Evidence that pricing is fair.
+    #[command(subcommand)]
+    Fairness(fairness::FairnessCommand),
     /// API keys for callers.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -75,6 +79,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Impact(args) => portfolio::impact(args),
         Command::Actuarial(command) => actuarial::run(command),
         Command::Keys(command) => keys::run(command),
+        Command::Fairness(command) => fairness::run(command, &settings),
         Command::Health { server } => health::run(server, &settings),
     }
 }

@@ -37,7 +37,7 @@ pub struct ModelVersion {
 }
 
 /// Why a factor departs from the default, with its evidence and who approved it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Justification {
     pub id: String,
     pub factor: String,

@@ -10,6 +10,7 @@ mod bad_tables;
 mod crash;
 mod disk;
 mod expected_premiums;
+mod fairness;
 mod helpers;
 mod impact;
 mod model_diff;

@@ -21,6 +21,20 @@ fn metric_names(metrics: &[ResourceMetrics]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_call_is_traced_under_the_callers_trace_and_counted() {
+    let metrics = InMemoryMetricExporter::default();
+    let meter_provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(metrics.clone()).build())
+        .build();
+    opentelemetry::global::set_meter_provider(meter_provider.clone());
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let mut app = spawn_app().await;
+    // A first call registers the span's callsite before the test's subscriber exists: the
+    // subscriber's arrival then re-evaluates it, with no race against other tests' threads.
+    app.client
+        .quote(liability_request())
+        .await
+        .expect("a first quote");
+
     let spans = InMemorySpanExporter::default();
     let tracer_provider = SdkTracerProvider::builder()
         .with_simple_exporter(spans.clone())
@@ -29,14 +43,7 @@ async fn a_call_is_traced_under_the_callers_trace_and_counted() {
         .with(tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("test")));
     // This thread runs the test and, on a current-thread runtime, the server's tasks too.
     let _default = tracing::subscriber::set_default(subscriber);
-    let metrics = InMemoryMetricExporter::default();
-    let meter_provider = SdkMeterProvider::builder()
-        .with_reader(PeriodicReader::builder(metrics.clone()).build())
-        .build();
-    opentelemetry::global::set_meter_provider(meter_provider.clone());
-    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
-    let mut app = spawn_app().await;
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let mut request = tonic::Request::new(liability_request());
     request.metadata_mut().insert(
@@ -51,11 +58,21 @@ async fn a_call_is_traced_under_the_callers_trace_and_counted() {
         .await
         .expect("a quote")
         .into_inner();
+    // The server's span closes once its task has dropped the call, which under load may come
+    // a little after the answer: wait for it.
+    let mut finished = Vec::new();
+    for _ in 0..200 {
+        let _ = tracer_provider.force_flush();
+        finished = spans.get_finished_spans().expect("spans");
+        if finished
+            .iter()
+            .any(|s| s.name == "/fairquote.v1.QuoteService/Quote")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     drop(app);
-    tokio::task::yield_now().await;
-
-    let _ = tracer_provider.force_flush();
-    let finished = spans.get_finished_spans().expect("spans");
     let call = finished
         .iter()
         .find(|s| s.name == "/fairquote.v1.QuoteService/Quote")

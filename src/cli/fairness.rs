@@ -1,0 +1,81 @@
+//! `fairquote fairness parity`: every intimacy profession against its comparator.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::Subcommand;
+
+use crate::config::Settings;
+use crate::fairness::parity;
+use crate::tables;
+
+#[derive(Debug, Subcommand)]
+pub enum FairnessCommand {
+    /// Price every intimacy profession against its comparator over the full grid of the other
+    /// inputs; list every cell that differs, with the justification that allows it, or flag it.
+    Parity {
+        /// The models folder (default: the configured one).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// The rating date (default: today).
+        #[arg(long)]
+        rating_date: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: FairnessCommand, settings: &Settings) -> ExitCode {
+    let FairnessCommand::Parity {
+        models,
+        rating_date,
+        json,
+    } = command;
+    let dir = models.unwrap_or_else(|| settings.models.dir.clone());
+    let books = match tables::load_rate_books(&dir) {
+        Ok(books) => books,
+        Err(e) => {
+            eprintln!("fairquote fairness: {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let date = rating_date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let pairs = parity::parity(&books, date);
+    let flagged = pairs.iter().filter(|p| p.verdict == "flagged").count();
+    if json {
+        let document = serde_json::json!({ "rating_date": date.to_string(), "flagged": flagged, "pairs": pairs });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).unwrap_or_default()
+        );
+    } else {
+        println!(
+            "{:<18} {:<26} {:<22} {:>7} {:>9} {:>9} {:>9}  verdict",
+            "product", "profession", "comparator", "cells", "min", "max", "differ"
+        );
+        for p in &pairs {
+            println!(
+                "{:<18} {:<26} {:<22} {:>7} {:>9.4} {:>9.4} {:>9}  {}{}",
+                p.product.code(),
+                p.profession,
+                p.comparator,
+                p.cells,
+                p.min_ratio,
+                p.max_ratio,
+                p.differing_cells,
+                p.verdict,
+                p.justification
+                    .as_ref()
+                    .map(|j| format!(" ({})", j.id))
+                    .unwrap_or_default()
+            );
+        }
+        println!("{} pairs, {flagged} flagged", pairs.len());
+    }
+    if flagged == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,5 @@
+//! Evidence for an auditor that pricing is fair: group outcome metrics (as fairlearn defines
+//! them) and the occupation parity of every intimacy profession against its comparator.
+
+pub mod metrics;
+pub mod parity;
