@@ -24,14 +24,39 @@ pub enum FairnessCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The fairness report on a portfolio (CSV or Parquet, which may carry audit-only columns
+    /// such as `gender` and `nationality_group`): JSON with the verdict first.
+    Report {
+        #[arg(long)]
+        portfolio: PathBuf,
+        #[arg(long)]
+        models: Option<PathBuf>,
+        #[arg(long)]
+        rating_date: Option<NaiveDate>,
+        /// Seeds the bootstrap and the permutations: the same inputs give the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write the JSON here instead of to standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 pub fn run(command: FairnessCommand, settings: &Settings) -> ExitCode {
-    let FairnessCommand::Parity {
-        models,
-        rating_date,
-        json,
-    } = command;
+    let (models, rating_date, json) = match command {
+        FairnessCommand::Parity {
+            models,
+            rating_date,
+            json,
+        } => (models, rating_date, json),
+        FairnessCommand::Report {
+            portfolio,
+            models,
+            rating_date,
+            seed,
+            out,
+        } => return report(settings, portfolio, models, rating_date, seed, out),
+    };
     let dir = models.unwrap_or_else(|| settings.models.dir.clone());
     let books = match tables::load_rate_books(&dir) {
         Ok(books) => books,
@@ -74,6 +99,54 @@ pub fn run(command: FairnessCommand, settings: &Settings) -> ExitCode {
         println!("{} pairs, {flagged} flagged", pairs.len());
     }
     if flagged == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn report(
+    settings: &Settings,
+    portfolio: PathBuf,
+    models: Option<PathBuf>,
+    rating_date: Option<NaiveDate>,
+    seed: u64,
+    out: Option<PathBuf>,
+) -> ExitCode {
+    let dir = models.unwrap_or_else(|| settings.models.dir.clone());
+    let outcome = tables::load_rate_books(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))
+        .and_then(|books| {
+            let portfolio = crate::portfolio::read(&portfolio).map_err(|e| e.to_string())?;
+            let date = rating_date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            Ok(crate::fairness::report::report(
+                &books, &portfolio, seed, date,
+            ))
+        });
+    let report = match outcome {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("fairquote fairness report: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let json = serde_json::to_string_pretty(&report).unwrap_or_default() + "\n";
+    match out {
+        Some(path) => {
+            if let Err(e) = std::fs::write(&path, &json) {
+                eprintln!("fairquote fairness report: {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        None => print!("{json}"),
+    }
+    for line in &report.verdict.passed {
+        eprintln!("passed:  {line}");
+    }
+    for line in &report.verdict.flagged {
+        eprintln!("FLAGGED: {line}");
+    }
+    if report.verdict.flagged.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

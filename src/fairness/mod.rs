@@ -2,4 +2,6 @@
 //! them) and the occupation parity of every intimacy profession against its comparator.
 
 pub mod metrics;
+pub mod outcomes;
 pub mod parity;
+pub mod report;

@@ -11,6 +11,7 @@ mod crash;
 mod disk;
 mod expected_premiums;
 mod fairness;
+mod fairness_report;
 mod helpers;
 mod impact;
 mod model_diff;

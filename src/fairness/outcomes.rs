@@ -1,0 +1,227 @@
+//! Outcomes by group on a portfolio: acceptance by group (demographic parity with the
+//! four-fifths flag) and premium per unit of cover by group, each with a seeded bootstrap
+//! confidence interval, a permutation p-value and a materiality verdict: significant at
+//! p < 0.05 *and* at least 5 points or 5 % (Colorado's draft rule under SB21-169).
+
+use std::collections::BTreeMap;
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use super::metrics::{DemographicParity, demographic_parity, selection_rates};
+
+pub const RESAMPLES: usize = 200;
+pub const SIGNIFICANCE: f64 = 0.05;
+pub const MATERIAL_POINTS: f64 = 0.05;
+pub const MATERIAL_RELATIVE: f64 = 0.05;
+
+/// One priced policy as the analysis sees it.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub group: String,
+    pub accepted: bool,
+    /// Premium per unit of cover; `None` when declined.
+    pub premium_per_unit: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AcceptanceByGroup {
+    pub parity: DemographicParity,
+    pub difference_interval: Interval,
+    pub p_value: f64,
+    pub material: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PremiumOfGroup {
+    pub group: String,
+    pub policies: u64,
+    pub mean: f64,
+    pub median: f64,
+    /// The group's mean over the overall mean.
+    pub ratio_to_overall: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PremiumByGroup {
+    pub groups: Vec<PremiumOfGroup>,
+    /// The largest |ratio − 1| of any group.
+    pub largest_deviation: f64,
+    pub deviation_interval: Interval,
+    pub p_value: f64,
+    pub material: bool,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// The observations with each group as a number, so that resampling and shuffling copy
+/// numbers, not names.
+struct Coded {
+    names: Vec<String>,
+    groups: Vec<usize>,
+    accepted: Vec<bool>,
+    premiums: Vec<Option<f64>>,
+}
+
+impl Coded {
+    fn new(observations: &[Observation]) -> Self {
+        let names: Vec<String> = observations
+            .iter()
+            .map(|o| o.group.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        Coded {
+            groups: observations
+                .iter()
+                .map(|o| names.binary_search(&o.group).unwrap_or(0))
+                .collect(),
+            accepted: observations.iter().map(|o| o.accepted).collect(),
+            premiums: observations.iter().map(|o| o.premium_per_unit).collect(),
+            names,
+        }
+    }
+}
+
+/// Demographic parity difference over the rows `rows`, groups given by `groups`.
+fn difference(coded: &Coded, groups: &[usize], rows: &[usize]) -> f64 {
+    let mut counts = vec![(0u64, 0u64); coded.names.len()];
+    for &row in rows {
+        let c = &mut counts[groups[row]];
+        c.0 += 1;
+        c.1 += u64::from(coded.accepted[row]);
+    }
+    let rates: Vec<f64> = counts
+        .iter()
+        .filter(|c| c.0 > 0)
+        .map(|c| c.1 as f64 / c.0 as f64)
+        .collect();
+    let max = rates.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let min = rates.iter().copied().fold(f64::INFINITY, f64::min);
+    if rates.is_empty() { 0.0 } else { max - min }
+}
+
+/// The largest |group mean / overall mean − 1| of premium per unit over the rows.
+fn deviation(coded: &Coded, groups: &[usize], rows: &[usize]) -> f64 {
+    let mut sums = vec![(0.0f64, 0u64); coded.names.len()];
+    let (mut total, mut n) = (0.0, 0u64);
+    for &row in rows {
+        if let Some(p) = coded.premiums[row] {
+            let s = &mut sums[groups[row]];
+            s.0 += p;
+            s.1 += 1;
+            total += p;
+            n += 1;
+        }
+    }
+    if n == 0 || total == 0.0 {
+        return 0.0;
+    }
+    let overall = total / n as f64;
+    sums.iter()
+        .filter(|s| s.1 > 0)
+        .map(|s| (s.0 / s.1 as f64 / overall - 1.0).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Bootstrap interval of a statistic over policies, and its permutation p-value (how often
+/// shuffling the group labels gives a statistic at least as large).
+fn test(
+    coded: &Coded,
+    seed: u64,
+    statistic: impl Fn(&Coded, &[usize], &[usize]) -> f64,
+) -> (f64, Interval, f64) {
+    let n = coded.groups.len();
+    let all: Vec<usize> = (0..n).collect();
+    let observed = statistic(coded, &coded.groups, &all);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut resampled: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            let sample: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+            statistic(coded, &coded.groups, &sample)
+        })
+        .collect();
+    resampled.sort_by(f64::total_cmp);
+    let mut labels = coded.groups.clone();
+    let mut as_large = 0;
+    for _ in 0..RESAMPLES {
+        labels.shuffle(&mut rng);
+        if statistic(coded, &labels, &all) >= observed {
+            as_large += 1;
+        }
+    }
+    (
+        observed,
+        Interval {
+            low: percentile(&resampled, 0.025),
+            high: percentile(&resampled, 0.975),
+        },
+        (as_large as f64 + 1.0) / (RESAMPLES as f64 + 1.0),
+    )
+}
+
+pub fn acceptance(observations: &[Observation], seed: u64) -> AcceptanceByGroup {
+    let parity = demographic_parity(selection_rates(
+        observations.iter().map(|o| (o.group.as_str(), o.accepted)),
+    ));
+    let coded = Coded::new(observations);
+    let (observed, interval, p_value) = test(&coded, seed, difference);
+    AcceptanceByGroup {
+        material: p_value < SIGNIFICANCE && observed >= MATERIAL_POINTS,
+        parity,
+        difference_interval: interval,
+        p_value,
+    }
+}
+
+pub fn premium(observations: &[Observation], seed: u64) -> PremiumByGroup {
+    let overall = {
+        let priced: Vec<f64> = observations
+            .iter()
+            .filter_map(|o| o.premium_per_unit)
+            .collect();
+        priced.iter().sum::<f64>() / priced.len().max(1) as f64
+    };
+    let mut by_group: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for o in observations {
+        if let Some(p) = o.premium_per_unit {
+            by_group.entry(o.group.as_str()).or_default().push(p);
+        }
+    }
+    let groups = by_group
+        .into_iter()
+        .map(|(group, mut values)| {
+            values.sort_by(f64::total_cmp);
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            PremiumOfGroup {
+                group: group.to_owned(),
+                policies: values.len() as u64,
+                mean,
+                median: percentile(&values, 0.5),
+                ratio_to_overall: if overall == 0.0 { 1.0 } else { mean / overall },
+            }
+        })
+        .collect();
+    let coded = Coded::new(observations);
+    let (observed, interval, p_value) = test(&coded, seed, deviation);
+    PremiumByGroup {
+        groups,
+        largest_deviation: observed,
+        deviation_interval: interval,
+        p_value,
+        material: p_value < SIGNIFICANCE && observed >= MATERIAL_RELATIVE,
+    }
+}

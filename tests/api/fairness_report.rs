@@ -1,0 +1,94 @@
+//! The fairness report on a portfolio: the default model passes; a loading planted through a
+//! proxy for an audit-only group is flagged; the same inputs give the same bytes.
+
+use chrono::NaiveDate;
+use fairquote::fairness::report::report;
+use fairquote::portfolio::{self, Portfolio};
+use polars::prelude::*;
+
+use crate::helpers::default_books;
+
+fn date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date")
+}
+
+fn generated(size: usize, seed: u64) -> DataFrame {
+    portfolio::generate(size, seed, date()).expect("a portfolio")
+}
+
+fn parse(frame: DataFrame) -> Portfolio {
+    portfolio::from_frame(frame, "portfolio").expect("a valid portfolio")
+}
+
+#[test]
+fn the_default_model_on_a_generated_portfolio_passes_and_the_report_is_reproducible() {
+    let books = default_books();
+    let first = serde_json::to_string(&report(&books, &parse(generated(3000, 11)), 7, date()))
+        .expect("JSON");
+    let second = serde_json::to_string(&report(&books, &parse(generated(3000, 11)), 7, date()))
+        .expect("JSON");
+    assert_eq!(
+        first, second,
+        "the same inputs and seed give the same bytes"
+    );
+    let document: serde_json::Value = serde_json::from_str(&first).expect("JSON");
+    assert_eq!(
+        document["verdict"]["flagged"],
+        serde_json::json!([]),
+        "{}",
+        document["verdict"]
+    );
+    assert_eq!(document["renewal_vs_new_business"]["renewal_higher"], 0);
+    assert_eq!(document["outcomes"].as_array().expect("outcomes").len(), 4);
+}
+
+#[test]
+fn a_loading_planted_through_a_proxy_for_a_group_is_flagged() {
+    // Every policy of gender `x` is given three claims: a proxy that loads and refers them.
+    let mut frame = generated(3000, 11);
+    let gender = frame
+        .column("gender")
+        .expect("gender")
+        .str()
+        .expect("text")
+        .clone();
+    let claims = frame
+        .column("claims_last_5_years")
+        .expect("claims")
+        .str()
+        .expect("text")
+        .clone();
+    let planted: Vec<Option<String>> = gender
+        .iter()
+        .zip(claims.iter())
+        .map(|(g, c)| {
+            if g == Some("x") {
+                Some("3".to_owned())
+            } else {
+                c.map(str::to_owned)
+            }
+        })
+        .collect();
+    frame
+        .replace(
+            "claims_last_5_years",
+            Column::new("claims_last_5_years".into(), planted),
+        )
+        .expect("replaced");
+    let document =
+        serde_json::to_value(report(&default_books(), &parse(frame), 7, date())).expect("JSON");
+    let flagged: Vec<String> = document["verdict"]["flagged"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        flagged.iter().any(|f| f.contains("by gender")),
+        "the planted disparity is not flagged: {flagged:?}"
+    );
+    assert!(
+        !flagged.iter().any(|f| f.contains("by nationality_group")),
+        "{flagged:?}"
+    );
+}
