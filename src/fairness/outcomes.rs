@@ -24,6 +24,44 @@ pub struct Observation {
     pub accepted: bool,
     /// Premium per unit of cover; `None` when declined.
     pub premium_per_unit: Option<f64>,
+    /// What the customer pays over the expected cost (the risk premium); `None` when declined.
+    pub premium_to_risk: Option<f64>,
+}
+
+/// Premium against expected cost by group: a difference in premium per unit of cover that
+/// vanishes here is explained by the risk (the cover chosen); one that stays is not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskAdjusted {
+    pub groups: Vec<(String, f64)>,
+    /// The largest |group mean / overall mean − 1| of premium over risk premium.
+    pub largest_deviation: f64,
+}
+
+pub fn risk_adjusted(observations: &[Observation]) -> RiskAdjusted {
+    let mut by_group: BTreeMap<&str, (f64, u64)> = BTreeMap::new();
+    let (mut total, mut n) = (0.0, 0u64);
+    for o in observations {
+        if let Some(r) = o.premium_to_risk {
+            let g = by_group.entry(o.group.as_str()).or_default();
+            g.0 += r;
+            g.1 += 1;
+            total += r;
+            n += 1;
+        }
+    }
+    let overall = if n == 0 { 1.0 } else { total / n as f64 };
+    let groups: Vec<(String, f64)> = by_group
+        .into_iter()
+        .map(|(g, (sum, count))| (g.to_owned(), sum / count as f64))
+        .collect();
+    let largest_deviation = groups
+        .iter()
+        .map(|(_, m)| (m / overall - 1.0).abs())
+        .fold(0.0, f64::max);
+    RiskAdjusted {
+        groups,
+        largest_deviation,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -12,7 +12,7 @@ use crate::domain::{Decision, Product, ProductApplication, QuoteRequest, Transac
 use crate::portfolio::Portfolio;
 use crate::rating::{self, RateBooks};
 
-use super::outcomes::{self, AcceptanceByGroup, Observation, PremiumByGroup};
+use super::outcomes::{self, AcceptanceByGroup, Observation, PremiumByGroup, RiskAdjusted};
 use super::parity::{PairParity, parity};
 
 /// Columns a portfolio may carry for the audit only; never sent to pricing.
@@ -36,6 +36,17 @@ pub struct GroupOutcome {
     pub acceptance: AcceptanceByGroup,
     /// Premium per 1,000 EUR of turnover (liability) or per 100 EUR of monthly benefit.
     pub premium_per_unit: PremiumByGroup,
+    pub risk_adjusted: RiskAdjusted,
+}
+
+/// A rating table and the justification record that covers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactorEntry {
+    pub product: Product,
+    pub table: String,
+    /// `justified`, `review overdue` or `no record`.
+    pub status: String,
+    pub justification: Option<crate::rating::book::Justification>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +69,8 @@ pub struct FairnessReport {
     pub scope: Scope,
     /// Every table loaded through the lint that rejects a protected attribute in a column or key.
     pub prohibited_factors: String,
+    /// Every rating table with the record that justifies it (its `factor` names the table).
+    pub factor_inventory: Vec<FactorEntry>,
     pub parity: Vec<PairParity>,
     pub outcomes: Vec<GroupOutcome>,
     pub renewal_vs_new_business: RenewalCheck,
@@ -74,10 +87,19 @@ fn unit(application: &ProductApplication) -> f64 {
     }
 }
 
-fn priced(books: &RateBooks, request: &QuoteRequest) -> Option<(Decision, Option<Decimal>)> {
+/// The decision, the total and the risk premium of a request.
+type Priced = (Decision, Option<Decimal>, Option<Decimal>);
+
+fn priced(books: &RateBooks, request: &QuoteRequest) -> Option<Priced> {
     rating::quote(books, request, request.rating_date)
         .ok()
-        .map(|q| (q.decision, q.premium.map(|p| p.total)))
+        .map(|q| {
+            (
+                q.decision,
+                q.premium.as_ref().map(|p| p.total),
+                q.premium.as_ref().map(|p| p.risk_premium),
+            )
+        })
 }
 
 pub fn report(
@@ -94,8 +116,7 @@ pub fn report(
             ..r.clone()
         })
         .collect();
-    let results: Vec<Option<(Decision, Option<Decimal>)>> =
-        requests.par_iter().map(|r| priced(books, r)).collect();
+    let results: Vec<Option<Priced>> = requests.par_iter().map(|r| priced(books, r)).collect();
     let column = |name: &str| -> Option<Vec<Option<String>>> {
         let text = portfolio.frame.column(name).ok()?.str().ok()?.clone();
         Some(text.iter().map(|v| v.map(str::to_owned)).collect())
@@ -115,15 +136,21 @@ pub fn report(
                 .zip(&groups)
                 .filter(|((r, _), _)| r.application.product() == product)
                 .filter_map(|((r, result), group)| {
-                    let (decision, total) = result.as_ref()?;
-                    let per_unit = match (decision, total) {
-                        (Decision::Decline, _) | (_, None) => None,
-                        (_, Some(t)) => t.to_f64().map(|t| t / unit(&r.application).max(1e-9)),
+                    let (decision, total, risk) = result.as_ref()?;
+                    let priced = *decision != Decision::Decline;
+                    let per_unit = total
+                        .filter(|_| priced)
+                        .and_then(|t| t.to_f64())
+                        .map(|t| t / unit(&r.application).max(1e-9));
+                    let to_risk = match (total, risk) {
+                        (Some(t), Some(k)) if priced && !k.is_zero() => (t / k).to_f64(),
+                        _ => None,
                     };
                     Some(Observation {
                         group: group.clone().unwrap_or_else(|| "unknown".into()),
                         accepted: *decision == Decision::Accept,
                         premium_per_unit: per_unit,
+                        premium_to_risk: to_risk,
                     })
                 })
                 .collect();
@@ -135,6 +162,7 @@ pub fn report(
                 attribute: attribute.clone(),
                 acceptance: outcomes::acceptance(&observations, seed),
                 premium_per_unit: outcomes::premium(&observations, seed.wrapping_add(1)),
+                risk_adjusted: outcomes::risk_adjusted(&observations),
             });
         }
     }
@@ -175,11 +203,27 @@ pub fn report(
         }
     }
 
+    let inventory = factor_inventory(books, date);
     let parity = parity(books, date);
     let mut verdict = Verdict {
         passed: Vec::new(),
         flagged: Vec::new(),
     };
+    let unjustified: Vec<&FactorEntry> = inventory
+        .iter()
+        .filter(|f| f.status != "justified")
+        .collect();
+    if unjustified.is_empty() {
+        verdict.passed.push(format!(
+            "every rating table ({}) has a justification record, none past its review date",
+            inventory.len()
+        ));
+    }
+    for f in unjustified {
+        verdict
+            .flagged
+            .push(format!("{} {}: {}", f.product.code(), f.table, f.status));
+    }
     verdict.passed.push(
         "no table, column or key names a protected attribute (the model would not load otherwise)"
             .into(),
@@ -231,8 +275,11 @@ pub fn report(
         }
         if o.premium_per_unit.material {
             verdict.flagged.push(format!(
-                "{what}: a group's mean premium per unit of cover is {:.1} % off the overall mean, p = {:.3}",
-                o.premium_per_unit.largest_deviation * 100.0, o.premium_per_unit.p_value
+                "{what}: a group's mean premium per unit of cover is {:.1} % off the overall mean, p = {:.3}; against expected cost, {:.1} % ({})",
+                o.premium_per_unit.largest_deviation * 100.0,
+                o.premium_per_unit.p_value,
+                o.risk_adjusted.largest_deviation * 100.0,
+                if o.risk_adjusted.largest_deviation < outcomes::MATERIAL_RELATIVE { "explained by the risk and cover" } else { "not explained by the risk" }
             ));
         } else {
             verdict.passed.push(format!(
@@ -271,8 +318,62 @@ pub fn report(
         },
         prohibited_factors:
             "every table and column of both products passed the protected-attribute lint".into(),
+        factor_inventory: inventory,
         parity,
         outcomes,
         renewal_vs_new_business: check,
     }
+}
+
+/// Every rating table of both products, with the record that justifies it.
+fn factor_inventory(books: &RateBooks, date: NaiveDate) -> Vec<FactorEntry> {
+    use crate::rating::book::table;
+    let products = [
+        (
+            Product::Liability,
+            &books.liability.version.justifications,
+            vec![
+                table::BASE_RATES,
+                table::INCREASED_LIMIT_FACTORS,
+                table::DEDUCTIBLE_FACTORS,
+                table::EXPERIENCE_FACTORS,
+                table::RISK_MANAGEMENT_CREDITS,
+                table::OCCUPATIONS,
+                table::PARAMETERS,
+            ],
+        ),
+        (
+            Product::IncomeProtection,
+            &books.income_protection.version.justifications,
+            vec![
+                table::BASE_RATES,
+                table::OCCUPATION_CLASS_FACTORS,
+                table::SMOKER_FACTORS,
+                table::OCCUPATIONS,
+                table::PARAMETERS,
+            ],
+        ),
+    ];
+    let mut inventory = Vec::new();
+    for (product, records, tables) in products {
+        for name in tables {
+            let record = records.values().find(|r| {
+                r.factor == name
+                    || r.factor.starts_with(&format!("{name}.csv"))
+                    || r.factor.starts_with(&format!("{name}:"))
+            });
+            let status = match record {
+                None => "no record",
+                Some(r) if r.review_date < date => "review overdue",
+                Some(_) => "justified",
+            };
+            inventory.push(FactorEntry {
+                product,
+                table: name.to_owned(),
+                status: status.to_owned(),
+                justification: record.cloned(),
+            });
+        }
+    }
+    inventory
 }

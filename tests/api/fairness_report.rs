@@ -92,3 +92,36 @@ fn a_loading_planted_through_a_proxy_for_a_group_is_flagged() {
         "{flagged:?}"
     );
 }
+
+#[test]
+fn a_factor_without_a_record_or_past_its_review_is_flagged() {
+    let mut books = default_books();
+    books.liability.version.justifications.remove("LIA-DED");
+    books
+        .income_protection
+        .version
+        .justifications
+        .get_mut("IP-SMOKE")
+        .expect("the smoker record")
+        .review_date = NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date");
+    let document =
+        serde_json::to_value(report(&books, &parse(generated(300, 3)), 7, date())).expect("JSON");
+    let flagged: Vec<String> = document["verdict"]["flagged"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        flagged.contains(&"liability deductible_factors: no record".to_owned()),
+        "{flagged:?}"
+    );
+    assert!(
+        flagged.contains(&"income_protection smoker_factors: review overdue".to_owned()),
+        "{flagged:?}"
+    );
+    let inventory = document["factor_inventory"]
+        .as_array()
+        .expect("an inventory");
+    assert_eq!(inventory.len(), 12);
+}
