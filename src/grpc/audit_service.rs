@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 use crate::audit::{self, LoggedQuote, QuoteFilter, VerifyReport};
 use crate::domain::InvalidField;
 use crate::domain::invalid::describe_fields;
-use crate::rating::{self, ModelSchedule};
+use crate::rating::{self, ModelSchedule, RateBooks};
 
 use super::auth::{Caller, Role};
 use super::convert;
@@ -20,6 +20,44 @@ use super::server::Deferred;
 const DEFAULT_PAGE: u32 = 100;
 const MAX_PAGE: u32 = 1000;
 const EXPORT_CHUNK: usize = 1 << 20;
+const MAX_PORTFOLIO_BYTES: usize = 1 << 30;
+
+/// The versions in force for new business on a date, as the pair the fairness report prices.
+fn books_in_force(
+    schedule: &ModelSchedule,
+    date: chrono::NaiveDate,
+) -> Result<RateBooks, AuditError> {
+    let pick = |versions: Vec<&crate::rating::book::ModelVersion>| {
+        versions
+            .into_iter()
+            .rev()
+            .find(|v| v.effective_from <= date)
+            .map(|v| v.id.clone())
+    };
+    let not_in_force = |product: &str| {
+        AuditError::InvalidRequest(vec![InvalidField::new(
+            "rating_date",
+            format!("no {product} model is in force on {date}"),
+        )])
+    };
+    let liability = pick(schedule.in_force(crate::domain::Product::Liability))
+        .ok_or_else(|| not_in_force("liability"))?;
+    let income_protection = pick(schedule.in_force(crate::domain::Product::IncomeProtection))
+        .ok_or_else(|| not_in_force("income_protection"))?;
+    match (
+        schedule.published.get(&liability),
+        schedule.published.get(&income_protection),
+    ) {
+        (
+            Some(crate::rating::schedule::PublishedBook::Liability(l)),
+            Some(crate::rating::schedule::PublishedBook::IncomeProtection(i)),
+        ) => Ok(RateBooks {
+            liability: (**l).clone(),
+            income_protection: (**i).clone(),
+        }),
+        _ => Err(not_in_force("one product's")),
+    }
+}
 
 #[derive(Clone)]
 pub struct AuditEndpoint {
@@ -287,6 +325,95 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
             .map_err(|e| Status::internal(e.to_string()))?
             .map_err(AuditError::from)?;
         Ok(Response::new(verify_response(&report)))
+    }
+
+    async fn fairness_report(
+        &self,
+        request: Request<tonic::Streaming<pb::FairnessReportUpload>>,
+    ) -> Result<Response<pb::FairnessReportResponse>, Status> {
+        let mut upload = request.into_inner();
+        let mut options: Option<(bool, chrono::NaiveDate, u64)> = None;
+        let mut bytes = Vec::new();
+        while let Some(message) = tokio_stream::StreamExt::next(&mut upload).await {
+            let message = message?;
+            if options.is_none() {
+                let parquet = match message.format.as_str() {
+                    "csv" => false,
+                    "parquet" => true,
+                    other => {
+                        return Err(AuditError::InvalidRequest(vec![InvalidField::new(
+                            "format",
+                            format!("`{other}` is not csv or parquet"),
+                        )])
+                        .into());
+                    }
+                };
+                let date = if message.rating_date.is_empty() {
+                    Utc::now().date_naive()
+                } else {
+                    chrono::NaiveDate::parse_from_str(&message.rating_date, "%Y-%m-%d").map_err(
+                        |_| {
+                            AuditError::InvalidRequest(vec![InvalidField::new(
+                                "rating_date",
+                                format!("`{}` is not an ISO 8601 date", message.rating_date),
+                            )])
+                        },
+                    )?
+                };
+                options = Some((parquet, date, message.seed));
+            }
+            if bytes.len() + message.data.len() > MAX_PORTFOLIO_BYTES {
+                return Err(AuditError::InvalidRequest(vec![InvalidField::new(
+                    "data",
+                    format!("a portfolio is at most {MAX_PORTFOLIO_BYTES} bytes"),
+                )])
+                .into());
+            }
+            bytes.extend_from_slice(&message.data);
+        }
+        let Some((parquet, date, seed)) = options else {
+            return Err(AuditError::InvalidRequest(vec![InvalidField::new(
+                "upload",
+                "empty: send the format and the portfolio",
+            )])
+            .into());
+        };
+        let schedule = self.state.get()?.models.schedule();
+        let books = books_in_force(&schedule, date)?;
+        let report = tokio::task::spawn_blocking(move || -> Result<_, AuditError> {
+            let frame =
+                crate::portfolio::frame_from_bytes(bytes, parquet, "portfolio").map_err(|e| {
+                    AuditError::InvalidRequest(vec![InvalidField::new("data", e.to_string())])
+                })?;
+            let portfolio = crate::portfolio::from_frame(frame, "portfolio").map_err(|e| {
+                AuditError::InvalidRequest(match e {
+                    crate::portfolio::PortfolioError::Invalid(faults) => faults
+                        .iter()
+                        .map(|f| {
+                            InvalidField::new(
+                                format!(
+                                    "portfolio, row {}, column {}",
+                                    f.row.unwrap_or_default(),
+                                    f.column.clone().unwrap_or_default()
+                                ),
+                                f.message.clone(),
+                            )
+                        })
+                        .collect(),
+                    other => vec![InvalidField::new("data", other.to_string())],
+                })
+            })?;
+            Ok(crate::fairness::report::report(
+                &books, &portfolio, seed, date,
+            ))
+        })
+        .await
+        .map_err(|e| Status::internal(e.to_string()))??;
+        Ok(Response::new(pb::FairnessReportResponse {
+            json: serde_json::to_string_pretty(&report).unwrap_or_default(),
+            passed: report.verdict.passed.clone(),
+            flagged: report.verdict.flagged.clone(),
+        }))
     }
 
     async fn replay_quote(

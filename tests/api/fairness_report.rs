@@ -125,3 +125,41 @@ fn a_factor_without_a_record_or_past_its_review_is_flagged() {
         .expect("an inventory");
     assert_eq!(inventory.len(), 12);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_report_comes_through_grpc() {
+    let mut app = crate::helpers::spawn_app().await;
+    let mut frame = generated(600, 13);
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = dir.path().join("p.parquet");
+    portfolio::write_frame(&mut frame, &path).expect("written");
+    let bytes = std::fs::read(&path).expect("read");
+    let mut upload = vec![fairquote::grpc::pb::FairnessReportUpload {
+        format: "parquet".into(),
+        rating_date: "2026-12-01".into(),
+        seed: 7,
+        data: Vec::new(),
+    }];
+    upload.extend(
+        bytes
+            .chunks(8192)
+            .map(|c| fairquote::grpc::pb::FairnessReportUpload {
+                data: c.to_vec(),
+                ..Default::default()
+            }),
+    );
+    let response = app
+        .audit
+        .fairness_report(tokio_stream::iter(upload))
+        .await
+        .expect("a report")
+        .into_inner();
+    assert!(response.flagged.is_empty(), "{:?}", response.flagged);
+    // Compared as text: parsing JSON floats back may move their last digit.
+    let local = report(&default_books(), &parse(generated(600, 13)), 7, date());
+    assert_eq!(response.flagged, local.verdict.flagged);
+    assert_eq!(
+        response.json,
+        serde_json::to_string_pretty(&local).expect("JSON")
+    );
+}
