@@ -39,6 +39,9 @@ pub enum FairnessCommand {
         /// Write the JSON here instead of to standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also write the report as a self-contained HTML page.
+        #[arg(long)]
+        html: Option<PathBuf>,
     },
 }
 
@@ -55,7 +58,8 @@ pub fn run(command: FairnessCommand, settings: &Settings) -> ExitCode {
             rating_date,
             seed,
             out,
-        } => return report(settings, portfolio, models, rating_date, seed, out),
+            html,
+        } => return report(settings, portfolio, models, rating_date, seed, out, html),
     };
     let dir = models.unwrap_or_else(|| settings.models.dir.clone());
     let books = match tables::load_rate_books(&dir) {
@@ -112,6 +116,7 @@ fn report(
     rating_date: Option<NaiveDate>,
     seed: u64,
     out: Option<PathBuf>,
+    html: Option<PathBuf>,
 ) -> ExitCode {
     let dir = models.unwrap_or_else(|| settings.models.dir.clone());
     let outcome = tables::load_rate_books(&dir)
@@ -131,6 +136,12 @@ fn report(
         }
     };
     let json = serde_json::to_string_pretty(&report).unwrap_or_default() + "\n";
+    if let Some(path) = html
+        && let Err(e) = std::fs::write(&path, crate::fairness::html::render(&report))
+    {
+        eprintln!("fairquote fairness report: {}: {e}", path.display());
+        return ExitCode::FAILURE;
+    }
     match out {
         Some(path) => {
             if let Err(e) = std::fs::write(&path, &json) {

@@ -413,6 +413,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
             json: serde_json::to_string_pretty(&report).unwrap_or_default(),
             passed: report.verdict.passed.clone(),
             flagged: report.verdict.flagged.clone(),
+            html: crate::fairness::html::render(&report),
         }))
     }
 

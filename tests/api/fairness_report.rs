@@ -163,3 +163,82 @@ async fn the_same_report_comes_through_grpc() {
         serde_json::to_string_pretty(&local).expect("JSON")
     );
 }
+
+/// The HTML page opens in headless Chromium without errors, its charts render, and a screenshot
+/// is taken. `.ci/run` installs Debian's chromium.
+#[test]
+fn the_html_report_renders_in_a_browser() {
+    let html = fairquote::fairness::html::render(&report(
+        &default_books(),
+        &parse(generated(400, 5)),
+        7,
+        date(),
+    ));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "no external asset"
+    );
+    let dir = tempfile::tempdir().expect("a folder");
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &html).expect("written");
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("headless Chromium is needed for this test (.ci/run installs Debian's chromium)");
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let profile = dir.path().join("profile");
+    let run = |extra: &[String]| {
+        std::process::Command::new(chromium)
+            .args(common)
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .expect("chromium runs")
+    };
+    let dom = run(&["--dump-dom".to_owned()]);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("<h2 id=\"verdict\">Verdict</h2>"),
+        "the page did not load"
+    );
+    assert!(dom.matches("<svg").count() >= 9, "the charts are missing");
+    assert!(dom.matches("<rect").count() >= 20, "the bars are missing");
+
+    let shot = dir.path().join("report.png");
+    let screenshot = run(&[
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1200,1800".to_owned(),
+    ]);
+    assert!(
+        screenshot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&screenshot.stderr)
+    );
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(
+        png.len() > 20_000,
+        "a nearly empty screenshot ({} bytes)",
+        png.len()
+    );
+}
