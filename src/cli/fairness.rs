@@ -122,10 +122,14 @@ fn report(
     let outcome = tables::load_rate_books(&dir)
         .map_err(|e| format!("{}: {e}", dir.display()))
         .and_then(|books| {
+            let source = portfolio
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let portfolio = crate::portfolio::read(&portfolio).map_err(|e| e.to_string())?;
             let date = rating_date.unwrap_or_else(|| chrono::Utc::now().date_naive());
             Ok(crate::fairness::report::report(
-                &books, &portfolio, seed, date,
+                &books, &portfolio, &source, seed, date,
             ))
         });
     let report = match outcome {

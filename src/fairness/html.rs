@@ -95,9 +95,12 @@ svg.chart text{font-size:12px}svg.chart .title{font-weight:bold}svg.chart .bar{f
     let s = &report.scope;
     let _ = write!(
         page,
-        "<h2>Scope</h2><table><tr><th>liability model</th><td>{}</td></tr><tr><th>income-protection model</th><td>{}</td></tr><tr><th>rating date</th><td>{}</td></tr><tr><th>policies</th><td>{}</td></tr><tr><th>seed</th><td>{}</td></tr><tr><th>engine</th><td>{}</td></tr><tr><th>thresholds</th><td>{}</td></tr></table><p>{}</p>",
+        "<h2>Scope</h2><table><tr><th>liability model</th><td>{} (from {})</td></tr><tr><th>income-protection model</th><td>{} (from {})</td></tr><tr><th>portfolio</th><td>{}</td></tr><tr><th>rating date</th><td>{}</td></tr><tr><th>policies</th><td>{}</td></tr><tr><th>seed</th><td>{}</td></tr><tr><th>engine</th><td>{}</td></tr><tr><th>thresholds</th><td>{}</td></tr></table><p>{}</p>",
         escape(&s.liability_version),
+        escape(&s.liability_effective_from),
         escape(&s.income_protection_version),
+        escape(&s.income_protection_effective_from),
+        escape(&s.portfolio),
         escape(&s.rating_date),
         s.policies,
         s.seed,
@@ -186,6 +189,19 @@ svg.chart text{font-size:12px}svg.chart .title{font-weight:bold}svg.chart .bar{f
             None,
             |v| format!("{:.1} %", v * 100.0),
         ));
+        let outcome_rates = |rates: &[crate::fairness::metrics::GroupRate]| {
+            rates
+                .iter()
+                .map(|g| format!("{} {:.1} %", escape(&g.group), g.rate * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = write!(
+            page,
+            "<p>Referral rates: {}. Decline rates: {}.</p>",
+            outcome_rates(&o.acceptance.referral_rates),
+            outcome_rates(&o.acceptance.decline_rates)
+        );
         let _ = write!(
             page,
             "<p>Difference {:.1} points (95 % interval {:.1} to {:.1}), ratio {:.3}{}, p = {:.3}: {}.</p>",

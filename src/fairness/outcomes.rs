@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::metrics::{DemographicParity, demographic_parity, selection_rates};
+use super::metrics::{DemographicParity, GroupRate, demographic_parity, selection_rates};
 
 pub const RESAMPLES: usize = 200;
 pub const SIGNIFICANCE: f64 = 0.05;
@@ -22,6 +22,8 @@ pub const MATERIAL_RELATIVE: f64 = 0.05;
 pub struct Observation {
     pub group: String,
     pub accepted: bool,
+    pub referred: bool,
+    pub declined: bool,
     /// Premium per unit of cover; `None` when declined.
     pub premium_per_unit: Option<f64>,
     /// What the customer pays over the expected cost (the risk premium); `None` when declined.
@@ -73,6 +75,9 @@ pub struct Interval {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AcceptanceByGroup {
     pub parity: DemographicParity,
+    /// The referral and decline rates of each group, beside the acceptance rates.
+    pub referral_rates: Vec<GroupRate>,
+    pub decline_rates: Vec<GroupRate>,
     pub difference_interval: Interval,
     pub p_value: f64,
     pub material: bool,
@@ -220,6 +225,10 @@ pub fn acceptance(observations: &[Observation], seed: u64) -> AcceptanceByGroup 
     AcceptanceByGroup {
         material: p_value < SIGNIFICANCE && observed >= MATERIAL_POINTS,
         parity,
+        referral_rates: selection_rates(
+            observations.iter().map(|o| (o.group.as_str(), o.referred)),
+        ),
+        decline_rates: selection_rates(observations.iter().map(|o| (o.group.as_str(), o.declined))),
         difference_interval: interval,
         p_value,
     }

@@ -21,7 +21,11 @@ pub const AUDIT_ONLY: &[&str] = &["gender", "nationality_group"];
 #[derive(Debug, Clone, Serialize)]
 pub struct Scope {
     pub liability_version: String,
+    pub liability_effective_from: String,
     pub income_protection_version: String,
+    pub income_protection_effective_from: String,
+    /// Where the portfolio came from (its file name, or the upload).
+    pub portfolio: String,
     pub rating_date: String,
     pub policies: u64,
     pub seed: u64,
@@ -105,6 +109,7 @@ fn priced(books: &RateBooks, request: &QuoteRequest) -> Option<Priced> {
 pub fn report(
     books: &RateBooks,
     portfolio: &Portfolio,
+    source: &str,
     seed: u64,
     date: NaiveDate,
 ) -> FairnessReport {
@@ -149,6 +154,8 @@ pub fn report(
                     Some(Observation {
                         group: group.clone().unwrap_or_else(|| "unknown".into()),
                         accepted: *decision == Decision::Accept,
+                        referred: *decision == Decision::Refer,
+                        declined: *decision == Decision::Decline,
                         premium_per_unit: per_unit,
                         premium_to_risk: to_risk,
                     })
@@ -303,7 +310,14 @@ pub fn report(
         verdict,
         scope: Scope {
             liability_version: books.liability.version.id.clone(),
+            liability_effective_from: books.liability.version.effective_from.to_string(),
             income_protection_version: books.income_protection.version.id.clone(),
+            income_protection_effective_from: books
+                .income_protection
+                .version
+                .effective_from
+                .to_string(),
+            portfolio: source.to_owned(),
             rating_date: date.to_string(),
             policies: requests.len() as u64,
             seed,

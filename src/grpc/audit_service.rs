@@ -404,7 +404,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
                 })
             })?;
             Ok(crate::fairness::report::report(
-                &books, &portfolio, seed, date,
+                &books, &portfolio, "upload", seed, date,
             ))
         })
         .await

@@ -23,10 +23,22 @@ fn parse(frame: DataFrame) -> Portfolio {
 #[test]
 fn the_default_model_on_a_generated_portfolio_passes_and_the_report_is_reproducible() {
     let books = default_books();
-    let first = serde_json::to_string(&report(&books, &parse(generated(3000, 11)), 7, date()))
-        .expect("JSON");
-    let second = serde_json::to_string(&report(&books, &parse(generated(3000, 11)), 7, date()))
-        .expect("JSON");
+    let first = serde_json::to_string(&report(
+        &books,
+        &parse(generated(3000, 11)),
+        "test",
+        7,
+        date(),
+    ))
+    .expect("JSON");
+    let second = serde_json::to_string(&report(
+        &books,
+        &parse(generated(3000, 11)),
+        "test",
+        7,
+        date(),
+    ))
+    .expect("JSON");
     assert_eq!(
         first, second,
         "the same inputs and seed give the same bytes"
@@ -75,8 +87,8 @@ fn a_loading_planted_through_a_proxy_for_a_group_is_flagged() {
             Column::new("claims_last_5_years".into(), planted),
         )
         .expect("replaced");
-    let document =
-        serde_json::to_value(report(&default_books(), &parse(frame), 7, date())).expect("JSON");
+    let document = serde_json::to_value(report(&default_books(), &parse(frame), "test", 7, date()))
+        .expect("JSON");
     let flagged: Vec<String> = document["verdict"]["flagged"]
         .as_array()
         .expect("a list")
@@ -105,7 +117,8 @@ fn a_factor_without_a_record_or_past_its_review_is_flagged() {
         .expect("the smoker record")
         .review_date = NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date");
     let document =
-        serde_json::to_value(report(&books, &parse(generated(300, 3)), 7, date())).expect("JSON");
+        serde_json::to_value(report(&books, &parse(generated(300, 3)), "test", 7, date()))
+            .expect("JSON");
     let flagged: Vec<String> = document["verdict"]["flagged"]
         .as_array()
         .expect("a list")
@@ -156,7 +169,13 @@ async fn the_same_report_comes_through_grpc() {
         .into_inner();
     assert!(response.flagged.is_empty(), "{:?}", response.flagged);
     // Compared as text: parsing JSON floats back may move their last digit.
-    let local = report(&default_books(), &parse(generated(600, 13)), 7, date());
+    let local = report(
+        &default_books(),
+        &parse(generated(600, 13)),
+        "upload",
+        7,
+        date(),
+    );
     assert_eq!(response.flagged, local.verdict.flagged);
     assert_eq!(
         response.json,
@@ -171,6 +190,7 @@ fn the_html_report_renders_in_a_browser() {
     let html = fairquote::fairness::html::render(&report(
         &default_books(),
         &parse(generated(400, 5)),
+        "test",
         7,
         date(),
     ));
