@@ -10,6 +10,32 @@ use crate::config::Settings;
 use crate::fairness::parity;
 use crate::tables;
 
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The portfolio; without one, the quotes in the data folder's quote log.
+    #[arg(long)]
+    portfolio: Option<PathBuf>,
+    /// Without a portfolio: the first moment of the logged quotes (RFC 3339).
+    #[arg(long)]
+    from: Option<String>,
+    /// Without a portfolio: the moment after the last (RFC 3339).
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long)]
+    models: Option<PathBuf>,
+    #[arg(long)]
+    rating_date: Option<NaiveDate>,
+    /// Seeds the bootstrap and the permutations: the same inputs give the same bytes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write the JSON here instead of to standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write the report as a self-contained HTML page.
+    #[arg(long)]
+    html: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum FairnessCommand {
     /// Price every intimacy profession against its comparator over the full grid of the other
@@ -26,23 +52,7 @@ pub enum FairnessCommand {
     },
     /// The fairness report on a portfolio (CSV or Parquet, which may carry audit-only columns
     /// such as `gender` and `nationality_group`): JSON with the verdict first.
-    Report {
-        #[arg(long)]
-        portfolio: PathBuf,
-        #[arg(long)]
-        models: Option<PathBuf>,
-        #[arg(long)]
-        rating_date: Option<NaiveDate>,
-        /// Seeds the bootstrap and the permutations: the same inputs give the same bytes.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Write the JSON here instead of to standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Also write the report as a self-contained HTML page.
-        #[arg(long)]
-        html: Option<PathBuf>,
-    },
+    Report(ReportArgs),
 }
 
 pub fn run(command: FairnessCommand, settings: &Settings) -> ExitCode {
@@ -52,14 +62,7 @@ pub fn run(command: FairnessCommand, settings: &Settings) -> ExitCode {
             rating_date,
             json,
         } => (models, rating_date, json),
-        FairnessCommand::Report {
-            portfolio,
-            models,
-            rating_date,
-            seed,
-            out,
-            html,
-        } => return report(settings, portfolio, models, rating_date, seed, out, html),
+        FairnessCommand::Report(args) => return report(settings, args),
     };
     let dir = models.unwrap_or_else(|| settings.models.dir.clone());
     let books = match tables::load_rate_books(&dir) {
@@ -109,24 +112,45 @@ pub fn run(command: FairnessCommand, settings: &Settings) -> ExitCode {
     }
 }
 
-fn report(
-    settings: &Settings,
-    portfolio: PathBuf,
-    models: Option<PathBuf>,
-    rating_date: Option<NaiveDate>,
-    seed: u64,
-    out: Option<PathBuf>,
-    html: Option<PathBuf>,
-) -> ExitCode {
+fn report(settings: &Settings, args: ReportArgs) -> ExitCode {
+    let ReportArgs {
+        portfolio,
+        from,
+        to,
+        models,
+        rating_date,
+        seed,
+        out,
+        html,
+    } = args;
     let dir = models.unwrap_or_else(|| settings.models.dir.clone());
     let outcome = tables::load_rate_books(&dir)
         .map_err(|e| format!("{}: {e}", dir.display()))
         .and_then(|books| {
-            let source = portfolio
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let portfolio = crate::portfolio::read(&portfolio).map_err(|e| e.to_string())?;
+            let (source, portfolio) = match portfolio {
+                Some(path) => (
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    crate::portfolio::read(&path).map_err(|e| e.to_string())?,
+                ),
+                None => {
+                    let dir = crate::app::quote_log_dir(settings);
+                    let (period, _, _) =
+                        crate::grpc::audit_service::filter(&crate::grpc::pb::ListQuotesRequest {
+                            from_time: from.unwrap_or_default(),
+                            to_time: to.unwrap_or_default(),
+                            ..Default::default()
+                        })
+                        .map_err(|e| e.to_string())?;
+                    let quotes = crate::audit::read_dir_quotes(&dir, &period)
+                        .map_err(|e| format!("{}: {e}", dir.display()))?;
+                    (
+                        "the quote log".to_owned(),
+                        crate::grpc::audit_service::logged_portfolio(quotes),
+                    )
+                }
+            };
             let date = rating_date.unwrap_or_else(|| chrono::Utc::now().date_naive());
             Ok(crate::fairness::report::report(
                 &books, &portfolio, &source, seed, date,

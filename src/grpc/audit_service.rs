@@ -22,6 +22,24 @@ const MAX_PAGE: u32 = 1000;
 const EXPORT_CHUNK: usize = 1 << 20;
 const MAX_PORTFOLIO_BYTES: usize = 1 << 30;
 
+/// Logged quotes as a portfolio for the fairness report: their requests, with no audit-only
+/// column (the log holds none), so the report covers parity, the inventory and renewals.
+pub fn logged_portfolio(quotes: Vec<LoggedQuote>) -> crate::portfolio::Portfolio {
+    let mut policy_ids = Vec::new();
+    let mut requests = Vec::new();
+    for quote in quotes {
+        if let Ok(request) = convert::quote_request(quote.request) {
+            policy_ids.push(quote.response.quote_id);
+            requests.push(request);
+        }
+    }
+    crate::portfolio::Portfolio {
+        frame: polars::prelude::DataFrame::empty(),
+        policy_ids,
+        requests,
+    }
+}
+
 /// The versions in force for new business on a date, as the pair the fairness report prices.
 fn books_in_force(
     schedule: &ModelSchedule,
@@ -333,12 +351,13 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
     ) -> Result<Response<pb::FairnessReportResponse>, Status> {
         let mut upload = request.into_inner();
         let mut options: Option<(bool, chrono::NaiveDate, u64)> = None;
+        let mut period = QuoteFilter::default();
         let mut bytes = Vec::new();
         while let Some(message) = tokio_stream::StreamExt::next(&mut upload).await {
             let message = message?;
             if options.is_none() {
                 let parquet = match message.format.as_str() {
-                    "csv" => false,
+                    "" | "csv" => false,
                     "parquet" => true,
                     other => {
                         return Err(AuditError::InvalidRequest(vec![InvalidField::new(
@@ -361,6 +380,12 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
                     )?
                 };
                 options = Some((parquet, date, message.seed));
+                period = filter(&pb::ListQuotesRequest {
+                    from_time: message.from_time.clone(),
+                    to_time: message.to_time.clone(),
+                    ..Default::default()
+                })?
+                .0;
             }
             if bytes.len() + message.data.len() > MAX_PORTFOLIO_BYTES {
                 return Err(AuditError::InvalidRequest(vec![InvalidField::new(
@@ -374,13 +399,36 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         let Some((parquet, date, seed)) = options else {
             return Err(AuditError::InvalidRequest(vec![InvalidField::new(
                 "upload",
-                "empty: send the format and the portfolio",
+                "empty: send at least the first message with the options",
             )])
             .into());
+        };
+        // No portfolio: the quotes in the log (quoted on the rating date's books).
+        let from_log = bytes.is_empty();
+        let logged = if from_log {
+            let log = self.state.get()?.log.clone();
+            Some(
+                tokio::task::spawn_blocking(move || log.list_quotes(&period, 0, usize::MAX))
+                    .await
+                    .map_err(|e| Status::internal(e.to_string()))?
+                    .map_err(AuditError::from)?,
+            )
+        } else {
+            None
         };
         let schedule = self.state.get()?.models.schedule();
         let books = books_in_force(&schedule, date)?;
         let report = tokio::task::spawn_blocking(move || -> Result<_, AuditError> {
+            if let Some(logged) = logged {
+                let portfolio = logged_portfolio(logged);
+                return Ok(crate::fairness::report::report(
+                    &books,
+                    &portfolio,
+                    "the quote log",
+                    seed,
+                    date,
+                ));
+            }
             let frame =
                 crate::portfolio::frame_from_bytes(bytes, parquet, "portfolio").map_err(|e| {
                     AuditError::InvalidRequest(vec![InvalidField::new("data", e.to_string())])

@@ -151,7 +151,7 @@ async fn the_same_report_comes_through_grpc() {
         format: "parquet".into(),
         rating_date: "2026-12-01".into(),
         seed: 7,
-        data: Vec::new(),
+        ..Default::default()
     }];
     upload.extend(
         bytes
@@ -261,4 +261,50 @@ fn the_html_report_renders_in_a_browser() {
         "a nearly empty screenshot ({} bytes)",
         png.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_portfolio_the_report_covers_the_quotes_in_the_log() {
+    let mut app = crate::helpers::spawn_app().await;
+    for request in [
+        crate::helpers::liability_request(),
+        crate::helpers::income_protection_request(),
+    ] {
+        app.client.quote(request).await.expect("a quote");
+    }
+    let response = app
+        .audit
+        .fairness_report(tokio_stream::iter([
+            fairquote::grpc::pb::FairnessReportUpload {
+                rating_date: "2026-12-01".into(),
+                seed: 3,
+                ..Default::default()
+            },
+        ]))
+        .await
+        .expect("a report")
+        .into_inner();
+    assert!(response.flagged.is_empty(), "{:?}", response.flagged);
+    let document: serde_json::Value = serde_json::from_str(&response.json).expect("JSON");
+    assert_eq!(document["scope"]["portfolio"], "the quote log");
+    assert_eq!(document["scope"]["policies"], 2);
+    assert_eq!(document["renewal_vs_new_business"]["compared"], 2);
+    assert!(response.html.contains("the quote log"));
+
+    // A period that holds none of them.
+    let none = app
+        .audit
+        .fairness_report(tokio_stream::iter([
+            fairquote::grpc::pb::FairnessReportUpload {
+                rating_date: "2026-12-01".into(),
+                seed: 3,
+                to_time: "2000-01-01T00:00:00Z".into(),
+                ..Default::default()
+            },
+        ]))
+        .await
+        .expect("a report")
+        .into_inner();
+    let document: serde_json::Value = serde_json::from_str(&none.json).expect("JSON");
+    assert_eq!(document["scope"]["policies"], 0);
 }
