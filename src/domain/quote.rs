@@ -14,6 +14,17 @@ pub enum Decision {
     Decline,
 }
 
+impl Decision {
+    /// The decision as a lower-case word, as reports and tables write it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Decision::Accept => "accept",
+            Decision::Refer => "refer",
+            Decision::Decline => "decline",
+        }
+    }
+}
+
 /// Why a quote was referred or declined (Belgian law of 4 April 2014: a refusal is explained).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {

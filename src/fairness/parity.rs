@@ -50,14 +50,6 @@ pub struct PairParity {
     pub examples: Vec<DifferingCell>,
 }
 
-fn code(decision: Decision) -> &'static str {
-    match decision {
-        Decision::Accept => "accept",
-        Decision::Refer => "refer",
-        Decision::Decline => "decline",
-    }
-}
-
 /// Every other input of a liability application, with a description.
 fn liability_grid(books: &RateBooks) -> Vec<(String, LiabilityApplication)> {
     let book = &books.liability;
@@ -212,8 +204,8 @@ fn pairs(
                     if examples.len() < EXAMPLES {
                         examples.push(DifferingCell {
                             inputs: inputs.clone(),
-                            profession_decision: code(our_decision).to_owned(),
-                            comparator_decision: code(their_decision).to_owned(),
+                            profession_decision: our_decision.code().to_owned(),
+                            comparator_decision: their_decision.code().to_owned(),
                             profession_total: our_total.map(|t| t.to_string()),
                             comparator_total: their_total.map(|t| t.to_string()),
                             ratio,

@@ -429,28 +429,8 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
                     date,
                 ));
             }
-            let frame =
-                crate::portfolio::frame_from_bytes(bytes, parquet, "portfolio").map_err(|e| {
-                    AuditError::InvalidRequest(vec![InvalidField::new("data", e.to_string())])
-                })?;
-            let portfolio = crate::portfolio::from_frame(frame, "portfolio").map_err(|e| {
-                AuditError::InvalidRequest(match e {
-                    crate::portfolio::PortfolioError::Invalid(faults) => faults
-                        .iter()
-                        .map(|f| {
-                            InvalidField::new(
-                                format!(
-                                    "portfolio, row {}, column {}",
-                                    f.row.unwrap_or_default(),
-                                    f.column.clone().unwrap_or_default()
-                                ),
-                                f.message.clone(),
-                            )
-                        })
-                        .collect(),
-                    other => vec![InvalidField::new("data", other.to_string())],
-                })
-            })?;
+            let portfolio =
+                convert::uploaded_portfolio(bytes, parquet).map_err(AuditError::InvalidRequest)?;
             Ok(crate::fairness::report::report(
                 &books, &portfolio, "upload", seed, date,
             ))

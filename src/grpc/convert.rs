@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::domain::money::format_cents;
 use crate::domain::{
     BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, InvalidField,
-    LiabilityApplication, Operation, PaymentFrequency, PremiumBreakdown, PricedQuote, Product,
+    LiabilityApplication, Operation, PaymentFrequency, PremiumBreakdown, PricedQuote,
     ProductApplication, QuoteRequest, Reason, RiskMeasure, TransactionType, WorkSetting,
     WorksheetStep,
 };
@@ -461,10 +461,7 @@ pub fn quote_response(
     } = quote;
     pb::QuoteResponse {
         quote_id,
-        product: match product {
-            Product::Liability => pb::Product::Liability,
-            Product::IncomeProtection => pb::Product::IncomeProtection,
-        } as i32,
+        product: pb::Product::from(*product) as i32,
         decision: match decision {
             Decision::Accept => pb::Decision::Accept,
             Decision::Refer => pb::Decision::Refer,
@@ -548,4 +545,31 @@ fn worksheet_step(step: &WorksheetStep) -> pb::WorksheetStep {
         value: value.map(|v| v.to_string()).unwrap_or_default(),
         running_amount: running_amount.to_string(),
     }
+}
+
+/// An uploaded portfolio (CSV or Parquet); every faulty cell becomes a field violation named
+/// `portfolio, row N, column C`.
+pub fn uploaded_portfolio(
+    bytes: Vec<u8>,
+    parquet: bool,
+) -> Result<crate::portfolio::Portfolio, Vec<InvalidField>> {
+    use crate::portfolio::{PortfolioError, frame_from_bytes, from_frame};
+    let frame = frame_from_bytes(bytes, parquet, "portfolio")
+        .map_err(|e| vec![InvalidField::new("data", e.to_string())])?;
+    from_frame(frame, "portfolio").map_err(|e| match e {
+        PortfolioError::Invalid(faults) => faults
+            .iter()
+            .map(|f| {
+                let mut at = "portfolio".to_owned();
+                if let Some(row) = f.row {
+                    at.push_str(&format!(", row {row}"));
+                }
+                if let Some(column) = &f.column {
+                    at.push_str(&format!(", column {column}"));
+                }
+                InvalidField::new(at, f.message.clone())
+            })
+            .collect(),
+        other => vec![InvalidField::new("data", other.to_string())],
+    })
 }

@@ -13,6 +13,7 @@ use crate::tables::diff::{CellChange, ModelDiff};
 use crate::tables::expectations::CaseOutcome;
 use crate::tables::{ModelFiles, TableFault};
 
+use super::convert;
 use super::error::ModelError;
 use super::pb;
 use super::server::{Deferred, Front};
@@ -49,10 +50,7 @@ pub fn product_of(value: i32, field: &str) -> Result<Product, ModelError> {
 }
 
 pub fn product_proto(product: Product) -> i32 {
-    match product {
-        Product::Liability => pb::Product::Liability as i32,
-        Product::IncomeProtection => pb::Product::IncomeProtection as i32,
-    }
+    pb::Product::from(product) as i32
 }
 
 /// Who makes a change: the tenant of the API key, or, on an open service, the `actor` given.
@@ -467,17 +465,8 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         let schedule = self.state.get()?.models.schedule();
         let parts =
             tokio::task::spawn_blocking(move || -> Result<Vec<pb::ImpactResult>, Status> {
-                let frame = crate::portfolio::frame_from_bytes(bytes, parquet, "portfolio")
-                    .map_err(|e| Status::from(invalid("data", e.to_string())))?;
-                let portfolio =
-                    crate::portfolio::from_frame(frame, "portfolio").map_err(|e| match e {
-                        crate::portfolio::PortfolioError::Invalid(faults) => {
-                            Status::from(ModelError::from(registry::RegistryError::from(
-                                crate::tables::InvalidModel { faults },
-                            )))
-                        }
-                        other => Status::from(invalid("data", other.to_string())),
-                    })?;
+                let portfolio = convert::uploaded_portfolio(bytes, parquet)
+                    .map_err(|fields| Status::from(ModelError::InvalidRequest(fields)))?;
                 let (report, mut rows) =
                     crate::impact::analyse(&schedule, &old, &new, &portfolio, &|_| {}).map_err(
                         |e| match e {

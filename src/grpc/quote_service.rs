@@ -45,7 +45,7 @@ impl QuoteEndpoint {
         let schedule = state.models.schedule();
         let quote = rating::quote(schedule.as_ref(), &application, quoted_at.date_naive())?;
         let response = convert::quote_response(Uuid::now_v7().to_string(), quoted_at, &quote);
-        let (product, decision) = (quote.product.code(), decision_code(quote.decision));
+        let (product, decision) = (quote.product.code(), quote.decision.code());
         let span = tracing::Span::current();
         span.record("product", product);
         span.record("decision", decision);
@@ -86,14 +86,6 @@ impl QuoteEndpoint {
                 Err(error) => pb::quote_stream_response::Outcome::Error(error.to_proto()),
             }),
         }
-    }
-}
-
-fn decision_code(decision: crate::domain::Decision) -> &'static str {
-    match decision {
-        crate::domain::Decision::Accept => "accept",
-        crate::domain::Decision::Refer => "refer",
-        crate::domain::Decision::Decline => "decline",
     }
 }
 

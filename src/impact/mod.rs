@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use crate::domain::{Decision, Product, ProductApplication};
+use crate::domain::{Product, ProductApplication};
 use crate::portfolio::Portfolio;
 use crate::rating::{self, ModelSchedule};
 
@@ -100,12 +100,7 @@ fn price(models: &ModelSchedule, portfolio: &Portfolio, row: usize, version: &st
     let quoted_on = request.rating_date;
     match rating::quote(models, &request, quoted_on) {
         Ok(quote) => Priced {
-            decision: match quote.decision {
-                Decision::Accept => "accept",
-                Decision::Refer => "refer",
-                Decision::Decline => "decline",
-            }
-            .to_owned(),
+            decision: quote.decision.code().to_owned(),
             total: quote.premium.map(|p| p.total),
         },
         Err(_) => Priced {

@@ -212,13 +212,6 @@ pub fn validate(files: &ModelFiles) -> (Validation, Option<PublishedBook>) {
     )
 }
 
-fn product_proto(product: Product) -> i32 {
-    match product {
-        Product::Liability => pb::Product::Liability as i32,
-        Product::IncomeProtection => pb::Product::IncomeProtection as i32,
-    }
-}
-
 fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
@@ -299,7 +292,7 @@ impl ModelRegistry {
         self.log
             .append(pb::log_record::Event::Model(pb::ModelEvent {
                 kind: kind.to_owned(),
-                product: product_proto(version.product),
+                product: pb::Product::from(version.product) as i32,
                 model_version: version.id.clone(),
                 label: version.label.clone(),
                 actor: actor.to_owned(),

@@ -168,12 +168,7 @@ fn test(dir: &std::path::Path) -> Result<Vec<CaseOutcome>, tables::InvalidModel>
 }
 
 fn decision(d: Option<Decision>) -> &'static str {
-    match d {
-        Some(Decision::Accept) => "accept",
-        Some(Decision::Refer) => "refer",
-        Some(Decision::Decline) => "decline",
-        None => "-",
-    }
+    d.map_or("-", Decision::code)
 }
 
 fn total(t: Option<rust_decimal::Decimal>) -> String {
