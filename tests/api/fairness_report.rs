@@ -308,3 +308,56 @@ async fn with_no_portfolio_the_report_covers_the_quotes_in_the_log() {
     let document: serde_json::Value = serde_json::from_str(&none.json).expect("JSON");
     assert_eq!(document["scope"]["policies"], 0);
 }
+
+#[tokio::test]
+async fn a_bad_fairness_upload_names_its_field() {
+    use tonic_types::StatusExt;
+    let mut app = crate::helpers::spawn_app().await;
+    let field_of = |status: tonic::Status| {
+        assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+        status
+            .get_details_bad_request()
+            .expect("details")
+            .field_violations[0]
+            .field
+            .clone()
+    };
+    for (upload, field) in [
+        (
+            fairquote::grpc::pb::FairnessReportUpload {
+                format: "xlsx".into(),
+                ..Default::default()
+            },
+            "format",
+        ),
+        (
+            fairquote::grpc::pb::FairnessReportUpload {
+                rating_date: "soon".into(),
+                ..Default::default()
+            },
+            "rating_date",
+        ),
+        (
+            fairquote::grpc::pb::FairnessReportUpload {
+                from_time: "yesterday".into(),
+                ..Default::default()
+            },
+            "from_time",
+        ),
+        (
+            fairquote::grpc::pb::FairnessReportUpload {
+                format: "csv".into(),
+                data: b"policy_id\nP1\n".to_vec(),
+                ..Default::default()
+            },
+            "portfolio, row 1, column product",
+        ),
+    ] {
+        let status = app
+            .audit
+            .fairness_report(tokio_stream::iter([upload]))
+            .await
+            .expect_err("rejected");
+        assert_eq!(field_of(status), field);
+    }
+}
