@@ -65,6 +65,21 @@ fn name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Whether a whole, decodable record of this chain (sequence `expected` or later) starts
+/// anywhere after `offset`. A crash can only cut the last frames written, so a damaged frame
+/// with whole records after it is damage to report, never a torn tail to cut off: cutting
+/// would silently drop records that were durable and answered.
+fn whole_records_follow(bytes: &[u8], offset: usize, expected: u64) -> bool {
+    (offset + 1..bytes.len()).any(|at| match segment::read_frame(bytes, at) {
+        Read::Frame(frame) => pb::LogRecord::decode(frame.record).is_ok_and(|record| {
+            record.sequence >= expected
+                && record.sequence - expected < 1 << 32
+                && chrono::DateTime::parse_from_rfc3339(&record.recorded_at).is_ok()
+        }),
+        _ => false,
+    })
+}
+
 /// Scans the segments; `limit` caps how many bytes of the last segment are read (what the
 /// writer has made durable), so that a scan never mistakes a write in progress for damage.
 pub fn scan(
@@ -113,13 +128,17 @@ pub fn scan(
             match segment::read_frame(&bytes, offset) {
                 Read::End => break,
                 Read::Truncated { offset } => {
-                    if last {
+                    if last && !whole_records_follow(&bytes, offset, expected) {
                         report.torn_tail = Some((path.clone(), offset as u64));
                     } else {
                         report.breaks.push(broken(
                             offset,
                             expected,
-                            "a frame runs past the end of the segment".into(),
+                            if last {
+                                "a frame's length runs past the end of the segment, yet whole records follow it: damage, not a write cut short".into()
+                            } else {
+                                "a frame runs past the end of the segment".into()
+                            },
                         ));
                     }
                     break;
@@ -153,7 +172,11 @@ pub fn scan(
                             expected = record.sequence + 1;
                             report.records += 1;
                         }
-                        _ if last && frame.end == bytes.len() && limit.is_none() => {
+                        _ if last
+                            && frame.end == bytes.len()
+                            && limit.is_none()
+                            && !whole_records_follow(&bytes, frame.offset, expected) =>
+                        {
                             // The final frame of the log, damaged: a write cut short by a crash.
                             report.torn_tail = Some((path.clone(), frame.offset as u64));
                             break;

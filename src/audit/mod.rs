@@ -9,7 +9,7 @@ pub mod export;
 mod file_log;
 pub mod reference;
 pub mod replay;
-mod segment;
+pub mod segment;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -3,7 +3,7 @@
 
 pub mod audit_service;
 pub mod auth;
-mod convert;
+pub mod convert;
 pub mod error;
 pub mod limits;
 pub mod model_service;

@@ -12,6 +12,7 @@ mod disk;
 mod expected_premiums;
 mod fairness;
 mod fairness_report;
+mod fuzz_corpus;
 mod helpers;
 mod impact;
 mod model_diff;
