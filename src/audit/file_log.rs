@@ -5,7 +5,6 @@
 //! caller its record is durable. A failed write is cut back off the file and every caller in
 //! the batch is told, so nothing is ever answered that is not on disk.
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -20,6 +19,7 @@ use tokio::sync::oneshot;
 use crate::proto as pb;
 
 use super::chain::{self, VerifyReport};
+use super::index::{self, Entry, Index, SegmentEntries};
 use super::segment;
 use super::{AppendFuture, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog};
 
@@ -39,76 +39,6 @@ type Job = (
     pb::log_record::Event,
     oneshot::Sender<Result<Appended, LogError>>,
 );
-
-/// What the log knows of each quote, to find and filter without reading the disk.
-struct Entry {
-    sequence: u64,
-    recorded_at: i64,
-    product: i32,
-    decision: i32,
-    version: u32,
-    tenant: u32,
-    segment: u32,
-    offset: u64,
-}
-
-#[derive(Default)]
-struct Index {
-    entries: Vec<Entry>,
-    by_id: HashMap<u128, usize>,
-    versions: Vec<String>,
-    version_ids: HashMap<String, u32>,
-    tenants: Vec<String>,
-    tenant_ids: HashMap<String, u32>,
-    segments: Vec<PathBuf>,
-    /// Bytes of the last segment that are durable.
-    durable_len: u64,
-}
-
-impl Index {
-    fn add(&mut self, segment: usize, offset: u64, record: &pb::LogRecord) {
-        let Some(pb::log_record::Event::Quote(quote)) = &record.event else {
-            return;
-        };
-        let Some(response) = &quote.response else {
-            return;
-        };
-        let Ok(quote_id) = uuid::Uuid::parse_str(&response.quote_id) else {
-            return;
-        };
-        let version = intern(
-            &mut self.versions,
-            &mut self.version_ids,
-            &response.model_version,
-        );
-        let tenant = intern(&mut self.tenants, &mut self.tenant_ids, &quote.tenant);
-        let recorded_at = DateTime::parse_from_rfc3339(&record.recorded_at)
-            .map(|t| t.timestamp_micros())
-            .unwrap_or_default();
-        self.by_id.insert(quote_id.as_u128(), self.entries.len());
-        self.entries.push(Entry {
-            sequence: record.sequence,
-            recorded_at,
-            product: response.product,
-            decision: response.decision,
-            version,
-            tenant,
-            segment: segment as u32,
-            offset,
-        });
-    }
-}
-
-/// The number standing for a string that many entries share.
-fn intern(values: &mut Vec<String>, ids: &mut HashMap<String, u32>, value: &str) -> u32 {
-    if let Some(id) = ids.get(value) {
-        return *id;
-    }
-    let id = values.len() as u32;
-    values.push(value.to_owned());
-    ids.insert(value.to_owned(), id);
-    id
-}
 
 pub struct FileQuoteLog {
     jobs: Sender<Job>,
@@ -149,11 +79,33 @@ impl FileQuoteLog {
     pub fn open(options: LogOptions) -> Result<Self, LogError> {
         let dir = &options.dir;
         std::fs::create_dir_all(dir).map_err(|e| write_error(&dir.display().to_string(), e))?;
-        let mut index = Index::default();
         let paths = chain::segments(dir)?;
+        // Segment by segment: a finished one goes to its sidecar, so that memory holds one.
+        let mut sealed = Vec::new();
+        let mut current = SegmentEntries::default();
+        let mut sidecar_error = None;
+        let mut seal_up_to = |segment: usize,
+                              sealed: &mut Vec<Option<index::Sealed>>,
+                              current: &mut SegmentEntries| {
+            while sealed.len() < segment {
+                let entries = std::mem::take(current);
+                match index::seal(&paths[sealed.len()], &entries) {
+                    Ok(summary) => sealed.push(summary),
+                    Err(e) => {
+                        sidecar_error.get_or_insert(e);
+                        sealed.push(None);
+                    }
+                }
+            }
+        };
         let mut report = chain::scan(&paths, None, |found| {
-            index.add(found.segment, found.offset, found.record)
+            seal_up_to(found.segment, &mut sealed, &mut current);
+            current.add(found.offset, found.record);
         })?;
+        seal_up_to(paths.len().saturating_sub(1), &mut sealed, &mut current);
+        if let Some(e) = sidecar_error {
+            return Err(e);
+        }
         if let Some((path, offset)) = report.torn_tail.take() {
             tracing::warn!(
                 segment = %path.display(),
@@ -207,11 +159,9 @@ impl FileQuoteLog {
             }
             _ => new_segment(dir, next_sequence)?,
         };
+        let mut index = Index::new(paths.clone(), sealed, current);
         if paths.last() != Some(&path) {
-            index.segments = paths.clone();
-            index.segments.push(path.clone());
-        } else {
-            index.segments = paths;
+            index.start_segment(path.clone())?;
         }
         index.durable_len = file
             .metadata()
@@ -270,8 +220,8 @@ impl FileQuoteLog {
         Ok((record, hash))
     }
 
-    fn logged(&self, index: &Index, entry: &Entry) -> Result<LoggedQuote, LogError> {
-        let (record, hash) = self.read(&index.segments[entry.segment as usize], entry.offset)?;
+    fn logged(&self, segment: &Path, entry: &Entry) -> Result<LoggedQuote, LogError> {
+        let (record, hash) = self.read(segment, entry.offset)?;
         let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
             request: Some(request),
             response: Some(response),
@@ -309,10 +259,10 @@ impl QuoteLog for FileQuoteLog {
             return Ok(None);
         };
         let index = self.index.read().map_err(|_| LogError::Stopped)?;
-        let Some(position) = index.by_id.get(&id.as_u128()) else {
-            return Ok(None);
-        };
-        self.logged(&index, &index.entries[*position]).map(Some)
+        match index.find(id.as_u128())? {
+            Some((segment, entry)) => self.logged(index.segment_path(segment), &entry).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn list_quotes(
@@ -322,35 +272,10 @@ impl QuoteLog for FileQuoteLog {
         limit: usize,
     ) -> Result<Vec<LoggedQuote>, LogError> {
         let index = self.index.read().map_err(|_| LogError::Stopped)?;
-        let version = match &filter.model_version {
-            Some(v) => match index.version_ids.get(v) {
-                Some(id) => Some(*id),
-                None => return Ok(Vec::new()),
-            },
-            None => None,
-        };
-        let tenant = match &filter.tenant {
-            Some(t) => match index.tenant_ids.get(t) {
-                Some(id) => Some(*id),
-                None => return Ok(Vec::new()),
-            },
-            None => None,
-        };
-        let from = filter.from.map(|t| t.timestamp_micros());
-        let to = filter.to.map(|t| t.timestamp_micros());
-        let start = index.entries.partition_point(|e| e.sequence <= after);
-        index.entries[start..]
-            .iter()
-            .filter(|e| {
-                from.is_none_or(|f| e.recorded_at >= f)
-                    && to.is_none_or(|t| e.recorded_at < t)
-                    && filter.product.is_none_or(|p| e.product == p)
-                    && filter.decision.is_none_or(|d| e.decision == d)
-                    && version.is_none_or(|v| e.version == v)
-                    && tenant.is_none_or(|t| e.tenant == t)
-            })
-            .take(limit)
-            .map(|e| self.logged(&index, e))
+        index
+            .list(filter, after, limit)?
+            .into_iter()
+            .map(|(segment, entry)| self.logged(index.segment_path(segment), &entry))
             .collect()
     }
 
@@ -429,8 +354,9 @@ impl Writer {
                     Ok(index) => index,
                     Err(poisoned) => poisoned.into_inner(),
                 };
+                debug_assert_eq!(segment + 1, index.segments.len());
                 for (record, offset, hash, reply) in written {
-                    index.add(segment, start + offset, &record);
+                    index.current.add(start + offset, &record);
                     let _ = reply.send(Ok(Appended {
                         sequence: record.sequence,
                         hash,
@@ -464,7 +390,8 @@ impl Writer {
                 Ok(index) => index,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            index.segments.push(path);
+            // The full segment's quotes go to its sidecar; memory keeps only the new one's.
+            index.start_segment(path)?;
             index.durable_len = length;
         }
         let outcome = self

@@ -7,6 +7,7 @@
 mod chain;
 pub mod export;
 mod file_log;
+mod index;
 pub mod reference;
 pub mod replay;
 pub mod segment;
