@@ -12,6 +12,8 @@
 //! Run: `cargo bench --bench load` (optionally `-- SECONDS CALLERS`). Compare the ratios of
 //! one run; absolute figures depend on the machine and what else it does.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -25,35 +27,9 @@ use tokio::net::TcpListener;
 use tonic::transport::{Channel, Server};
 use tonic::{Request, Response, Status, Streaming};
 
-const CONNECTIONS: usize = 4;
+use common::request;
 
-fn request() -> pb::QuoteRequest {
-    let eur = |a: &str| {
-        Some(pb::Money {
-            amount: a.into(),
-            currency: "EUR".into(),
-        })
-    };
-    pb::QuoteRequest {
-        rating_date: "2026-12-01".into(),
-        transaction_type: pb::TransactionType::NewBusiness as i32,
-        payment_frequency: pb::PaymentFrequency::Monthly as i32,
-        insurer_reference: "BENCH-1".into(),
-        model_version: String::new(),
-        product: Some(pb::quote_request::Product::Liability(
-            pb::LiabilityApplication {
-                occupation: "escort_companion".into(),
-                work_setting: pb::WorkSetting::ClientPremises as i32,
-                annual_turnover: eur("60000"),
-                limit_of_indemnity: eur("1000000"),
-                deductible: eur("250"),
-                claims_last_5_years: 0,
-                years_of_activity: 5,
-                risk_management_measures: vec![1, 2],
-            },
-        )),
-    }
-}
+const CONNECTIONS: usize = 4;
 
 /// Answers every quote with the same response: no pricing, no log.
 struct Echo(pb::QuoteResponse);
@@ -199,39 +175,7 @@ async fn swap_models(address: String, stop: Arc<AtomicBool>) -> u64 {
             .await
             .expect("connect"),
     );
-    let folder = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/liability");
-    let mut messages = vec![pb::ModelUpload {
-        product: pb::Product::Liability as i32,
-        actor: "bench".into(),
-        ..Default::default()
-    }];
-    for entry in std::fs::read_dir(&folder).expect("list") {
-        let entry = entry.expect("entry");
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name == "expected_premiums.csv" {
-            continue;
-        }
-        let mut data = std::fs::read(entry.path()).expect("read");
-        if name == "base_rates.csv" {
-            data = String::from_utf8(data)
-                .expect("text")
-                .replace("L2,client_premises,3.60", "L2,client_premises,3.70")
-                .into_bytes();
-        }
-        messages.push(pb::ModelUpload {
-            file_name: name,
-            data,
-            ..Default::default()
-        });
-    }
-    let id = client
-        .publish_model(tokio_stream::iter(messages))
-        .await
-        .expect("published")
-        .into_inner()
-        .version
-        .expect("a version")
-        .id;
+    let id = common::publish_candidate(&mut client, "bench").await;
     let mut swaps = 0;
     while !stop.load(Ordering::Relaxed) {
         client
@@ -255,57 +199,14 @@ async fn swap_models(address: String, stop: Arc<AtomicBool>) -> u64 {
     swaps
 }
 
-fn resident_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// The real binary, its memory at rest and after a round of load.
 async fn memory(seconds: u64, callers: usize) {
-    use std::io::BufRead;
-    let data = tempfile::tempdir().expect("a folder");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
-        .arg("serve")
-        .env("FAIRQUOTE__SERVER__LISTEN_ADDRESS", "127.0.0.1:0")
-        .env("FAIRQUOTE__DATA__DIR", data.path())
-        .env(
-            "FAIRQUOTE__MODELS__DIR",
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
-        )
-        .env("RUST_LOG", "info")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (found, address) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(at) = line.find("serving gRPC on ") {
-                let _ = found.send(line[at + 16..].trim().to_owned());
-            }
-        }
-    });
-    let address = format!(
-        "http://{}",
-        address
-            .recv_timeout(Duration::from_secs(60))
-            .expect("an address")
-    );
+    let service = common::Service::start();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let at_rest = resident_kib(child.id(), "VmRSS:");
-    let round = drive(&address, seconds, callers).await;
-    let peak = resident_kib(child.id(), "VmHWM:");
-    let after = resident_kib(child.id(), "VmRSS:");
+    let at_rest = service.resident_kib("VmRSS:");
+    let round = drive(&service.address, seconds, callers).await;
+    let peak = service.resident_kib("VmHWM:");
+    let after = service.resident_kib("VmRSS:");
     println!(
         "resident memory of `fairquote serve`: {:.1} MiB at rest, {:.1} MiB after {} quotes (peak {:.1} MiB)",
         at_rest as f64 / 1024.0,
@@ -313,8 +214,6 @@ async fn memory(seconds: u64, callers: usize) {
         round.latency.len(),
         peak as f64 / 1024.0
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 fn main() {
