@@ -120,6 +120,13 @@ impl Step {
 }
 
 impl Worksheet {
+    /// Room for a whole quote's steps, so that pricing does not grow the list step by step.
+    pub fn for_quote() -> Self {
+        Worksheet {
+            steps: Vec::with_capacity(16),
+        }
+    }
+
     /// The running amount after the last step (zero before the first).
     pub fn running_amount(&self) -> Decimal {
         self.steps

@@ -14,8 +14,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use crate::domain::{Product, ProductApplication};
+use crate::domain::{Product, ProductApplication, QuoteRequest};
 use crate::portfolio::Portfolio;
+use crate::rating::schedule::PublishedBook;
 use crate::rating::{self, ModelSchedule};
 
 /// The percentiles reported of the relative change.
@@ -90,24 +91,34 @@ pub struct ImpactReport {
 }
 
 struct Priced {
-    decision: String,
+    decision: &'static str,
     total: Option<Decimal>,
 }
 
-fn price(models: &ModelSchedule, portfolio: &Portfolio, row: usize, version: &str) -> Priced {
-    let mut request = portfolio.requests[row].clone();
-    request.model_version = Some(version.to_owned());
-    let quoted_on = request.rating_date;
-    match rating::quote(models, &request, quoted_on) {
+const NOT_PRICED: &str = "not_priced";
+
+fn price(book: &PublishedBook, request: &QuoteRequest) -> Priced {
+    // Pinned: the version prices the row whatever its rating date, as a pinned quote would.
+    match rating::quote(book, request, request.rating_date) {
         Ok(quote) => Priced {
-            decision: quote.decision.code().to_owned(),
+            decision: quote.decision.code(),
             total: quote.premium.map(|p| p.total),
         },
         Err(_) => Priced {
-            decision: "not_priced".to_owned(),
+            decision: NOT_PRICED,
             total: None,
         },
     }
+}
+
+/// One row under both versions, with its segment keys: all made on the worker threads, so
+/// that the single-threaded part only adds up.
+struct Row {
+    old: Priced,
+    new: Priced,
+    occupation: String,
+    option: String,
+    age: String,
 }
 
 /// The segment keys of a row: occupation, the cover options, the age band.
@@ -144,33 +155,38 @@ pub fn analyse(
     portfolio: &Portfolio,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(ImpactReport, DataFrame), ImpactError> {
-    let product_of = |id: &str| {
+    let book_of = |id: &str| {
         models
             .published
             .get(id)
-            .map(|b| b.version().product)
             .ok_or_else(|| ImpactError::UnknownVersion(id.to_owned()))
     };
-    let product = product_of(old)?;
-    if product_of(new)? != product {
+    let (old_book, new_book) = (book_of(old)?, book_of(new)?);
+    let product = old_book.version().product;
+    if new_book.version().product != product {
         return Err(ImpactError::DifferentProducts);
     }
     let rows: Vec<usize> = (0..portfolio.requests.len())
         .filter(|&i| portfolio.requests[i].application.product() == product)
         .collect();
     let done = AtomicUsize::new(0);
-    let priced: Vec<(Priced, Priced)> = rows
+    let priced: Vec<Row> = rows
         .par_iter()
         .map(|&row| {
-            let pair = (
-                price(models, portfolio, row, old),
-                price(models, portfolio, row, new),
-            );
+            let request = &portfolio.requests[row];
+            let (occupation, option, age) = segments(&request.application);
+            let priced = Row {
+                old: price(old_book, request),
+                new: price(new_book, request),
+                occupation,
+                option,
+                age,
+            };
             let count = done.fetch_add(1, Ordering::Relaxed) + 1;
             if count.is_multiple_of(10_000) {
                 progress(count);
             }
-            pair
+            priced
         })
         .collect();
     progress(rows.len());
@@ -209,15 +225,21 @@ pub fn analyse(
         Vec::with_capacity(n),
     );
     let (mut changes, mut relatives) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for (&row, (a, b)) in rows.iter().zip(&priced) {
+    for (&row, priced) in rows.iter().zip(priced) {
         let policy = &portfolio.policy_ids[row];
-        let (occupation, option, age) = segments(&portfolio.requests[row].application);
-        if a.decision == "not_priced" || b.decision == "not_priced" {
+        let Row {
+            old: a,
+            new: b,
+            occupation,
+            option,
+            age,
+        } = priced;
+        if a.decision == NOT_PRICED || b.decision == NOT_PRICED {
             report.not_priced += 1;
         }
         if a.decision != b.decision {
             let entry = flips
-                .entry((a.decision.clone(), b.decision.clone()))
+                .entry((a.decision.to_owned(), b.decision.to_owned()))
                 .or_default();
             entry.0 += 1;
             if entry.1.len() < EXAMPLE_FLIPS {
@@ -250,8 +272,8 @@ pub fn analyse(
         occupations.push(occupation);
         options.push(option);
         ages.push(age);
-        old_decisions.push(a.decision.clone());
-        new_decisions.push(b.decision.clone());
+        old_decisions.push(a.decision);
+        new_decisions.push(b.decision);
         old_totals.push(a.total.map(|t| t.to_string()));
         new_totals.push(b.total.map(|t| t.to_string()));
         changes.push(change);

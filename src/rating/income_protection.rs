@@ -127,7 +127,7 @@ pub(super) fn quote(
         ));
     };
 
-    let mut worksheet = Worksheet::default();
+    let mut worksheet = Worksheet::for_quote();
     worksheet.apply(Step::arithmetic(
         "benefit_units",
         format!(

@@ -108,7 +108,7 @@ pub(super) fn quote(
         ));
     };
 
-    let mut worksheet = Worksheet::default();
+    let mut worksheet = Worksheet::for_quote();
     worksheet.apply(Step::arithmetic(
         "exposure",
         format!(

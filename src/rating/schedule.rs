@@ -26,6 +26,39 @@ impl PublishedBook {
     }
 }
 
+/// A published version prices alone, whatever the request's dates (impact analysis, replay of
+/// a pinned quote): asking it for the other product is the only refusal.
+impl ModelSelection for PublishedBook {
+    fn liability_for(&self, request: &QuoteRequest) -> Result<&LiabilityRateBook, InvalidField> {
+        match self {
+            PublishedBook::Liability(book) => Ok(book),
+            PublishedBook::IncomeProtection(book) => Err(other_product(&book.version, request)),
+        }
+    }
+
+    fn income_protection_for(
+        &self,
+        request: &QuoteRequest,
+    ) -> Result<&IncomeProtectionRateBook, InvalidField> {
+        match self {
+            PublishedBook::IncomeProtection(book) => Ok(book),
+            PublishedBook::Liability(book) => Err(other_product(&book.version, request)),
+        }
+    }
+}
+
+fn other_product(version: &ModelVersion, request: &QuoteRequest) -> InvalidField {
+    InvalidField::new(
+        "model_version",
+        format!(
+            "model version {} is a {} model, not for {}",
+            version.id,
+            version.product.code(),
+            request.application.product().code()
+        ),
+    )
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ModelSchedule {
     /// In force, in order of effective date.
