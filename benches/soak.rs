@@ -311,7 +311,7 @@ fn main() {
     let rate = numbers.get(1).copied().unwrap_or(400).max(1);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let mut service = common::Service::start();
-    let (totals, surprises, rss_start, rss_warm, rss_end, peak) = runtime.block_on(async {
+    let (totals, surprises, rss_start, rss_warm, rss_end, peak, rss_windows) = runtime.block_on(async {
         let mut channels = Vec::new();
         for _ in 0..CONNECTIONS {
             channels.push(common::connect(&service.address).await);
@@ -361,12 +361,14 @@ fn main() {
         let mut tick = tokio::time::interval_at((started + WINDOW).into(), WINDOW);
         let mut rss_end;
         let mut rss_warm = None;
+        let mut rss_windows = Vec::new();
         loop {
             tick.tick().await;
             let window = std::mem::replace(&mut *recorder.window.lock().expect("window"), Window::new());
             rss_end = service.resident_kib("VmRSS:");
             // After the first window: buffers, pools and caches have grown to their working size.
             rss_warm.get_or_insert(rss_end);
+            rss_windows.push(rss_end);
             let q = |p: f64| Duration::from_micros(window.latency.value_at_quantile(p));
             println!(
                 "{:>6} {:>9} {:>10} {:>9.2?} {:>9.2?} {:>9.2?} {:>8.1}",
@@ -405,7 +407,7 @@ fn main() {
         println!("over the whole run: p50 {:.2?}  p99 {:.2?}  p99.9 {:.2?}", q(0.5), q(0.99), q(0.999));
         let peak = service.resident_kib("VmHWM:");
         let surprises = recorder.surprises.lock().expect("surprises").clone();
-        (totals, surprises, rss_start, rss_warm.unwrap_or(rss_start), rss_end, peak)
+        (totals, surprises, rss_start, rss_warm.unwrap_or(rss_start), rss_end, peak, rss_windows)
     });
     service.stop();
     let log_dir = service.data.path().join("quote-log");
@@ -429,6 +431,20 @@ fn main() {
         (rss_end as f64 / rss_warm as f64 - 1.0) * 100.0,
         mib(peak)
     );
+    // Drift: the mean of the second minute (once the log's in-memory index has filled its
+    // first segment) against the mean of the last minute.
+    let minute = (60 / WINDOW.as_secs()) as usize;
+    if rss_windows.len() >= 3 * minute {
+        let mean = |w: &[u64]| w.iter().sum::<u64>() as f64 / w.len() as f64;
+        let second = mean(&rss_windows[minute..2 * minute]);
+        let last = mean(&rss_windows[rss_windows.len() - minute..]);
+        println!(
+            "memory drift: {:.1} MiB mean in the second minute, {:.1} MiB in the last: {:+.1} %",
+            second / 1024.0,
+            last / 1024.0,
+            (last / second - 1.0) * 100.0
+        );
+    }
     let report = fairquote::audit::verify_dir(&log_dir).expect("the log reads");
     let logged = fairquote::audit::read_dir_quotes(&log_dir, &Default::default())
         .expect("the log reads")

@@ -68,7 +68,18 @@ impl Service {
     pub fn start() -> Service {
         use std::io::BufRead;
         let data = tempfile::tempdir().expect("a folder");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
+        // `FAIRQUOTE_BENCH_WRAP="valgrind --tool=massif"` runs the service under a profiler.
+        let wrap = std::env::var("FAIRQUOTE_BENCH_WRAP").unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = std::process::Command::new(program);
+                command.args(words).arg(env!("CARGO_BIN_EXE_fairquote"));
+                command
+            }
+            None => std::process::Command::new(env!("CARGO_BIN_EXE_fairquote")),
+        };
+        let mut child = command
             .arg("serve")
             .env("FAIRQUOTE__SERVER__LISTEN_ADDRESS", "127.0.0.1:0")
             .env("FAIRQUOTE__DATA__DIR", data.path())
