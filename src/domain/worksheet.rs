@@ -69,50 +69,58 @@ pub struct WorksheetStep {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Worksheet {
     pub steps: Vec<WorksheetStep>,
+    /// Whether steps keep their wording (description and row key). An analysis that needs
+    /// only figures (impact, parity) applies the very same steps without it.
+    pub figures_only: bool,
 }
 
-/// One step to apply, before its running amount is known.
-pub struct Step {
+/// One step to apply, before its running amount is known. The wording is made only when the
+/// worksheet keeps it: formatting it is most of the cost of a quote.
+pub struct Step<D, K> {
     pub code: &'static str,
-    pub description: String,
+    pub description: D,
     pub table: Option<&'static str>,
-    pub row_key: String,
+    pub row_key: K,
     pub operation: Operation,
     pub value: Option<Decimal>,
 }
 
-impl Step {
+type NoRow = fn() -> String;
+
+impl<D: FnOnce() -> String> Step<D, NoRow> {
     /// An arithmetic step that reads no table.
     pub fn arithmetic(
         code: &'static str,
-        description: impl Into<String>,
+        description: D,
         operation: Operation,
         value: Option<Decimal>,
     ) -> Self {
         Step {
             code,
-            description: description.into(),
+            description,
             table: None,
-            row_key: String::new(),
+            row_key: String::new,
             operation,
             value,
         }
     }
+}
 
+impl<D: FnOnce() -> String, K: FnOnce() -> String> Step<D, K> {
     /// A step whose value comes from a row of a rating table.
     pub fn from_table(
         code: &'static str,
-        description: impl Into<String>,
+        description: D,
         table: &'static str,
-        row_key: impl Into<String>,
+        row_key: K,
         operation: Operation,
         value: Decimal,
     ) -> Self {
         Step {
             code,
-            description: description.into(),
+            description,
             table: Some(table),
-            row_key: row_key.into(),
+            row_key,
             operation,
             value: Some(value),
         }
@@ -124,6 +132,15 @@ impl Worksheet {
     pub fn for_quote() -> Self {
         Worksheet {
             steps: Vec::with_capacity(16),
+            figures_only: false,
+        }
+    }
+
+    /// The same steps without their wording, for analyses of many quotes.
+    pub fn figures_only() -> Self {
+        Worksheet {
+            steps: Vec::with_capacity(16),
+            figures_only: true,
         }
     }
 
@@ -135,7 +152,10 @@ impl Worksheet {
     }
 
     /// Applies a step, records it, and returns the new running amount.
-    pub fn apply(&mut self, step: Step) -> Result<Decimal, ArithmeticError> {
+    pub fn apply<D: FnOnce() -> String, K: FnOnce() -> String>(
+        &mut self,
+        step: Step<D, K>,
+    ) -> Result<Decimal, ArithmeticError> {
         let value = step.value.unwrap_or(Decimal::ZERO);
         let running = step
             .operation
@@ -144,9 +164,17 @@ impl Worksheet {
             .normalize();
         self.steps.push(WorksheetStep {
             code: step.code,
-            description: step.description,
+            description: if self.figures_only {
+                String::new()
+            } else {
+                (step.description)()
+            },
             table: step.table,
-            row_key: step.row_key,
+            row_key: if self.figures_only {
+                String::new()
+            } else {
+                (step.row_key)()
+            },
             operation: step.operation,
             value: step.value.map(|v| v.normalize()),
             running_amount: running,
@@ -187,12 +215,27 @@ mod tests {
     #[test]
     fn a_worksheet_replays() {
         let mut w = Worksheet::default();
-        w.apply(Step::arithmetic("a", "", Operation::Set, Some(dec!(10))))
-            .unwrap();
-        w.apply(Step::arithmetic("b", "", Operation::Divide, Some(dec!(3))))
-            .unwrap();
-        w.apply(Step::arithmetic("c", "", Operation::RoundToCent, None))
-            .unwrap();
+        w.apply(Step::arithmetic(
+            "a",
+            String::new,
+            Operation::Set,
+            Some(dec!(10)),
+        ))
+        .unwrap();
+        w.apply(Step::arithmetic(
+            "b",
+            String::new,
+            Operation::Divide,
+            Some(dec!(3)),
+        ))
+        .unwrap();
+        w.apply(Step::arithmetic(
+            "c",
+            String::new,
+            Operation::RoundToCent,
+            None,
+        ))
+        .unwrap();
         assert_eq!(w.running_amount(), dec!(3.33));
         assert!(w.replays_exactly());
     }
@@ -200,10 +243,20 @@ mod tests {
     #[test]
     fn division_by_zero_is_an_error_not_a_panic() {
         let mut w = Worksheet::default();
-        w.apply(Step::arithmetic("a", "", Operation::Set, Some(dec!(10))))
-            .unwrap();
+        w.apply(Step::arithmetic(
+            "a",
+            String::new,
+            Operation::Set,
+            Some(dec!(10)),
+        ))
+        .unwrap();
         let err = w
-            .apply(Step::arithmetic("b", "", Operation::Divide, Some(dec!(0))))
+            .apply(Step::arithmetic(
+                "b",
+                String::new,
+                Operation::Divide,
+                Some(dec!(0)),
+            ))
             .unwrap_err();
         assert_eq!(err.step, "b");
     }

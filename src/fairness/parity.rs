@@ -153,7 +153,7 @@ fn price(
         model_version: None,
         application,
     };
-    rating::quote(books, &request, date)
+    rating::quote_figures(books, &request, date)
         .ok()
         .map(|q| (q.decision, q.premium.map(|p| p.total)))
 }

@@ -95,7 +95,7 @@ fn unit(application: &ProductApplication) -> f64 {
 type Priced = (Decision, Option<Decimal>, Option<Decimal>);
 
 fn priced(books: &RateBooks, request: &QuoteRequest) -> Option<Priced> {
-    rating::quote(books, request, request.rating_date)
+    rating::quote_figures(books, request, request.rating_date)
         .ok()
         .map(|q| {
             (

@@ -99,7 +99,7 @@ const NOT_PRICED: &str = "not_priced";
 
 fn price(book: &PublishedBook, request: &QuoteRequest) -> Priced {
     // Pinned: the version prices the row whatever its rating date, as a pinned quote would.
-    match rating::quote(book, request, request.rating_date) {
+    match rating::quote_figures(book, request, request.rating_date) {
         Ok(quote) => Priced {
             decision: quote.decision.code(),
             total: quote.premium.map(|p| p.total),

@@ -19,49 +19,51 @@ pub(super) fn load_and_tax(
 ) -> Result<PremiumBreakdown, ArithmeticError> {
     let risk_premium = worksheet.apply(Step::arithmetic(
         "risk_premium",
-        "risk premium, rounded half-even to the cent",
+        || "risk premium, rounded half-even to the cent".into(),
         Operation::RoundToCent,
         None,
     ))?;
     worksheet.apply(Step::from_table(
         "fixed_expense",
-        "plus the fixed expense per policy",
+        || "plus the fixed expense per policy".into(),
         table::PARAMETERS,
-        "fixed_expense",
+        || "fixed_expense".into(),
         Operation::Add,
         charges.fixed_expense,
     ))?;
     let loadings = charges.commission_rate + charges.other_expense_rate + charges.profit_rate;
     worksheet.apply(Step::from_table(
         "loadings",
-        format!(
-            "divided by 1 − commission {} − other expenses {} − profit {}",
-            charges.commission_rate, charges.other_expense_rate, charges.profit_rate
-        ),
+        || {
+            format!(
+                "divided by 1 − commission {} − other expenses {} − profit {}",
+                charges.commission_rate, charges.other_expense_rate, charges.profit_rate
+            )
+        },
         table::PARAMETERS,
-        "commission_rate, other_expense_rate, profit_rate",
+        || "commission_rate, other_expense_rate, profit_rate".into(),
         Operation::Divide,
         Decimal::ONE - loadings,
     ))?;
     let office_premium = worksheet.apply(Step::arithmetic(
         "office_premium",
-        "office premium, rounded half-even to the cent",
+        || "office premium, rounded half-even to the cent".into(),
         Operation::RoundToCent,
         None,
     ))?;
     worksheet.apply(Step::from_table(
         "policy_fee",
-        "plus the policy fee",
+        || "plus the policy fee".into(),
         table::PARAMETERS,
-        "policy_fee",
+        || "policy_fee".into(),
         Operation::Add,
         charges.policy_fee,
     ))?;
     let total = worksheet.apply(Step::from_table(
         "insurance_premium_tax",
-        "plus the insurance premium tax on office premium and fee, rounded half-even to the cent",
+        || "plus the insurance premium tax on office premium and fee, rounded half-even to the cent".into(),
         table::PARAMETERS,
-        "premium_tax_rate",
+        || "premium_tax_rate".into(),
         Operation::AddTax,
         charges.premium_tax_rate,
     ))?;

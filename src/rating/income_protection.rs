@@ -20,6 +20,7 @@ pub(super) fn quote(
     request: &QuoteRequest,
     application: &IncomeProtectionApplication,
     quoted_on: NaiveDate,
+    mut worksheet: Worksheet,
 ) -> Result<PricedQuote, RatingError> {
     let mut problems = Vec::new();
     let occupation = find_occupation(
@@ -127,40 +128,47 @@ pub(super) fn quote(
         ));
     };
 
-    let mut worksheet = Worksheet::for_quote();
     worksheet.apply(Step::arithmetic(
         "benefit_units",
-        format!(
-            "monthly benefit {} EUR in hundreds of euros",
-            application.monthly_benefit
-        ),
+        || {
+            format!(
+                "monthly benefit {} EUR in hundreds of euros",
+                application.monthly_benefit
+            )
+        },
         Operation::Set,
         Some(application.monthly_benefit / Decimal::ONE_HUNDRED),
     ))?;
     worksheet.apply(Step::from_table(
         "base_rate",
-        format!(
-            "times the annual base rate per 100 EUR of monthly benefit at age {}",
-            application.age
-        ),
+        || {
+            format!(
+                "times the annual base rate per 100 EUR of monthly benefit at age {}",
+                application.age
+            )
+        },
         table::BASE_RATES,
-        format!(
-            "age={}, deferred_period_days={}, benefit_period={}",
-            band.label(),
-            application.deferred_period_days,
-            application.benefit_period.code()
-        ),
+        || {
+            format!(
+                "age={}, deferred_period_days={}, benefit_period={}",
+                band.label(),
+                application.deferred_period_days,
+                application.benefit_period.code()
+            )
+        },
         Operation::Multiply,
         band.factor,
     ))?;
     worksheet.apply(Step::from_table(
         "occupation_class_factor",
-        format!(
-            "times the factor of occupation class {} ({})",
-            occupation.class, occupation.label
-        ),
+        || {
+            format!(
+                "times the factor of occupation class {} ({})",
+                occupation.class, occupation.label
+            )
+        },
         table::OCCUPATION_CLASS_FACTORS,
-        format!("class={}", occupation.class),
+        || format!("class={}", occupation.class),
         Operation::Multiply,
         *class_factor,
     ))?;
@@ -171,9 +179,9 @@ pub(super) fn quote(
     };
     worksheet.apply(Step::from_table(
         "smoker_factor",
-        "times the smoker factor",
+        || "times the smoker factor".into(),
         table::SMOKER_FACTORS,
-        smoker_key,
+        || smoker_key.into(),
         Operation::Multiply,
         smoker_factor,
     ))?;

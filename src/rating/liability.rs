@@ -20,6 +20,7 @@ pub(super) fn quote(
     request: &QuoteRequest,
     application: &LiabilityApplication,
     quoted_on: NaiveDate,
+    mut worksheet: Worksheet,
 ) -> Result<PricedQuote, RatingError> {
     let mut problems = Vec::new();
     let occupation = find_occupation(
@@ -108,55 +109,62 @@ pub(super) fn quote(
         ));
     };
 
-    let mut worksheet = Worksheet::for_quote();
     worksheet.apply(Step::arithmetic(
         "exposure",
-        format!(
-            "annual turnover {} EUR in thousands of euros",
-            application.annual_turnover
-        ),
+        || {
+            format!(
+                "annual turnover {} EUR in thousands of euros",
+                application.annual_turnover
+            )
+        },
         Operation::Set,
         Some(application.annual_turnover / Decimal::ONE_THOUSAND),
     ))?;
     worksheet.apply(Step::from_table(
         "base_rate",
-        format!(
-            "times the base rate per 1,000 EUR of turnover for {} (class {})",
-            occupation.label, occupation.class
-        ),
+        || {
+            format!(
+                "times the base rate per 1,000 EUR of turnover for {} (class {})",
+                occupation.label, occupation.class
+            )
+        },
         table::BASE_RATES,
-        format!(
-            "class={}, work_setting={}",
-            occupation.class,
-            application.work_setting.code()
-        ),
+        || {
+            format!(
+                "class={}, work_setting={}",
+                occupation.class,
+                application.work_setting.code()
+            )
+        },
         Operation::Multiply,
         *base_rate,
     ))?;
     worksheet.apply(Step::from_table(
         "increased_limit_factor",
-        "times the increased-limit factor",
+        || "times the increased-limit factor".into(),
         table::INCREASED_LIMIT_FACTORS,
-        format!("limit={}", application.limit_of_indemnity),
+        || format!("limit={}", application.limit_of_indemnity),
         Operation::Multiply,
         *ilf,
     ))?;
     worksheet.apply(Step::from_table(
         "deductible_factor",
-        "times the deductible factor",
+        || "times the deductible factor".into(),
         table::DEDUCTIBLE_FACTORS,
-        format!("deductible={}", application.deductible),
+        || format!("deductible={}", application.deductible),
         Operation::Multiply,
         *deductible_factor,
     ))?;
     worksheet.apply(Step::from_table(
         "experience_factor",
-        format!(
-            "times the experience factor for {} claims in 5 years",
-            application.claims_last_5_years
-        ),
+        || {
+            format!(
+                "times the experience factor for {} claims in 5 years",
+                application.claims_last_5_years
+            )
+        },
         table::EXPERIENCE_FACTORS,
-        format!("claims={}", experience.label()),
+        || format!("claims={}", experience.label()),
         Operation::Multiply,
         experience.factor,
     ))?;
@@ -166,22 +174,23 @@ pub(super) fn quote(
         .filter_map(|m| book.risk_management_credits.get(m))
         .sum();
     let credit = credits.min(book.risk_management_credit_cap);
-    let measures = application
-        .risk_measures
-        .iter()
-        .map(|m| m.code())
-        .collect::<Vec<_>>();
     worksheet.apply(Step::from_table(
         "risk_management_credit",
-        format!(
-            "times 1 − risk-management credits {credits} (capped at {})",
-            book.risk_management_credit_cap
-        ),
+        || {
+            format!(
+                "times 1 − risk-management credits {credits} (capped at {})",
+                book.risk_management_credit_cap
+            )
+        },
         table::RISK_MANAGEMENT_CREDITS,
-        if measures.is_empty() {
-            "none".to_owned()
-        } else {
-            measures.join("+")
+        || {
+            if application.risk_measures.is_empty() {
+                "none".to_owned()
+            } else {
+                let measures: Vec<&str> =
+                    application.risk_measures.iter().map(|m| m.code()).collect();
+                measures.join("+")
+            }
         },
         Operation::Multiply,
         Decimal::ONE - credit,

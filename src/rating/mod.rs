@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use crate::domain::invalid::describe_fields;
 use crate::domain::{
     ArithmeticError, InvalidField, PricedQuote, ProductApplication, QuoteRequest, TransactionType,
+    Worksheet,
 };
 pub use book::RateBooks;
 use book::{IncomeProtectionRateBook, LiabilityRateBook, ModelVersion};
@@ -47,15 +48,34 @@ pub fn quote<M: ModelSelection + ?Sized>(
     request: &QuoteRequest,
     quoted_on: NaiveDate,
 ) -> Result<PricedQuote, RatingError> {
+    quote_on(models, request, quoted_on, Worksheet::for_quote())
+}
+
+/// The same quote, to the cent, with a worksheet of figures only (no wording): for analyses
+/// that price whole portfolios or grids and read only decisions and premiums.
+pub fn quote_figures<M: ModelSelection + ?Sized>(
+    models: &M,
+    request: &QuoteRequest,
+    quoted_on: NaiveDate,
+) -> Result<PricedQuote, RatingError> {
+    quote_on(models, request, quoted_on, Worksheet::figures_only())
+}
+
+fn quote_on<M: ModelSelection + ?Sized>(
+    models: &M,
+    request: &QuoteRequest,
+    quoted_on: NaiveDate,
+    worksheet: Worksheet,
+) -> Result<PricedQuote, RatingError> {
     let not_offered = |field: InvalidField| RatingError::NotOffered(vec![field]);
     match &request.application {
         ProductApplication::Liability(application) => {
             let book = models.liability_for(request).map_err(not_offered)?;
-            liability::quote(book, request, application, quoted_on)
+            liability::quote(book, request, application, quoted_on, worksheet)
         }
         ProductApplication::IncomeProtection(application) => {
             let book = models.income_protection_for(request).map_err(not_offered)?;
-            income_protection::quote(book, request, application, quoted_on)
+            income_protection::quote(book, request, application, quoted_on, worksheet)
         }
     }
 }

@@ -27,9 +27,9 @@ pub(super) fn priced(
 ) -> Result<PricedQuote, ArithmeticError> {
     worksheet.apply(Step::from_table(
         "minimum_premium",
-        "at least the minimum risk premium",
+        || "at least the minimum risk premium".into(),
         table::PARAMETERS,
-        "minimum_premium",
+        || "minimum_premium".into(),
         Operation::AtLeast,
         charges.minimum_premium,
     ))?;

@@ -252,3 +252,39 @@ fn every_intimacy_profession_has_a_comparator_in_both_products() {
         assert_eq!(intimacy, 6);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Analyses price with figures only: the same decision, reasons and premium, to the cent,
+    /// and the same steps with the same amounts, only without their wording.
+    #[test]
+    fn figures_only_pricing_is_the_quote_without_its_wording(
+        application in application(),
+        frequency in frequency(),
+    ) {
+        let request = QuoteRequest {
+            rating_date: day(),
+            transaction_type: TransactionType::NewBusiness,
+            payment_frequency: frequency,
+            model_version: None,
+            application,
+        };
+        let full = rating::quote(books(), &request, day());
+        let figures = rating::quote_figures(books(), &request, day());
+        match (full, figures) {
+            (Ok(full), Ok(figures)) => {
+                prop_assert_eq!(&full.decision, &figures.decision);
+                prop_assert_eq!(&full.reasons, &figures.reasons);
+                prop_assert_eq!(&full.premium, &figures.premium);
+                prop_assert_eq!(full.worksheet.steps.len(), figures.worksheet.steps.len());
+                for (a, b) in full.worksheet.steps.iter().zip(&figures.worksheet.steps) {
+                    prop_assert_eq!((a.code, a.value, a.running_amount), (b.code, b.value, b.running_amount));
+                    prop_assert!(b.description.is_empty() && b.row_key.is_empty());
+                }
+                prop_assert!(figures.worksheet.replays_exactly());
+            }
+            (full, figures) => prop_assert_eq!(full.err(), figures.err()),
+        }
+    }
+}
