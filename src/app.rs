@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::audit::reference::ReferenceHasher;
-use crate::audit::{DisabledLog, FileQuoteLog, LogError, LogOptions, QuoteLog};
+use crate::audit::{DisabledLog, FileQuoteLog, LogError, LogOptions, PgQuoteLog, QuoteLog};
+use crate::config::LogBackend;
 use crate::config::Settings;
 use crate::grpc::auth::KeyStore;
 use crate::grpc::limits::TenantRateLimiter;
@@ -67,7 +68,12 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
 
 /// Opens the quote log and the model registry: the slow part of starting.
 pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, StartError> {
-    let log: Arc<dyn QuoteLog> = if settings.audit.enabled {
+    let log: Arc<dyn QuoteLog> = if !settings.audit.enabled {
+        tracing::warn!("the quote log is switched off: quotes are not recorded (benchmarks only)");
+        Arc::new(DisabledLog)
+    } else if settings.audit.backend == LogBackend::Postgresql {
+        Arc::new(PgQuoteLog::open(&settings.audit.postgresql_url).await?)
+    } else {
         let options = LogOptions {
             dir: quote_log_dir(settings),
             segment_bytes: settings.audit.segment_bytes,
@@ -77,9 +83,6 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
             .await
             .map_err(|e| LogError::Write(e.to_string()))??;
         Arc::new(log)
-    } else {
-        tracing::warn!("the quote log is switched off: quotes are not recorded (benchmarks only)");
-        Arc::new(DisabledLog)
     };
     let references = ReferenceHasher::from_settings(
         Some(settings.audit.reference_key.as_str()),

@@ -51,6 +51,19 @@ pub struct AuditSettings {
     pub start_new_chain: bool,
     /// The key for hashing insurers' references; empty: a random key kept in the data folder.
     pub reference_key: String,
+    /// Where the log is kept: `files` (the data folder, the default) or `postgresql` (shared
+    /// by replicas; `postgresql_url` says where).
+    pub backend: LogBackend,
+    /// e.g. `postgres://fairquote@db:5432/fairquote`; with a password, give it through
+    /// `FAIRQUOTE__AUDIT__POSTGRESQL_URL` from a secret, not in a file.
+    pub postgresql_url: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogBackend {
+    Files,
+    Postgresql,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -113,6 +126,8 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         .set_default("audit.segment_bytes", 16 * 1024 * 1024)?
         .set_default("audit.start_new_chain", false)?
         .set_default("audit.reference_key", "")?
+        .set_default("audit.backend", "files")?
+        .set_default("audit.postgresql_url", "")?
         .set_default("auth.keys", Vec::<config::Value>::new())?
         .set_default("log.filter", "info")?
         .set_default("log.format", "text")?

@@ -21,7 +21,7 @@ use crate::proto as pb;
 use super::chain::{self, VerifyReport};
 use super::index::{self, Entry, Index, SegmentEntries};
 use super::segment;
-use super::{AppendFuture, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog};
+use super::{AppendFuture, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog, ReadFuture};
 
 /// The most appends written and synced together.
 const MAX_BATCH: usize = 4096;
@@ -197,51 +197,63 @@ impl FileQuoteLog {
             .map_err(|e| write_error("starting the writer", e))?;
         Ok(FileQuoteLog { jobs, index })
     }
+}
 
-    fn read(
-        &self,
-        entry_segment: &Path,
-        offset: u64,
-    ) -> Result<(pb::LogRecord, [u8; 32]), LogError> {
-        let read_error =
-            |e: std::io::Error| LogError::Read(format!("{}: {e}", entry_segment.display()));
-        let file = File::open(entry_segment).map_err(read_error)?;
-        let mut length = [0u8; 4];
-        file.read_exact_at(&mut length, offset)
-            .map_err(read_error)?;
-        let length = u32::from_le_bytes(length) as usize;
-        let mut frame = vec![0u8; length + segment::HASH_LEN];
-        file.read_exact_at(&mut frame, offset + 4)
-            .map_err(read_error)?;
-        let mut hash = [0u8; 32];
-        hash.copy_from_slice(&frame[length..]);
-        let record = pb::LogRecord::decode(&frame[..length])
-            .map_err(|e| LogError::Read(format!("a record cannot be decoded: {e}")))?;
-        Ok((record, hash))
-    }
+fn read(entry_segment: &Path, offset: u64) -> Result<(pb::LogRecord, [u8; 32]), LogError> {
+    let read_error =
+        |e: std::io::Error| LogError::Read(format!("{}: {e}", entry_segment.display()));
+    let file = File::open(entry_segment).map_err(read_error)?;
+    let mut length = [0u8; 4];
+    file.read_exact_at(&mut length, offset)
+        .map_err(read_error)?;
+    let length = u32::from_le_bytes(length) as usize;
+    let mut frame = vec![0u8; length + segment::HASH_LEN];
+    file.read_exact_at(&mut frame, offset + 4)
+        .map_err(read_error)?;
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&frame[length..]);
+    let record = pb::LogRecord::decode(&frame[..length])
+        .map_err(|e| LogError::Read(format!("a record cannot be decoded: {e}")))?;
+    Ok((record, hash))
+}
 
-    fn logged(&self, segment: &Path, entry: &Entry) -> Result<LoggedQuote, LogError> {
-        let (record, hash) = self.read(segment, entry.offset)?;
-        let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
-            request: Some(request),
-            response: Some(response),
-            tenant,
-        })) = record.event
-        else {
-            return Err(LogError::Read(format!(
-                "record {} is not a quote",
-                entry.sequence
-            )));
-        };
-        Ok(LoggedQuote {
-            sequence: record.sequence,
-            recorded_at: record.recorded_at,
-            request,
-            response,
-            tenant,
-            hash,
+fn logged(segment: &Path, entry: &Entry) -> Result<LoggedQuote, LogError> {
+    let (record, hash) = read(segment, entry.offset)?;
+    let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+        request: Some(request),
+        response: Some(response),
+        tenant,
+    })) = record.event
+    else {
+        return Err(LogError::Read(format!(
+            "record {} is not a quote",
+            entry.sequence
+        )));
+    };
+    Ok(LoggedQuote {
+        sequence: record.sequence,
+        recorded_at: record.recorded_at,
+        request,
+        response,
+        tenant,
+        hash,
+    })
+}
+
+/// Runs a read of the files on a blocking thread, off the service's runtime.
+fn blocking<T: Send + 'static>(
+    index: &Arc<RwLock<Index>>,
+    read: impl FnOnce(&Index) -> Result<T, LogError> + Send + 'static,
+) -> ReadFuture<T> {
+    let index = index.clone();
+    Box::pin(async move {
+        tokio::task::spawn_blocking(move || {
+            let index = index.read().map_err(|_| LogError::Stopped)?;
+            read(&index)
         })
-    }
+        .await
+        .map_err(|e| LogError::Read(e.to_string()))?
+    })
 }
 
 impl QuoteLog for FileQuoteLog {
@@ -254,15 +266,16 @@ impl QuoteLog for FileQuoteLog {
         })
     }
 
-    fn get_quote(&self, quote_id: &str) -> Result<Option<LoggedQuote>, LogError> {
+    fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
         let Ok(id) = uuid::Uuid::parse_str(quote_id) else {
-            return Ok(None);
+            return Box::pin(async { Ok(None) });
         };
-        let index = self.index.read().map_err(|_| LogError::Stopped)?;
-        match index.find(id.as_u128())? {
-            Some((segment, entry)) => self.logged(index.segment_path(segment), &entry).map(Some),
-            None => Ok(None),
-        }
+        blocking(&self.index, move |index| {
+            match index.find(id.as_u128())? {
+                Some((segment, entry)) => logged(index.segment_path(segment), &entry).map(Some),
+                None => Ok(None),
+            }
+        })
     }
 
     fn list_quotes(
@@ -270,21 +283,31 @@ impl QuoteLog for FileQuoteLog {
         filter: &QuoteFilter,
         after: u64,
         limit: usize,
-    ) -> Result<Vec<LoggedQuote>, LogError> {
-        let index = self.index.read().map_err(|_| LogError::Stopped)?;
-        index
-            .list(filter, after, limit)?
-            .into_iter()
-            .map(|(segment, entry)| self.logged(index.segment_path(segment), &entry))
-            .collect()
+    ) -> ReadFuture<Vec<LoggedQuote>> {
+        let filter = filter.clone();
+        blocking(&self.index, move |index| {
+            index
+                .list(&filter, after, limit)?
+                .into_iter()
+                .map(|(segment, entry)| logged(index.segment_path(segment), &entry))
+                .collect()
+        })
     }
 
-    fn verify(&self) -> Result<VerifyReport, LogError> {
-        let (paths, durable) = {
-            let index = self.index.read().map_err(|_| LogError::Stopped)?;
-            (index.segments.clone(), index.durable_len)
-        };
-        chain::scan(&paths, Some(durable), |_| {})
+    fn verify(&self) -> ReadFuture<VerifyReport> {
+        let index = self.index.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                // The lock only for the list: appends go on while the scan reads.
+                let (paths, durable) = {
+                    let index = index.read().map_err(|_| LogError::Stopped)?;
+                    (index.segments.clone(), index.durable_len)
+                };
+                chain::scan(&paths, Some(durable), |_| {})
+            })
+            .await
+            .map_err(|e| LogError::Read(e.to_string()))?
+        })
     }
 }
 

@@ -8,6 +8,7 @@ mod chain;
 pub mod export;
 mod file_log;
 mod index;
+mod pg_log;
 pub mod reference;
 pub mod replay;
 pub mod segment;
@@ -21,6 +22,7 @@ use crate::proto as pb;
 
 pub use chain::{ChainBreak, VerifyReport};
 pub use file_log::{FileQuoteLog, LogOptions, read_dir_quotes, verify_dir};
+pub use pg_log::PgQuoteLog;
 
 /// A record once it is durable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,21 +68,23 @@ pub struct QuoteFilter {
 }
 
 pub type AppendFuture = Pin<Box<dyn Future<Output = Result<Appended, LogError>> + Send>>;
+/// A read of the log: a database answers it over the network, the files on a blocking thread.
+pub type ReadFuture<T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + Send>>;
 
 /// Where quotes and model events are kept.
 pub trait QuoteLog: Send + Sync + 'static {
     /// Appends an event; the future completes once the record is durable.
     fn append(&self, event: pb::log_record::Event) -> AppendFuture;
-    fn get_quote(&self, quote_id: &str) -> Result<Option<LoggedQuote>, LogError>;
+    fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>>;
     /// Quotes in log order with a sequence above `after`, at most `limit`.
     fn list_quotes(
         &self,
         filter: &QuoteFilter,
         after: u64,
         limit: usize,
-    ) -> Result<Vec<LoggedQuote>, LogError>;
+    ) -> ReadFuture<Vec<LoggedQuote>>;
     /// Re-reads the whole log and checks every record and link.
-    fn verify(&self) -> Result<VerifyReport, LogError>;
+    fn verify(&self) -> ReadFuture<VerifyReport>;
 }
 
 /// No log at all: only for measuring what the durable log costs (`audit.enabled = false`).
@@ -96,8 +100,8 @@ impl QuoteLog for DisabledLog {
         })
     }
 
-    fn get_quote(&self, _quote_id: &str) -> Result<Option<LoggedQuote>, LogError> {
-        Ok(None)
+    fn get_quote(&self, _quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
+        Box::pin(async { Ok(None) })
     }
 
     fn list_quotes(
@@ -105,11 +109,11 @@ impl QuoteLog for DisabledLog {
         _filter: &QuoteFilter,
         _after: u64,
         _limit: usize,
-    ) -> Result<Vec<LoggedQuote>, LogError> {
-        Ok(Vec::new())
+    ) -> ReadFuture<Vec<LoggedQuote>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
 
-    fn verify(&self) -> Result<VerifyReport, LogError> {
-        Ok(VerifyReport::default())
+    fn verify(&self) -> ReadFuture<VerifyReport> {
+        Box::pin(async { Ok(VerifyReport::default()) })
     }
 }

@@ -87,7 +87,7 @@ impl AuditEndpoint {
         AuditEndpoint { state }
     }
 
-    fn logged(&self, quote_id: &str) -> Result<LoggedQuote, AuditError> {
+    async fn logged(&self, quote_id: &str) -> Result<LoggedQuote, AuditError> {
         if uuid::Uuid::parse_str(quote_id).is_err() {
             return Err(AuditError::InvalidRequest(vec![InvalidField::new(
                 "quote_id",
@@ -97,7 +97,8 @@ impl AuditEndpoint {
         self.state
             .get()?
             .log
-            .get_quote(quote_id)?
+            .get_quote(quote_id)
+            .await?
             .ok_or_else(|| AuditError::QuoteNotFound(quote_id.to_owned()))
     }
 }
@@ -271,7 +272,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
     ) -> Result<Response<pb::AuditedQuote>, Status> {
         let own = own_tenant(&request);
         let quote_id = request.into_inner().quote_id;
-        let logged = self.logged(&quote_id)?;
+        let logged = self.logged(&quote_id).await?;
         // Another insurer's quote is, to this insurer, a quote that does not exist.
         if own.as_ref().is_some_and(|t| *t != logged.tenant) {
             return Err(AuditError::QuoteNotFound(quote_id).into());
@@ -291,6 +292,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
             .get()?
             .log
             .list_quotes(&filter, after, limit + 1)
+            .await
             .map_err(AuditError::from)?;
         let next_page_token = if quotes.len() > limit {
             quotes.truncate(limit);
@@ -320,8 +322,11 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
             ..Default::default()
         })?;
         let log = self.state.get()?.log.clone();
+        let quotes = log
+            .list_quotes(&filter, 0, usize::MAX)
+            .await
+            .map_err(AuditError::from)?;
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, AuditError> {
-            let quotes = log.list_quotes(&filter, 0, usize::MAX)?;
             audit::export::to_parquet(&quotes).map_err(|e| AuditError::Export(e.to_string()))
         })
         .await
@@ -338,10 +343,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         _request: Request<pb::VerifyChainRequest>,
     ) -> Result<Response<pb::VerifyChainResponse>, Status> {
         let log = self.state.get()?.log.clone();
-        let report = tokio::task::spawn_blocking(move || log.verify())
-            .await
-            .map_err(|e| Status::internal(e.to_string()))?
-            .map_err(AuditError::from)?;
+        let report = log.verify().await.map_err(AuditError::from)?;
         Ok(Response::new(verify_response(&report)))
     }
 
@@ -408,9 +410,8 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         let logged = if from_log {
             let log = self.state.get()?.log.clone();
             Some(
-                tokio::task::spawn_blocking(move || log.list_quotes(&period, 0, usize::MAX))
+                log.list_quotes(&period, 0, usize::MAX)
                     .await
-                    .map_err(|e| Status::internal(e.to_string()))?
                     .map_err(AuditError::from)?,
             )
         } else {
@@ -449,7 +450,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         &self,
         request: Request<pb::ReplayQuoteRequest>,
     ) -> Result<Response<pb::ReplayQuoteResponse>, Status> {
-        let logged = self.logged(&request.into_inner().quote_id)?;
+        let logged = self.logged(&request.into_inner().quote_id).await?;
         let schedule = self.state.get()?.models.schedule();
         Ok(Response::new(replay(&schedule, &logged)?))
     }

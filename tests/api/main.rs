@@ -18,6 +18,7 @@ mod impact;
 mod model_diff;
 mod models;
 mod operations;
+mod postgres;
 mod properties;
 mod quote;
 mod stream;

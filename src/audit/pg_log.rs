@@ -1,0 +1,346 @@
+//! The quote log in PostgreSQL, shared by every replica.
+//!
+//! One chain for the whole service, serialised in the database: each batch takes a transaction
+//! advisory lock, reads the head of the chain, appends its records with their hashes and
+//! commits. Auditors get one ordered log whatever replica answered, at the cost of one lock per
+//! batch; batches are formed as in the file log (group commit: every append waiting when the
+//! writer is free goes in the next transaction), so the lock is taken once per batch, not once
+//! per quote. A quote is answered only after its transaction has committed.
+//!
+//! The database unreachable fails the batch (`LogError::Write`, answered `UNAVAILABLE`); the
+//! pool reconnects by itself when it returns.
+
+use std::time::Duration;
+
+use chrono::{SecondsFormat, Utc};
+use futures::StreamExt as _;
+use prost::Message;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder, Row};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::proto as pb;
+
+use super::chain::{ChainBreak, VerifyReport};
+use super::segment;
+use super::{AppendFuture, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog, ReadFuture};
+
+/// The most appends written in one transaction.
+const MAX_BATCH: usize = 1024;
+/// The key of the advisory lock that serialises the chain across replicas.
+const CHAIN_LOCK: i64 = 0x6671_5f6c_6f67; // "fq_log"
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+type Job = (
+    pb::log_record::Event,
+    oneshot::Sender<Result<Appended, LogError>>,
+);
+
+pub struct PgQuoteLog {
+    pool: PgPool,
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+fn read_error(e: sqlx::Error) -> LogError {
+    LogError::Read(format!("PostgreSQL: {e}"))
+}
+
+fn write_error(e: sqlx::Error) -> LogError {
+    LogError::Write(format!("PostgreSQL: {e}"))
+}
+
+/// Opens a pool to the database and runs the schema migrations (`migrations/`).
+pub async fn connect(url: &str) -> Result<PgPool, LogError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        // A quote waits at most this for a connection: with the database gone it is refused
+        // (UNAVAILABLE) rather than held until the caller's deadline.
+        .acquire_timeout(Duration::from_secs(1))
+        .connect(url)
+        .await
+        .map_err(|e| LogError::Write(format!("cannot reach PostgreSQL: {e}")))?;
+    MIGRATIONS
+        .run(&pool)
+        .await
+        .map_err(|e| LogError::Write(format!("migrating the PostgreSQL schema: {e}")))?;
+    Ok(pool)
+}
+
+impl PgQuoteLog {
+    /// Connects, migrates, and starts the writer task.
+    pub async fn open(url: &str) -> Result<Self, LogError> {
+        let pool = connect(url).await?;
+        let (jobs, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(write(pool.clone(), receiver));
+        Ok(PgQuoteLog { pool, jobs })
+    }
+}
+
+/// The writer: takes every append waiting, writes them in one transaction, then answers each.
+async fn write(pool: PgPool, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let events: Vec<pb::log_record::Event> = batch.iter().map(|(e, _)| e.clone()).collect();
+        match append_batch(&pool, events).await {
+            Ok(appended) => {
+                for ((_, reply), appended) in batch.into_iter().zip(appended) {
+                    let _ = reply.send(Ok(appended));
+                }
+            }
+            Err(error) => {
+                tracing::error!("quote log: {error}");
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(LogError::Write(error.to_string())));
+                }
+            }
+        }
+    }
+}
+
+/// What a quote record adds to its row so that the log can be searched; all `None` for
+/// other records.
+#[derive(Default)]
+struct QuoteColumns {
+    quote_id: Option<uuid::Uuid>,
+    product: Option<i32>,
+    decision: Option<i32>,
+    model_version: Option<String>,
+    tenant: Option<String>,
+}
+
+fn quote_columns(record: &pb::LogRecord) -> QuoteColumns {
+    match &record.event {
+        Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+            response: Some(response),
+            tenant,
+            ..
+        })) => QuoteColumns {
+            quote_id: uuid::Uuid::parse_str(&response.quote_id).ok(),
+            product: Some(response.product),
+            decision: Some(response.decision),
+            model_version: Some(response.model_version.clone()),
+            tenant: Some(tenant.clone()),
+        },
+        _ => QuoteColumns::default(),
+    }
+}
+
+async fn append_batch(
+    pool: &PgPool,
+    events: Vec<pb::log_record::Event>,
+) -> Result<Vec<Appended>, LogError> {
+    let mut tx = pool.begin().await.map_err(write_error)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(CHAIN_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(write_error)?;
+    let head = sqlx::query("SELECT sequence, hash FROM quote_log ORDER BY sequence DESC LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(write_error)?;
+    let (mut sequence, mut previous) = match head {
+        Some(row) => {
+            let sequence: i64 = row.get(0);
+            let hash: Vec<u8> = row.get(1);
+            (
+                sequence as u64,
+                hash.try_into().map_err(|_| {
+                    LogError::Broken(format!("record {sequence} has a hash of the wrong length"))
+                })?,
+            )
+        }
+        None => (0, [0u8; 32]),
+    };
+    let now = Utc::now();
+    let recorded_at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut rows = Vec::with_capacity(events.len());
+    let mut appended = Vec::with_capacity(events.len());
+    for event in events {
+        sequence += 1;
+        let record = pb::LogRecord {
+            sequence,
+            recorded_at: recorded_at.clone(),
+            event: Some(event),
+        };
+        let columns = quote_columns(&record);
+        let bytes = record.encode_to_vec();
+        let hash = segment::chain_hash(&previous, &bytes);
+        previous = hash;
+        appended.push(Appended { sequence, hash });
+        rows.push((sequence as i64, bytes, hash.to_vec(), columns));
+    }
+    let mut insert: QueryBuilder<Postgres> = QueryBuilder::new(
+        "INSERT INTO quote_log \
+         (sequence, recorded_at, record, hash, quote_id, product, decision, model_version, tenant) ",
+    );
+    insert.push_values(rows, |mut row, (sequence, bytes, hash, columns)| {
+        row.push_bind(sequence)
+            .push_bind(now)
+            .push_bind(bytes)
+            .push_bind(hash)
+            .push_bind(columns.quote_id)
+            .push_bind(columns.product)
+            .push_bind(columns.decision)
+            .push_bind(columns.model_version)
+            .push_bind(columns.tenant);
+    });
+    insert
+        .build()
+        .execute(&mut *tx)
+        .await
+        .map_err(write_error)?;
+    tx.commit().await.map_err(write_error)?;
+    Ok(appended)
+}
+
+fn logged(row: &sqlx::postgres::PgRow) -> Result<LoggedQuote, LogError> {
+    let sequence: i64 = row.get("sequence");
+    let bytes: Vec<u8> = row.get("record");
+    let hash: Vec<u8> = row.get("hash");
+    let record = pb::LogRecord::decode(bytes.as_slice())
+        .map_err(|e| LogError::Read(format!("record {sequence} cannot be decoded: {e}")))?;
+    let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+        request: Some(request),
+        response: Some(response),
+        tenant,
+    })) = record.event
+    else {
+        return Err(LogError::Read(format!("record {sequence} is not a quote")));
+    };
+    Ok(LoggedQuote {
+        sequence: record.sequence,
+        recorded_at: record.recorded_at,
+        request,
+        response,
+        tenant,
+        hash: hash.try_into().map_err(|_| {
+            LogError::Read(format!("record {sequence}: a hash of the wrong length"))
+        })?,
+    })
+}
+
+impl QuoteLog for PgQuoteLog {
+    fn append(&self, event: pb::log_record::Event) -> AppendFuture {
+        let (reply, appended) = oneshot::channel();
+        let sent = self.jobs.send((event, reply));
+        Box::pin(async move {
+            sent.map_err(|_| LogError::Stopped)?;
+            appended.await.map_err(|_| LogError::Stopped)?
+        })
+    }
+
+    fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
+        let pool = self.pool.clone();
+        let id = uuid::Uuid::parse_str(quote_id).ok();
+        Box::pin(async move {
+            let Some(id) = id else { return Ok(None) };
+            let row =
+                sqlx::query("SELECT sequence, record, hash FROM quote_log WHERE quote_id = $1")
+                    .bind(id)
+                    .fetch_optional(&pool)
+                    .await
+                    .map_err(read_error)?;
+            row.as_ref().map(logged).transpose()
+        })
+    }
+
+    fn list_quotes(
+        &self,
+        filter: &QuoteFilter,
+        after: u64,
+        limit: usize,
+    ) -> ReadFuture<Vec<LoggedQuote>> {
+        let pool = self.pool.clone();
+        let filter = filter.clone();
+        Box::pin(async move {
+            let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
+                "SELECT sequence, record, hash FROM quote_log WHERE quote_id IS NOT NULL AND sequence > ",
+            );
+            query.push_bind(after as i64);
+            if let Some(from) = filter.from {
+                query.push(" AND recorded_at >= ").push_bind(from);
+            }
+            if let Some(to) = filter.to {
+                query.push(" AND recorded_at < ").push_bind(to);
+            }
+            if let Some(product) = filter.product {
+                query.push(" AND product = ").push_bind(product);
+            }
+            if let Some(decision) = filter.decision {
+                query.push(" AND decision = ").push_bind(decision);
+            }
+            if let Some(version) = filter.model_version {
+                query.push(" AND model_version = ").push_bind(version);
+            }
+            if let Some(tenant) = filter.tenant {
+                query.push(" AND tenant = ").push_bind(tenant);
+            }
+            query
+                .push(" ORDER BY sequence LIMIT ")
+                .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+            let rows = query.build().fetch_all(&pool).await.map_err(read_error)?;
+            rows.iter().map(logged).collect()
+        })
+    }
+
+    fn verify(&self) -> ReadFuture<VerifyReport> {
+        let pool = self.pool.clone();
+        Box::pin(async move { verify(&pool).await })
+    }
+}
+
+/// Reads every record in order and checks its sequence number and its link to the one before.
+pub async fn verify(pool: &PgPool) -> Result<VerifyReport, LogError> {
+    let mut report = VerifyReport::default();
+    let mut previous = [0u8; 32];
+    let mut expected = 1u64;
+    let mut rows =
+        sqlx::query("SELECT sequence, record, hash FROM quote_log ORDER BY sequence").fetch(pool);
+    while let Some(row) = rows.next().await {
+        let row = row.map_err(read_error)?;
+        let sequence: i64 = row.get(0);
+        let bytes: Vec<u8> = row.get(1);
+        let hash: Vec<u8> = row.get(2);
+        let broken = |problem: String| ChainBreak {
+            sequence: expected,
+            segment: "postgresql:quote_log".into(),
+            offset: sequence as u64,
+            problem,
+        };
+        let decoded = pb::LogRecord::decode(bytes.as_slice()).ok();
+        let restart = matches!(
+            decoded.as_ref().and_then(|r| r.event.as_ref()),
+            Some(pb::log_record::Event::ChainRestart(_))
+        );
+        let link = if restart { [0u8; 32] } else { previous };
+        let computed = segment::chain_hash(&link, &bytes);
+        match decoded {
+            None => report
+                .breaks
+                .push(broken("the record cannot be decoded".into())),
+            Some(_) if computed.as_slice() != hash.as_slice() => report.breaks.push(broken(
+                "the record's hash does not match its content and the record before it".into(),
+            )),
+            Some(record) if record.sequence != sequence as u64 || record.sequence != expected => {
+                report.breaks.push(broken(format!(
+                    "sequence {} in row {sequence} where {expected} was expected",
+                    record.sequence
+                )))
+            }
+            Some(_) => report.records += 1,
+        }
+        previous = hash.as_slice().try_into().unwrap_or([0u8; 32]);
+        report.head_hash = previous;
+        expected = sequence as u64 + 1;
+    }
+    report.last_sequence = expected - 1;
+    Ok(report)
+}
