@@ -5,14 +5,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::audit::reference::ReferenceHasher;
-use crate::audit::{DisabledLog, FileQuoteLog, LogError, LogOptions, PgQuoteLog, QuoteLog};
-use crate::config::LogBackend;
+use crate::audit::{DisabledLog, FileQuoteLog, LogError, LogOptions, PgQuoteLog, QuoteLog, pg_log};
 use crate::config::Settings;
+use crate::config::StorageBackend;
 use crate::grpc::auth::KeyStore;
 use crate::grpc::limits::TenantRateLimiter;
 use crate::grpc::observe::Metrics;
 use crate::grpc::server::{Front, ServerLimits, ServerState};
-use crate::registry::{ModelRegistry, RegistryError};
+use crate::registry::{ModelRegistry, RegistryError, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -22,6 +22,10 @@ pub enum StartError {
     Log(#[from] LogError),
     #[error(transparent)]
     Tls(#[from] crate::grpc::server::TlsError),
+    #[error(
+        "with storage.backend = postgresql, set audit.reference_key (FAIRQUOTE__AUDIT__REFERENCE_KEY, from a secret): every replica must hash insurers' references with the same key"
+    )]
+    SharedReferenceKey,
     #[error("cannot read or make the reference key in {dir}: {source}")]
     ReferenceKey {
         dir: PathBuf,
@@ -68,11 +72,24 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
 
 /// Opens the quote log and the model registry: the slow part of starting.
 pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, StartError> {
+    // A key made on first start lives in one replica's data folder: the others would hash the
+    // same reference differently, and an insurer's search would miss quotes.
+    if settings.storage.backend == StorageBackend::Postgresql
+        && settings.audit.reference_key.is_empty()
+    {
+        return Err(StartError::SharedReferenceKey);
+    }
+    let database = match settings.storage.backend {
+        StorageBackend::Postgresql => {
+            Some(pg_log::connect(&settings.storage.postgresql_url).await?)
+        }
+        StorageBackend::Files => None,
+    };
     let log: Arc<dyn QuoteLog> = if !settings.audit.enabled {
         tracing::warn!("the quote log is switched off: quotes are not recorded (benchmarks only)");
         Arc::new(DisabledLog)
-    } else if settings.audit.backend == LogBackend::Postgresql {
-        Arc::new(PgQuoteLog::open(&settings.audit.postgresql_url).await?)
+    } else if let Some(pool) = &database {
+        Arc::new(PgQuoteLog::new(pool.clone()))
     } else {
         let options = LogOptions {
             dir: quote_log_dir(settings),
@@ -92,19 +109,21 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
         dir: settings.data.dir.clone(),
         source,
     })?;
-    let models = ModelRegistry::open(
-        &models_registry_dir(settings),
-        log.clone(),
-        &settings.models.dir,
-    )
-    .await
-    .map_err(|source| StartError::Models {
-        dir: settings.models.dir.clone(),
-        source,
-    })?;
+    let store = match database {
+        Some(pool) => Store::Postgres(pool),
+        None => Store::Files(models_registry_dir(settings)),
+    };
+    let models = ModelRegistry::open(store, log.clone(), &settings.models.dir)
+        .await
+        .map_err(|source| StartError::Models {
+            dir: settings.models.dir.clone(),
+            source,
+        })?;
     front.metrics.models(&models.schedule());
+    let models = Arc::new(models);
+    models.follow();
     Ok(ServerState {
-        models: Arc::new(models),
+        models,
         log,
         references,
         front,

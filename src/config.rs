@@ -12,6 +12,7 @@ pub struct Settings {
     pub models: ModelSettings,
     pub data: DataSettings,
     pub audit: AuditSettings,
+    pub storage: StorageSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
@@ -51,17 +52,21 @@ pub struct AuditSettings {
     pub start_new_chain: bool,
     /// The key for hashing insurers' references; empty: a random key kept in the data folder.
     pub reference_key: String,
-    /// Where the log is kept: `files` (the data folder, the default) or `postgresql` (shared
-    /// by replicas; `postgresql_url` says where).
-    pub backend: LogBackend,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct StorageSettings {
+    /// Where the quote log and the model versions are kept: `files` (the data folder, the
+    /// default, one replica) or `postgresql` (shared by replicas; `postgresql_url` says where).
+    pub backend: StorageBackend,
     /// e.g. `postgres://fairquote@db:5432/fairquote`; with a password, give it through
-    /// `FAIRQUOTE__AUDIT__POSTGRESQL_URL` from a secret, not in a file.
+    /// `FAIRQUOTE__STORAGE__POSTGRESQL_URL` from a secret, not in a file.
     pub postgresql_url: String,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum LogBackend {
+pub enum StorageBackend {
     Files,
     Postgresql,
 }
@@ -126,8 +131,8 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         .set_default("audit.segment_bytes", 16 * 1024 * 1024)?
         .set_default("audit.start_new_chain", false)?
         .set_default("audit.reference_key", "")?
-        .set_default("audit.backend", "files")?
-        .set_default("audit.postgresql_url", "")?
+        .set_default("storage.backend", "files")?
+        .set_default("storage.postgresql_url", "")?
         .set_default("auth.keys", Vec::<config::Value>::new())?
         .set_default("log.filter", "info")?
         .set_default("log.format", "text")?

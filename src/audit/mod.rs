@@ -8,7 +8,7 @@ mod chain;
 pub mod export;
 mod file_log;
 mod index;
-mod pg_log;
+pub mod pg_log;
 pub mod reference;
 pub mod replay;
 pub mod segment;

@@ -50,7 +50,8 @@ fn write_error(e: sqlx::Error) -> LogError {
     LogError::Write(format!("PostgreSQL: {e}"))
 }
 
-/// Opens a pool to the database and runs the schema migrations (`migrations/`).
+/// Opens a pool to the database and runs the schema migrations (`migrations/`): the quote log
+/// and the model registry.
 pub async fn connect(url: &str) -> Result<PgPool, LogError> {
     let pool = PgPoolOptions::new()
         .max_connections(8)
@@ -68,12 +69,11 @@ pub async fn connect(url: &str) -> Result<PgPool, LogError> {
 }
 
 impl PgQuoteLog {
-    /// Connects, migrates, and starts the writer task.
-    pub async fn open(url: &str) -> Result<Self, LogError> {
-        let pool = connect(url).await?;
+    /// The log in a migrated database (`connect`); starts the writer task.
+    pub fn new(pool: PgPool) -> Self {
         let (jobs, receiver) = mpsc::unbounded_channel();
         tokio::spawn(write(pool.clone(), receiver));
-        Ok(PgQuoteLog { pool, jobs })
+        PgQuoteLog { pool, jobs }
     }
 }
 

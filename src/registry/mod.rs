@@ -8,8 +8,10 @@
 
 mod store;
 
+pub use store::Store;
+
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -159,7 +161,7 @@ impl Inner {
 }
 
 pub struct ModelRegistry {
-    dir: PathBuf,
+    store: Store,
     log: Arc<dyn QuoteLog>,
     inner: tokio::sync::Mutex<Inner>,
     schedule: ArcSwap<ModelSchedule>,
@@ -220,14 +222,14 @@ impl ModelRegistry {
     /// Opens the registry in `dir`, then publishes and puts in force any version of the seed
     /// models folder that it has never seen (so that editing `models/` and restarting works).
     pub async fn open(
-        dir: &Path,
+        store: Store,
         log: Arc<dyn QuoteLog>,
         seed: &Path,
     ) -> Result<Self, RegistryError> {
-        let ledger = store::load(dir)?;
+        let ledger = store.load().await?;
         let mut books = HashMap::new();
         for record in ledger.versions.values() {
-            let files = store::read_version(dir, record.product, &record.id)?;
+            let files = store.read_version(record.product, &record.id).await?;
             if files.version_id() != record.id {
                 return Err(RegistryError::Storage(format!(
                     "the files of version {} were changed on disk",
@@ -237,7 +239,7 @@ impl ModelRegistry {
             books.insert(record.id.clone(), compile(&files)?);
         }
         let registry = ModelRegistry {
-            dir: dir.to_path_buf(),
+            store,
             log,
             inner: tokio::sync::Mutex::new(Inner { ledger, books }),
             schedule: ArcSwap::from_pointee(ModelSchedule::default()),
@@ -333,12 +335,14 @@ impl ModelRegistry {
             )));
         }
         let mut inner = self.inner.lock().await;
+        let change = self.store.begin().await?;
+        self.refresh(&mut inner).await?;
         if let Some(existing) = inner.ledger.versions.get(&validation.version_id) {
             return Ok((existing.clone(), false));
         }
         let version = book.version().clone();
         self.record("published", &version, actor).await?;
-        store::write_version(&self.dir, &files, &version.id)?;
+        self.store.write_version(&files, &version.id).await?;
         let record = VersionRecord {
             id: version.id.clone(),
             product: version.product,
@@ -355,7 +359,7 @@ impl ModelRegistry {
             .versions
             .insert(version.id.clone(), record.clone());
         inner.books.insert(version.id.clone(), book);
-        store::save(&self.dir, &inner.ledger)?;
+        self.store.save(change, &inner.ledger).await?;
         self.swap(&inner);
         Ok((record, true))
     }
@@ -378,6 +382,8 @@ impl ModelRegistry {
         kind: &str,
     ) -> Result<Vec<VersionRecord>, RegistryError> {
         let mut inner = self.inner.lock().await;
+        let change = self.store.begin().await?;
+        self.refresh(&mut inner).await?;
         let record = inner
             .ledger
             .versions
@@ -426,7 +432,7 @@ impl ModelRegistry {
             .push(current);
         inner.ledger.in_force.insert(record.product, next);
         inner.ledger.ever_in_force.insert(id.to_owned());
-        store::save(&self.dir, &inner.ledger)?;
+        self.store.save(change, &inner.ledger).await?;
         self.swap(&inner);
         Ok(self.in_force_records(&inner, record.product))
     }
@@ -438,6 +444,8 @@ impl ModelRegistry {
         actor: &str,
     ) -> Result<Vec<VersionRecord>, RegistryError> {
         let mut inner = self.inner.lock().await;
+        let change = self.store.begin().await?;
+        self.refresh(&mut inner).await?;
         // Rolling back to no version at all would leave the product unquotable.
         let previous = match inner.ledger.history.get(&product).and_then(|h| h.last()) {
             Some(previous) if !previous.is_empty() => previous.clone(),
@@ -465,7 +473,7 @@ impl ModelRegistry {
             history.pop();
         }
         inner.ledger.in_force.insert(product, previous);
-        store::save(&self.dir, &inner.ledger)?;
+        self.store.save(change, &inner.ledger).await?;
         self.swap(&inner);
         Ok(self.in_force_records(&inner, product))
     }
@@ -519,7 +527,78 @@ impl ModelRegistry {
                 .map(|r| r.product)
                 .ok_or_else(|| RegistryError::UnknownVersion(id.to_owned()))?
         };
-        store::read_version(&self.dir, product, id)
+        self.store.read_version(product, id).await
+    }
+
+    /// Reads the registry again when replicas share it: versions published elsewhere are
+    /// compiled, and the ledger is the one in the database.
+    async fn refresh(&self, inner: &mut Inner) -> Result<(), RegistryError> {
+        if !self.store.shared() {
+            return Ok(());
+        }
+        let ledger = self.store.load().await?;
+        for record in ledger.versions.values() {
+            if !inner.books.contains_key(&record.id) {
+                let files = self.store.read_version(record.product, &record.id).await?;
+                inner.books.insert(record.id.clone(), compile(&files)?);
+            }
+        }
+        inner.ledger = ledger;
+        Ok(())
+    }
+
+    /// Brings this replica's schedule up to date with the shared registry.
+    pub async fn sync(&self) -> Result<(), RegistryError> {
+        let mut inner = self.inner.lock().await;
+        self.refresh(&mut inner).await?;
+        self.swap(&inner);
+        Ok(())
+    }
+
+    /// With a shared registry, follows the changes other replicas make: at once on their
+    /// announcement (PostgreSQL `LISTEN`), and every few seconds in case one was missed while
+    /// the connection was down.
+    pub fn follow(self: &Arc<Self>) {
+        let Store::Postgres(pool) = &self.store else {
+            return;
+        };
+        let pool = pool.clone();
+        let registry = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(listener) => listener,
+                    Err(e) => {
+                        tracing::warn!("model registry: cannot listen for changes: {e}");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                if let Err(e) = listener.listen(store::CHANNEL).await {
+                    tracing::warn!("model registry: cannot listen for changes: {e}");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+                loop {
+                    let Some(registry) = registry.upgrade() else {
+                        return;
+                    };
+                    if let Err(e) = registry.sync().await {
+                        tracing::warn!("model registry: cannot read the shared registry: {e}");
+                    }
+                    drop(registry);
+                    match tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+                        .await
+                    {
+                        Ok(Ok(_)) | Err(_) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!("model registry: lost the change channel: {e}");
+                            break;
+                        }
+                    }
+                }
+            }
+        });
     }
 }
 

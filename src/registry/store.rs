@@ -78,3 +78,143 @@ pub(super) fn read_version(
 ) -> Result<ModelFiles, RegistryError> {
     ModelFiles::read_dir(&dir.join(product.code()).join(id), product).map_err(RegistryError::from)
 }
+
+/// Where the registry lives: a folder (one replica), or PostgreSQL (shared by replicas, every
+/// change made under a lock and announced to the others).
+pub enum Store {
+    Files(std::path::PathBuf),
+    Postgres(sqlx::PgPool),
+}
+
+/// The channel on which a change of the registry is announced.
+pub const CHANNEL: &str = "fairquote_models";
+/// The advisory lock that serialises changes of the registry across replicas.
+const REGISTRY_LOCK: i64 = 0x6671_5f6d_6f64; // "fq_mod"
+
+/// A change in progress: for PostgreSQL, a transaction holding the registry's lock.
+pub struct Change(Option<sqlx::Transaction<'static, sqlx::Postgres>>);
+
+fn database(e: sqlx::Error) -> RegistryError {
+    RegistryError::Storage(format!("PostgreSQL: {e}"))
+}
+
+impl Store {
+    /// Whether other replicas may change the registry (so it must be read again before a change).
+    pub(super) fn shared(&self) -> bool {
+        matches!(self, Store::Postgres(_))
+    }
+
+    pub(super) async fn load(&self) -> Result<Ledger, RegistryError> {
+        match self {
+            Store::Files(dir) => load(dir),
+            Store::Postgres(pool) => {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT ledger FROM model_registry WHERE id = 1")
+                        .fetch_optional(pool)
+                        .await
+                        .map_err(database)?;
+                match row {
+                    Some((json,)) => serde_json::from_str(&json)
+                        .map_err(|e| storage("the registry in PostgreSQL", e)),
+                    None => Ok(Ledger::default()),
+                }
+            }
+        }
+    }
+
+    /// Begins a change: the lock first, so that what is read next is what the change applies to.
+    pub(super) async fn begin(&self) -> Result<Change, RegistryError> {
+        match self {
+            Store::Files(_) => Ok(Change(None)),
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(database)?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(REGISTRY_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(database)?;
+                Ok(Change(Some(tx)))
+            }
+        }
+    }
+
+    /// Saves the ledger and ends the change; other replicas are told.
+    pub(super) async fn save(&self, change: Change, ledger: &Ledger) -> Result<(), RegistryError> {
+        match (self, change.0) {
+            (Store::Postgres(_), Some(mut tx)) => {
+                let json = serde_json::to_string(ledger)
+                    .map_err(|e| storage("encoding the registry", e))?;
+                sqlx::query(
+                    "INSERT INTO model_registry (id, ledger, revision) VALUES (1, $1, 1) \
+                     ON CONFLICT (id) DO UPDATE SET ledger = $1, revision = model_registry.revision + 1",
+                )
+                .bind(json)
+                .execute(&mut *tx)
+                .await
+                .map_err(database)?;
+                sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(CHANNEL)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(database)?;
+                tx.commit().await.map_err(database)
+            }
+            (Store::Files(dir), _) => save(dir, ledger),
+            (Store::Postgres(_), None) => Err(RegistryError::Storage(
+                "a change was saved without its lock".into(),
+            )),
+        }
+    }
+
+    pub(super) async fn write_version(
+        &self,
+        files: &ModelFiles,
+        id: &str,
+    ) -> Result<(), RegistryError> {
+        match self {
+            Store::Files(dir) => write_version(dir, files, id),
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(database)?;
+                for (name, bytes) in &files.files {
+                    sqlx::query(
+                        "INSERT INTO model_files (version_id, product, name, bytes) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(files.product.code())
+                    .bind(name)
+                    .bind(bytes)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(database)?;
+                }
+                tx.commit().await.map_err(database)
+            }
+        }
+    }
+
+    pub(super) async fn read_version(
+        &self,
+        product: Product,
+        id: &str,
+    ) -> Result<ModelFiles, RegistryError> {
+        match self {
+            Store::Files(dir) => read_version(dir, product, id),
+            Store::Postgres(pool) => {
+                let rows: Vec<(String, Vec<u8>)> =
+                    sqlx::query_as("SELECT name, bytes FROM model_files WHERE version_id = $1")
+                        .bind(id)
+                        .fetch_all(pool)
+                        .await
+                        .map_err(database)?;
+                if rows.is_empty() {
+                    return Err(RegistryError::UnknownVersion(id.to_owned()));
+                }
+                Ok(ModelFiles {
+                    product,
+                    files: rows.into_iter().collect(),
+                })
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use fairquote::config::Settings;
+use fairquote::config::{Settings, StorageBackend};
 use fairquote::grpc::pb::{
     self, audit_service_client::AuditServiceClient, quote_service_client::QuoteServiceClient,
 };
@@ -104,13 +104,63 @@ impl Drop for TestApp {
     }
 }
 
-/// Settings for a test: the default models, a fresh data folder.
+/// Settings for a test: the default models, a fresh data folder, and the storage the suite
+/// runs on: the data folder, or with `FAIRQUOTE_TEST_POSTGRESQL` set to a server's URL
+/// (`scripts/test-postgresql` starts one), a fresh database of that server.
 pub fn test_settings(data: &Path) -> Settings {
+    let mut settings = file_settings(data);
+    if let Some(server) = suite_postgresql() {
+        settings.storage.backend = StorageBackend::Postgresql;
+        settings.storage.postgresql_url = fresh_database(&server);
+        settings.audit.reference_key = "the test suite's reference key".to_owned();
+    }
+    settings
+}
+
+/// Settings on the data folder whatever the suite runs on, for the tests of the file log
+/// itself (its segments, its recovery, a full disk).
+pub fn file_settings(data: &Path) -> Settings {
     let mut settings = fairquote::config::load(None).expect("default settings");
     settings.models.dir = models_dir();
     settings.data.dir = data.to_path_buf();
     settings.server.listen_address = "127.0.0.1:0".to_owned();
     settings
+}
+
+/// The PostgreSQL server the whole suite runs on, if one is given.
+pub fn suite_postgresql() -> Option<String> {
+    std::env::var("FAIRQUOTE_TEST_POSTGRESQL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Makes a database of its own for one test on `server` (e.g.
+/// `postgres://postgres@127.0.0.1:5432`) and gives its URL.
+pub fn fresh_database(server: &str) -> String {
+    let server = server.trim_end_matches('/').to_owned();
+    let name = format!("fq_{}", uuid::Uuid::now_v7().simple());
+    // The tests run inside a runtime that must not block: the database is made on a thread of
+    // its own.
+    let admin = format!("{server}/postgres");
+    let statement = format!("CREATE DATABASE {name}");
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(async move {
+                use sqlx::Connection;
+                let mut connection = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach {admin}: {e}"));
+                sqlx::Executor::execute(&mut connection, statement.as_str())
+                    .await
+                    .expect("CREATE DATABASE");
+            })
+    })
+    .join()
+    .expect("the database is made");
+    format!("{server}/{name}")
 }
 
 /// Starts the server on the default models and a fresh data folder, on a free port, and

@@ -13,14 +13,14 @@ use tonic_types::StatusExt;
 use crate::helpers::*;
 
 /// A copy of a default product folder, edited.
-struct Version {
+pub(crate) struct Version {
     _copy: ModelsCopy,
     path: PathBuf,
     product: pb::Product,
 }
 
 /// A candidate without the default's test cases (its rates differ, so would they).
-fn version(product: pb::Product, edits: &[(&str, &str, &str)]) -> Version {
+pub(crate) fn version(product: pb::Product, edits: &[(&str, &str, &str)]) -> Version {
     let candidate = version_with_cases(product, edits);
     std::fs::remove_file(candidate.path.join("expected_premiums.csv")).expect("remove the cases");
     candidate
@@ -68,13 +68,13 @@ fn upload(version: &Version, actor: &str) -> Vec<pb::ModelUpload> {
     messages
 }
 
-async fn models_client(app: &TestApp) -> ModelServiceClient<Channel> {
+pub(crate) async fn models_client(app: &TestApp) -> ModelServiceClient<Channel> {
     ModelServiceClient::connect(format!("http://{}", app.address))
         .await
         .expect("connect")
 }
 
-async fn publish(client: &mut ModelServiceClient<Channel>, version: &Version) -> String {
+pub(crate) async fn publish(client: &mut ModelServiceClient<Channel>, version: &Version) -> String {
     client
         .publish_model(tokio_stream::iter(upload(version, "actuary A")))
         .await
@@ -85,7 +85,10 @@ async fn publish(client: &mut ModelServiceClient<Channel>, version: &Version) ->
         .id
 }
 
-async fn activate(client: &mut ModelServiceClient<Channel>, id: &str) -> pb::ModelScheduleResponse {
+pub(crate) async fn activate(
+    client: &mut ModelServiceClient<Channel>,
+    id: &str,
+) -> pb::ModelScheduleResponse {
     client
         .activate_model(pb::ActivateModelRequest {
             model_version: id.to_owned(),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use fairquote::config::{LogBackend, Settings};
+use fairquote::config::{Settings, StorageBackend};
 use fairquote::grpc::pb;
 use tonic::Code;
 
@@ -146,9 +146,10 @@ impl Drop for PgServer {
 }
 
 fn pg_settings(data: &Path, url: &str) -> Settings {
-    let mut settings = test_settings(data);
-    settings.audit.backend = LogBackend::Postgresql;
-    settings.audit.postgresql_url = url.to_owned();
+    let mut settings = file_settings(data);
+    settings.storage.backend = StorageBackend::Postgresql;
+    settings.storage.postgresql_url = url.to_owned();
+    settings.audit.reference_key = "the replicas' shared reference key".to_owned();
     settings
 }
 
@@ -304,6 +305,23 @@ async fn a_database_out_of_reach_at_start_is_a_clear_error() {
     assert!(error.contains("cannot reach PostgreSQL"), "{error}");
 }
 
+#[tokio::test]
+async fn replicas_without_a_shared_reference_key_do_not_start() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = pg_settings(data.path(), "postgres://postgres@127.0.0.1:1/unused");
+    settings.audit.reference_key.clear();
+    let error = fairquote::app::start(&settings)
+        .await
+        .err()
+        .expect("the service does not start")
+        .to_string();
+    assert!(error.contains("audit.reference_key"), "{error}");
+    assert!(
+        !data.path().join("reference.key").exists(),
+        "no per-replica key is made"
+    );
+}
+
 /// The database stops under load: quotes turn UNAVAILABLE, none is answered without being
 /// in the log, and once the database is back the same service quotes again by itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -359,4 +377,110 @@ async fn the_database_going_away_under_load_loses_no_quote_and_the_service_recov
     }
     let verify = verified(&mut app).await;
     assert!(verify.intact, "{:?}", verify.breaks);
+}
+
+/// Replicas agree on models: a version published and activated through one replica prices
+/// on the other within a second, rolled back through the other it is gone from both, and
+/// every response names the version that priced it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_put_in_force_through_one_replica_prices_on_the_other_within_a_second() {
+    use crate::models::{activate, models_client, publish, version};
+
+    let server = PgServer::start();
+    let url = server.database();
+    let (a_data, b_data) = (
+        tempfile::tempdir().expect("a"),
+        tempfile::tempdir().expect("b"),
+    );
+    let mut a = spawn_app_with(pg_settings(a_data.path(), &url)).await;
+    let mut b = spawn_app_with(pg_settings(b_data.path(), &url)).await;
+    let before = b
+        .client
+        .quote(liability_request())
+        .await
+        .expect("a quote")
+        .into_inner();
+
+    let candidate = version(
+        pb::Product::Liability,
+        &[(
+            "base_rates.csv",
+            "L2,client_premises,3.60",
+            "L2,client_premises,3.90",
+        )],
+    );
+    let mut models_a = models_client(&a).await;
+    let id = publish(&mut models_a, &candidate).await;
+    activate(&mut models_a, &id).await;
+    let activated = std::time::Instant::now();
+
+    // Polled, not slept: the first quote on b priced by the new version, and how soon.
+    let mut seen = None;
+    while activated.elapsed() < Duration::from_secs(3) {
+        let quote = b
+            .client
+            .quote(liability_request())
+            .await
+            .expect("a quote")
+            .into_inner();
+        if quote.model_version == id {
+            seen = Some((activated.elapsed(), quote));
+            break;
+        }
+        assert_eq!(
+            quote.model_version, before.model_version,
+            "one of the two versions"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (after, quote) = seen.expect("the new version prices on replica b");
+    assert!(
+        after < Duration::from_secs(1),
+        "in force on b after {after:?}"
+    );
+    assert_ne!(
+        quote.premium.as_ref().and_then(|p| p.total.clone()),
+        before.premium.as_ref().and_then(|p| p.total.clone()),
+        "priced with the new base rate"
+    );
+
+    // Rolled back through b: gone from a too.
+    let mut models_b = models_client(&b).await;
+    models_b
+        .rollback_model(pb::RollbackModelRequest {
+            product: pb::Product::Liability as i32,
+            actor: "actuary B".into(),
+        })
+        .await
+        .expect("rolled back");
+    let rolled_back = std::time::Instant::now();
+    loop {
+        let quote = a
+            .client
+            .quote(liability_request())
+            .await
+            .expect("a quote")
+            .into_inner();
+        if quote.model_version == before.model_version {
+            break;
+        }
+        assert!(
+            rolled_back.elapsed() < Duration::from_secs(1),
+            "replica a still prices with the rolled-back version"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let listed = models_client(&a)
+        .await
+        .list_models(pb::ListModelsRequest::default())
+        .await
+        .expect("listed")
+        .into_inner();
+    assert!(
+        listed.versions.iter().any(|v| v.id == id),
+        "published through a, listed by a"
+    );
+    let verify = verified(&mut b).await;
+    assert!(verify.intact, "{:?}", verify.breaks);
+    drop(a);
 }
