@@ -43,6 +43,9 @@ async fn a_call_is_traced_under_the_callers_trace_and_counted() {
         .with(tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("test")));
     // This thread runs the test and, on a current-thread runtime, the server's tasks too.
     let _default = tracing::subscriber::set_default(subscriber);
+    // Interest is cached per callsite for all threads; another test's thread may have
+    // registered a callsite or a dispatcher meanwhile: ask every callsite again.
+    tracing::callsite::rebuild_interest_cache();
 
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let mut request = tonic::Request::new(liability_request());
@@ -61,7 +64,7 @@ async fn a_call_is_traced_under_the_callers_trace_and_counted() {
     // The server's span closes once its task has dropped the call, which under load may come
     // a little after the answer: wait for it.
     let mut finished = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..1000 {
         let _ = tracer_provider.force_flush();
         finished = spans.get_finished_spans().expect("spans");
         if finished
