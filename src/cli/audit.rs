@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 
 use crate::app;
 use crate::audit::{self, QuoteFilter};
-use crate::config::Settings;
+use crate::config::{Settings, StorageBackend};
 use crate::grpc::audit_service::{audited, filter, replay, verify_response};
 use crate::grpc::pb;
 use crate::grpc::pb::audit_service_client::AuditServiceClient;
@@ -57,7 +57,9 @@ pub fn run(args: AuditArgs, settings: &Settings) -> ExitCode {
         None => {
             let mut settings = settings.clone();
             if let Some(data) = args.data {
+                // A folder named on the command line is read as a data folder.
                 settings.data.dir = data;
+                settings.storage.backend = StorageBackend::Files;
             }
             local(&settings, args.command)
         }
@@ -79,6 +81,12 @@ fn export_filter(from: Option<String>, to: Option<String>) -> Result<QuoteFilter
 }
 
 fn local(settings: &Settings, command: AuditCommand) -> Outcome {
+    if settings.storage.backend == StorageBackend::Postgresql {
+        return Err(
+            "the quote log is in PostgreSQL (storage.backend): read it through a replica with --server"
+                .to_owned(),
+        );
+    }
     let dir = app::quote_log_dir(settings);
     if !dir.is_dir() {
         return Err(format!("no quote log in {}", dir.display()));

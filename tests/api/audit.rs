@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use fairquote::audit::{self, QuoteFilter};
+use fairquote::config::StorageBackend;
 use fairquote::grpc::pb;
 use tokio_stream::StreamExt;
 use tonic::Code;
@@ -134,15 +135,34 @@ async fn the_insurers_reference_is_kept_only_as_a_keyed_hash() {
         .into_inner();
     let reference = logged.request.expect("the request").insurer_reference;
     assert!(reference.starts_with("hmac-sha256:"), "{reference}");
-    let dir = fairquote::app::quote_log_dir(&app.settings);
-    for segment in std::fs::read_dir(&dir).expect("segments") {
-        let bytes = std::fs::read(segment.expect("entry").path()).expect("read");
-        assert!(
-            !bytes
-                .windows(b"CASE-2026-0042".len())
-                .any(|w| w == b"CASE-2026-0042"),
-            "the reference is in the log in clear"
-        );
+    match app.settings.storage.backend {
+        StorageBackend::Files => {
+            let dir = fairquote::app::quote_log_dir(&app.settings);
+            for segment in std::fs::read_dir(&dir).expect("segments") {
+                let bytes = std::fs::read(segment.expect("entry").path()).expect("read");
+                assert!(
+                    !bytes
+                        .windows(b"CASE-2026-0042".len())
+                        .any(|w| w == b"CASE-2026-0042"),
+                    "the reference is in the log in clear"
+                );
+            }
+        }
+        StorageBackend::Postgresql => {
+            let pool = sqlx::PgPool::connect(&app.settings.storage.postgresql_url)
+                .await
+                .expect("the suite's database");
+            let (records, in_clear): (i64, i64) = sqlx::query_as(
+                "SELECT count(*), count(*) FILTER (WHERE position($1::bytea IN record) > 0) \
+                 FROM quote_log",
+            )
+            .bind(b"CASE-2026-0042".as_slice())
+            .fetch_one(&pool)
+            .await
+            .expect("the log's rows");
+            assert!(records > 0, "nothing in the log");
+            assert_eq!(in_clear, 0, "the reference is in the log in clear");
+        }
     }
 }
 
@@ -198,7 +218,7 @@ async fn concurrent_quotes_all_land_once_in_one_order_with_a_valid_chain() {
 #[tokio::test]
 async fn a_flipped_byte_is_found_at_its_exact_record_and_stops_the_service() {
     let data = tempfile::tempdir().expect("a folder");
-    let settings = test_settings(data.path());
+    let settings = file_settings(data.path());
     let mut ids = Vec::new();
     {
         let mut app = spawn_app_with(settings.clone()).await;
@@ -268,7 +288,7 @@ async fn a_flipped_byte_is_found_at_its_exact_record_and_stops_the_service() {
 #[tokio::test]
 async fn a_torn_last_record_is_cut_off_at_start() {
     let data = tempfile::tempdir().expect("a folder");
-    let settings = test_settings(data.path());
+    let settings = file_settings(data.path());
     let mut ids = Vec::new();
     {
         let mut app = spawn_app_with(settings.clone()).await;
@@ -395,7 +415,7 @@ async fn unknown_and_malformed_ids_and_missing_versions_are_clear_errors() {
 
     // A logged quote whose version was never published here cannot be re-priced.
     let foreign = tempfile::tempdir().expect("a folder");
-    let foreign_settings = test_settings(foreign.path());
+    let foreign_settings = file_settings(foreign.path());
     let orphan = uuid::Uuid::now_v7().to_string();
     {
         let log = fairquote::audit::FileQuoteLog::open(fairquote::audit::LogOptions {
@@ -472,7 +492,7 @@ async fn a_range_of_quotes_exports_as_parquet() {
 #[tokio::test]
 async fn quotes_in_sealed_segments_are_found_by_id_and_page_across_restarts() {
     let data = tempfile::tempdir().expect("a folder");
-    let mut settings = test_settings(data.path());
+    let mut settings = file_settings(data.path());
     settings.audit.segment_bytes = 4096;
     let mut app = spawn_app_with(settings.clone()).await;
     let mut sent = Vec::new();

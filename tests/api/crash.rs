@@ -18,13 +18,22 @@ struct Server {
     address: String,
 }
 
-fn start(data: &Path) -> Server {
-    let mut process = Command::new(env!("CARGO_BIN_EXE_fairquote"))
+/// Starts the binary on `data`, and with `database`, on that PostgreSQL database.
+fn start(data: &Path, database: Option<&str>) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fairquote"));
+    command
         .arg("serve")
         .env("FAIRQUOTE__SERVER__LISTEN_ADDRESS", "127.0.0.1:0")
         .env("FAIRQUOTE__DATA__DIR", data)
         .env("FAIRQUOTE__MODELS__DIR", models_dir())
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", "info");
+    if let Some(url) = database {
+        command
+            .env("FAIRQUOTE__STORAGE__BACKEND", "postgresql")
+            .env("FAIRQUOTE__STORAGE__POSTGRESQL_URL", url)
+            .env("FAIRQUOTE__AUDIT__REFERENCE_KEY", "the crash test's key");
+    }
+    let mut process = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -47,8 +56,12 @@ fn start(data: &Path) -> Server {
     }
 }
 
-async fn load_then_kill(data: &Path, kill_after: Duration) -> HashSet<String> {
-    let mut server = start(data);
+async fn load_then_kill(
+    data: &Path,
+    database: Option<&str>,
+    kill_after: Duration,
+) -> HashSet<String> {
+    let mut server = start(data, database);
     let client = QuoteServiceClient::connect(server.address.clone())
         .await
         .expect("connect");
@@ -84,16 +97,20 @@ async fn load_then_kill(data: &Path, kill_after: Duration) -> HashSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_answered_quote_survives_a_sigkill() {
     let data = tempfile::tempdir().expect("a data folder");
+    // On the storage the suite runs on: the data folder, or PostgreSQL.
+    let database = suite_postgresql().map(|server| fresh_database(&server));
+    let database = database.as_deref();
     let mut answered = HashSet::new();
     for kill_after in [150, 400, 900, 50] {
-        let received = load_then_kill(data.path(), Duration::from_millis(kill_after)).await;
+        let received =
+            load_then_kill(data.path(), database, Duration::from_millis(kill_after)).await;
         assert!(
             !received.is_empty(),
             "no quote was answered before the kill at {kill_after} ms"
         );
         answered.extend(received);
 
-        let mut server = start(data.path());
+        let mut server = start(data.path(), database);
         let mut audit = AuditServiceClient::connect(server.address.clone())
             .await
             .expect("connect");
@@ -128,7 +145,7 @@ async fn every_answered_quote_survives_a_sigkill() {
 #[tokio::test]
 async fn sigterm_stops_the_server_cleanly_with_every_quote_logged() {
     let data = tempfile::tempdir().expect("a data folder");
-    let mut server = start(data.path());
+    let mut server = start(data.path(), None);
     let mut client = QuoteServiceClient::connect(server.address.clone())
         .await
         .expect("connect");
@@ -161,7 +178,7 @@ async fn sigterm_stops_the_server_cleanly_with_every_quote_logged() {
 async fn sigterm_during_a_stream_of_quotes_loses_none_and_exits_cleanly() {
     use tokio_stream::StreamExt;
     let data = tempfile::tempdir().expect("a data folder");
-    let mut server = start(data.path());
+    let mut server = start(data.path(), None);
     let mut client = QuoteServiceClient::connect(server.address.clone())
         .await
         .expect("connect");

@@ -54,7 +54,7 @@ fn fill(disk: &Path) -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_quotes_without_losing_any_and_recovers_when_space_returns() {
     let disk = SmallDisk::mount("1m");
-    let settings = test_settings(&disk.path);
+    let settings = file_settings(&disk.path);
     let mut app = spawn_app_with(settings.clone()).await;
     let mut answered = Vec::new();
     answered.push(
