@@ -3,6 +3,7 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY proto proto
+COPY migrations migrations
 COPY src src
 COPY benches benches
 RUN cargo build --release --locked --bin fairquote

@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod bad_tables;
 mod crash;
+mod deploy;
 mod disk;
 mod expected_premiums;
 mod fairness;
