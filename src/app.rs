@@ -121,7 +121,8 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
         })?;
     front.metrics.models(&models.schedule());
     let models = Arc::new(models);
-    models.follow();
+    let metrics = front.metrics.clone();
+    models.follow(move |schedule| metrics.models(schedule));
     Ok(ServerState {
         models,
         log,

@@ -557,8 +557,8 @@ impl ModelRegistry {
 
     /// With a shared registry, follows the changes other replicas make: at once on their
     /// announcement (PostgreSQL `LISTEN`), and every few seconds in case one was missed while
-    /// the connection was down.
-    pub fn follow(self: &Arc<Self>) {
+    /// the connection was down. `followed` is told the schedule after each reload.
+    pub fn follow(self: &Arc<Self>, followed: impl Fn(&ModelSchedule) + Send + Sync + 'static) {
         let Store::Postgres(pool) = &self.store else {
             return;
         };
@@ -583,8 +583,11 @@ impl ModelRegistry {
                     let Some(registry) = registry.upgrade() else {
                         return;
                     };
-                    if let Err(e) = registry.sync().await {
-                        tracing::warn!("model registry: cannot read the shared registry: {e}");
+                    match registry.sync().await {
+                        Ok(()) => followed(&registry.schedule()),
+                        Err(e) => {
+                            tracing::warn!("model registry: cannot read the shared registry: {e}")
+                        }
                     }
                     drop(registry);
                     match tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
