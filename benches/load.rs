@@ -132,9 +132,26 @@ async fn drive(address: &str, seconds: u64, callers: usize) -> Round {
 
 async fn quote_server(log: bool) -> (String, tempfile::TempDir, tokio::sync::oneshot::Sender<()>) {
     let data = tempfile::tempdir().expect("a folder");
-    let state = fairquote::app::start(&settings(data.path(), log))
-        .await
-        .expect("starts");
+    serve_settings(settings(data.path(), log), data).await
+}
+
+/// The quote log in PostgreSQL: `FAIRQUOTE_BENCH_POSTGRESQL` names an empty database.
+async fn postgresql_server(
+    url: &str,
+) -> (String, tempfile::TempDir, tokio::sync::oneshot::Sender<()>) {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = settings(data.path(), true);
+    settings.storage.backend = fairquote::config::StorageBackend::Postgresql;
+    settings.storage.postgresql_url = url.to_owned();
+    settings.audit.reference_key = "the load bench's key".to_owned();
+    serve_settings(settings, data).await
+}
+
+async fn serve_settings(
+    settings: fairquote::config::Settings,
+    data: tempfile::TempDir,
+) -> (String, tempfile::TempDir, tokio::sync::oneshot::Sender<()>) {
+    let state = fairquote::app::start(&settings).await.expect("starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -264,6 +281,15 @@ fn main() {
             during.failed,
             during.latency.value_at_quantile(0.99) as f64 / on.latency.value_at_quantile(0.99) as f64
         );
+        if let Ok(url) = std::env::var("FAIRQUOTE_BENCH_POSTGRESQL") {
+            let (address, _data, stop) = postgresql_server(&url).await;
+            let pg = drive(&address, seconds, callers).await;
+            let _ = stop.send(());
+            println!();
+            pg.print("(e) Quote, log in PostgreSQL");
+            println!("PostgreSQL log / file log throughput: {:.2}", pg.rate / on.rate);
+            println!("PostgreSQL log / echo throughput:     {:.2}", pg.rate / echo.rate);
+        }
         memory(seconds, callers).await;
     });
 }
