@@ -19,6 +19,19 @@ pub(crate) struct Version {
     product: pb::Product,
 }
 
+/// A liability candidate whose one change is the base rate of class L2 at clients' premises
+/// (escorts' class), 3.60 to 3.90.
+pub(crate) fn escort_rate_rise() -> Version {
+    version(
+        pb::Product::Liability,
+        &[(
+            "base_rates.csv",
+            "L2,client_premises,3.60",
+            "L2,client_premises,3.90",
+        )],
+    )
+}
+
 /// A candidate without the default's test cases (its rates differ, so would they).
 pub(crate) fn version(product: pb::Product, edits: &[(&str, &str, &str)]) -> Version {
     let candidate = version_with_cases(product, edits);
@@ -136,14 +149,7 @@ async fn publishing_while_a_client_streams_fails_no_request_and_mixes_no_version
         .expect("a quote")
         .into_inner()
         .model_version;
-    let candidate = version(
-        pb::Product::Liability,
-        &[(
-            "base_rates.csv",
-            "L2,client_premises,3.60",
-            "L2,client_premises,3.90",
-        )],
-    );
+    let candidate = escort_rate_rise();
 
     let (sender, receiver) = tokio::sync::mpsc::channel(8);
     let mut responses = app

@@ -153,6 +153,17 @@ fn pg_settings(data: &Path, url: &str) -> Settings {
     settings
 }
 
+/// Two replicas on one database, each with a data folder of its own (kept while they run).
+async fn two_replicas(url: &str) -> (TestApp, TestApp, [tempfile::TempDir; 2]) {
+    let data = [
+        tempfile::tempdir().expect("a folder"),
+        tempfile::tempdir().expect("a folder"),
+    ];
+    let a = spawn_app_with(pg_settings(data[0].path(), url)).await;
+    let b = spawn_app_with(pg_settings(data[1].path(), url)).await;
+    (a, b, data)
+}
+
 async fn quote_ids(app: &TestApp, count: usize) -> Vec<String> {
     let mut tasks = Vec::new();
     for i in 0..count {
@@ -262,12 +273,7 @@ async fn every_quote_is_kept_in_postgresql_found_replayed_and_verified() {
 async fn two_replicas_on_one_database_write_one_chain() {
     let server = PgServer::start();
     let url = server.database();
-    let (a_data, b_data) = (
-        tempfile::tempdir().expect("a"),
-        tempfile::tempdir().expect("b"),
-    );
-    let mut a = spawn_app_with(pg_settings(a_data.path(), &url)).await;
-    let mut b = spawn_app_with(pg_settings(b_data.path(), &url)).await;
+    let (mut a, mut b, _data) = two_replicas(&url).await;
     let (from_a, from_b) = tokio::join!(quote_ids(&a, 60), quote_ids(&b, 60));
     // Each replica finds the other's quotes.
     for id in &from_a {
@@ -384,16 +390,11 @@ async fn the_database_going_away_under_load_loses_no_quote_and_the_service_recov
 /// every response names the version that priced it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_put_in_force_through_one_replica_prices_on_the_other_within_a_second() {
-    use crate::models::{activate, models_client, publish, version};
+    use crate::models::{activate, escort_rate_rise, models_client, publish};
 
     let server = PgServer::start();
     let url = server.database();
-    let (a_data, b_data) = (
-        tempfile::tempdir().expect("a"),
-        tempfile::tempdir().expect("b"),
-    );
-    let mut a = spawn_app_with(pg_settings(a_data.path(), &url)).await;
-    let mut b = spawn_app_with(pg_settings(b_data.path(), &url)).await;
+    let (mut a, mut b, _data) = two_replicas(&url).await;
     let before = b
         .client
         .quote(liability_request())
@@ -401,14 +402,7 @@ async fn a_version_put_in_force_through_one_replica_prices_on_the_other_within_a
         .expect("a quote")
         .into_inner();
 
-    let candidate = version(
-        pb::Product::Liability,
-        &[(
-            "base_rates.csv",
-            "L2,client_premises,3.60",
-            "L2,client_premises,3.90",
-        )],
-    );
+    let candidate = escort_rate_rise();
     let mut models_a = models_client(&a).await;
     let id = publish(&mut models_a, &candidate).await;
     activate(&mut models_a, &id).await;
