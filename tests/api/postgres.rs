@@ -428,6 +428,7 @@ async fn a_version_put_in_force_through_one_replica_prices_on_the_other_within_a
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (after, quote) = seen.expect("the new version prices on replica b");
+    eprintln!("activated through replica a, priced by it on replica b after {after:?}");
     assert!(
         after < Duration::from_secs(1),
         "in force on b after {after:?}"
