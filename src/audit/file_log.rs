@@ -21,7 +21,10 @@ use crate::proto as pb;
 use super::chain::{self, VerifyReport};
 use super::index::{self, Entry, Index, SegmentEntries};
 use super::segment;
-use super::{AppendFuture, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog, ReadFuture};
+use super::{
+    AppendFuture, AppendJob, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog, ReadFuture,
+    queue_append,
+};
 
 /// The most appends written and synced together.
 const MAX_BATCH: usize = 4096;
@@ -35,13 +38,8 @@ pub struct LogOptions {
     pub start_new_chain: bool,
 }
 
-type Job = (
-    pb::log_record::Event,
-    oneshot::Sender<Result<Appended, LogError>>,
-);
-
 pub struct FileQuoteLog {
-    jobs: Sender<Job>,
+    jobs: Sender<AppendJob>,
     index: Arc<RwLock<Index>>,
 }
 
@@ -219,25 +217,8 @@ fn read(entry_segment: &Path, offset: u64) -> Result<(pb::LogRecord, [u8; 32]), 
 
 fn logged(segment: &Path, entry: &Entry) -> Result<LoggedQuote, LogError> {
     let (record, hash) = read(segment, entry.offset)?;
-    let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
-        request: Some(request),
-        response: Some(response),
-        tenant,
-    })) = record.event
-    else {
-        return Err(LogError::Read(format!(
-            "record {} is not a quote",
-            entry.sequence
-        )));
-    };
-    Ok(LoggedQuote {
-        sequence: record.sequence,
-        recorded_at: record.recorded_at,
-        request,
-        response,
-        tenant,
-        hash,
-    })
+    LoggedQuote::from_record(record, hash)
+        .ok_or_else(|| LogError::Read(format!("record {} is not a quote", entry.sequence)))
 }
 
 /// Runs a read of the files on a blocking thread, off the service's runtime.
@@ -258,12 +239,7 @@ fn blocking<T: Send + 'static>(
 
 impl QuoteLog for FileQuoteLog {
     fn append(&self, event: pb::log_record::Event) -> AppendFuture {
-        let (reply, appended) = oneshot::channel();
-        let sent = self.jobs.send((event, reply));
-        Box::pin(async move {
-            sent.map_err(|_| LogError::Stopped)?;
-            appended.await.map_err(|_| LogError::Stopped)?
-        })
+        queue_append(event, |job| self.jobs.send(job).is_ok())
     }
 
     fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
@@ -328,7 +304,7 @@ struct Writer {
 }
 
 impl Writer {
-    fn run(mut self, jobs: Receiver<Job>) {
+    fn run(mut self, jobs: Receiver<AppendJob>) {
         while let Ok(first) = jobs.recv() {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -344,7 +320,7 @@ impl Writer {
     }
 
     /// Writes and syncs a batch, then answers each job. Returns the error, if any.
-    fn write_batch(&mut self, batch: Vec<Job>) -> Option<LogError> {
+    fn write_batch(&mut self, batch: Vec<AppendJob>) -> Option<LogError> {
         if let Some(reason) = &self.failed {
             let reason = reason.clone();
             for (_, reply) in batch {
@@ -445,16 +421,11 @@ impl Writer {
 pub fn read_dir_quotes(dir: &Path, filter: &QuoteFilter) -> Result<Vec<LoggedQuote>, LogError> {
     let mut quotes = Vec::new();
     chain::scan(&chain::segments(dir)?, None, |found| {
-        let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
-            request: Some(request),
-            response: Some(response),
-            tenant,
-        })) = &found.record.event
-        else {
+        let Some(quote) = LoggedQuote::from_record(found.record.clone(), found.hash) else {
             return;
         };
-        let at =
-            DateTime::parse_from_rfc3339(&found.record.recorded_at).map(|t| t.with_timezone(&Utc));
+        let response = &quote.response;
+        let at = DateTime::parse_from_rfc3339(&quote.recorded_at).map(|t| t.with_timezone(&Utc));
         let in_time = match at {
             Ok(at) => filter.from.is_none_or(|f| at >= f) && filter.to.is_none_or(|t| at < t),
             Err(_) => filter.from.is_none() && filter.to.is_none(),
@@ -467,14 +438,7 @@ pub fn read_dir_quotes(dir: &Path, filter: &QuoteFilter) -> Result<Vec<LoggedQuo
                 .as_ref()
                 .is_none_or(|v| &response.model_version == v)
         {
-            quotes.push(LoggedQuote {
-                sequence: found.record.sequence,
-                recorded_at: found.record.recorded_at.clone(),
-                request: request.clone(),
-                response: response.clone(),
-                tenant: tenant.clone(),
-                hash: found.hash,
-            });
+            quotes.push(quote);
         }
     })?;
     Ok(quotes)

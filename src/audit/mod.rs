@@ -43,6 +43,50 @@ pub struct LoggedQuote {
     pub hash: [u8; 32],
 }
 
+impl LoggedQuote {
+    /// The quote a record holds; `None` for a model event or a quote record missing its
+    /// request or response.
+    fn from_record(record: pb::LogRecord, hash: [u8; 32]) -> Option<Self> {
+        let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+            request: Some(request),
+            response: Some(response),
+            tenant,
+        })) = record.event
+        else {
+            return None;
+        };
+        Some(LoggedQuote {
+            sequence: record.sequence,
+            recorded_at: record.recorded_at,
+            request,
+            response,
+            tenant,
+            hash,
+        })
+    }
+}
+
+/// An append waiting for the writer, and where its outcome goes.
+type AppendJob = (
+    pb::log_record::Event,
+    tokio::sync::oneshot::Sender<Result<Appended, LogError>>,
+);
+
+/// Hands an append to a writer with `send` (false: the writer is gone) and waits for its answer.
+fn queue_append(
+    event: pb::log_record::Event,
+    send: impl FnOnce(AppendJob) -> bool,
+) -> AppendFuture {
+    let (reply, appended) = tokio::sync::oneshot::channel();
+    let sent = send((event, reply));
+    Box::pin(async move {
+        if !sent {
+            return Err(LogError::Stopped);
+        }
+        appended.await.map_err(|_| LogError::Stopped)?
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
     #[error("the quote log cannot be written: {0}")]

@@ -17,13 +17,16 @@ use futures::StreamExt as _;
 use prost::Message;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder, Row};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::proto as pb;
 
 use super::chain::{ChainBreak, VerifyReport};
 use super::segment;
-use super::{AppendFuture, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog, ReadFuture};
+use super::{
+    AppendFuture, AppendJob, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog, ReadFuture,
+    queue_append,
+};
 
 /// The most appends written in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -32,14 +35,9 @@ const CHAIN_LOCK: i64 = 0x6671_5f6c_6f67; // "fq_log"
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-type Job = (
-    pb::log_record::Event,
-    oneshot::Sender<Result<Appended, LogError>>,
-);
-
 pub struct PgQuoteLog {
     pool: PgPool,
-    jobs: mpsc::UnboundedSender<Job>,
+    jobs: mpsc::UnboundedSender<AppendJob>,
 }
 
 fn read_error(e: sqlx::Error) -> LogError {
@@ -78,7 +76,7 @@ impl PgQuoteLog {
 }
 
 /// The writer: takes every append waiting, writes them in one transaction, then answers each.
-async fn write(pool: PgPool, mut jobs: mpsc::UnboundedReceiver<Job>) {
+async fn write(pool: PgPool, mut jobs: mpsc::UnboundedReceiver<AppendJob>) {
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -207,34 +205,16 @@ fn logged(row: &sqlx::postgres::PgRow) -> Result<LoggedQuote, LogError> {
     let hash: Vec<u8> = row.get("hash");
     let record = pb::LogRecord::decode(bytes.as_slice())
         .map_err(|e| LogError::Read(format!("record {sequence} cannot be decoded: {e}")))?;
-    let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
-        request: Some(request),
-        response: Some(response),
-        tenant,
-    })) = record.event
-    else {
-        return Err(LogError::Read(format!("record {sequence} is not a quote")));
-    };
-    Ok(LoggedQuote {
-        sequence: record.sequence,
-        recorded_at: record.recorded_at,
-        request,
-        response,
-        tenant,
-        hash: hash.try_into().map_err(|_| {
-            LogError::Read(format!("record {sequence}: a hash of the wrong length"))
-        })?,
-    })
+    let hash = hash
+        .try_into()
+        .map_err(|_| LogError::Read(format!("record {sequence}: a hash of the wrong length")))?;
+    LoggedQuote::from_record(record, hash)
+        .ok_or_else(|| LogError::Read(format!("record {sequence} is not a quote")))
 }
 
 impl QuoteLog for PgQuoteLog {
     fn append(&self, event: pb::log_record::Event) -> AppendFuture {
-        let (reply, appended) = oneshot::channel();
-        let sent = self.jobs.send((event, reply));
-        Box::pin(async move {
-            sent.map_err(|_| LogError::Stopped)?;
-            appended.await.map_err(|_| LogError::Stopped)?
-        })
+        queue_append(event, |job| self.jobs.send(job).is_ok())
     }
 
     fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
