@@ -122,7 +122,7 @@ impl Validation {
 }
 
 /// The persistent part of the registry (`registry.json`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Ledger {
     versions: BTreeMap<String, VersionRecord>,
     /// Per product: the ids in force.
@@ -531,12 +531,15 @@ impl ModelRegistry {
     }
 
     /// Reads the registry again when replicas share it: versions published elsewhere are
-    /// compiled, and the ledger is the one in the database.
-    async fn refresh(&self, inner: &mut Inner) -> Result<(), RegistryError> {
+    /// compiled, and the ledger is the one in the database. Says whether it changed.
+    async fn refresh(&self, inner: &mut Inner) -> Result<bool, RegistryError> {
         if !self.store.shared() {
-            return Ok(());
+            return Ok(false);
         }
         let ledger = self.store.load().await?;
+        if ledger == inner.ledger {
+            return Ok(false);
+        }
         for record in ledger.versions.values() {
             if !inner.books.contains_key(&record.id) {
                 let files = self.store.read_version(record.product, &record.id).await?;
@@ -544,20 +547,23 @@ impl ModelRegistry {
             }
         }
         inner.ledger = ledger;
-        Ok(())
+        Ok(true)
     }
 
-    /// Brings this replica's schedule up to date with the shared registry.
-    pub async fn sync(&self) -> Result<(), RegistryError> {
+    /// Brings this replica's schedule up to date with the shared registry; says whether it
+    /// changed (the periodic check mostly finds nothing new, and then swaps nothing).
+    pub async fn sync(&self) -> Result<bool, RegistryError> {
         let mut inner = self.inner.lock().await;
-        self.refresh(&mut inner).await?;
-        self.swap(&inner);
-        Ok(())
+        let changed = self.refresh(&mut inner).await?;
+        if changed {
+            self.swap(&inner);
+        }
+        Ok(changed)
     }
 
     /// With a shared registry, follows the changes other replicas make: at once on their
     /// announcement (PostgreSQL `LISTEN`), and every few seconds in case one was missed while
-    /// the connection was down. `followed` is told the schedule after each reload.
+    /// the connection was down. `followed` is told the schedule after each change it brings in.
     pub fn follow(self: &Arc<Self>, followed: impl Fn(&ModelSchedule) + Send + Sync + 'static) {
         let Store::Postgres(pool) = &self.store else {
             return;
@@ -584,7 +590,8 @@ impl ModelRegistry {
                         return;
                     };
                     match registry.sync().await {
-                        Ok(()) => followed(&registry.schedule()),
+                        Ok(true) => followed(&registry.schedule()),
+                        Ok(false) => {}
                         Err(e) => {
                             tracing::warn!("model registry: cannot read the shared registry: {e}")
                         }
