@@ -215,27 +215,14 @@ mod tests {
     #[test]
     fn a_worksheet_replays() {
         let mut w = Worksheet::default();
-        w.apply(Step::arithmetic(
-            "a",
-            String::new,
-            Operation::Set,
-            Some(dec!(10)),
-        ))
-        .unwrap();
-        w.apply(Step::arithmetic(
-            "b",
-            String::new,
-            Operation::Divide,
-            Some(dec!(3)),
-        ))
-        .unwrap();
-        w.apply(Step::arithmetic(
-            "c",
-            String::new,
-            Operation::RoundToCent,
-            None,
-        ))
-        .unwrap();
+        for (id, operation, operand) in [
+            ("a", Operation::Set, Some(dec!(10))),
+            ("b", Operation::Divide, Some(dec!(3))),
+            ("c", Operation::RoundToCent, None),
+        ] {
+            w.apply(Step::arithmetic(id, String::new, operation, operand))
+                .unwrap();
+        }
         assert_eq!(w.running_amount(), dec!(3.33));
         assert!(w.replays_exactly());
     }

@@ -105,12 +105,7 @@ async fn every_quote_is_logged_and_replays_identically() {
     }
     let logged = all_logged(&mut app).await;
     assert_eq!(logged.len(), ids.len());
-    let verify = app
-        .audit
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .expect("verify")
-        .into_inner();
+    let verify = verified(&mut app).await;
     assert!(verify.intact, "{:?}", verify.breaks);
     // At first start each product's default version is published and put in force (two
     // model events each), then every quote.
@@ -206,12 +201,7 @@ async fn concurrent_quotes_all_land_once_in_one_order_with_a_valid_chain() {
     assert_eq!(logged_ids.len(), 200, "each quote once");
     assert_eq!(logged_ids.iter().cloned().collect::<HashSet<_>>(), sent);
     assert!(logged.windows(2).all(|w| w[0].sequence < w[1].sequence));
-    let verify = app
-        .audit
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .expect("verify")
-        .into_inner();
+    let verify = verified(&mut app).await;
     assert!(verify.intact);
 }
 
@@ -275,12 +265,7 @@ async fn a_flipped_byte_is_found_at_its_exact_record_and_stops_the_service() {
         .quote(liability_request())
         .await
         .expect("quotes again on a new chain");
-    let verify = app
-        .audit
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .expect("verify")
-        .into_inner();
+    let verify = verified(&mut app).await;
     assert!(!verify.intact, "the old break stays reported");
     assert_eq!(verify.breaks.len(), 1);
 }
@@ -333,12 +318,7 @@ async fn a_torn_last_record_is_cut_off_at_start() {
         .quote(liability_request())
         .await
         .expect("quotes again");
-    let verify = app
-        .audit
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .expect("verify")
-        .into_inner();
+    let verify = verified(&mut app).await;
     assert!(verify.intact, "{:?}", verify.breaks);
 }
 

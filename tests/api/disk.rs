@@ -102,12 +102,7 @@ async fn a_full_disk_fails_quotes_without_losing_any_and_recovers_when_space_ret
             .await
             .unwrap_or_else(|s| panic!("answered quote {id} is not in the log: {s}"));
     }
-    let verify = app
-        .audit
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .expect("verify")
-        .into_inner();
+    let verify = verified(&mut app).await;
     assert!(verify.intact, "{:?}", verify.breaks);
     drop(app);
 }

@@ -1,13 +1,24 @@
 //! An auditor checks that every intimacy profession is priced like its comparator.
 
 use chrono::NaiveDate;
-use fairquote::fairness::parity::parity;
+use fairquote::fairness::parity::{PairParity, parity};
 use fairquote::rating::book::Justification;
 
 use crate::helpers::default_books;
 
 fn date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date")
+}
+
+/// The escort's income-protection pair against its comparator.
+fn escort_income_protection(pairs: &[PairParity]) -> &PairParity {
+    pairs
+        .iter()
+        .find(|p| {
+            p.profession == "escort_companion"
+                && p.product == fairquote::domain::Product::IncomeProtection
+        })
+        .expect("the pair")
 }
 
 #[test]
@@ -32,13 +43,7 @@ fn an_unjustified_loading_is_flagged_with_its_cells_and_a_justified_one_is_liste
         .expect("in the catalog");
     escort.class = "4".into();
     let pairs = parity(&books, date());
-    let pair = pairs
-        .iter()
-        .find(|p| {
-            p.profession == "escort_companion"
-                && p.product == fairquote::domain::Product::IncomeProtection
-        })
-        .expect("the pair");
+    let pair = escort_income_protection(&pairs);
     assert_eq!(pair.verdict, "flagged");
     assert!(pair.differing_cells > 0);
     let ratio = 1.60 / 1.25;
@@ -75,13 +80,7 @@ fn an_unjustified_loading_is_flagged_with_its_cells_and_a_justified_one_is_liste
         .expect("in the catalog")
         .justification = Some("JR-1".into());
     let pairs = parity(&books, date());
-    let pair = pairs
-        .iter()
-        .find(|p| {
-            p.profession == "escort_companion"
-                && p.product == fairquote::domain::Product::IncomeProtection
-        })
-        .expect("the pair");
+    let pair = escort_income_protection(&pairs);
     assert_eq!(pair.verdict, "justified");
     assert_eq!(pair.justification.as_ref(), Some(&record));
 }

@@ -200,6 +200,15 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     }
 }
 
+/// The service's verification of its whole quote log.
+pub async fn verified(app: &mut TestApp) -> pb::VerifyChainResponse {
+    app.audit
+        .verify_chain(pb::VerifyChainRequest {})
+        .await
+        .expect("verify")
+        .into_inner()
+}
+
 pub fn eur(amount: &str) -> Option<pb::Money> {
     Some(pb::Money {
         amount: amount.to_owned(),

@@ -149,7 +149,7 @@ async fn publishing_while_a_client_streams_fails_no_request_and_mixes_no_version
         .expect("a quote")
         .into_inner()
         .model_version;
-    let candidate = escort_rate_rise();
+    let mut candidate = Some(escort_rate_rise());
 
     let (sender, receiver) = tokio::sync::mpsc::channel(8);
     let mut responses = app
@@ -163,23 +163,10 @@ async fn publishing_while_a_client_streams_fails_no_request_and_mixes_no_version
     for i in 0..300 {
         if i == 50 {
             let mut models = models.clone();
-            let upload = upload(&candidate, "actuary A");
+            let candidate = candidate.take().expect("one swap");
             swap = Some(tokio::spawn(async move {
-                let id = models
-                    .publish_model(tokio_stream::iter(upload))
-                    .await
-                    .expect("published")
-                    .into_inner()
-                    .version
-                    .expect("a version")
-                    .id;
-                models
-                    .activate_model(pb::ActivateModelRequest {
-                        model_version: id.clone(),
-                        actor: "actuary A".into(),
-                    })
-                    .await
-                    .expect("activated");
+                let id = publish(&mut models, &candidate).await;
+                activate(&mut models, &id).await;
                 id
             }));
         }
@@ -393,12 +380,7 @@ async fn rollback_restores_the_previous_version_and_a_restart_keeps_versions_and
     assert_eq!(status(&new), "active");
     assert_eq!(status(&old), "retired");
     // The change events are in the quote log with who made them.
-    let verify = app
-        .audit
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .expect("verify")
-        .into_inner();
+    let verify = verified(&mut app).await;
     assert!(verify.intact);
 }
 

@@ -215,14 +215,6 @@ async fn listed(app: &mut TestApp) -> Vec<String> {
     }
 }
 
-async fn verified(app: &mut TestApp) -> pb::VerifyChainResponse {
-    app.audit
-        .verify_chain(pb::VerifyChainRequest {})
-        .await
-        .expect("verify")
-        .into_inner()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_quote_is_kept_in_postgresql_found_replayed_and_verified() {
     let server = PgServer::start();
