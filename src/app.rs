@@ -26,6 +26,10 @@ pub enum StartError {
         "with storage.backend = postgresql, set audit.reference_key (FAIRQUOTE__AUDIT__REFERENCE_KEY, from a secret): every replica must hash insurers' references with the same key"
     )]
     SharedReferenceKey,
+    #[error(
+        "storage.backend = postgresql needs storage.postgresql_url (FAIRQUOTE__STORAGE__POSTGRESQL_URL)"
+    )]
+    NoDatabaseUrl,
     #[error("cannot read or make the reference key in {dir}: {source}")]
     ReferenceKey {
         dir: PathBuf,
@@ -74,10 +78,13 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
 pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, StartError> {
     // A key made on first start lives in one replica's data folder: the others would hash the
     // same reference differently, and an insurer's search would miss quotes.
-    if settings.storage.backend == StorageBackend::Postgresql
-        && settings.audit.reference_key.is_empty()
-    {
-        return Err(StartError::SharedReferenceKey);
+    if settings.storage.backend == StorageBackend::Postgresql {
+        if settings.storage.postgresql_url.is_empty() {
+            return Err(StartError::NoDatabaseUrl);
+        }
+        if settings.audit.reference_key.is_empty() {
+            return Err(StartError::SharedReferenceKey);
+        }
     }
     let database = match settings.storage.backend {
         StorageBackend::Postgresql => {

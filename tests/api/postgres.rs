@@ -320,6 +320,35 @@ async fn replicas_without_a_shared_reference_key_do_not_start() {
     );
 }
 
+#[tokio::test]
+async fn bad_storage_settings_are_clear_errors() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = pg_settings(data.path(), "");
+    let error = fairquote::app::start(&settings)
+        .await
+        .err()
+        .expect("no database named")
+        .to_string();
+    assert!(error.contains("storage.postgresql_url"), "{error}");
+
+    let file = data.path().join("fairquote.toml");
+    std::fs::write(&file, "[storage]\nbackend = \"mysql\"\n").expect("writable");
+    let error = fairquote::config::load(Some(&file))
+        .expect_err("an unknown backend")
+        .to_string();
+    assert!(
+        error.contains("mysql") && error.contains("storage.backend"),
+        "{error}"
+    );
+    settings.storage.postgresql_url = "not a url".to_owned();
+    let error = fairquote::app::start(&settings)
+        .await
+        .err()
+        .expect("a URL that is none")
+        .to_string();
+    assert!(error.contains("PostgreSQL"), "{error}");
+}
+
 /// The database stops under load: quotes turn UNAVAILABLE, none is answered without being
 /// in the log, and once the database is back the same service quotes again by itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
