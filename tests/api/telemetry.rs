@@ -27,13 +27,14 @@ async fn a_call_is_traced_under_the_callers_trace_and_counted() {
         .build();
     opentelemetry::global::set_meter_provider(meter_provider.clone());
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    // Interest in a span's callsite is cached for all threads. While only one dispatcher is
+    // registered, tracing computes the interest of a callsite first hit on another test's
+    // thread from that thread's default (none), and caches `never` for everyone: the call's
+    // span, first hit after this test's subscriber arrives, could then be lost to a race. A
+    // second registered dispatcher, alive for the whole test, makes every computation ask
+    // all of them.
+    let _second_dispatcher = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let mut app = spawn_app().await;
-    // A first call registers the span's callsite before the test's subscriber exists: the
-    // subscriber's arrival then re-evaluates it, with no race against other tests' threads.
-    app.client
-        .quote(liability_request())
-        .await
-        .expect("a first quote");
 
     let spans = InMemorySpanExporter::default();
     let tracer_provider = SdkTracerProvider::builder()
@@ -43,8 +44,8 @@ async fn a_call_is_traced_under_the_callers_trace_and_counted() {
         .with(tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("test")));
     // This thread runs the test and, on a current-thread runtime, the server's tasks too.
     let _default = tracing::subscriber::set_default(subscriber);
-    // Interest is cached per callsite for all threads; another test's thread may have
-    // registered a callsite or a dispatcher meanwhile: ask every callsite again.
+    // A thread that read "just one dispatcher" before this one registered may still store a
+    // stale interest: ask every callsite again, now over both dispatchers.
     tracing::callsite::rebuild_interest_cache();
 
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
