@@ -3,7 +3,9 @@
 //! One writer thread owns the open segment. Appends queue to it; it takes every append that
 //! is waiting, writes them in one go and syncs once (group commit), and only then tells each
 //! caller its record is durable. A failed write is cut back off the file and every caller in
-//! the batch is told, so nothing is ever answered that is not on disk.
+//! the batch is told, so nothing is ever answered that is not on disk. A disk that is full or
+//! read-only only fails appends: each step is retried with the next batch, so the log goes on
+//! by itself once the disk takes writes again.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -53,16 +55,27 @@ fn sync_dir(dir: &Path) -> Result<(), LogError> {
         .map_err(|e| write_error("syncing the log folder", e))
 }
 
+/// Starts the segment whose first record will be `first_sequence`. A start that failed part
+/// way (a full disk) may have left that file with part of its header and nothing else, since
+/// no record is written to a segment before its header is durable: it is started again.
 fn new_segment(dir: &Path, first_sequence: u64) -> Result<(PathBuf, File), LogError> {
     let path = dir.join(segment::file_name(first_sequence));
+    let fault = |e: std::io::Error| write_error(&path.display().to_string(), e);
     let mut file = OpenOptions::new()
-        .create_new(true)
+        .create(true)
         .append(true)
         .open(&path)
-        .map_err(|e| write_error(&path.display().to_string(), e))?;
-    file.write_all(segment::MAGIC)
+        .map_err(fault)?;
+    if file.metadata().map_err(fault)?.len() > segment::MAGIC.len() as u64 {
+        return Err(LogError::Write(format!(
+            "{} already holds records",
+            path.display()
+        )));
+    }
+    file.set_len(0)
+        .and_then(|()| file.write_all(segment::MAGIC))
         .and_then(|()| file.sync_all())
-        .map_err(|e| write_error(&path.display().to_string(), e))?;
+        .map_err(fault)?;
     sync_dir(dir)?;
     Ok((path, file))
 }
@@ -159,7 +172,8 @@ impl FileQuoteLog {
         };
         let mut index = Index::new(paths.clone(), sealed, current);
         if paths.last() != Some(&path) {
-            index.start_segment(path.clone())?;
+            let sealed = index.seal_current()?;
+            index.start_segment(path.clone(), sealed);
         }
         index.durable_len = file
             .metadata()
@@ -172,7 +186,7 @@ impl FileQuoteLog {
             segment_bytes: options.segment_bytes.max(4096),
             previous,
             next_sequence,
-            failed: None,
+            cut_to: None,
             index: Arc::new(RwLock::new(index)),
         };
         if let Some(reason) = restart {
@@ -298,8 +312,10 @@ struct Writer {
     segment_bytes: u64,
     previous: [u8; 32],
     next_sequence: u64,
-    /// Set when a failed write could not be cut back off: appending more would break the chain.
-    failed: Option<String>,
+    /// The length the segment must be cut back to before anything else is written: a failed
+    /// write whose bytes could not be cut off at once (the folder read-only, say). Until the
+    /// cut succeeds every append fails, so no record ever follows a torn one.
+    cut_to: Option<u64>,
     index: Arc<RwLock<Index>>,
 }
 
@@ -321,13 +337,6 @@ impl Writer {
 
     /// Writes and syncs a batch, then answers each job. Returns the error, if any.
     fn write_batch(&mut self, batch: Vec<AppendJob>) -> Option<LogError> {
-        if let Some(reason) = &self.failed {
-            let reason = reason.clone();
-            for (_, reply) in batch {
-                let _ = reply.send(Err(LogError::Broken(reason.clone())));
-            }
-            return Some(LogError::Broken(reason));
-        }
         let recorded_at = now();
         let mut bytes = Vec::new();
         let mut written = Vec::with_capacity(batch.len());
@@ -366,7 +375,7 @@ impl Writer {
             }
             Err(error) => {
                 for (_, _, _, reply) in written {
-                    let _ = reply.send(Err(LogError::Write(error.to_string())));
+                    let _ = reply.send(Err(error.clone()));
                 }
                 Some(error)
             }
@@ -376,22 +385,19 @@ impl Writer {
     /// Appends bytes to the current segment (starting a new one when it is full) and syncs.
     /// Returns the segment's index and where the bytes start in it.
     fn write_durably(&mut self, bytes: &[u8]) -> Result<(usize, u64), LogError> {
+        if let Some(length) = self.cut_to {
+            self.cut(length)
+                .map_err(|e| write_error("cutting a failed write off the quote log", e))?;
+            self.cut_to = None;
+        }
         let mut length = self
             .file
             .metadata()
             .map_err(|e| write_error("reading the segment size", e))?
             .len();
         if length >= self.segment_bytes {
-            let (path, file) = new_segment(&self.dir, self.next_sequence)?;
-            self.file = file;
+            self.start_segment()?;
             length = segment::MAGIC.len() as u64;
-            let mut index = match self.index.write() {
-                Ok(index) => index,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            // The full segment's quotes go to its sidecar; memory keeps only the new one's.
-            index.start_segment(path)?;
-            index.durable_len = length;
         }
         let outcome = self
             .file
@@ -399,12 +405,8 @@ impl Writer {
             .and_then(|()| self.file.sync_data());
         if let Err(e) = outcome {
             // Cut the partial write back off, so that the file ends on a whole record.
-            if let Err(cut) = self
-                .file
-                .set_len(length)
-                .and_then(|()| self.file.sync_data())
-            {
-                self.failed = Some(format!("a failed write could not be cut back off: {cut}"));
+            if self.cut(length).is_err() {
+                self.cut_to = Some(length);
             }
             return Err(write_error("appending to the quote log", e));
         }
@@ -413,6 +415,33 @@ impl Writer {
             Err(poisoned) => poisoned.into_inner().segments.len() - 1,
         };
         Ok((segment, length))
+    }
+
+    fn cut(&self, length: u64) -> std::io::Result<()> {
+        self.file
+            .set_len(length)
+            .and_then(|()| self.file.sync_data())
+    }
+
+    /// Starts the next segment once the current one is full. What can fail (the full
+    /// segment's sidecar, the new file) comes before anything changes, so a failure leaves the
+    /// writer on the full segment, to start the next one with the next batch.
+    fn start_segment(&mut self) -> Result<(), LogError> {
+        // Only this thread changes the index: what it reads here still holds below.
+        let sealed = match self.index.read() {
+            Ok(index) => index.seal_current(),
+            Err(poisoned) => poisoned.into_inner().seal_current(),
+        }?;
+        let (path, file) = new_segment(&self.dir, self.next_sequence)?;
+        let mut index = match self.index.write() {
+            Ok(index) => index,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // The full segment's quotes are in its sidecar; memory keeps only the new one's.
+        index.start_segment(path, sealed);
+        index.durable_len = segment::MAGIC.len() as u64;
+        self.file = file;
+        Ok(())
     }
 }
 
@@ -442,4 +471,30 @@ pub fn read_dir_quotes(dir: &Path, filter: &QuoteFilter) -> Result<Vec<LoggedQuo
         }
     })?;
     Ok(quotes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segment_whose_start_failed_part_way_is_started_again_and_one_with_records_never() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let path = dir.path().join(segment::file_name(7));
+        // A full disk took the file but only part of its header.
+        std::fs::write(&path, &segment::MAGIC[..3]).expect("a torn header");
+        let (started, _) = new_segment(dir.path(), 7).expect("started again");
+        assert_eq!(started, path);
+        assert_eq!(std::fs::read(&path).expect("read"), segment::MAGIC);
+
+        let mut records = segment::MAGIC.to_vec();
+        records.extend_from_slice(b"a record");
+        std::fs::write(&path, &records).expect("a segment with records");
+        let refused = new_segment(dir.path(), 7).expect_err("records are never overwritten");
+        assert!(
+            refused.to_string().contains("already holds records"),
+            "{refused}"
+        );
+        assert_eq!(std::fs::read(&path).expect("read"), records);
+    }
 }

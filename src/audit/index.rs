@@ -270,14 +270,21 @@ impl Index {
         }
     }
 
-    /// Seals the current segment, as a new one starts at `next`.
-    pub fn start_segment(&mut self, next: PathBuf) -> Result<(), LogError> {
-        if let Some(last) = self.segments.last() {
-            self.sealed.push(seal(last, &self.current)?);
+    /// Writes the sidecar of the segment being written, before the next one starts.
+    pub fn seal_current(&self) -> Result<Option<Sealed>, LogError> {
+        match self.segments.last() {
+            Some(last) => seal(last, &self.current),
+            None => Ok(None),
+        }
+    }
+
+    /// Starts the next segment; `sealed` is what `seal_current` gave for the one before.
+    pub fn start_segment(&mut self, next: PathBuf, sealed: Option<Sealed>) {
+        if !self.segments.is_empty() {
+            self.sealed.push(sealed);
         }
         self.current = SegmentEntries::default();
         self.segments.push(next);
-        Ok(())
     }
 
     fn load(&self, segment: usize) -> Result<Arc<SegmentEntries>, LogError> {

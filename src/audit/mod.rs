@@ -87,7 +87,7 @@ fn queue_append(
     })
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum LogError {
     #[error("the quote log cannot be written: {0}")]
     Write(String),

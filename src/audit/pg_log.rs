@@ -95,7 +95,7 @@ async fn write(pool: PgPool, mut jobs: mpsc::UnboundedReceiver<AppendJob>) {
             Err(error) => {
                 tracing::error!("quote log: {error}");
                 for (_, reply) in batch {
-                    let _ = reply.send(Err(LogError::Write(error.to_string())));
+                    let _ = reply.send(Err(error.clone()));
                 }
             }
         }
