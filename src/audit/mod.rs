@@ -2,13 +2,16 @@
 //! server, chained by SHA-256 so that any edit shows, and kept durably on disk.
 //!
 //! Storage sits behind the [`QuoteLog`] trait: the embedded default is [`FileQuoteLog`]
-//! (append-only segment files with group commit); a database backend can implement the same.
+//! (append-only segment files with group commit); [`PgQuoteLog`] keeps one chain in the
+//! PostgreSQL database that replicas share. [`reader::LogReader`] reads either without a
+//! service, for the auditor's commands.
 
 mod chain;
 pub mod export;
 mod file_log;
 mod index;
 pub mod pg_log;
+pub mod reader;
 pub mod reference;
 pub mod replay;
 pub mod segment;

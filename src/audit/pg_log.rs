@@ -10,12 +10,13 @@
 //! The database unreachable fails the batch (`LogError::Write`, answered `UNAVAILABLE`); the
 //! pool reconnects by itself when it returns.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
 use futures::StreamExt as _;
 use prost::Message;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder, Row};
 use tokio::sync::mpsc;
 
@@ -63,6 +64,30 @@ pub async fn connect(url: &str) -> Result<PgPool, LogError> {
         .run(&pool)
         .await
         .map_err(|e| LogError::Write(format!("migrating the PostgreSQL schema: {e}")))?;
+    Ok(pool)
+}
+
+/// Opens a pool for reading only (an auditor's command, perhaps on a restored backup): every
+/// transaction is read-only and the schema is not migrated.
+pub async fn connect_read_only(url: &str) -> Result<PgPool, LogError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| LogError::Read(format!("the PostgreSQL URL: {e}")))?
+        .options([("default_transaction_read_only", "on")]);
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .map_err(|e| LogError::Read(format!("cannot reach PostgreSQL: {e}")))?;
+    let (table,): (Option<String>,) = sqlx::query_as("SELECT to_regclass('quote_log')::text")
+        .fetch_one(&pool)
+        .await
+        .map_err(read_error)?;
+    if table.is_none() {
+        return Err(LogError::Read(
+            "this database holds no quote log (no fairquote replica has started on it)".into(),
+        ));
+    }
     Ok(pool)
 }
 
@@ -219,17 +244,8 @@ impl QuoteLog for PgQuoteLog {
 
     fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
         let pool = self.pool.clone();
-        let id = uuid::Uuid::parse_str(quote_id).ok();
-        Box::pin(async move {
-            let Some(id) = id else { return Ok(None) };
-            let row =
-                sqlx::query("SELECT sequence, record, hash FROM quote_log WHERE quote_id = $1")
-                    .bind(id)
-                    .fetch_optional(&pool)
-                    .await
-                    .map_err(read_error)?;
-            row.as_ref().map(logged).transpose()
-        })
+        let quote_id = quote_id.to_owned();
+        Box::pin(async move { get_quote(&pool, &quote_id).await })
     }
 
     fn list_quotes(
@@ -240,41 +256,64 @@ impl QuoteLog for PgQuoteLog {
     ) -> ReadFuture<Vec<LoggedQuote>> {
         let pool = self.pool.clone();
         let filter = filter.clone();
-        Box::pin(async move {
-            let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
-                "SELECT sequence, record, hash FROM quote_log WHERE quote_id IS NOT NULL AND sequence > ",
-            );
-            query.push_bind(after as i64);
-            if let Some(from) = filter.from {
-                query.push(" AND recorded_at >= ").push_bind(from);
-            }
-            if let Some(to) = filter.to {
-                query.push(" AND recorded_at < ").push_bind(to);
-            }
-            if let Some(product) = filter.product {
-                query.push(" AND product = ").push_bind(product);
-            }
-            if let Some(decision) = filter.decision {
-                query.push(" AND decision = ").push_bind(decision);
-            }
-            if let Some(version) = filter.model_version {
-                query.push(" AND model_version = ").push_bind(version);
-            }
-            if let Some(tenant) = filter.tenant {
-                query.push(" AND tenant = ").push_bind(tenant);
-            }
-            query
-                .push(" ORDER BY sequence LIMIT ")
-                .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-            let rows = query.build().fetch_all(&pool).await.map_err(read_error)?;
-            rows.iter().map(logged).collect()
-        })
+        Box::pin(async move { list_quotes(&pool, &filter, after, limit).await })
     }
 
     fn verify(&self) -> ReadFuture<VerifyReport> {
         let pool = self.pool.clone();
         Box::pin(async move { verify(&pool).await })
     }
+}
+
+/// One logged quote by its id.
+pub async fn get_quote(pool: &PgPool, quote_id: &str) -> Result<Option<LoggedQuote>, LogError> {
+    let Ok(id) = uuid::Uuid::parse_str(quote_id) else {
+        return Ok(None);
+    };
+    let row = sqlx::query("SELECT sequence, record, hash FROM quote_log WHERE quote_id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(read_error)?;
+    row.as_ref().map(logged).transpose()
+}
+
+/// Logged quotes in log order after the sequence `after`, filtered, at most `limit`.
+pub async fn list_quotes(
+    pool: &PgPool,
+    filter: &QuoteFilter,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<LoggedQuote>, LogError> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT sequence, record, hash FROM quote_log WHERE quote_id IS NOT NULL AND sequence > ",
+    );
+    query.push_bind(after as i64);
+    if let Some(from) = filter.from {
+        query.push(" AND recorded_at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        query.push(" AND recorded_at < ").push_bind(to);
+    }
+    if let Some(product) = filter.product {
+        query.push(" AND product = ").push_bind(product);
+    }
+    if let Some(decision) = filter.decision {
+        query.push(" AND decision = ").push_bind(decision);
+    }
+    if let Some(version) = &filter.model_version {
+        query
+            .push(" AND model_version = ")
+            .push_bind(version.clone());
+    }
+    if let Some(tenant) = &filter.tenant {
+        query.push(" AND tenant = ").push_bind(tenant.clone());
+    }
+    query
+        .push(" ORDER BY sequence LIMIT ")
+        .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    let rows = query.build().fetch_all(pool).await.map_err(read_error)?;
+    rows.iter().map(logged).collect()
 }
 
 /// Reads every record in order and checks its sequence number and its link to the one before.

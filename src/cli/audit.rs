@@ -1,5 +1,6 @@
 //! `fairquote audit verify|show|replay|export`: over a data folder (read only, safe beside a
-//! running service) or, with `--server`, over a running service's `AuditService`.
+//! running service), over the PostgreSQL database the replicas share (read-only transactions;
+//! a restored backup will do), or, with `--server`, over a running service's `AuditService`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,17 +8,23 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use crate::app;
+use crate::audit::reader::LogReader;
 use crate::audit::{self, QuoteFilter};
 use crate::config::{Settings, StorageBackend};
 use crate::grpc::audit_service::{audited, filter, replay, verify_response};
 use crate::grpc::pb;
 use crate::grpc::pb::audit_service_client::AuditServiceClient;
+use crate::registry::Store;
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// The service's data folder (default: the configured one).
-    #[arg(long, global = true, conflicts_with = "server")]
+    /// The service's data folder (default: the configured storage).
+    #[arg(long, global = true, conflicts_with_all = ["server", "postgresql"])]
     data: Option<PathBuf>,
+    /// The replicas' PostgreSQL database instead, e.g.
+    /// `postgres://auditor@db.example/fairquote`; it is only read.
+    #[arg(long, global = true, conflicts_with = "server")]
+    postgresql: Option<String>,
     /// A running service instead, e.g. `http://127.0.0.1:50051`.
     #[arg(long, global = true)]
     server: Option<String>,
@@ -49,11 +56,12 @@ enum AuditCommand {
 type Outcome = Result<ExitCode, String>;
 
 pub fn run(args: AuditArgs, settings: &Settings) -> ExitCode {
+    let runtime = match super::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
     let outcome = match &args.server {
-        Some(server) => match super::runtime() {
-            Ok(runtime) => runtime.block_on(remote(server.clone(), args.command)),
-            Err(code) => return code,
-        },
+        Some(server) => runtime.block_on(remote(server.clone(), args.command)),
         None => {
             let mut settings = settings.clone();
             if let Some(data) = args.data {
@@ -61,7 +69,11 @@ pub fn run(args: AuditArgs, settings: &Settings) -> ExitCode {
                 settings.data.dir = data;
                 settings.storage.backend = StorageBackend::Files;
             }
-            local(&settings, args.command)
+            if let Some(url) = args.postgresql {
+                settings.storage.backend = StorageBackend::Postgresql;
+                settings.storage.postgresql_url = url;
+            }
+            runtime.block_on(local(&settings, args.command))
         }
     };
     outcome.unwrap_or_else(|e| {
@@ -80,27 +92,46 @@ fn export_filter(from: Option<String>, to: Option<String>) -> Result<QuoteFilter
     .map_err(|e| e.to_string())
 }
 
-fn local(settings: &Settings, command: AuditCommand) -> Outcome {
-    if settings.storage.backend == StorageBackend::Postgresql {
-        return Err(
-            "the quote log is in PostgreSQL (storage.backend): read it through a replica with --server"
-                .to_owned(),
-        );
+/// Where the configured storage keeps the quote log and the model registry, opened to read.
+pub async fn stored_log(settings: &Settings) -> Result<(LogReader, Store), String> {
+    match settings.storage.backend {
+        StorageBackend::Files => Ok((
+            LogReader::folder(&app::quote_log_dir(settings)).map_err(|e| e.to_string())?,
+            Store::Files(app::models_registry_dir(settings)),
+        )),
+        StorageBackend::Postgresql => {
+            let pool = audit::pg_log::connect_read_only(&settings.storage.postgresql_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((LogReader::Postgres(pool.clone()), Store::Postgres(pool)))
+        }
     }
-    let dir = app::quote_log_dir(settings);
-    if !dir.is_dir() {
-        return Err(format!("no quote log in {}", dir.display()));
-    }
-    let find = |quote_id: &str| -> Result<audit::LoggedQuote, String> {
-        audit::read_dir_quotes(&dir, &QuoteFilter::default())
+}
+
+/// The logged quotes of the configured storage that match a filter (for the fairness report's
+/// log mode).
+pub fn stored_quotes(
+    settings: &Settings,
+    filter: &QuoteFilter,
+) -> Result<Vec<audit::LoggedQuote>, String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let (log, _) = stored_log(settings).await?;
+        log.quotes(filter).await.map_err(|e| e.to_string())
+    })
+}
+
+async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
+    let (log, models) = stored_log(settings).await?;
+    let find = async |quote_id: &str| -> Result<audit::LoggedQuote, String> {
+        log.quote(quote_id)
+            .await
             .map_err(|e| e.to_string())?
-            .into_iter()
-            .find(|q| q.response.quote_id == quote_id)
-            .ok_or_else(|| format!("no quote with id {quote_id} is in {}", dir.display()))
+            .ok_or_else(|| format!("no quote with id {quote_id} is in {}", log.place()))
     };
     match command {
         AuditCommand::Verify => {
-            let report = audit::verify_dir(&dir).map_err(|e| e.to_string())?;
+            let report = log.verify().await.map_err(|e| e.to_string())?;
             if let Some((segment, offset)) = &report.torn_tail {
                 println!(
                     "a last record was never completely written (a crash mid-write): {} from byte {offset}; the service cuts it off at its next start",
@@ -110,17 +141,20 @@ fn local(settings: &Settings, command: AuditCommand) -> Outcome {
             Ok(print_verify(&verify_response(&report)))
         }
         AuditCommand::Show { quote_id } => {
-            print_quote(&audited(find(&quote_id)?));
+            print_quote(&audited(find(&quote_id).await?));
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Replay { quote_id } => {
-            let models = crate::registry::read_only_schedule(&app::models_registry_dir(settings))
+            let models = crate::registry::read_only_schedule(&models)
+                .await
                 .map_err(|e| e.to_string())?;
-            let outcome = replay(&models, &find(&quote_id)?).map_err(|e| e.to_string())?;
+            let outcome = replay(&models, &find(&quote_id).await?).map_err(|e| e.to_string())?;
             Ok(print_replay(&outcome))
         }
         AuditCommand::Export { out, from, to } => {
-            let quotes = audit::read_dir_quotes(&dir, &export_filter(from, to)?)
+            let quotes = log
+                .quotes(&export_filter(from, to)?)
+                .await
                 .map_err(|e| e.to_string())?;
             let bytes = audit::export::to_parquet(&quotes).map_err(|e| e.to_string())?;
             std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;

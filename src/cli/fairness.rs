@@ -135,7 +135,6 @@ fn report(settings: &Settings, args: ReportArgs) -> ExitCode {
                     crate::portfolio::read(&path).map_err(|e| e.to_string())?,
                 ),
                 None => {
-                    let dir = crate::app::quote_log_dir(settings);
                     let (period, _, _) =
                         crate::grpc::audit_service::filter(&crate::grpc::pb::ListQuotesRequest {
                             from_time: from.unwrap_or_default(),
@@ -143,8 +142,7 @@ fn report(settings: &Settings, args: ReportArgs) -> ExitCode {
                             ..Default::default()
                         })
                         .map_err(|e| e.to_string())?;
-                    let quotes = crate::audit::read_dir_quotes(&dir, &period)
-                        .map_err(|e| format!("{}: {e}", dir.display()))?;
+                    let quotes = super::audit::stored_quotes(settings, &period)?;
                     (
                         "the quote log".to_owned(),
                         crate::grpc::audit_service::logged_portfolio(quotes),

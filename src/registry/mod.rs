@@ -612,13 +612,13 @@ impl ModelRegistry {
     }
 }
 
-/// Every published version of a registry folder, read without changing anything (for the
-/// command line, which may run beside a live service).
-pub fn read_only_schedule(dir: &Path) -> Result<ModelSchedule, RegistryError> {
-    let ledger = store::load(dir)?;
+/// Every published version of a registry, read without changing anything (for the command
+/// line, which may run beside a live service).
+pub async fn read_only_schedule(store: &Store) -> Result<ModelSchedule, RegistryError> {
+    let ledger = store.load().await?;
     let mut books = HashMap::new();
     for record in ledger.versions.values() {
-        let files = store::read_version(dir, record.product, &record.id)?;
+        let files = store.read_version(record.product, &record.id).await?;
         books.insert(record.id.clone(), compile(&files)?);
     }
     Ok(Inner { ledger, books }.schedule())

@@ -4,6 +4,7 @@
 
 mod actuarial;
 mod audit;
+mod audit_cli;
 mod auth;
 mod bad_input;
 mod bad_tables;

@@ -145,7 +145,7 @@ impl Drop for PgServer {
     }
 }
 
-fn pg_settings(data: &Path, url: &str) -> Settings {
+pub fn pg_settings(data: &Path, url: &str) -> Settings {
     let mut settings = file_settings(data);
     settings.storage.backend = StorageBackend::Postgresql;
     settings.storage.postgresql_url = url.to_owned();
@@ -164,7 +164,8 @@ async fn two_replicas(url: &str) -> (TestApp, TestApp, [tempfile::TempDir; 2]) {
     (a, b, data)
 }
 
-async fn quote_ids(app: &TestApp, count: usize) -> Vec<String> {
+/// `count` quotes sent at once, of both products; their ids.
+pub async fn quote_ids(app: &TestApp, count: usize) -> Vec<String> {
     let mut tasks = Vec::new();
     for i in 0..count {
         let mut client = app.client.clone();

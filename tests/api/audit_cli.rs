@@ -1,0 +1,196 @@
+//! The auditor's command line on the log where it is kept, with no service running: a data
+//! folder, or the replicas' PostgreSQL database (read-only, as from a restored backup). It
+//! verifies the chain, shows, replays and exports quotes, makes the fairness report from the
+//! log, and finds a record changed in the database.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::helpers::*;
+use crate::postgres::{PgServer, pg_settings, quote_ids};
+
+/// Runs `fairquote` with the arguments and environment, off the runtime's threads.
+async fn fairquote(args: Vec<String>, env: Vec<(String, String)>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
+            .args(&args)
+            .envs(env)
+            .output()
+            .expect("fairquote runs")
+    })
+    .await
+    .expect("joined")
+}
+
+fn printed(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Quotes of both products through a service, which is then stopped; their ids.
+async fn quotes_then_stop(app: TestApp) -> Vec<String> {
+    let ids = quote_ids(&app, 6).await;
+    drop(app);
+    ids
+}
+
+/// Every command of `fairquote audit` on a log holding exactly the quotes `ids`, then the
+/// fairness report from it. `place` names the log (`--data DIR` or `--postgresql URL`), `env`
+/// sets the same storage for the fairness report.
+async fn audit_everything(
+    place: &[String],
+    env: &[(String, String)],
+    ids: &[String],
+    scratch: &Path,
+) {
+    let audit = |command: &[&str]| {
+        let mut args = vec!["audit".to_owned()];
+        args.extend(place.iter().cloned());
+        args.extend(command.iter().map(|a| a.to_string()));
+        fairquote(args, env.to_vec())
+    };
+
+    let verify = audit(&["verify"]).await;
+    assert!(verify.status.success(), "{}", printed(&verify));
+    assert!(printed(&verify).contains("the chain is intact"));
+
+    for id in ids {
+        let show = audit(&["show", id]).await;
+        assert!(show.status.success(), "{}", printed(&show));
+        assert!(printed(&show).contains(id.as_str()), "{}", printed(&show));
+        let replay = audit(&["replay", id]).await;
+        assert!(replay.status.success(), "{}", printed(&replay));
+        assert!(
+            printed(&replay).contains("identical"),
+            "{}",
+            printed(&replay)
+        );
+    }
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let missing = audit(&["show", &unknown]).await;
+    assert!(!missing.status.success());
+    assert!(
+        printed(&missing).contains(&format!("no quote with id {unknown}")),
+        "{}",
+        printed(&missing)
+    );
+
+    let parquet = scratch.join("quotes.parquet");
+    let export = audit(&["export", "--out", &parquet.to_string_lossy()]).await;
+    assert!(export.status.success(), "{}", printed(&export));
+    assert!(
+        printed(&export).contains(&format!("{} quotes written", ids.len())),
+        "{}",
+        printed(&export)
+    );
+    assert!(std::fs::metadata(&parquet).expect("the file").len() > 0);
+
+    let report = scratch.join("report.json");
+    let fairness = fairquote(
+        vec![
+            "fairness".into(),
+            "report".into(),
+            "--rating-date".into(),
+            "2026-12-01".into(),
+            "--out".into(),
+            report.to_string_lossy().into_owned(),
+        ],
+        env.to_vec(),
+    )
+    .await;
+    assert!(fairness.status.success(), "{}", printed(&fairness));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("the report")).expect("JSON");
+    assert_eq!(
+        report["scope"]["policies"],
+        ids.len(),
+        "{}",
+        report["scope"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_reads_a_data_folder_with_no_service_running() {
+    let data = tempfile::tempdir().expect("a folder");
+    let ids = quotes_then_stop(spawn_app_with(file_settings(data.path())).await).await;
+    let folder = data.path().to_string_lossy().into_owned();
+    audit_everything(
+        &["--data".into(), folder.clone()],
+        &[("FAIRQUOTE__DATA__DIR".into(), folder)],
+        &ids,
+        data.path(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_reads_the_postgresql_log_and_finds_a_changed_record() {
+    let server = PgServer::start();
+    let url = server.database();
+    let data = tempfile::tempdir().expect("a folder");
+    let ids = quotes_then_stop(spawn_app_with(pg_settings(data.path(), &url)).await).await;
+    let place = ["--postgresql".to_owned(), url.clone()];
+    audit_everything(
+        &place,
+        &[
+            ("FAIRQUOTE__STORAGE__BACKEND".into(), "postgresql".into()),
+            ("FAIRQUOTE__STORAGE__POSTGRESQL_URL".into(), url.clone()),
+        ],
+        &ids,
+        data.path(),
+    )
+    .await;
+
+    // What the commands open can only read.
+    let reader = fairquote::audit::pg_log::connect_read_only(&url)
+        .await
+        .expect("opens");
+    let refused = sqlx::query("DELETE FROM quote_log")
+        .execute(&reader)
+        .await
+        .expect_err("a read-only connection");
+    assert!(refused.to_string().contains("read-only"), "{refused}");
+
+    // Someone with write access to the database changes one byte of a quote's record.
+    let pool = sqlx::PgPool::connect(&url).await.expect("connects");
+    let (sequence,): (i64,) = sqlx::query_as(
+        "UPDATE quote_log SET record = set_byte(record, 20, get_byte(record, 20) # 1) \
+         WHERE quote_id = $1 RETURNING sequence",
+    )
+    .bind(uuid::Uuid::parse_str(&ids[2]).expect("a uuid"))
+    .fetch_one(&pool)
+    .await
+    .expect("changed");
+    let mut args = vec!["audit".to_owned()];
+    args.extend(place.iter().cloned());
+    args.push("verify".into());
+    let verify = fairquote(args, vec![]).await;
+    assert!(!verify.status.success(), "{}", printed(&verify));
+    assert!(
+        printed(&verify).contains(&format!("BREAK at record {sequence}")),
+        "{}",
+        printed(&verify)
+    );
+
+    // A database no replica has used holds no log, and the command says so.
+    let empty = server.database();
+    let out = fairquote(
+        vec![
+            "audit".into(),
+            "--postgresql".into(),
+            empty,
+            "verify".into(),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        printed(&out).contains("holds no quote log"),
+        "{}",
+        printed(&out)
+    );
+}
