@@ -8,6 +8,7 @@
 
 mod store;
 
+use store::Change;
 pub use store::Store;
 
 use std::collections::{BTreeMap, HashMap};
@@ -303,6 +304,30 @@ impl ModelRegistry {
         Ok(())
     }
 
+    /// Saves a changed ledger, and only then makes it this replica's: a change that could not be
+    /// saved leaves nothing behind, so that making it again makes it. Its event is already in
+    /// the log; an "abandoned" event follows it, so that the log never shows a change that did
+    /// not happen without saying so.
+    async fn commit(
+        &self,
+        inner: &mut Inner,
+        change: Change,
+        ledger: Ledger,
+        logged: Option<&ModelVersion>,
+        actor: &str,
+    ) -> Result<(), RegistryError> {
+        if let Err(e) = self.store.save(change, &ledger).await {
+            if let Some(version) = logged
+                && let Err(log) = self.record("abandoned", version, actor).await
+            {
+                tracing::warn!(version = %version.id, "model registry: {log}; the change was not saved either");
+            }
+            return Err(e);
+        }
+        inner.ledger = ledger;
+        Ok(())
+    }
+
     /// Validates, tests and stores a version. Publishing the same files again is harmless.
     pub async fn publish(
         &self,
@@ -341,8 +366,10 @@ impl ModelRegistry {
             return Ok((existing.clone(), false));
         }
         let version = book.version().clone();
-        self.record("published", &version, actor).await?;
+        // Files no ledger names are harmless (a version's id is its content): written first,
+        // they cannot fail a change already in the log.
         self.store.write_version(&files, &version.id).await?;
+        self.record("published", &version, actor).await?;
         let record = VersionRecord {
             id: version.id.clone(),
             product: version.product,
@@ -354,12 +381,11 @@ impl ModelRegistry {
             published_at: now(),
             published_by: actor.to_owned(),
         };
-        inner
-            .ledger
-            .versions
-            .insert(version.id.clone(), record.clone());
+        let mut ledger = inner.ledger.clone();
+        ledger.versions.insert(version.id.clone(), record.clone());
+        self.commit(&mut inner, change, ledger, Some(&version), actor)
+            .await?;
         inner.books.insert(version.id.clone(), book);
-        self.store.save(change, &inner.ledger).await?;
         self.swap(&inner);
         Ok((record, true))
     }
@@ -424,15 +450,16 @@ impl ModelRegistry {
         next.push(id.to_owned());
         let version = inner.books[id].version().clone();
         self.record(kind, &version, actor).await?;
-        inner
-            .ledger
+        let mut ledger = inner.ledger.clone();
+        ledger
             .history
             .entry(record.product)
             .or_default()
             .push(current);
-        inner.ledger.in_force.insert(record.product, next);
-        inner.ledger.ever_in_force.insert(id.to_owned());
-        self.store.save(change, &inner.ledger).await?;
+        ledger.in_force.insert(record.product, next);
+        ledger.ever_in_force.insert(id.to_owned());
+        self.commit(&mut inner, change, ledger, Some(&version), actor)
+            .await?;
         self.swap(&inner);
         Ok(self.in_force_records(&inner, record.product))
     }
@@ -465,15 +492,20 @@ impl ModelRegistry {
             .or(current.last())
             .cloned()
             .unwrap_or_default();
-        if let Some(book) = inner.books.get(&withdrawn) {
-            let version = book.version().clone();
-            self.record("rolled_back", &version, actor).await?;
+        let version = inner
+            .books
+            .get(&withdrawn)
+            .map(|book| book.version().clone());
+        if let Some(version) = &version {
+            self.record("rolled_back", version, actor).await?;
         }
-        if let Some(history) = inner.ledger.history.get_mut(&product) {
+        let mut ledger = inner.ledger.clone();
+        if let Some(history) = ledger.history.get_mut(&product) {
             history.pop();
         }
-        inner.ledger.in_force.insert(product, previous);
-        self.store.save(change, &inner.ledger).await?;
+        ledger.in_force.insert(product, previous);
+        self.commit(&mut inner, change, ledger, version.as_ref(), actor)
+            .await?;
         self.swap(&inner);
         Ok(self.in_force_records(&inner, product))
     }

@@ -10,6 +10,7 @@ use fairquote::audit::segment;
 use fairquote::grpc::pb;
 
 use crate::helpers::*;
+use crate::models::{activate, escort_rate_rise, models_client, upload};
 
 /// The smallest segment the log accepts: a new one starts every few quotes.
 const SMALL_SEGMENT: u64 = 4096;
@@ -232,5 +233,146 @@ async fn a_read_only_folder_fails_quotes_without_losing_any_and_recovers_when_wr
     quotes_again(&mut app, &mut answered).await;
 
     all_logged(&mut app, &answered).await;
+    drop(app);
+}
+
+/// The model events of a log folder, in log order: (kind, version).
+fn model_events(log: &Path) -> Vec<(String, String)> {
+    use prost::Message;
+    let mut events = Vec::new();
+    for path in segments(log) {
+        let bytes = std::fs::read(&path).expect("a segment");
+        let mut offset = segment::MAGIC.len();
+        while let segment::Read::Frame(frame) = segment::read_frame(&bytes, offset) {
+            let record = pb::LogRecord::decode(frame.record).expect("a record");
+            if let Some(pb::log_record::Event::Model(event)) = record.event {
+                events.push((event.kind, event.model_version));
+            }
+            offset = frame.end;
+        }
+    }
+    events
+}
+
+/// The liability version that prices a quote now.
+async fn liability_version(app: &mut TestApp) -> String {
+    app.client
+        .quote(liability_request())
+        .await
+        .expect("a quote")
+        .into_inner()
+        .model_version
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_change_that_cannot_be_saved_changes_nothing_and_can_be_made_again() {
+    let disk = SmallDisk::ext4();
+    let settings = file_settings(&disk.path);
+    let mut app = spawn_app_with(settings.clone()).await;
+    // The ledger can no longer be replaced, while the log and the version folders still take
+    // writes: each change is logged, then fails to save.
+    let ledger = fairquote::app::models_registry_dir(&settings).join("registry.json");
+    let mut models = models_client(&app).await;
+    let default = liability_version(&mut app).await;
+    let candidate = escort_rate_rise();
+    let unavailable = |outcome: Result<(), tonic::Status>, what: &str| {
+        let status = outcome.expect_err(what);
+        assert_eq!(
+            status.code(),
+            tonic::Code::Unavailable,
+            "{what}: {status:?}"
+        );
+    };
+
+    read_only(&ledger, true);
+    unavailable(
+        models
+            .publish_model(tokio_stream::iter(upload(&candidate, "actuary A")))
+            .await
+            .map(|_| ()),
+        "publish with the ledger read-only",
+    );
+    read_only(&ledger, false);
+    let published = models
+        .publish_model(tokio_stream::iter(upload(&candidate, "actuary A")))
+        .await
+        .expect("published")
+        .into_inner();
+    assert!(
+        published.newly_published,
+        "the failed publish left nothing behind"
+    );
+    let id = published.version.expect("a version").id;
+
+    read_only(&ledger, true);
+    unavailable(
+        models
+            .activate_model(pb::ActivateModelRequest {
+                model_version: id.clone(),
+                actor: "actuary A".into(),
+            })
+            .await
+            .map(|_| ()),
+        "activate with the ledger read-only",
+    );
+    assert_eq!(
+        liability_version(&mut app).await,
+        default,
+        "nothing changed"
+    );
+    read_only(&ledger, false);
+    activate(&mut models, &id).await;
+    assert_eq!(
+        liability_version(&mut app).await,
+        id,
+        "activating again puts it in force"
+    );
+
+    let rollback = pb::RollbackModelRequest {
+        product: pb::Product::Liability as i32,
+        actor: "actuary A".into(),
+    };
+    read_only(&ledger, true);
+    unavailable(
+        models.rollback_model(rollback.clone()).await.map(|_| ()),
+        "roll back with the ledger read-only",
+    );
+    assert_eq!(liability_version(&mut app).await, id, "nothing changed");
+    read_only(&ledger, false);
+    models.rollback_model(rollback).await.expect("rolled back");
+    assert_eq!(liability_version(&mut app).await, default);
+
+    // What was saved is what a restart finds.
+    drop(app);
+    let mut app = spawn_app_with(settings.clone()).await;
+    assert_eq!(liability_version(&mut app).await, default);
+    let listed = models_client(&app)
+        .await
+        .list_models(pb::ListModelsRequest {})
+        .await
+        .expect("listed")
+        .into_inner();
+    assert!(listed.versions.iter().any(|v| v.id == id), "{id} is kept");
+
+    // The log says what was tried and what did not take effect.
+    let kinds: Vec<String> = model_events(&fairquote::app::quote_log_dir(&settings))
+        .into_iter()
+        .filter(|(_, version)| *version == id)
+        .map(|(kind, _)| kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "published",
+            "abandoned",
+            "published",
+            "activated",
+            "abandoned",
+            "activated",
+            "rolled_back",
+            "abandoned",
+            "rolled_back"
+        ]
+    );
     drop(app);
 }

@@ -57,7 +57,7 @@ fn version_with_cases(product: pb::Product, edits: &[(&str, &str, &str)]) -> Ver
 }
 
 /// The upload of a folder, in small chunks so that joining them is exercised.
-fn upload(version: &Version, actor: &str) -> Vec<pb::ModelUpload> {
+pub(crate) fn upload(version: &Version, actor: &str) -> Vec<pb::ModelUpload> {
     let mut messages = vec![pb::ModelUpload {
         product: version.product as i32,
         actor: actor.to_owned(),
