@@ -132,19 +132,32 @@ async fn an_auditor_reads_the_postgresql_log_and_finds_a_changed_record() {
     let url = server.database();
     let data = tempfile::tempdir().expect("a folder");
     let ids = quotes_then_stop(spawn_app_with(pg_settings(data.path(), &url)).await).await;
-    let place = ["--postgresql".to_owned(), url.clone()];
+    // The auditor's role may only read, as deploy/README.md sets it up.
+    let owner = sqlx::PgPool::connect(&url).await.expect("connects");
+    for statement in [
+        "CREATE ROLE auditor LOGIN",
+        "GRANT SELECT ON quote_log, model_registry, model_files TO auditor",
+    ] {
+        sqlx::query(statement)
+            .execute(&owner)
+            .await
+            .expect(statement);
+    }
+    let auditor = url.replacen("postgres://postgres@", "postgres://auditor@", 1);
+    assert_ne!(auditor, url);
+    let place = ["--postgresql".to_owned(), auditor.clone()];
     audit_everything(
         &place,
         &[
             ("FAIRQUOTE__STORAGE__BACKEND".into(), "postgresql".into()),
-            ("FAIRQUOTE__STORAGE__POSTGRESQL_URL".into(), url.clone()),
+            ("FAIRQUOTE__STORAGE__POSTGRESQL_URL".into(), auditor.clone()),
         ],
         &ids,
         data.path(),
     )
     .await;
 
-    // What the commands open can only read.
+    // What the commands open can only read, whatever the role may do.
     let reader = fairquote::audit::pg_log::connect_read_only(&url)
         .await
         .expect("opens");
@@ -155,13 +168,12 @@ async fn an_auditor_reads_the_postgresql_log_and_finds_a_changed_record() {
     assert!(refused.to_string().contains("read-only"), "{refused}");
 
     // Someone with write access to the database changes one byte of a quote's record.
-    let pool = sqlx::PgPool::connect(&url).await.expect("connects");
     let (sequence,): (i64,) = sqlx::query_as(
         "UPDATE quote_log SET record = set_byte(record, 20, get_byte(record, 20) # 1) \
          WHERE quote_id = $1 RETURNING sequence",
     )
     .bind(uuid::Uuid::parse_str(&ids[2]).expect("a uuid"))
-    .fetch_one(&pool)
+    .fetch_one(&owner)
     .await
     .expect("changed");
     let mut args = vec!["audit".to_owned()];
