@@ -19,5 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .type_attribute(".", "#[allow(clippy::all)]")
         .compile_fds(fds)?;
     println!("cargo:rerun-if-changed=proto");
+    // sqlx embeds the migrations at compile time: a new one must rebuild the crate.
+    println!("cargo:rerun-if-changed=migrations");
     Ok(())
 }

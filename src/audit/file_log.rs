@@ -24,8 +24,8 @@ use super::chain::{self, VerifyReport};
 use super::index::{self, Entry, Index, SegmentEntries};
 use super::segment;
 use super::{
-    AppendFuture, AppendJob, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog, ReadFuture,
-    queue_append,
+    AppendFuture, AppendJob, Appended, LogError, LoggedModelEvent, LoggedQuote, QuoteFilter,
+    QuoteLog, ReadFuture, queue_append,
 };
 
 /// The most appends written and synced together.
@@ -109,9 +109,11 @@ impl FileQuoteLog {
                 }
             }
         };
+        let mut model_events = Vec::new();
         let mut report = chain::scan(&paths, None, |found| {
             seal_up_to(found.segment, &mut sealed, &mut current);
             current.add(found.offset, found.record);
+            model_events.extend(LoggedModelEvent::from_record(found.record, found.hash));
         })?;
         seal_up_to(paths.len().saturating_sub(1), &mut sealed, &mut current);
         if let Some(e) = sidecar_error {
@@ -171,6 +173,7 @@ impl FileQuoteLog {
             _ => new_segment(dir, next_sequence)?,
         };
         let mut index = Index::new(paths.clone(), sealed, current);
+        index.model_events = model_events;
         if paths.last() != Some(&path) {
             let sealed = index.seal_current()?;
             index.start_segment(path.clone(), sealed);
@@ -284,6 +287,10 @@ impl QuoteLog for FileQuoteLog {
         })
     }
 
+    fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>> {
+        blocking(&self.index, |index| Ok(index.model_events.clone()))
+    }
+
     fn verify(&self) -> ReadFuture<VerifyReport> {
         let index = self.index.clone();
         Box::pin(async move {
@@ -365,6 +372,9 @@ impl Writer {
                 debug_assert_eq!(segment + 1, index.segments.len());
                 for (record, offset, hash, reply) in written {
                     index.current.add(start + offset, &record);
+                    index
+                        .model_events
+                        .extend(LoggedModelEvent::from_record(&record, hash));
                     let _ = reply.send(Ok(Appended {
                         sequence: record.sequence,
                         hash,
@@ -443,6 +453,15 @@ impl Writer {
         self.file = file;
         Ok(())
     }
+}
+
+/// Reads the model events of a log folder, without changing the folder.
+pub fn read_dir_model_events(dir: &Path) -> Result<Vec<LoggedModelEvent>, LogError> {
+    let mut events = Vec::new();
+    chain::scan(&chain::segments(dir)?, None, |found| {
+        events.extend(LoggedModelEvent::from_record(found.record, found.hash));
+    })?;
+    Ok(events)
 }
 
 /// Reads the quotes of a log folder that match a filter, without changing the folder (for

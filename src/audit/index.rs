@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::proto as pb;
 
-use super::{LogError, QuoteFilter};
+use super::{LogError, LoggedModelEvent, QuoteFilter};
 
 pub const EXTENSION: &str = "fqidx";
 const MAGIC: &[u8; 8] = b"FQIDX\x00\x01\n";
@@ -252,6 +252,8 @@ pub struct Index {
     pub current: SegmentEntries,
     /// Bytes of the last segment that are durable.
     pub durable_len: u64,
+    /// Every model change of the log: a handful per version, so all kept in memory.
+    pub model_events: Vec<LoggedModelEvent>,
     /// The sealed segment read last: paging through a log reads the same one again and again.
     cache: Mutex<Option<(usize, Arc<SegmentEntries>)>>,
 }

@@ -69,6 +69,30 @@ impl LoggedQuote {
     }
 }
 
+/// A model change as the log holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedModelEvent {
+    pub sequence: u64,
+    pub recorded_at: String,
+    pub event: pb::ModelEvent,
+    pub hash: [u8; 32],
+}
+
+impl LoggedModelEvent {
+    /// The model change a record holds; `None` for any other record.
+    fn from_record(record: &pb::LogRecord, hash: [u8; 32]) -> Option<Self> {
+        let Some(pb::log_record::Event::Model(event)) = &record.event else {
+            return None;
+        };
+        Some(LoggedModelEvent {
+            sequence: record.sequence,
+            recorded_at: record.recorded_at.clone(),
+            event: event.clone(),
+            hash,
+        })
+    }
+}
+
 /// An append waiting for the writer, and where its outcome goes.
 type AppendJob = (
     pb::log_record::Event,
@@ -132,6 +156,8 @@ pub trait QuoteLog: Send + Sync + 'static {
     ) -> ReadFuture<Vec<LoggedQuote>>;
     /// Re-reads the whole log and checks every record and link.
     fn verify(&self) -> ReadFuture<VerifyReport>;
+    /// Every model change, in log order (they are few: a handful per version).
+    fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>>;
 }
 
 /// No log at all: only for measuring what the durable log costs (`audit.enabled = false`).
@@ -162,5 +188,9 @@ impl QuoteLog for DisabledLog {
 
     fn verify(&self) -> ReadFuture<VerifyReport> {
         Box::pin(async { Ok(VerifyReport::default()) })
+    }
+
+    fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
 }

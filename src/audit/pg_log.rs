@@ -25,8 +25,8 @@ use crate::proto as pb;
 use super::chain::{ChainBreak, VerifyReport};
 use super::segment;
 use super::{
-    AppendFuture, AppendJob, Appended, LogError, LoggedQuote, QuoteFilter, QuoteLog, ReadFuture,
-    queue_append,
+    AppendFuture, AppendJob, Appended, LogError, LoggedModelEvent, LoggedQuote, QuoteFilter,
+    QuoteLog, ReadFuture, queue_append,
 };
 
 /// The most appends written in one transaction.
@@ -224,7 +224,8 @@ async fn append_batch(
     Ok(appended)
 }
 
-fn logged(row: &sqlx::postgres::PgRow) -> Result<LoggedQuote, LogError> {
+/// A row's record and hash.
+fn decoded(row: &sqlx::postgres::PgRow) -> Result<(pb::LogRecord, [u8; 32]), LogError> {
     let sequence: i64 = row.get("sequence");
     let bytes: Vec<u8> = row.get("record");
     let hash: Vec<u8> = row.get("hash");
@@ -233,6 +234,12 @@ fn logged(row: &sqlx::postgres::PgRow) -> Result<LoggedQuote, LogError> {
     let hash = hash
         .try_into()
         .map_err(|_| LogError::Read(format!("record {sequence}: a hash of the wrong length")))?;
+    Ok((record, hash))
+}
+
+fn logged(row: &sqlx::postgres::PgRow) -> Result<LoggedQuote, LogError> {
+    let (record, hash) = decoded(row)?;
+    let sequence = record.sequence;
     LoggedQuote::from_record(record, hash)
         .ok_or_else(|| LogError::Read(format!("record {sequence} is not a quote")))
 }
@@ -257,6 +264,11 @@ impl QuoteLog for PgQuoteLog {
         let pool = self.pool.clone();
         let filter = filter.clone();
         Box::pin(async move { list_quotes(&pool, &filter, after, limit).await })
+    }
+
+    fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>> {
+        let pool = self.pool.clone();
+        Box::pin(async move { model_events(&pool).await })
     }
 
     fn verify(&self) -> ReadFuture<VerifyReport> {
@@ -314,6 +326,23 @@ pub async fn list_quotes(
         .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
     let rows = query.build().fetch_all(pool).await.map_err(read_error)?;
     rows.iter().map(logged).collect()
+}
+
+/// Every model change, in log order (the partial index of `migrations/0003` finds the records
+/// that are not quotes).
+pub async fn model_events(pool: &PgPool) -> Result<Vec<LoggedModelEvent>, LogError> {
+    let rows = sqlx::query(
+        "SELECT sequence, record, hash FROM quote_log WHERE quote_id IS NULL ORDER BY sequence",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(read_error)?;
+    let mut events = Vec::new();
+    for row in &rows {
+        let (record, hash) = decoded(row)?;
+        events.extend(LoggedModelEvent::from_record(&record, hash));
+    }
+    Ok(events)
 }
 
 /// Reads every record in order and checks its sequence number and its link to the one before.

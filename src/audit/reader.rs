@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sqlx::PgPool;
 
 use super::chain::VerifyReport;
-use super::{LogError, LoggedQuote, QuoteFilter, file_log, pg_log};
+use super::{LogError, LoggedModelEvent, LoggedQuote, QuoteFilter, file_log, pg_log};
 
 /// Quotes read from PostgreSQL in one query.
 const PAGE: usize = 1000;
@@ -59,6 +59,14 @@ impl LogReader {
                     }
                 }
             }
+        }
+    }
+
+    /// Every model change, in log order.
+    pub async fn model_events(&self) -> Result<Vec<LoggedModelEvent>, LogError> {
+        match self {
+            LogReader::Folder(dir) => file_log::read_dir_model_events(dir),
+            LogReader::Postgres(pool) => pg_log::model_events(pool).await,
         }
     }
 

@@ -1,4 +1,4 @@
-//! `fairquote audit verify|show|replay|export`: over a data folder (read only, safe beside a
+//! `fairquote audit verify|show|replay|export|events`: over a data folder (read only, safe beside a
 //! running service), over the PostgreSQL database the replicas share (read-only transactions;
 //! a restored backup will do), or, with `--server`, over a running service's `AuditService`.
 
@@ -11,7 +11,8 @@ use crate::app;
 use crate::audit::reader::LogReader;
 use crate::audit::{self, QuoteFilter};
 use crate::config::{Settings, StorageBackend};
-use crate::grpc::audit_service::{audited, filter, replay, verify_response};
+use crate::domain::Product;
+use crate::grpc::audit_service::{ModelEventFilter, audited, filter, replay, verify_response};
 use crate::grpc::pb;
 use crate::grpc::pb::audit_service_client::AuditServiceClient;
 use crate::registry::Store;
@@ -40,6 +41,16 @@ enum AuditCommand {
     Show { quote_id: String },
     /// Re-price a logged quote and compare every field with what was recorded.
     Replay { quote_id: String },
+    /// List the model changes: versions loaded at start, published, put in force, rolled
+    /// back, and changes that could not be saved (abandoned).
+    Events {
+        /// liability or income_protection (default: both).
+        #[arg(long)]
+        product: Option<String>,
+        /// Only this version's events.
+        #[arg(long)]
+        version: Option<String>,
+    },
     /// Write logged quotes to a Parquet file.
     Export {
         #[arg(long)]
@@ -79,6 +90,25 @@ pub fn run(args: AuditArgs, settings: &Settings) -> ExitCode {
     outcome.unwrap_or_else(|e| {
         eprintln!("fairquote audit: {e}");
         ExitCode::FAILURE
+    })
+}
+
+fn events_request(
+    product: Option<String>,
+    version: Option<String>,
+) -> Result<pb::ListModelEventsRequest, String> {
+    let product = match product {
+        Some(code) => pb::Product::from(
+            Product::ALL
+                .into_iter()
+                .find(|p| p.code() == code)
+                .ok_or_else(|| format!("`{code}` is not liability or income_protection"))?,
+        ),
+        None => pb::Product::Unspecified,
+    };
+    Ok(pb::ListModelEventsRequest {
+        product: product as i32,
+        model_version: version.unwrap_or_default(),
     })
 }
 
@@ -151,6 +181,13 @@ async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
             let outcome = replay(&models, &find(&quote_id).await?).map_err(|e| e.to_string())?;
             Ok(print_replay(&outcome))
         }
+        AuditCommand::Events { product, version } => {
+            let wanted = ModelEventFilter::parse(&events_request(product, version)?)
+                .map_err(|e| e.to_string())?;
+            let events = log.model_events().await.map_err(|e| e.to_string())?;
+            print_events(&wanted.answer(events));
+            Ok(ExitCode::SUCCESS)
+        }
         AuditCommand::Export { out, from, to } => {
             let quotes = log
                 .quotes(&export_filter(from, to)?)
@@ -192,6 +229,14 @@ async fn remote(server: String, command: AuditCommand) -> Outcome {
                 .map_err(status)?;
             Ok(print_replay(outcome.get_ref()))
         }
+        AuditCommand::Events { product, version } => {
+            let events = client
+                .list_model_events(events_request(product, version)?)
+                .await
+                .map_err(status)?;
+            print_events(events.get_ref());
+            Ok(ExitCode::SUCCESS)
+        }
         AuditCommand::Export { out, from, to } => {
             let mut chunks = client
                 .export_quotes(pb::ExportQuotesRequest {
@@ -230,6 +275,25 @@ fn print_verify(report: &pb::VerifyChainResponse) -> ExitCode {
         );
     }
     ExitCode::FAILURE
+}
+
+fn print_events(events: &pb::ListModelEventsResponse) {
+    for logged in &events.events {
+        let Some(event) = &logged.event else { continue };
+        let product = Product::ALL
+            .into_iter()
+            .find(|p| pb::Product::from(*p) as i32 == event.product)
+            .map_or("?", |p| p.code());
+        println!(
+            "record {} at {}: {} {product} {} ({}) by {}",
+            logged.sequence,
+            logged.recorded_at,
+            event.kind,
+            event.model_version,
+            event.label,
+            event.actor
+        );
+    }
 }
 
 fn print_quote(quote: &pb::AuditedQuote) {

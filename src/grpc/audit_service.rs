@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
-use crate::audit::{self, LoggedQuote, QuoteFilter, VerifyReport};
+use crate::audit::{self, LoggedModelEvent, LoggedQuote, QuoteFilter, VerifyReport};
 use crate::domain::InvalidField;
 use crate::domain::invalid::describe_fields;
 use crate::rating::{self, ModelSchedule, RateBooks};
@@ -185,22 +185,69 @@ fn time(field: &str, value: &str, problems: &mut Vec<InvalidField>) -> Option<Da
     }
 }
 
-/// The filter of a list or export request.
-pub fn filter(request: &pb::ListQuotesRequest) -> Result<(QuoteFilter, u64, usize), AuditError> {
-    let mut problems = Vec::new();
-    let from = time("from_time", &request.from_time, &mut problems);
-    let to = time("to_time", &request.to_time, &mut problems);
-    let product = match pb::Product::try_from(request.product) {
+/// A product a request filters by: `None` for unspecified (every product).
+fn product(value: i32, problems: &mut Vec<InvalidField>) -> Option<i32> {
+    match pb::Product::try_from(value) {
         Ok(pb::Product::Unspecified) => None,
         Ok(p) => Some(p as i32),
         Err(_) => {
             problems.push(InvalidField::new(
                 "product",
-                format!("unknown value {}", request.product),
+                format!("unknown value {value}"),
             ));
             None
         }
-    };
+    }
+}
+
+/// Which model events a request asks for.
+pub struct ModelEventFilter {
+    product: Option<i32>,
+    model_version: Option<String>,
+}
+
+impl ModelEventFilter {
+    pub fn parse(request: &pb::ListModelEventsRequest) -> Result<Self, AuditError> {
+        let mut problems = Vec::new();
+        let product = product(request.product, &mut problems);
+        if !problems.is_empty() {
+            return Err(AuditError::InvalidRequest(problems));
+        }
+        Ok(ModelEventFilter {
+            product,
+            model_version: (!request.model_version.is_empty())
+                .then(|| request.model_version.clone()),
+        })
+    }
+
+    /// The events asked for, in log order.
+    pub fn answer(&self, events: Vec<LoggedModelEvent>) -> pb::ListModelEventsResponse {
+        pb::ListModelEventsResponse {
+            events: events
+                .into_iter()
+                .filter(|e| self.product.is_none_or(|p| e.event.product == p))
+                .filter(|e| {
+                    self.model_version
+                        .as_ref()
+                        .is_none_or(|v| *v == e.event.model_version)
+                })
+                .map(|e| pb::LoggedModelEvent {
+                    sequence: e.sequence,
+                    recorded_at: e.recorded_at,
+                    event: Some(e.event),
+                    record_hash: hex::encode(e.hash),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The filter of a list or export request.
+pub fn filter(request: &pb::ListQuotesRequest) -> Result<(QuoteFilter, u64, usize), AuditError> {
+    let mut problems = Vec::new();
+    let from = time("from_time", &request.from_time, &mut problems);
+    let to = time("to_time", &request.to_time, &mut problems);
+    let product = product(request.product, &mut problems);
     let decision = match pb::Decision::try_from(request.decision) {
         Ok(pb::Decision::Unspecified) => None,
         Ok(d) => Some(d as i32),
@@ -307,6 +354,21 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
             quotes: quotes.into_iter().map(audited).collect(),
             next_page_token,
         }))
+    }
+
+    async fn list_model_events(
+        &self,
+        request: Request<pb::ListModelEventsRequest>,
+    ) -> Result<Response<pb::ListModelEventsResponse>, Status> {
+        let wanted = ModelEventFilter::parse(request.get_ref())?;
+        let events = self
+            .state
+            .get()?
+            .log
+            .model_events()
+            .await
+            .map_err(AuditError::from)?;
+        Ok(Response::new(wanted.answer(events)))
     }
 
     type ExportQuotesStream = ExportStream;

@@ -57,6 +57,10 @@ pub const POLICY: &[(&str, &[Role])] = &[
     ("/fairquote.v1.AuditService/VerifyChain", &[Auditor]),
     ("/fairquote.v1.AuditService/ReplayQuote", &[Auditor]),
     ("/fairquote.v1.AuditService/FairnessReport", &[Auditor]),
+    (
+        "/fairquote.v1.AuditService/ListModelEvents",
+        &[Auditor, Actuary],
+    ),
     ("/fairquote.v1.ModelService/ValidateModel", &[Actuary]),
     ("/fairquote.v1.ModelService/PublishModel", &[Actuary]),
     ("/fairquote.v1.ModelService/ListModels", &[Actuary, Auditor]),

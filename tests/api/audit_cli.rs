@@ -78,6 +78,15 @@ async fn audit_everything(
         printed(&missing)
     );
 
+    let events = audit(&["events", "--product", "liability"]).await;
+    assert!(events.status.success(), "{}", printed(&events));
+    assert!(
+        printed(&events).contains("loaded liability"),
+        "{}",
+        printed(&events)
+    );
+    assert!(!printed(&events).contains("income_protection"));
+
     let parquet = scratch.join("quotes.parquet");
     let export = audit(&["export", "--out", &parquet.to_string_lossy()]).await;
     assert!(export.status.success(), "{}", printed(&export));

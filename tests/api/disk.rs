@@ -238,24 +238,6 @@ async fn a_read_only_folder_fails_quotes_without_losing_any_and_recovers_when_wr
     drop(app);
 }
 
-/// The model events of a log folder, in log order: (kind, version).
-fn model_events(log: &Path) -> Vec<(String, String)> {
-    use prost::Message;
-    let mut events = Vec::new();
-    for path in segments(log) {
-        let bytes = std::fs::read(&path).expect("a segment");
-        let mut offset = segment::MAGIC.len();
-        while let segment::Read::Frame(frame) = segment::read_frame(&bytes, offset) {
-            let record = pb::LogRecord::decode(frame.record).expect("a record");
-            if let Some(pb::log_record::Event::Model(event)) = record.event {
-                events.push((event.kind, event.model_version));
-            }
-            offset = frame.end;
-        }
-    }
-    events
-}
-
 /// The liability version that prices a quote now.
 async fn liability_version(app: &mut TestApp) -> String {
     app.client
@@ -357,10 +339,18 @@ async fn a_model_change_that_cannot_be_saved_changes_nothing_and_can_be_made_aga
     assert!(listed.versions.iter().any(|v| v.id == id), "{id} is kept");
 
     // The log says what was tried and what did not take effect.
-    let kinds: Vec<String> = model_events(&fairquote::app::quote_log_dir(&settings))
+    let kinds: Vec<String> = app
+        .audit
+        .list_model_events(pb::ListModelEventsRequest {
+            model_version: id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("the model events")
+        .into_inner()
+        .events
         .into_iter()
-        .filter(|(_, version)| *version == id)
-        .map(|(kind, _)| kind)
+        .map(|e| e.event.expect("an event").kind)
         .collect();
     assert_eq!(
         kinds,

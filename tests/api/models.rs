@@ -379,9 +379,72 @@ async fn rollback_restores_the_previous_version_and_a_restart_keeps_versions_and
     };
     assert_eq!(status(&new), "active");
     assert_eq!(status(&old), "retired");
-    // The change events are in the quote log with who made them.
     let verify = verified(&mut app).await;
     assert!(verify.intact);
+
+    // Every change is in the quote log with who made it, in order, and read back after the
+    // restart.
+    let events = |product: pb::Product, model_version: &str| {
+        let mut audit = app.audit.clone();
+        let request = pb::ListModelEventsRequest {
+            product: product as i32,
+            model_version: model_version.to_owned(),
+        };
+        async move {
+            audit
+                .list_model_events(request)
+                .await
+                .map(|r| r.into_inner().events)
+        }
+    };
+    let changes = |events: &[pb::LoggedModelEvent]| -> Vec<(String, String)> {
+        events
+            .iter()
+            .map(|e| {
+                let e = e.event.as_ref().expect("an event");
+                (e.kind.clone(), e.actor.clone())
+            })
+            .collect()
+    };
+    let of_new = events(pb::Product::Unspecified, &new)
+        .await
+        .expect("events");
+    assert_eq!(
+        changes(&of_new),
+        [
+            ("published", "actuary A"),
+            ("activated", "actuary A"),
+            ("rolled_back", "actuary B"),
+            ("activated", "actuary A"),
+        ]
+        .map(|(kind, actor)| (kind.to_owned(), actor.to_owned()))
+    );
+    assert!(of_new.windows(2).all(|w| w[0].sequence < w[1].sequence));
+    assert!(of_new.iter().all(|e| e.record_hash.len() == 64));
+    let of_old = events(pb::Product::IncomeProtection, &old)
+        .await
+        .expect("events");
+    assert_eq!(
+        changes(&of_old)[..2],
+        [("published", "service"), ("loaded", "service")]
+            .map(|(kind, actor)| (kind.to_owned(), actor.to_owned()))
+    );
+    let liability = events(pb::Product::Liability, "").await.expect("events");
+    assert!(!liability.is_empty());
+    assert!(liability.iter().all(|e| {
+        let e = e.event.as_ref().expect("an event");
+        e.product == pb::Product::Liability as i32 && e.model_version != new
+    }));
+    let mut bad = app.audit.clone();
+    let refused = bad
+        .list_model_events(pb::ListModelEventsRequest {
+            product: 99,
+            ..Default::default()
+        })
+        .await
+        .expect_err("an unknown product");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(fields(&refused), ["product"]);
 }
 
 #[tokio::test]
