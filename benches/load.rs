@@ -10,7 +10,8 @@
 //! (e) the resident memory of the real binary at rest and under load.
 //!
 //! Run: `cargo bench --bench load` (optionally `-- SECONDS CALLERS`). Compare the ratios of
-//! one run; absolute figures depend on the machine and what else it does.
+//! one run; absolute figures depend on the machine and what else it does. To profile one
+//! round alone (e.g. under `perf stat`), set `FAIRQUOTE_BENCH_ONLY=log-on` or `log-off`.
 
 mod common;
 
@@ -242,6 +243,18 @@ fn main() {
     let callers = numbers.get(1).copied().unwrap_or(64) as usize;
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
+        if let Ok(only) = std::env::var("FAIRQUOTE_BENCH_ONLY") {
+            let log = match only.as_str() {
+                "log-on" => true,
+                "log-off" => false,
+                other => panic!("FAIRQUOTE_BENCH_ONLY is log-on or log-off, not {other}"),
+            };
+            let (address, _data, stop) = quote_server(log).await;
+            let round = drive(&address, seconds, callers).await;
+            let _ = stop.send(());
+            round.print(&format!("Quote, {only}"));
+            return;
+        }
         // A real response, so that the echo carries the same bytes as a quote.
         let (address, _data, stop) = quote_server(false).await;
         let mut client = QuoteServiceClient::new(Channel::from_shared(address).expect("uri").connect().await.expect("connect"));
