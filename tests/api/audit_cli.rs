@@ -9,19 +9,6 @@ use std::process::Output;
 use crate::helpers::*;
 use crate::postgres::{PgServer, pg_settings, quote_ids};
 
-/// Runs `fairquote` with the arguments and environment, off the runtime's threads.
-async fn fairquote(args: Vec<String>, env: Vec<(String, String)>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
-            .args(&args)
-            .envs(env)
-            .output()
-            .expect("fairquote runs")
-    })
-    .await
-    .expect("joined")
-}
-
 fn printed(out: &Output) -> String {
     format!(
         "{}{}",
@@ -50,7 +37,7 @@ async fn audit_everything(
         let mut args = vec!["audit".to_owned()];
         args.extend(place.iter().cloned());
         args.extend(command.iter().map(|a| a.to_string()));
-        fairquote(args, env.to_vec())
+        run_fairquote(args, env.to_vec())
     };
 
     let verify = audit(&["verify"]).await;
@@ -98,7 +85,7 @@ async fn audit_everything(
     assert!(std::fs::metadata(&parquet).expect("the file").len() > 0);
 
     let report = scratch.join("report.json");
-    let fairness = fairquote(
+    let fairness = run_fairquote(
         vec![
             "fairness".into(),
             "report".into(),
@@ -188,7 +175,7 @@ async fn an_auditor_reads_the_postgresql_log_and_finds_a_changed_record() {
     let mut args = vec!["audit".to_owned()];
     args.extend(place.iter().cloned());
     args.push("verify".into());
-    let verify = fairquote(args, vec![]).await;
+    let verify = run_fairquote(args, vec![]).await;
     assert!(!verify.status.success(), "{}", printed(&verify));
     assert!(
         printed(&verify).contains(&format!("BREAK at record {sequence}")),
@@ -198,7 +185,7 @@ async fn an_auditor_reads_the_postgresql_log_and_finds_a_changed_record() {
 
     // A database no replica has used holds no log, and the command says so.
     let empty = server.database();
-    let out = fairquote(
+    let out = run_fairquote(
         vec![
             "audit".into(),
             "--postgresql".into(),

@@ -292,3 +292,16 @@ pub fn income_protection_mut(
         _ => panic!("an income-protection request"),
     }
 }
+
+/// Runs the `fairquote` binary with the arguments and environment, off the runtime's threads.
+pub async fn run_fairquote(args: Vec<String>, env: Vec<(String, String)>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
+            .args(&args)
+            .envs(env)
+            .output()
+            .expect("fairquote runs")
+    })
+    .await
+    .expect("joined")
+}

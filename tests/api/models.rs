@@ -685,14 +685,7 @@ async fn an_actuary_in_a_terminal_publishes_lists_and_rolls_back() {
             "5000000,1.50",
         )],
     );
-    let cli = move |args: Vec<String>| {
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
-                .args(&args)
-                .output()
-                .expect("the command runs")
-        })
-    };
+    let cli = |args: Vec<String>| run_fairquote(args, Vec::new());
     let dir = candidate.path.to_string_lossy().into_owned();
     let published = cli(vec![
         "model".into(),
@@ -704,8 +697,7 @@ async fn an_actuary_in_a_terminal_publishes_lists_and_rolls_back() {
         "actuary C".into(),
         "--activate".into(),
     ])
-    .await
-    .expect("joined");
+    .await;
     assert!(
         published.status.success(),
         "{}",
@@ -722,8 +714,7 @@ async fn an_actuary_in_a_terminal_publishes_lists_and_rolls_back() {
         "--server".into(),
         server.clone(),
     ])
-    .await
-    .expect("joined");
+    .await;
     let list: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
     let entry = list
         .as_array()
@@ -742,8 +733,7 @@ async fn an_actuary_in_a_terminal_publishes_lists_and_rolls_back() {
         "--actor".into(),
         "actuary C".into(),
     ])
-    .await
-    .expect("joined");
+    .await;
     assert!(
         rolled.status.success(),
         "{}",
@@ -758,8 +748,7 @@ async fn an_actuary_in_a_terminal_publishes_lists_and_rolls_back() {
         "--actor".into(),
         "actuary C".into(),
     ])
-    .await
-    .expect("joined");
+    .await;
     assert!(!again.status.success(), "nothing left to roll back to");
     assert!(String::from_utf8_lossy(&again.stderr).contains("FailedPrecondition"));
 }

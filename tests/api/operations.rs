@@ -40,14 +40,7 @@ async fn health_serves_every_service_and_the_command_says_so() {
         assert_eq!(status, ServingStatus::Serving as i32, "{service:?}");
     }
     let server = format!("http://{}", app.address);
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
-            .args(["health", "--server", &server])
-            .output()
-            .expect("runs")
-    })
-    .await
-    .expect("joined");
+    let out = run_fairquote(vec!["health".into(), "--server".into(), server], Vec::new()).await;
     assert!(
         out.status.success(),
         "{}",
