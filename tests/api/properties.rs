@@ -24,15 +24,19 @@ fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date")
 }
 
-fn price(application: ProductApplication, frequency: PaymentFrequency) -> PricedQuote {
-    let request = QuoteRequest {
+/// New business on `day()`, priced by the versions in force.
+fn new_business(application: ProductApplication, frequency: PaymentFrequency) -> QuoteRequest {
+    QuoteRequest {
         rating_date: day(),
         transaction_type: TransactionType::NewBusiness,
         payment_frequency: frequency,
         model_version: None,
         application,
-    };
-    rating::quote(books(), &request, day()).expect("priced")
+    }
+}
+
+fn price(application: ProductApplication, frequency: PaymentFrequency) -> PricedQuote {
+    rating::quote(books(), &new_business(application, frequency), day()).expect("priced")
 }
 
 fn total(quote: &PricedQuote) -> Option<Decimal> {
@@ -263,13 +267,7 @@ proptest! {
         application in application(),
         frequency in frequency(),
     ) {
-        let request = QuoteRequest {
-            rating_date: day(),
-            transaction_type: TransactionType::NewBusiness,
-            payment_frequency: frequency,
-            model_version: None,
-            application,
-        };
+        let request = new_business(application, frequency);
         let full = rating::quote(books(), &request, day());
         let figures = rating::quote_figures(books(), &request, day());
         match (full, figures) {
