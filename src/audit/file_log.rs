@@ -12,7 +12,7 @@ use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use prost::Message;
@@ -365,10 +365,7 @@ impl Writer {
             Ok((segment, start)) => {
                 self.previous = previous;
                 self.next_sequence += written.len() as u64;
-                let mut index = match self.index.write() {
-                    Ok(index) => index,
-                    Err(poisoned) => poisoned.into_inner(),
-                };
+                let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
                 debug_assert_eq!(segment + 1, index.segments.len());
                 for (record, offset, hash, reply) in written {
                     index.current.add(start + offset, &record);
@@ -420,10 +417,13 @@ impl Writer {
             }
             return Err(write_error("appending to the quote log", e));
         }
-        let segment = match self.index.read() {
-            Ok(index) => index.segments.len() - 1,
-            Err(poisoned) => poisoned.into_inner().segments.len() - 1,
-        };
+        let segment = self
+            .index
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .segments
+            .len()
+            - 1;
         Ok((segment, length))
     }
 
@@ -438,15 +438,13 @@ impl Writer {
     /// writer on the full segment, to start the next one with the next batch.
     fn start_segment(&mut self) -> Result<(), LogError> {
         // Only this thread changes the index: what it reads here still holds below.
-        let sealed = match self.index.read() {
-            Ok(index) => index.seal_current(),
-            Err(poisoned) => poisoned.into_inner().seal_current(),
-        }?;
+        let sealed = self
+            .index
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .seal_current()?;
         let (path, file) = new_segment(&self.dir, self.next_sequence)?;
-        let mut index = match self.index.write() {
-            Ok(index) => index,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
         // The full segment's quotes are in its sidecar; memory keeps only the new one's.
         index.start_segment(path, sealed);
         index.durable_len = segment::MAGIC.len() as u64;
