@@ -122,6 +122,27 @@ async fn an_auditor_reads_a_data_folder_with_no_service_running() {
     .await;
 }
 
+#[tokio::test]
+async fn a_bad_product_or_database_url_is_a_clear_error() {
+    let data = tempfile::tempdir().expect("a folder");
+    std::fs::create_dir_all(data.path().join("quote-log")).expect("a log folder");
+    let folder = data.path().to_string_lossy().into_owned();
+    for (args, says) in [
+        (
+            vec!["audit", "--data", &folder, "events", "--product", "car"],
+            "`car` is not liability or income_protection",
+        ),
+        (
+            vec!["audit", "--postgresql", "not a url", "verify"],
+            "the PostgreSQL URL",
+        ),
+    ] {
+        let out = run_fairquote(args.iter().map(|a| a.to_string()).collect(), vec![]).await;
+        assert!(!out.status.success(), "{args:?}");
+        assert!(printed(&out).contains(says), "{args:?}: {}", printed(&out));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_auditor_reads_the_postgresql_log_and_finds_a_changed_record() {
     let server = PgServer::start();
