@@ -23,7 +23,9 @@ use fairquote::domain::{
     BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
     PaymentFrequency, ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
 };
-use fairquote::rating::book::{Charges, IncomeProtectionRateBook, LiabilityRateBook};
+use fairquote::rating::book::{
+    Charges, IncomeProtectionRateBook, LiabilityRateBook, OccupationCatalog,
+};
 use fairquote::rating::{self, RateBooks};
 
 fn models_dir() -> std::path::PathBuf {
@@ -129,13 +131,22 @@ fn graph(nodes: Vec<Value>) -> DecisionContent {
     serde_json::from_value(json!({"nodes": all, "edges": edges})).expect("a decision graph")
 }
 
-fn liability_graph(book: &LiabilityRateBook) -> DecisionContent {
-    let occupations = book
-        .occupations
+/// The occupation catalog as a decision table: occupation to class.
+fn occupations_table(catalog: &OccupationCatalog) -> Value {
+    let rows = catalog
         .occupations
         .values()
         .map(|o| vec![quoted(&o.code), quoted(&o.class)])
         .collect();
+    table(
+        "occupations",
+        &[("o", "occupation")],
+        &[("oc", "class")],
+        rows,
+    )
+}
+
+fn liability_graph(book: &LiabilityRateBook) -> DecisionContent {
     let mut base: Vec<_> = book.base_rates.iter().collect();
     base.sort_by(|a, b| a.0.cmp(b.0));
     let base = base
@@ -187,12 +198,7 @@ fn liability_graph(book: &LiabilityRateBook) -> DecisionContent {
         ),
     ));
     graph(vec![
-        table(
-            "occupations",
-            &[("o", "occupation")],
-            &[("oc", "class")],
-            occupations,
-        ),
+        occupations_table(&book.occupations),
         table(
             "base_rates",
             &[("c", "class"), ("w", "work_setting")],
@@ -222,12 +228,6 @@ fn liability_graph(book: &LiabilityRateBook) -> DecisionContent {
 }
 
 fn income_protection_graph(book: &IncomeProtectionRateBook) -> DecisionContent {
-    let occupations = book
-        .occupations
-        .occupations
-        .values()
-        .map(|o| vec![quoted(&o.code), quoted(&o.class)])
-        .collect();
     let mut keys: Vec<_> = book.base_rates.keys().collect();
     keys.sort_by_key(|(d, p)| (*d, p.code()));
     let base = keys
@@ -270,12 +270,7 @@ fn income_protection_graph(book: &IncomeProtectionRateBook) -> DecisionContent {
         ),
     ));
     graph(vec![
-        table(
-            "occupations",
-            &[("o", "occupation")],
-            &[("oc", "class")],
-            occupations,
-        ),
+        occupations_table(&book.occupations),
         table(
             "base_rates",
             &[("d", "deferred"), ("p", "benefit_period"), ("a", "age")],
