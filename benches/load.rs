@@ -19,10 +19,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use fairquote::grpc::pb;
-use fairquote::grpc::pb::model_service_client::ModelServiceClient;
-use fairquote::grpc::pb::quote_service_client::QuoteServiceClient;
-use fairquote::grpc::pb::quote_service_server::{QuoteService, QuoteServiceServer};
+use fairquote::contract::pb;
+use fairquote::contract::pb::model_service_client::ModelServiceClient;
+use fairquote::contract::pb::quote_service_client::QuoteServiceClient;
+use fairquote::contract::pb::quote_service_server::{QuoteService, QuoteServiceServer};
 use hdrhistogram::Histogram;
 use tokio::net::TcpListener;
 use tonic::transport::{Channel, Server};

@@ -20,10 +20,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fairquote::grpc::pb;
-use fairquote::grpc::pb::audit_service_client::AuditServiceClient;
-use fairquote::grpc::pb::model_service_client::ModelServiceClient;
-use fairquote::grpc::pb::quote_service_client::QuoteServiceClient;
+use fairquote::contract::pb;
+use fairquote::contract::pb::audit_service_client::AuditServiceClient;
+use fairquote::contract::pb::model_service_client::ModelServiceClient;
+use fairquote::contract::pb::quote_service_client::QuoteServiceClient;
 use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -5,14 +5,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::audit::reference::ReferenceHasher;
-use crate::audit::{DisabledLog, FileQuoteLog, LogError, LogOptions, PgQuoteLog, QuoteLog, pg_log};
+use crate::audit::{
+    DisabledLog, FileQuoteLog, FolderReader, LogError, LogOptions, LogRead, PgLogReader,
+    PgQuoteLog, QuoteLog, pg_log,
+};
 use crate::config::Settings;
 use crate::config::StorageBackend;
 use crate::grpc::auth::KeyStore;
 use crate::grpc::limits::TenantRateLimiter;
 use crate::grpc::observe::Metrics;
 use crate::grpc::server::{Front, ServerLimits, ServerState};
-use crate::registry::{ModelRegistry, RegistryError, Store};
+use crate::rating::ModelSchedule;
+use crate::registry::{
+    FolderStore, ModelRegistry, PgStore, RegistryError, RegistryStore, read_only_schedule,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -45,6 +51,47 @@ pub fn models_registry_dir(settings: &Settings) -> PathBuf {
 /// The quote log's folder inside the data folder.
 pub fn quote_log_dir(settings: &Settings) -> PathBuf {
     settings.data.dir.join("quote-log")
+}
+
+/// The configured storage's registry, opened to read only.
+async fn stored_registry(settings: &Settings) -> Result<Arc<dyn RegistryStore>, LogError> {
+    Ok(match settings.storage.backend {
+        StorageBackend::Files => Arc::new(FolderStore::new(models_registry_dir(settings))),
+        StorageBackend::Postgresql => Arc::new(PgStore::new(
+            pg_log::connect_read_only(&settings.storage.postgresql_url).await?,
+        )),
+    })
+}
+
+/// The quote log and the model registry of the configured storage, opened to read only (for
+/// an auditor's commands, which may run beside a live service or on a restored backup).
+pub async fn stored_log(
+    settings: &Settings,
+) -> Result<(Box<dyn LogRead>, Arc<dyn RegistryStore>), LogError> {
+    let log: Box<dyn LogRead> = match settings.storage.backend {
+        StorageBackend::Files => Box::new(FolderReader::open(&quote_log_dir(settings))?),
+        StorageBackend::Postgresql => Box::new(PgLogReader(
+            pg_log::connect_read_only(&settings.storage.postgresql_url).await?,
+        )),
+    };
+    Ok((log, stored_registry(settings).await?))
+}
+
+/// The versions a service on these settings prices with, read without changing anything: those
+/// of the configured storage's registry, or, where no service has run on it yet, the tables of
+/// `models.dir` that one would put in force at its first start.
+pub async fn stored_schedule(settings: &Settings) -> Result<ModelSchedule, String> {
+    let store = stored_registry(settings).await.map_err(|e| e.to_string())?;
+    let schedule = read_only_schedule(store.as_ref())
+        .await
+        .map_err(|e| e.to_string())?;
+    if !schedule.published.is_empty() {
+        return Ok(schedule);
+    }
+    let dir = &settings.models.dir;
+    crate::tables::load_rate_books(dir)
+        .map(ModelSchedule::from)
+        .map_err(|e| format!("{}: {e}", dir.display()))
 }
 
 /// What the settings alone decide: keys, limits, TLS, metrics. In place before loading.
@@ -116,9 +163,9 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
         dir: settings.data.dir.clone(),
         source,
     })?;
-    let store = match database {
-        Some(pool) => Store::Postgres(pool),
-        None => Store::Files(models_registry_dir(settings)),
+    let store: Arc<dyn RegistryStore> = match database {
+        Some(pool) => Arc::new(PgStore::new(pool)),
+        None => Arc::new(FolderStore::new(models_registry_dir(settings))),
     };
     let models = ModelRegistry::open(store, log.clone(), &settings.models.dir)
         .await

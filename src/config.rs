@@ -30,9 +30,38 @@ pub struct TelemetrySettings {
 pub struct AuthSettings {
     /// API keys by their SHA-256, each with its tenant and role (`fairquote keys new` makes
     /// one). None: the service is open, for development only.
-    pub keys: Vec<crate::grpc::auth::KeyEntry>,
+    pub keys: Vec<KeyEntry>,
     /// Calls per tenant: a token bucket; `per_second = 0` switches it off.
-    pub rate_limit: crate::grpc::limits::RateLimit,
+    pub rate_limit: RateLimit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Quotes, and reads its own quotes.
+    Insurer,
+    /// The model service.
+    Actuary,
+    /// The audit service, read-only, across tenants.
+    Auditor,
+}
+
+/// A configured key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct KeyEntry {
+    pub tenant: String,
+    pub role: Role,
+    /// Hex SHA-256 of the key: the key itself is never stored.
+    pub key_sha256: String,
+}
+
+/// Calls per tenant, as a token bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct RateLimit {
+    /// Calls a second a tenant may make on average; 0 switches the limit off.
+    pub per_second: f64,
+    /// Calls a tenant may make at once after a quiet spell.
+    pub burst: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use fairquote::grpc::pb;
-use fairquote::grpc::pb::model_service_client::ModelServiceClient;
+use fairquote::contract::pb;
+use fairquote::contract::pb::model_service_client::ModelServiceClient;
 use tonic::transport::Channel;
 
 pub fn models_dir() -> PathBuf {

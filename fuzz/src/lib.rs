@@ -18,9 +18,9 @@ use prost::Message;
 use rust_decimal::Decimal;
 
 use fairquote::audit::{FileQuoteLog, LogError, LogOptions, segment, verify_dir};
+use fairquote::contract::pb;
+use fairquote::contract::quote as convert;
 use fairquote::domain::{Decision, PricedQuote, Product, QuoteRequest};
-use fairquote::grpc::convert;
-use fairquote::proto as pb;
 use fairquote::rating::{self, RateBooks, RatingError};
 use fairquote::tables::{self, ModelFiles, expectations};
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 
-use crate::proto as pb;
+use crate::contract::pb;
 
 use super::LogError;
 use super::segment::{self, Read};

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use prost::Message;
 
-use crate::proto as pb;
+use crate::contract::pb;
 
 use super::LoggedQuote;
 

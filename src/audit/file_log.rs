@@ -14,18 +14,18 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{SecondsFormat, Utc};
 use prost::Message;
 use tokio::sync::oneshot;
 
-use crate::proto as pb;
+use crate::contract::pb;
 
 use super::chain::{self, VerifyReport};
 use super::index::{self, Entry, Index, SegmentEntries};
 use super::segment;
 use super::{
-    AppendFuture, AppendJob, Appended, LogError, LoggedModelEvent, LoggedQuote, QuoteFilter,
-    QuoteLog, ReadFuture, queue_append,
+    AppendFuture, AppendJob, Appended, LogError, LogRead, LoggedModelEvent, LoggedQuote,
+    QuoteFilter, QuoteLog, ReadFuture, queue_append,
 };
 
 /// The most appends written and synced together.
@@ -214,7 +214,10 @@ impl FileQuoteLog {
     }
 }
 
-fn read(entry_segment: &Path, offset: u64) -> Result<(pb::LogRecord, [u8; 32]), LogError> {
+pub(super) fn read(
+    entry_segment: &Path,
+    offset: u64,
+) -> Result<(pb::LogRecord, [u8; 32]), LogError> {
     let read_error =
         |e: std::io::Error| LogError::Read(format!("{}: {e}", entry_segment.display()));
     let file = File::open(entry_segment).map_err(read_error)?;
@@ -258,7 +261,9 @@ impl QuoteLog for FileQuoteLog {
     fn append(&self, event: pb::log_record::Event) -> AppendFuture {
         queue_append(event, |job| self.jobs.send(job).is_ok())
     }
+}
 
+impl LogRead for FileQuoteLog {
     fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
         let Ok(id) = uuid::Uuid::parse_str(quote_id) else {
             return Box::pin(async { Ok(None) });
@@ -467,22 +472,8 @@ pub fn read_dir_model_events(dir: &Path) -> Result<Vec<LoggedModelEvent>, LogErr
 pub fn read_dir_quotes(dir: &Path, filter: &QuoteFilter) -> Result<Vec<LoggedQuote>, LogError> {
     let mut quotes = Vec::new();
     chain::scan(&chain::segments(dir)?, None, |found| {
-        let Some(quote) = LoggedQuote::from_record(found.record.clone(), found.hash) else {
-            return;
-        };
-        let response = &quote.response;
-        let at = DateTime::parse_from_rfc3339(&quote.recorded_at).map(|t| t.with_timezone(&Utc));
-        let in_time = match at {
-            Ok(at) => filter.from.is_none_or(|f| at >= f) && filter.to.is_none_or(|t| at < t),
-            Err(_) => filter.from.is_none() && filter.to.is_none(),
-        };
-        if in_time
-            && filter.product.is_none_or(|p| response.product == p)
-            && filter.decision.is_none_or(|d| response.decision == d)
-            && filter
-                .model_version
-                .as_ref()
-                .is_none_or(|v| &response.model_version == v)
+        if let Some(quote) = LoggedQuote::from_record(found.record.clone(), found.hash)
+            && filter.matches(&quote.facts())
         {
             quotes.push(quote);
         }

@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex};
 use chrono::DateTime;
 use sha2::{Digest, Sha256};
 
-use crate::proto as pb;
+use crate::contract::pb;
 
-use super::{LogError, LoggedModelEvent, QuoteFilter};
+use super::{LogError, LoggedModelEvent, QuoteFacts, QuoteFilter};
 
 pub const EXTENSION: &str = "fqidx";
 const MAGIC: &[u8; 8] = b"FQIDX\x00\x01\n";
@@ -92,29 +92,15 @@ impl SegmentEntries {
         filter: &'a QuoteFilter,
         after: u64,
     ) -> impl Iterator<Item = &'a Entry> + 'a {
-        let lookup = |values: &[String], wanted: &Option<String>| match wanted {
-            None => Some(None),
-            Some(w) => values.iter().position(|v| v == w).map(|i| Some(i as u32)),
-        };
-        // A version or tenant this segment never saw matches nothing in it.
-        let wanted = lookup(&self.versions, &filter.model_version)
-            .zip(lookup(&self.tenants, &filter.tenant));
-        let from = filter.from.map(|t| t.timestamp_micros());
-        let to = filter.to.map(|t| t.timestamp_micros());
         let start = self.entries.partition_point(|e| e.sequence <= after);
-        let entries = if wanted.is_some() {
-            &self.entries[start..]
-        } else {
-            &[]
-        };
-        let (version, tenant) = wanted.unwrap_or_default();
-        entries.iter().filter(move |e| {
-            from.is_none_or(|f| e.recorded_at >= f)
-                && to.is_none_or(|t| e.recorded_at < t)
-                && filter.product.is_none_or(|p| e.product == p)
-                && filter.decision.is_none_or(|d| e.decision == d)
-                && version.is_none_or(|v| e.version == v)
-                && tenant.is_none_or(|t| e.tenant == t)
+        self.entries[start..].iter().filter(move |e| {
+            filter.matches(&QuoteFacts {
+                recorded_at: Some(e.recorded_at),
+                product: e.product,
+                decision: e.decision,
+                model_version: &self.versions[e.version as usize],
+                tenant: &self.tenants[e.tenant as usize],
+            })
         })
     }
 

@@ -3,15 +3,17 @@
 //!
 //! Storage sits behind the [`QuoteLog`] trait: the embedded default is [`FileQuoteLog`]
 //! (append-only segment files with group commit); [`PgQuoteLog`] keeps one chain in the
-//! PostgreSQL database that replicas share. [`reader::LogReader`] reads either without a
-//! service, for the auditor's commands.
+//! PostgreSQL database that replicas share. Reading is its own trait, [`LogRead`], so that an
+//! auditor's command reads a folder ([`FolderReader`]) or a database ([`PgLogReader`]) without
+//! a service, and [`inquiry`] answers the auditor's questions the same way over any of them.
 
 mod chain;
 pub mod export;
 mod file_log;
+mod folder;
 mod index;
+pub mod inquiry;
 pub mod pg_log;
-pub mod reader;
 pub mod reference;
 pub mod replay;
 pub mod segment;
@@ -21,11 +23,14 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 
-use crate::proto as pb;
+use crate::contract::{pb, product_number};
+use crate::domain::{Decision, Product};
 
 pub use chain::{ChainBreak, VerifyReport};
 pub use file_log::{FileQuoteLog, LogOptions, read_dir_quotes, verify_dir};
-pub use pg_log::PgQuoteLog;
+pub use folder::FolderReader;
+pub use inquiry::AuditError;
+pub use pg_log::{PgLogReader, PgQuoteLog};
 
 /// A record once it is durable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,23 +134,76 @@ pub enum LogError {
 /// Which quotes to list. `None` means any.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QuoteFilter {
+    /// Recorded at or after.
     pub from: Option<DateTime<Utc>>,
+    /// Recorded before.
     pub to: Option<DateTime<Utc>>,
-    pub product: Option<i32>,
-    pub decision: Option<i32>,
+    pub product: Option<Product>,
+    pub decision: Option<Decision>,
     pub model_version: Option<String>,
     /// Only this insurer's quotes.
     pub tenant: Option<String>,
+}
+
+/// What a filter asks of a logged quote, however the log keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct QuoteFacts<'a> {
+    /// Microseconds since the epoch; `None` for a time that cannot be read.
+    pub recorded_at: Option<i64>,
+    /// Wire numbers, as records carry them.
+    pub product: i32,
+    pub decision: i32,
+    pub model_version: &'a str,
+    pub tenant: &'a str,
+}
+
+impl QuoteFilter {
+    /// The one rule for which quotes a filter takes (the PostgreSQL log says the same in SQL,
+    /// in `pg_log::list_quotes`).
+    pub fn matches(&self, quote: &QuoteFacts<'_>) -> bool {
+        let in_time = match quote.recorded_at {
+            Some(at) => {
+                self.from.is_none_or(|f| at >= f.timestamp_micros())
+                    && self.to.is_none_or(|t| at < t.timestamp_micros())
+            }
+            None => self.from.is_none() && self.to.is_none(),
+        };
+        in_time
+            && self
+                .product
+                .is_none_or(|p| product_number(p) == quote.product)
+            && self
+                .decision
+                .is_none_or(|d| pb::Decision::from(d) as i32 == quote.decision)
+            && self
+                .model_version
+                .as_deref()
+                .is_none_or(|v| v == quote.model_version)
+            && self.tenant.as_deref().is_none_or(|t| t == quote.tenant)
+    }
+}
+
+impl LoggedQuote {
+    pub fn facts(&self) -> QuoteFacts<'_> {
+        QuoteFacts {
+            recorded_at: DateTime::parse_from_rfc3339(&self.recorded_at)
+                .ok()
+                .map(|t| t.timestamp_micros()),
+            product: self.response.product,
+            decision: self.response.decision,
+            model_version: &self.response.model_version,
+            tenant: &self.tenant,
+        }
+    }
 }
 
 pub type AppendFuture = Pin<Box<dyn Future<Output = Result<Appended, LogError>> + Send>>;
 /// A read of the log: a database answers it over the network, the files on a blocking thread.
 pub type ReadFuture<T> = Pin<Box<dyn Future<Output = Result<T, LogError>> + Send>>;
 
-/// Where quotes and model events are kept.
-pub trait QuoteLog: Send + Sync + 'static {
-    /// Appends an event; the future completes once the record is durable.
-    fn append(&self, event: pb::log_record::Event) -> AppendFuture;
+/// Reading a quote log: the service's own log, or one read where it is kept by an auditor's
+/// command (a data folder, a PostgreSQL database).
+pub trait LogRead: Send + Sync {
     fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>>;
     /// Quotes in log order with a sequence above `after`, at most `limit`.
     fn list_quotes(
@@ -160,6 +218,12 @@ pub trait QuoteLog: Send + Sync + 'static {
     fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>>;
 }
 
+/// Where quotes and model events are kept, and appended to.
+pub trait QuoteLog: LogRead + 'static {
+    /// Appends an event; the future completes once the record is durable.
+    fn append(&self, event: pb::log_record::Event) -> AppendFuture;
+}
+
 /// No log at all: only for measuring what the durable log costs (`audit.enabled = false`).
 pub struct DisabledLog;
 
@@ -172,7 +236,9 @@ impl QuoteLog for DisabledLog {
             })
         })
     }
+}
 
+impl LogRead for DisabledLog {
     fn get_quote(&self, _quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
         Box::pin(async { Ok(None) })
     }

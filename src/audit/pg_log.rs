@@ -20,13 +20,13 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder, Row};
 use tokio::sync::mpsc;
 
-use crate::proto as pb;
+use crate::contract::pb;
 
 use super::chain::{ChainBreak, VerifyReport};
 use super::segment;
 use super::{
-    AppendFuture, AppendJob, Appended, LogError, LoggedModelEvent, LoggedQuote, QuoteFilter,
-    QuoteLog, ReadFuture, queue_append,
+    AppendFuture, AppendJob, Appended, LogError, LogRead, LoggedModelEvent, LoggedQuote,
+    QuoteFilter, QuoteLog, ReadFuture, queue_append,
 };
 
 /// The most appends written in one transaction.
@@ -37,9 +37,14 @@ const CHAIN_LOCK: i64 = 0x6671_5f6c_6f67; // "fq_log"
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 pub struct PgQuoteLog {
-    pool: PgPool,
+    reads: PgLogReader,
     jobs: mpsc::UnboundedSender<AppendJob>,
 }
+
+/// The log's read half on a pool: the service's own, or an auditor's read-only one
+/// (`connect_read_only`).
+#[derive(Clone)]
+pub struct PgLogReader(pub PgPool);
 
 fn read_error(e: sqlx::Error) -> LogError {
     LogError::Read(format!("PostgreSQL: {e}"))
@@ -96,7 +101,10 @@ impl PgQuoteLog {
     pub fn new(pool: PgPool) -> Self {
         let (jobs, receiver) = mpsc::unbounded_channel();
         tokio::spawn(write(pool.clone(), receiver));
-        PgQuoteLog { pool, jobs }
+        PgQuoteLog {
+            reads: PgLogReader(pool),
+            jobs,
+        }
     }
 }
 
@@ -248,9 +256,34 @@ impl QuoteLog for PgQuoteLog {
     fn append(&self, event: pb::log_record::Event) -> AppendFuture {
         queue_append(event, |job| self.jobs.send(job).is_ok())
     }
+}
 
+impl LogRead for PgQuoteLog {
     fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
-        let pool = self.pool.clone();
+        self.reads.get_quote(quote_id)
+    }
+
+    fn list_quotes(
+        &self,
+        filter: &QuoteFilter,
+        after: u64,
+        limit: usize,
+    ) -> ReadFuture<Vec<LoggedQuote>> {
+        self.reads.list_quotes(filter, after, limit)
+    }
+
+    fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>> {
+        self.reads.model_events()
+    }
+
+    fn verify(&self) -> ReadFuture<VerifyReport> {
+        self.reads.verify()
+    }
+}
+
+impl LogRead for PgLogReader {
+    fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
+        let pool = self.0.clone();
         let quote_id = quote_id.to_owned();
         Box::pin(async move { get_quote(&pool, &quote_id).await })
     }
@@ -261,18 +294,18 @@ impl QuoteLog for PgQuoteLog {
         after: u64,
         limit: usize,
     ) -> ReadFuture<Vec<LoggedQuote>> {
-        let pool = self.pool.clone();
+        let pool = self.0.clone();
         let filter = filter.clone();
         Box::pin(async move { list_quotes(&pool, &filter, after, limit).await })
     }
 
     fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>> {
-        let pool = self.pool.clone();
+        let pool = self.0.clone();
         Box::pin(async move { model_events(&pool).await })
     }
 
     fn verify(&self) -> ReadFuture<VerifyReport> {
-        let pool = self.pool.clone();
+        let pool = self.0.clone();
         Box::pin(async move { verify(&pool).await })
     }
 }
@@ -308,10 +341,14 @@ pub async fn list_quotes(
         query.push(" AND recorded_at < ").push_bind(to);
     }
     if let Some(product) = filter.product {
-        query.push(" AND product = ").push_bind(product);
+        query
+            .push(" AND product = ")
+            .push_bind(crate::contract::product_number(product));
     }
     if let Some(decision) = filter.decision {
-        query.push(" AND decision = ").push_bind(decision);
+        query
+            .push(" AND decision = ")
+            .push_bind(pb::Decision::from(decision) as i32);
     }
     if let Some(version) = &filter.model_version {
         query

@@ -1,6 +1,6 @@
 //! Comparing a replayed quote with the recorded one, field by field.
 
-use crate::proto as pb;
+use crate::contract::pb;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldDifference {

@@ -8,14 +8,14 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use crate::app;
-use crate::audit::reader::LogReader;
-use crate::audit::{self, QuoteFilter};
+use crate::audit::QuoteFilter;
+use crate::audit::inquiry::{self, ModelEventFilter};
 use crate::config::{Settings, StorageBackend};
+use crate::contract::audit::period;
+use crate::contract::pb::audit_service_client::AuditServiceClient;
+use crate::contract::{pb, product_of_number};
 use crate::domain::Product;
-use crate::grpc::audit_service::{ModelEventFilter, audited, filter, replay, verify_response};
-use crate::grpc::pb;
-use crate::grpc::pb::audit_service_client::AuditServiceClient;
-use crate::registry::Store;
+use crate::domain::invalid::describe_fields;
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -93,109 +93,67 @@ pub fn run(args: AuditArgs, settings: &Settings) -> ExitCode {
     })
 }
 
-fn events_request(
+fn events_filter(
     product: Option<String>,
     version: Option<String>,
-) -> Result<pb::ListModelEventsRequest, String> {
+) -> Result<ModelEventFilter, String> {
     let product = match product {
-        Some(code) => pb::Product::from(
-            Product::ALL
-                .into_iter()
-                .find(|p| p.code() == code)
+        Some(code) => Some(
+            Product::from_code(&code)
                 .ok_or_else(|| format!("`{code}` is not liability or income_protection"))?,
         ),
-        None => pb::Product::Unspecified,
+        None => None,
     };
-    Ok(pb::ListModelEventsRequest {
-        product: product as i32,
-        model_version: version.unwrap_or_default(),
+    Ok(ModelEventFilter {
+        product,
+        model_version: version,
     })
 }
 
 fn export_filter(from: Option<String>, to: Option<String>) -> Result<QuoteFilter, String> {
-    filter(&pb::ListQuotesRequest {
-        from_time: from.unwrap_or_default(),
-        to_time: to.unwrap_or_default(),
-        ..Default::default()
-    })
-    .map(|(filter, _, _)| filter)
-    .map_err(|e| e.to_string())
-}
-
-/// Where the configured storage keeps the quote log and the model registry, opened to read.
-pub async fn stored_log(settings: &Settings) -> Result<(LogReader, Store), String> {
-    match settings.storage.backend {
-        StorageBackend::Files => Ok((
-            LogReader::folder(&app::quote_log_dir(settings)).map_err(|e| e.to_string())?,
-            Store::Files(app::models_registry_dir(settings)),
-        )),
-        StorageBackend::Postgresql => {
-            let pool = audit::pg_log::connect_read_only(&settings.storage.postgresql_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok((LogReader::Postgres(pool.clone()), Store::Postgres(pool)))
-        }
-    }
-}
-
-/// The logged quotes of the configured storage that match a filter (for the fairness report's
-/// log mode).
-pub fn stored_quotes(
-    settings: &Settings,
-    filter: &QuoteFilter,
-) -> Result<Vec<audit::LoggedQuote>, String> {
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let (log, _) = stored_log(settings).await?;
-        log.quotes(filter).await.map_err(|e| e.to_string())
-    })
+    period(&from.unwrap_or_default(), &to.unwrap_or_default()).map_err(|e| describe_fields(&e))
 }
 
 async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
-    let (log, models) = stored_log(settings).await?;
-    let find = async |quote_id: &str| -> Result<audit::LoggedQuote, String> {
-        log.quote(quote_id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no quote with id {quote_id} is in {}", log.place()))
-    };
+    let (log, models) = app::stored_log(settings).await.map_err(|e| e.to_string())?;
+    let log = log.as_ref();
+    let fail = |e: crate::audit::AuditError| e.to_string();
     match command {
         AuditCommand::Verify => {
-            let report = log.verify().await.map_err(|e| e.to_string())?;
+            let report = inquiry::verify(log).await.map_err(fail)?;
             if let Some((segment, offset)) = &report.torn_tail {
                 println!(
                     "a last record was never completely written (a crash mid-write): {} from byte {offset}; the service cuts it off at its next start",
                     segment.display()
                 );
             }
-            Ok(print_verify(&verify_response(&report)))
+            Ok(print_verify(&(&report).into()))
         }
         AuditCommand::Show { quote_id } => {
-            print_quote(&audited(find(&quote_id).await?));
+            let quote = inquiry::quote(log, &quote_id, None).await.map_err(fail)?;
+            print_quote(&quote.into());
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Replay { quote_id } => {
-            let models = crate::registry::read_only_schedule(&models)
+            let quote = inquiry::quote(log, &quote_id, None).await.map_err(fail)?;
+            let models = crate::registry::read_only_schedule(models.as_ref())
                 .await
                 .map_err(|e| e.to_string())?;
-            let outcome = replay(&models, &find(&quote_id).await?).map_err(|e| e.to_string())?;
-            Ok(print_replay(&outcome))
+            let replay = inquiry::replay(&models, &quote).map_err(fail)?;
+            Ok(print_replay(&replay.into()))
         }
         AuditCommand::Events { product, version } => {
-            let wanted = ModelEventFilter::parse(&events_request(product, version)?)
-                .map_err(|e| e.to_string())?;
-            let events = log.model_events().await.map_err(|e| e.to_string())?;
-            print_events(&wanted.answer(events));
+            let wanted = events_filter(product, version)?;
+            let events = inquiry::model_events(log, &wanted).await.map_err(fail)?;
+            print_events(&crate::contract::audit::model_events(events));
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Export { out, from, to } => {
-            let quotes = log
-                .quotes(&export_filter(from, to)?)
+            let (count, bytes) = inquiry::export(log, &export_filter(from, to)?)
                 .await
-                .map_err(|e| e.to_string())?;
-            let bytes = audit::export::to_parquet(&quotes).map_err(|e| e.to_string())?;
+                .map_err(fail)?;
             std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;
-            println!("{} quotes written to {}", quotes.len(), out.display());
+            println!("{count} quotes written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -231,7 +189,9 @@ async fn remote(server: String, command: AuditCommand) -> Outcome {
         }
         AuditCommand::Events { product, version } => {
             let events = client
-                .list_model_events(events_request(product, version)?)
+                .list_model_events(pb::ListModelEventsRequest::from(&events_filter(
+                    product, version,
+                )?))
                 .await
                 .map_err(status)?;
             print_events(events.get_ref());
@@ -280,10 +240,7 @@ fn print_verify(report: &pb::VerifyChainResponse) -> ExitCode {
 fn print_events(events: &pb::ListModelEventsResponse) {
     for logged in &events.events {
         let Some(event) = &logged.event else { continue };
-        let product = Product::ALL
-            .into_iter()
-            .find(|p| pb::Product::from(*p) as i32 == event.product)
-            .map_or("?", |p| p.code());
+        let product = product_of_number(event.product).map_or("?", Product::code);
         println!(
             "record {} at {}: {} {product} {} ({}) by {}",
             logged.sequence,

@@ -6,8 +6,14 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::Subcommand;
 
+use crate::app;
+use crate::audit::inquiry::{self, FairnessBook};
+use crate::audit::{DisabledLog, LogRead};
 use crate::config::Settings;
+use crate::contract::audit::period;
+use crate::domain::invalid::describe_fields;
 use crate::fairness::parity;
+use crate::rating::ModelSchedule;
 use crate::tables;
 
 #[derive(Debug, clap::Args)]
@@ -123,37 +129,42 @@ fn report(settings: &Settings, args: ReportArgs) -> ExitCode {
         out,
         html,
     } = args;
-    let dir = models.unwrap_or_else(|| settings.models.dir.clone());
-    let outcome = tables::load_rate_books(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))
-        .and_then(|books| {
-            let (source, portfolio) = match portfolio {
-                Some(path) => (
-                    path.file_name()
+    let runtime = match super::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let date = rating_date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let outcome = runtime.block_on(async {
+        // Named tables price as given; otherwise the versions in force, as the service's
+        // report prices them.
+        let schedule = match models {
+            Some(dir) => tables::load_rate_books(&dir)
+                .map(ModelSchedule::from)
+                .map_err(|e| format!("{}: {e}", dir.display()))?,
+            None => app::stored_schedule(settings).await?,
+        };
+        let (book, log): (FairnessBook, Box<dyn LogRead>) = match portfolio {
+            Some(path) => (
+                FairnessBook::Portfolio {
+                    source: path
+                        .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default(),
-                    crate::portfolio::read(&path).map_err(|e| e.to_string())?,
-                ),
-                None => {
-                    let (period, _, _) =
-                        crate::grpc::audit_service::filter(&crate::grpc::pb::ListQuotesRequest {
-                            from_time: from.unwrap_or_default(),
-                            to_time: to.unwrap_or_default(),
-                            ..Default::default()
-                        })
-                        .map_err(|e| e.to_string())?;
-                    let quotes = super::audit::stored_quotes(settings, &period)?;
-                    (
-                        "the quote log".to_owned(),
-                        crate::grpc::audit_service::logged_portfolio(quotes),
-                    )
-                }
-            };
-            let date = rating_date.unwrap_or_else(|| chrono::Utc::now().date_naive());
-            Ok(crate::fairness::report::report(
-                &books, &portfolio, &source, seed, date,
-            ))
-        });
+                    portfolio: crate::portfolio::read(&path).map_err(|e| e.to_string())?,
+                },
+                Box::new(DisabledLog),
+            ),
+            None => {
+                let period = period(&from.unwrap_or_default(), &to.unwrap_or_default())
+                    .map_err(|e| describe_fields(&e))?;
+                let (log, _) = app::stored_log(settings).await.map_err(|e| e.to_string())?;
+                (FairnessBook::Logged(period), log)
+            }
+        };
+        inquiry::fairness_report(log.as_ref(), &schedule, book, date, seed)
+            .await
+            .map_err(|e| e.to_string())
+    });
     let report = match outcome {
         Ok(report) => report,
         Err(e) => {

@@ -12,37 +12,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tonic::Status;
 
 use super::limits::TenantRateLimiter;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Quotes, and reads its own quotes.
-    Insurer,
-    /// The model service.
-    Actuary,
-    /// The audit service, read-only, across tenants.
-    Auditor,
-}
+use crate::config::{KeyEntry, Role};
 
 /// Who is calling, as the key says; handlers find it in the request's extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub tenant: String,
     pub role: Role,
-}
-
-/// A configured key.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct KeyEntry {
-    pub tenant: String,
-    pub role: Role,
-    /// Hex SHA-256 of the key: the key itself is never stored.
-    pub key_sha256: String,
 }
 
 use Role::{Actuary, Auditor, Insurer};

@@ -1,18 +1,38 @@
-//! Errors of the quote call, and their one mapping to `tonic::Status`.
+//! The one mapping from typed errors to `tonic::Status`.
 //!
-//! A request the service cannot price as given is `INVALID_ARGUMENT` with a
+//! A request the service cannot act on as given is `INVALID_ARGUMENT` with a
 //! `google.rpc.BadRequest` listing every bad field; nothing a caller sends becomes `INTERNAL`.
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
-use crate::audit::LogError;
+use crate::audit::{AuditError, LogError};
+use crate::contract::pb;
 use crate::domain::InvalidField;
 use crate::domain::invalid::describe_fields;
+use crate::impact::ImpactError;
 use crate::rating::RatingError;
 use crate::registry::RegistryError;
 
-use super::pb;
+use super::server::Starting;
+
+/// A status with a `BadRequest` naming each field, or a plain one when there is none.
+fn status(code: Code, message: String, fields: &[InvalidField]) -> Status {
+    if fields.is_empty() {
+        return Status::new(code, message);
+    }
+    let violations: Vec<FieldViolation> = fields
+        .iter()
+        .map(|f| FieldViolation::new(f.field.clone(), f.description.clone()))
+        .collect();
+    Status::with_error_details(code, message, ErrorDetails::with_bad_request(violations))
+}
+
+impl From<Starting> for Status {
+    fn from(starting: Starting) -> Status {
+        Status::unavailable(starting.to_string())
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum QuoteError {
@@ -21,7 +41,7 @@ pub enum QuoteError {
     #[error(transparent)]
     Rating(#[from] RatingError),
     #[error(transparent)]
-    Starting(#[from] super::server::Starting),
+    Starting(#[from] Starting),
     /// Nothing is answered that is not in the quote log.
     #[error("the quote could not be recorded, so it is not given: {0}")]
     Log(#[from] LogError),
@@ -69,62 +89,21 @@ impl QuoteError {
 
 impl From<QuoteError> for Status {
     fn from(error: QuoteError) -> Status {
-        let violations: Vec<FieldViolation> = error
-            .fields()
-            .iter()
-            .map(|f| FieldViolation::new(f.field.clone(), f.description.clone()))
-            .collect();
-        if violations.is_empty() {
-            Status::new(error.code(), error.to_string())
-        } else {
-            Status::with_error_details(
-                error.code(),
-                error.to_string(),
-                ErrorDetails::with_bad_request(violations),
-            )
-        }
+        status(error.code(), error.to_string(), error.fields())
     }
-}
-
-/// Errors of the audit calls.
-#[derive(Debug, thiserror::Error)]
-pub enum AuditError {
-    #[error("invalid audit request: {}", describe_fields(.0))]
-    InvalidRequest(Vec<InvalidField>),
-    #[error("no quote with id {0} is in the log")]
-    QuoteNotFound(String),
-    #[error("model version {0} is not available to this service, so the quote cannot be re-priced")]
-    ModelVersionUnavailable(String),
-    #[error("the logged request cannot be priced again: {0}")]
-    Unreplayable(String),
-    #[error(transparent)]
-    Log(#[from] LogError),
-    #[error("the export could not be written: {0}")]
-    Export(String),
-    #[error(transparent)]
-    Starting(#[from] super::server::Starting),
 }
 
 impl From<AuditError> for Status {
     fn from(error: AuditError) -> Status {
         let message = error.to_string();
         match error {
-            AuditError::InvalidRequest(fields) => Status::with_error_details(
-                Code::InvalidArgument,
-                message,
-                ErrorDetails::with_bad_request(
-                    fields
-                        .into_iter()
-                        .map(|f| FieldViolation::new(f.field, f.description))
-                        .collect::<Vec<_>>(),
-                ),
-            ),
+            AuditError::InvalidRequest(fields) => status(Code::InvalidArgument, message, &fields),
             AuditError::QuoteNotFound(_) => Status::not_found(message),
             AuditError::ModelVersionUnavailable(_) | AuditError::Unreplayable(_) => {
                 Status::failed_precondition(message)
             }
-            AuditError::Log(_) | AuditError::Starting(_) => Status::unavailable(message),
-            AuditError::Export(_) => Status::internal(message),
+            AuditError::Log(_) => Status::unavailable(message),
+            AuditError::Export(_) | AuditError::Interrupted(_) => Status::internal(message),
         }
     }
 }
@@ -136,51 +115,60 @@ pub enum ModelError {
     InvalidRequest(Vec<InvalidField>),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Impact(#[from] ImpactError),
+    /// The work on a blocking thread did not finish (it panicked or the runtime stopped).
+    #[error("the model work was interrupted: {0}")]
+    Interrupted(String),
+}
+
+impl ModelError {
+    pub fn field(field: InvalidField) -> Self {
+        ModelError::InvalidRequest(vec![field])
+    }
+
+    pub fn interrupted(e: tokio::task::JoinError) -> Self {
+        ModelError::Interrupted(e.to_string())
+    }
 }
 
 impl From<ModelError> for Status {
     fn from(error: ModelError) -> Status {
         let message = error.to_string();
-        let bad_request = |violations: Vec<FieldViolation>| {
-            Status::with_error_details(
-                Code::InvalidArgument,
-                message.clone(),
-                ErrorDetails::with_bad_request(violations),
-            )
+        let bad_request =
+            |fields: &[InvalidField]| status(Code::InvalidArgument, message.clone(), fields);
+        let different_products = || {
+            bad_request(&[InvalidField::new(
+                "new_version",
+                "the two versions are of different products",
+            )])
         };
         match error {
-            ModelError::InvalidRequest(fields) => bad_request(
-                fields
-                    .into_iter()
-                    .map(|f| FieldViolation::new(f.field, f.description))
-                    .collect(),
-            ),
+            ModelError::InvalidRequest(fields)
+            | ModelError::Impact(ImpactError::InvalidPortfolio(fields)) => bad_request(&fields),
             // A table fault is located by file, row and column, as the field of the upload.
             ModelError::Registry(RegistryError::Invalid(invalid)) => bad_request(
-                invalid
+                &invalid
                     .faults
                     .iter()
-                    .map(|f| {
-                        let mut at = f.file.clone();
-                        if let Some(row) = f.row {
-                            at.push_str(&format!(", row {row}"));
-                        }
-                        if let Some(column) = &f.column {
-                            at.push_str(&format!(", column {column}"));
-                        }
-                        FieldViolation::new(at, f.message.clone())
-                    })
-                    .collect(),
+                    .map(|f| f.as_invalid_field())
+                    .collect::<Vec<_>>(),
             ),
+            ModelError::Registry(RegistryError::DifferentProducts)
+            | ModelError::Impact(ImpactError::DifferentProducts) => different_products(),
             ModelError::Registry(
                 RegistryError::CasesFailed(_)
                 | RegistryError::NotApproved(_)
                 | RegistryError::Overlap(_)
                 | RegistryError::NothingToRollBack(_),
             ) => Status::failed_precondition(message),
-            ModelError::Registry(RegistryError::UnknownVersion(_)) => Status::not_found(message),
+            ModelError::Registry(RegistryError::UnknownVersion(_))
+            | ModelError::Impact(ImpactError::UnknownVersion(_)) => Status::not_found(message),
             ModelError::Registry(RegistryError::Log(_) | RegistryError::Storage(_)) => {
                 Status::unavailable(message)
+            }
+            ModelError::Impact(ImpactError::Analysis(_)) | ModelError::Interrupted(_) => {
+                Status::internal(message)
             }
         }
     }

@@ -4,15 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use serde::Deserialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-pub struct RateLimit {
-    /// Calls a second a tenant may make on average; 0 switches the limit off.
-    pub per_second: f64,
-    /// Calls a tenant may make at once after a quiet spell.
-    pub burst: f64,
-}
+use crate::config::RateLimit;
 
 struct Bucket {
     tokens: f64,

@@ -1,18 +1,16 @@
-//! The only module that knows proto and tonic: the generated code, conversions at the edge,
-//! the services, and the one mapping from errors to `tonic::Status`.
+//! The transport: tonic's services, each a few lines over a capability (`rating`, `audit`,
+//! `registry`) and the contract's conversions; the layers in front of them (auth, limits,
+//! observe); the caller's identity; and the one mapping from typed errors to `tonic::Status`.
 
 pub mod audit_service;
 pub mod auth;
-pub mod convert;
+mod caller;
 pub mod error;
 pub mod limits;
 pub mod model_service;
 pub mod observe;
 mod quote_service;
 pub mod server;
-
-/// The generated contract, re-exported where the transport uses it.
-pub use crate::proto as pb;
 
 pub use audit_service::AuditEndpoint;
 pub use model_service::ModelEndpoint;

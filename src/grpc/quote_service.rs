@@ -11,10 +11,11 @@ use uuid::Uuid;
 use crate::domain::InvalidField;
 use crate::rating;
 
-use super::auth::Caller;
-use super::convert;
+use crate::contract::pb;
+use crate::contract::quote::quote_response;
+
+use super::caller::tenant_of;
 use super::error::QuoteError;
-use super::pb;
 use super::server::{Deferred, Front};
 
 /// How many requests of one stream are priced and logged at once, so that they share syncs.
@@ -38,13 +39,14 @@ impl QuoteEndpoint {
         tenant: &str,
     ) -> Result<pb::QuoteResponse, QuoteError> {
         let mut canonical = request.clone();
-        let application = convert::quote_request(request).map_err(QuoteError::InvalidRequest)?;
+        let application =
+            crate::domain::QuoteRequest::try_from(request).map_err(QuoteError::InvalidRequest)?;
         let quoted_at = Utc::now();
         // One snapshot of the schedule prices the whole quote, whatever is published meanwhile.
         let state = self.state.get()?;
         let schedule = state.models.schedule();
         let quote = rating::quote(schedule.as_ref(), &application, quoted_at.date_naive())?;
-        let response = convert::quote_response(Uuid::now_v7().to_string(), quoted_at, &quote);
+        let response = quote_response(Uuid::now_v7().to_string(), quoted_at, &quote);
         let (product, decision) = (quote.product.code(), quote.decision.code());
         let span = tracing::Span::current();
         span.record("product", product);
@@ -87,15 +89,6 @@ impl QuoteEndpoint {
             }),
         }
     }
-}
-
-/// The tenant the API key names; empty when the service runs open.
-fn tenant_of<T>(request: &Request<T>) -> String {
-    request
-        .extensions()
-        .get::<Caller>()
-        .map(|c| c.tenant.clone())
-        .unwrap_or_default()
 }
 
 type QuoteResponses = Pin<Box<dyn Stream<Item = Result<pb::QuoteStreamResponse, Status>> + Send>>;

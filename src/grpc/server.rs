@@ -16,10 +16,10 @@ use crate::registry::ModelRegistry;
 use super::auth::{AuthLayer, KeyStore};
 use super::limits::TenantRateLimiter;
 use super::observe::{Metrics, MetricsLayer, call_span};
-use super::pb::audit_service_server::AuditServiceServer;
-use super::pb::model_service_server::ModelServiceServer;
-use super::pb::quote_service_server::QuoteServiceServer;
 use super::{AuditEndpoint, ModelEndpoint, QuoteEndpoint};
+use crate::contract::pb::audit_service_server::AuditServiceServer;
+use crate::contract::pb::model_service_server::ModelServiceServer;
+use crate::contract::pb::quote_service_server::QuoteServiceServer;
 
 /// The services health reports on, by their full names.
 pub const SERVICES: &[&str] = &[
@@ -57,12 +57,6 @@ pub struct Deferred(Arc<OnceLock<ServerState>>);
 #[derive(Debug, Clone, Copy, thiserror::Error)]
 #[error("the service is starting: its models and quote log are not ready yet")]
 pub struct Starting;
-
-impl From<Starting> for tonic::Status {
-    fn from(starting: Starting) -> tonic::Status {
-        tonic::Status::unavailable(starting.to_string())
-    }
-}
 
 impl Deferred {
     pub fn ready(state: ServerState) -> Self {
@@ -190,7 +184,7 @@ async fn serve_deferred(
         }
     };
     let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(super::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(crate::contract::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1();
     let limits = front.limits;

@@ -36,6 +36,39 @@ pub enum ImpactError {
     DifferentProducts,
     #[error("the analysis failed: {0}")]
     Analysis(#[from] PolarsError),
+    #[error("the portfolio cannot be analysed: {}", crate::domain::invalid::describe_fields(.0))]
+    InvalidPortfolio(Vec<crate::domain::InvalidField>),
+}
+
+/// An analysis of an uploaded portfolio: the report, and the rows as Parquet when asked for.
+pub struct UploadedImpact {
+    pub report: ImpactReport,
+    pub rows_parquet: Option<Vec<u8>>,
+}
+
+/// Analyses a portfolio uploaded as CSV or Parquet bytes (the service's `AnalyseImpact`).
+pub fn analyse_upload(
+    models: &ModelSchedule,
+    old: &str,
+    new: &str,
+    bytes: Vec<u8>,
+    parquet: bool,
+    include_rows: bool,
+) -> Result<UploadedImpact, ImpactError> {
+    let portfolio =
+        crate::portfolio::from_upload(bytes, parquet).map_err(ImpactError::InvalidPortfolio)?;
+    let (report, mut rows) = analyse(models, old, new, &portfolio, &|_| {})?;
+    let rows_parquet = if include_rows {
+        let mut out = Vec::new();
+        ParquetWriter::new(&mut out).finish(&mut rows)?;
+        Some(out)
+    } else {
+        None
+    };
+    Ok(UploadedImpact {
+        report,
+        rows_parquet,
+    })
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

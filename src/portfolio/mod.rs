@@ -302,6 +302,23 @@ pub fn read(path: &Path) -> Result<Portfolio, PortfolioError> {
     from_frame(read_frame(path)?, &name)
 }
 
+/// An uploaded portfolio (CSV or Parquet bytes); every faulty cell is a field named
+/// `portfolio, row N, column C`, and a file that cannot be read at all is the field `data`.
+pub fn from_upload(
+    bytes: Vec<u8>,
+    parquet: bool,
+) -> Result<Portfolio, Vec<crate::domain::InvalidField>> {
+    let unreadable =
+        |e: PortfolioError| vec![crate::domain::InvalidField::new("data", e.to_string())];
+    let frame = frame_from_bytes(bytes, parquet, "portfolio").map_err(unreadable)?;
+    from_frame(frame, "portfolio").map_err(|e| match e {
+        PortfolioError::Invalid(faults) => {
+            faults.iter().map(TableFault::as_invalid_field).collect()
+        }
+        other => unreadable(other),
+    })
+}
+
 /// Turns every row of a portfolio frame into an application; every fault is located.
 pub fn from_frame(frame: DataFrame, file: &str) -> Result<Portfolio, PortfolioError> {
     let file = file.to_owned();

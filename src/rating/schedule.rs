@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::domain::{InvalidField, Product, QuoteRequest};
+use chrono::NaiveDate;
+
+use crate::domain::{InvalidField, Product, QuoteRequest, TransactionType};
 
 use super::book::{IncomeProtectionRateBook, LiabilityRateBook, ModelVersion, RateBooks};
 use super::{ModelSelection, check_version, effective_from};
@@ -67,31 +69,31 @@ pub struct ModelSchedule {
     pub published: HashMap<String, PublishedBook>,
 }
 
-/// The version in force on the request's rating date for its transaction type: the one with
-/// the latest effective date on or before it.
-fn in_force<'a, B>(
-    books: &'a [Arc<B>],
+/// The version in force on a date for a transaction type: the one with the latest effective
+/// date on or before it. The one rule of selection, for a quote and for a whole book alike.
+fn in_force<B>(
+    books: &[Arc<B>],
     version: impl Fn(&B) -> &ModelVersion,
     product: Product,
-    request: &QuoteRequest,
-) -> Result<&'a B, InvalidField> {
+    transaction: TransactionType,
+    date: NaiveDate,
+) -> Result<&B, InvalidField> {
     books
         .iter()
         .rev()
-        .find(|b| effective_from(version(b), request.transaction_type) <= request.rating_date)
+        .find(|b| effective_from(version(b), transaction) <= date)
         .map(|b| b.as_ref())
         .ok_or_else(|| {
             let earliest = books
                 .iter()
-                .map(|b| effective_from(version(b), request.transaction_type))
+                .map(|b| effective_from(version(b), transaction))
                 .min();
             InvalidField::new(
                 "rating_date",
                 match earliest {
                     Some(earliest) => format!(
-                        "no {} model is in force on {}; the earliest starts on {earliest}",
+                        "no {} model is in force on {date}; the earliest starts on {earliest}",
                         product.code(),
-                        request.rating_date
                     ),
                     None => format!("no {} model is in force", product.code()),
                 },
@@ -137,6 +139,32 @@ impl ModelSchedule {
     }
 }
 
+impl ModelSchedule {
+    /// The pair of versions in force for new business on a date: what an analysis of a whole
+    /// book (the fairness report) prices with, by the same rule as a quote.
+    pub fn books_in_force(&self, date: NaiveDate) -> Result<RateBooks, InvalidField> {
+        let new_business = TransactionType::NewBusiness;
+        let liability = in_force(
+            &self.liability,
+            |b| &b.version,
+            Product::Liability,
+            new_business,
+            date,
+        )?;
+        let income_protection = in_force(
+            &self.income_protection,
+            |b| &b.version,
+            Product::IncomeProtection,
+            new_business,
+            date,
+        )?;
+        Ok(RateBooks {
+            liability: liability.clone(),
+            income_protection: income_protection.clone(),
+        })
+    }
+}
+
 impl From<RateBooks> for ModelSchedule {
     fn from(books: RateBooks) -> Self {
         let liability = Arc::new(books.liability);
@@ -164,7 +192,13 @@ impl ModelSelection for ModelSchedule {
                 }
                 _ => Err(not_published(Product::Liability, id)),
             },
-            None => in_force(&self.liability, |b| &b.version, Product::Liability, request),
+            None => in_force(
+                &self.liability,
+                |b| &b.version,
+                Product::Liability,
+                request.transaction_type,
+                request.rating_date,
+            ),
         }
     }
 
@@ -183,7 +217,8 @@ impl ModelSelection for ModelSchedule {
                 &self.income_protection,
                 |b| &b.version,
                 Product::IncomeProtection,
-                request,
+                request.transaction_type,
+                request.rating_date,
             ),
         }
     }

@@ -9,7 +9,7 @@
 mod store;
 
 use store::Change;
-pub use store::Store;
+pub use store::{ChangeFeed, FolderStore, PgStore, RegistryStore};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -20,11 +20,12 @@ use chrono::{NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{LogError, QuoteLog};
+use crate::contract::pb;
 use crate::domain::Product;
-use crate::proto as pb;
 use crate::rating::ModelSchedule;
 use crate::rating::book::ModelVersion;
 use crate::rating::schedule::PublishedBook;
+use crate::tables::diff::ModelDiff;
 use crate::tables::expectations::{self, CaseOutcome};
 use crate::tables::{self, InvalidModel, ModelFiles, TableFault};
 
@@ -81,6 +82,8 @@ pub enum RegistryError {
     Log(#[from] LogError),
     #[error("the registry cannot be stored: {0}")]
     Storage(String),
+    #[error("the two versions are of different products")]
+    DifferentProducts,
 }
 
 fn failing(cases: &[CaseOutcome]) -> String {
@@ -124,7 +127,7 @@ impl Validation {
 
 /// The persistent part of the registry (`registry.json`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Ledger {
+pub struct Ledger {
     versions: BTreeMap<String, VersionRecord>,
     /// Per product: the ids in force.
     in_force: BTreeMap<Product, Vec<String>>,
@@ -162,7 +165,7 @@ impl Inner {
 }
 
 pub struct ModelRegistry {
-    store: Store,
+    store: Arc<dyn RegistryStore>,
     log: Arc<dyn QuoteLog>,
     inner: tokio::sync::Mutex<Inner>,
     schedule: ArcSwap<ModelSchedule>,
@@ -223,7 +226,7 @@ impl ModelRegistry {
     /// Opens the registry in `dir`, then publishes and puts in force any version of the seed
     /// models folder that it has never seen (so that editing `models/` and restarting works).
     pub async fn open(
-        store: Store,
+        store: Arc<dyn RegistryStore>,
         log: Arc<dyn QuoteLog>,
         seed: &Path,
     ) -> Result<Self, RegistryError> {
@@ -562,6 +565,16 @@ impl ModelRegistry {
         self.store.read_version(product, id).await
     }
 
+    /// Every change from one published version to another of the same product.
+    pub async fn diff(&self, old: &str, new: &str) -> Result<ModelDiff, RegistryError> {
+        let old = self.files(old).await?;
+        let new = self.files(new).await?;
+        if old.product != new.product {
+            return Err(RegistryError::DifferentProducts);
+        }
+        crate::tables::diff::diff(&old, &new).map_err(|faults| InvalidModel { faults }.into())
+    }
+
     /// Reads the registry again when replicas share it: versions published elsewhere are
     /// compiled, and the ledger is the one in the database. Says whether it changed.
     async fn refresh(&self, inner: &mut Inner) -> Result<bool, RegistryError> {
@@ -597,46 +610,21 @@ impl ModelRegistry {
     /// announcement (PostgreSQL `LISTEN`), and every few seconds in case one was missed while
     /// the connection was down. `followed` is told the schedule after each change it brings in.
     pub fn follow(self: &Arc<Self>, followed: impl Fn(&ModelSchedule) + Send + Sync + 'static) {
-        let Store::Postgres(pool) = &self.store else {
+        let Some(mut changes) = self.store.changes() else {
             return;
         };
-        let pool = pool.clone();
         let registry = Arc::downgrade(self);
         tokio::spawn(async move {
             loop {
-                let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
-                    Ok(listener) => listener,
-                    Err(e) => {
-                        tracing::warn!("model registry: cannot listen for changes: {e}");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                        continue;
-                    }
+                changes.next().await;
+                let Some(registry) = registry.upgrade() else {
+                    return;
                 };
-                if let Err(e) = listener.listen(store::CHANNEL).await {
-                    tracing::warn!("model registry: cannot listen for changes: {e}");
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    continue;
-                }
-                loop {
-                    let Some(registry) = registry.upgrade() else {
-                        return;
-                    };
-                    match registry.sync().await {
-                        Ok(true) => followed(&registry.schedule()),
-                        Ok(false) => {}
-                        Err(e) => {
-                            tracing::warn!("model registry: cannot read the shared registry: {e}")
-                        }
-                    }
-                    drop(registry);
-                    match tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
-                        .await
-                    {
-                        Ok(Ok(_)) | Err(_) => {}
-                        Ok(Err(e)) => {
-                            tracing::warn!("model registry: lost the change channel: {e}");
-                            break;
-                        }
+                match registry.sync().await {
+                    Ok(true) => followed(&registry.schedule()),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!("model registry: cannot read the shared registry: {e}")
                     }
                 }
             }
@@ -646,7 +634,7 @@ impl ModelRegistry {
 
 /// Every published version of a registry, read without changing anything (for the command
 /// line, which may run beside a live service).
-pub async fn read_only_schedule(store: &Store) -> Result<ModelSchedule, RegistryError> {
+pub async fn read_only_schedule(store: &dyn RegistryStore) -> Result<ModelSchedule, RegistryError> {
     let ledger = store.load().await?;
     let mut books = HashMap::new();
     for record in ledger.versions.values() {

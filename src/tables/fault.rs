@@ -35,18 +35,29 @@ impl TableFault {
             message: message.into(),
         }
     }
+
+    /// `file, row R, column C`: where the fault is, as an actuary reads it and as the field of
+    /// an upload's violation.
+    pub fn place(&self) -> String {
+        let mut at = self.file.clone();
+        if let Some(row) = self.row {
+            at.push_str(&format!(", row {row}"));
+        }
+        if let Some(column) = &self.column {
+            at.push_str(&format!(", column {column}"));
+        }
+        at
+    }
+
+    /// The fault as a field of an upload: its place and its message.
+    pub fn as_invalid_field(&self) -> crate::domain::InvalidField {
+        crate::domain::InvalidField::new(self.place(), self.message.clone())
+    }
 }
 
 impl fmt::Display for TableFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(row) = self.row {
-            write!(f, ", row {row}")?;
-        }
-        if let Some(column) = &self.column {
-            write!(f, ", column {column}")?;
-        }
-        write!(f, ": {}", self.message)
+        write!(f, "{}: {}", self.place(), self.message)
     }
 }
 

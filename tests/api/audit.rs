@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use fairquote::audit::{self, QuoteFilter};
 use fairquote::config::StorageBackend;
-use fairquote::grpc::pb;
+use fairquote::contract::pb;
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic_types::StatusExt;

@@ -1,7 +1,8 @@
 //! Who may call what: every RPC against every kind of caller.
 
-use fairquote::grpc::auth::{KeyEntry, POLICY, Role, hash_key};
-use fairquote::grpc::pb;
+use fairquote::config::{KeyEntry, Role};
+use fairquote::contract::pb;
+use fairquote::grpc::auth::{POLICY, hash_key};
 use prost::Message;
 use tonic::Code;
 use tonic::metadata::MetadataValue;
@@ -35,7 +36,7 @@ async fn secured_app() -> (TestApp, tempfile::TempDir) {
 
 /// Every method of the contract, from the compiled descriptors.
 fn methods() -> Vec<String> {
-    let set = prost_types::FileDescriptorSet::decode(fairquote::proto::FILE_DESCRIPTOR_SET)
+    let set = prost_types::FileDescriptorSet::decode(fairquote::contract::pb::FILE_DESCRIPTOR_SET)
         .expect("descriptors");
     set.file
         .iter()

@@ -1,6 +1,6 @@
 //! Malformed requests, each answered with INVALID_ARGUMENT naming the field that is wrong.
 
-use fairquote::grpc::pb;
+use fairquote::contract::pb;
 use tonic::Code;
 use tonic_types::StatusExt;
 

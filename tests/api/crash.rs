@@ -7,9 +7,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fairquote::grpc::pb;
-use fairquote::grpc::pb::audit_service_client::AuditServiceClient;
-use fairquote::grpc::pb::quote_service_client::QuoteServiceClient;
+use fairquote::contract::pb;
+use fairquote::contract::pb::audit_service_client::AuditServiceClient;
+use fairquote::contract::pb::quote_service_client::QuoteServiceClient;
 
 use crate::helpers::*;
 

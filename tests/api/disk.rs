@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fairquote::audit::segment;
-use fairquote::grpc::pb;
+use fairquote::contract::pb;
 
 use crate::helpers::*;
 use crate::models::{activate, escort_rate_rise, models_client, upload};

@@ -147,7 +147,7 @@ async fn the_same_report_comes_through_grpc() {
     let path = dir.path().join("p.parquet");
     portfolio::write_frame(&mut frame, &path).expect("written");
     let bytes = std::fs::read(&path).expect("read");
-    let mut upload = vec![fairquote::grpc::pb::FairnessReportUpload {
+    let mut upload = vec![fairquote::contract::pb::FairnessReportUpload {
         format: "parquet".into(),
         rating_date: "2026-12-01".into(),
         seed: 7,
@@ -156,7 +156,7 @@ async fn the_same_report_comes_through_grpc() {
     upload.extend(
         bytes
             .chunks(8192)
-            .map(|c| fairquote::grpc::pb::FairnessReportUpload {
+            .map(|c| fairquote::contract::pb::FairnessReportUpload {
                 data: c.to_vec(),
                 ..Default::default()
             }),
@@ -275,7 +275,7 @@ async fn with_no_portfolio_the_report_covers_the_quotes_in_the_log() {
     let response = app
         .audit
         .fairness_report(tokio_stream::iter([
-            fairquote::grpc::pb::FairnessReportUpload {
+            fairquote::contract::pb::FairnessReportUpload {
                 rating_date: "2026-12-01".into(),
                 seed: 3,
                 ..Default::default()
@@ -295,7 +295,7 @@ async fn with_no_portfolio_the_report_covers_the_quotes_in_the_log() {
     let none = app
         .audit
         .fairness_report(tokio_stream::iter([
-            fairquote::grpc::pb::FairnessReportUpload {
+            fairquote::contract::pb::FairnessReportUpload {
                 rating_date: "2026-12-01".into(),
                 seed: 3,
                 to_time: "2000-01-01T00:00:00Z".into(),
@@ -324,28 +324,28 @@ async fn a_bad_fairness_upload_names_its_field() {
     };
     for (upload, field) in [
         (
-            fairquote::grpc::pb::FairnessReportUpload {
+            fairquote::contract::pb::FairnessReportUpload {
                 format: "xlsx".into(),
                 ..Default::default()
             },
             "format",
         ),
         (
-            fairquote::grpc::pb::FairnessReportUpload {
+            fairquote::contract::pb::FairnessReportUpload {
                 rating_date: "soon".into(),
                 ..Default::default()
             },
             "rating_date",
         ),
         (
-            fairquote::grpc::pb::FairnessReportUpload {
+            fairquote::contract::pb::FairnessReportUpload {
                 from_time: "yesterday".into(),
                 ..Default::default()
             },
             "from_time",
         ),
         (
-            fairquote::grpc::pb::FairnessReportUpload {
+            fairquote::contract::pb::FairnessReportUpload {
                 format: "csv".into(),
                 data: b"policy_id\nP1\n".to_vec(),
                 ..Default::default()

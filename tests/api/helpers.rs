@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use fairquote::config::{Settings, StorageBackend};
-use fairquote::grpc::pb::{
+use fairquote::contract::pb::{
     self, audit_service_client::AuditServiceClient, quote_service_client::QuoteServiceClient,
 };
 use fairquote::rating::RateBooks;

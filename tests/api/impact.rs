@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use fairquote::contract::pb;
+use fairquote::contract::pb::model_service_client::ModelServiceClient;
 use fairquote::domain::{PaymentFrequency, ProductApplication, TransactionType};
-use fairquote::grpc::pb;
-use fairquote::grpc::pb::model_service_client::ModelServiceClient;
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic_types::StatusExt;

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::{Datelike, Days, NaiveDate, Utc};
-use fairquote::grpc::pb;
-use fairquote::grpc::pb::model_service_client::ModelServiceClient;
+use fairquote::contract::pb;
+use fairquote::contract::pb::model_service_client::ModelServiceClient;
 use tonic::Code;
 use tonic::transport::Channel;
 use tonic_types::StatusExt;

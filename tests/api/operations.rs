@@ -90,7 +90,8 @@ fn keyed<T>(message: T, key: &str) -> tonic::Request<T> {
 
 #[tokio::test]
 async fn a_rate_limited_tenant_is_told_to_slow_down_while_another_is_served() {
-    use fairquote::grpc::auth::{KeyEntry, Role, hash_key};
+    use fairquote::config::{KeyEntry, Role};
+    use fairquote::grpc::auth::hash_key;
     let data = tempfile::tempdir().expect("a folder");
     let mut settings = test_settings(data.path());
     settings.auth.keys = ["fq_busy", "fq_calm"]
@@ -101,7 +102,7 @@ async fn a_rate_limited_tenant_is_told_to_slow_down_while_another_is_served() {
             key_sha256: hash_key(key),
         })
         .collect();
-    settings.auth.rate_limit = fairquote::grpc::limits::RateLimit {
+    settings.auth.rate_limit = fairquote::config::RateLimit {
         per_second: 0.5,
         burst: 3.0,
     };
@@ -134,7 +135,7 @@ async fn a_stream_is_bounded_and_a_message_too_large_is_refused() {
     settings.server.max_stream_requests = 5;
     settings.server.max_message_bytes = 2048;
     let mut app = spawn_app_with(settings).await;
-    let requests = (0..8).map(|i| fairquote::grpc::pb::QuoteStreamRequest {
+    let requests = (0..8).map(|i| fairquote::contract::pb::QuoteStreamRequest {
         request_id: i.to_string(),
         request: Some(liability_request()),
     });
@@ -205,7 +206,7 @@ async fn health_says_not_serving_until_the_models_are_loaded() {
     };
     assert_eq!(status(&mut health).await, ServingStatus::NotServing as i32);
     let mut quotes =
-        fairquote::grpc::pb::quote_service_client::QuoteServiceClient::new(channel(&app).await);
+        fairquote::contract::pb::quote_service_client::QuoteServiceClient::new(channel(&app).await);
     let refused = quotes
         .quote(liability_request())
         .await

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use fairquote::config::{Settings, StorageBackend};
-use fairquote::grpc::pb;
+use fairquote::contract::pb;
 use tonic::Code;
 
 use crate::helpers::*;

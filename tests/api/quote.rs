@@ -1,6 +1,6 @@
 //! An insurer asks for quotes and gets decisions, exact premiums and worksheets.
 
-use fairquote::grpc::pb;
+use fairquote::contract::pb;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::helpers::*;

@@ -1,6 +1,6 @@
 //! Bulk work over the bidirectional stream: one bad request fails only its own response.
 
-use fairquote::grpc::pb;
+use fairquote::contract::pb;
 use tokio_stream::StreamExt;
 
 use crate::helpers::*;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use fairquote::grpc::pb::quote_service_client::QuoteServiceClient;
+use fairquote::contract::pb::quote_service_client::QuoteServiceClient;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 

@@ -5,10 +5,9 @@ use std::process::ExitCode;
 use tonic::transport::Channel;
 
 use crate::config::Settings;
+use crate::contract::pb::model_service_client::ModelServiceClient;
+use crate::contract::{pb, product_number, product_of_number};
 use crate::domain::Product;
-use crate::grpc::model_service::product_proto;
-use crate::grpc::pb;
-use crate::grpc::pb::model_service_client::ModelServiceClient;
 use crate::tables::ModelFiles;
 
 use super::{ModelCommand, Remote};
@@ -41,7 +40,7 @@ fn status(s: tonic::Status) -> String {
 
 fn upload(files: &ModelFiles, actor: &str) -> Vec<pb::ModelUpload> {
     let mut messages = vec![pb::ModelUpload {
-        product: product_proto(files.product),
+        product: product_number(files.product),
         actor: actor.to_owned(),
         ..Default::default()
     }];
@@ -117,14 +116,12 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
             Ok(ExitCode::SUCCESS)
         }
         ModelCommand::Rollback { product, remote } => {
-            let product = Product::ALL
-                .into_iter()
-                .find(|p| p.code() == product)
+            let product = Product::from_code(&product)
                 .ok_or_else(|| format!("`{product}` is not liability or income_protection"))?;
             let mut client = connect(&remote, settings).await?;
             let schedule = client
                 .rollback_model(pb::RollbackModelRequest {
-                    product: product_proto(product),
+                    product: product_number(product),
                     actor: remote.actor,
                 })
                 .await
@@ -162,13 +159,11 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
                     "version", "product", "status", "from", "renewals"
                 );
                 for v in &versions {
-                    let product = pb::Product::try_from(v.product)
-                        .map(|p| p.as_str_name())
-                        .unwrap_or_default();
+                    let product = product_of_number(v.product).map_or("", Product::code);
                     println!(
                         "{:<64}  {:<18} {:<9} {:<10} {:<10} {}",
                         v.id,
-                        product.trim_start_matches("PRODUCT_").to_lowercase(),
+                        product,
                         v.status,
                         v.effective_from,
                         v.renewal_effective_from,

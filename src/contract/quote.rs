@@ -1,5 +1,5 @@
-//! Proto <-> domain, at the edge. Every message is destructured field by field, so that a new
-//! proto field does not compile until it is mapped here.
+//! A quote on the wire and in the domain: the request parsed once (every field checked, every
+//! problem named by its path), the priced quote written back.
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
@@ -15,7 +15,7 @@ use crate::domain::{
     WorksheetStep,
 };
 
-use super::pb;
+use super::{pb, product_number};
 
 /// Limits on what a plausible request asks; beyond them a value is a mistake, and keeping
 /// inputs bounded keeps the decimal arithmetic far from overflow.
@@ -41,6 +41,15 @@ impl Problems {
     }
 }
 
+impl TryFrom<pb::QuoteRequest> for QuoteRequest {
+    type Error = Vec<InvalidField>;
+
+    fn try_from(request: pb::QuoteRequest) -> Result<Self, Self::Error> {
+        quote_request(request)
+    }
+}
+
+/// Every problem of the request, not only the first.
 pub fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<InvalidField>> {
     let pb::QuoteRequest {
         rating_date,
@@ -437,6 +446,26 @@ fn money(field: &str, value: Option<pb::Money>, min: Decimal) -> Result<Decimal,
     Ok(parsed.normalize())
 }
 
+impl From<Decision> for pb::Decision {
+    fn from(decision: Decision) -> Self {
+        match decision {
+            Decision::Accept => pb::Decision::Accept,
+            Decision::Refer => pb::Decision::Refer,
+            Decision::Decline => pb::Decision::Decline,
+        }
+    }
+}
+
+/// A decision from a number the log or a service wrote; `None` for unspecified or unknown.
+pub fn decision_of_number(value: i32) -> Option<Decision> {
+    match pb::Decision::try_from(value).ok()? {
+        pb::Decision::Accept => Some(Decision::Accept),
+        pb::Decision::Refer => Some(Decision::Refer),
+        pb::Decision::Decline => Some(Decision::Decline),
+        pb::Decision::Unspecified => None,
+    }
+}
+
 fn eur(amount: Decimal) -> Option<pb::Money> {
     Some(pb::Money {
         amount: format_cents(amount),
@@ -461,12 +490,8 @@ pub fn quote_response(
     } = quote;
     pb::QuoteResponse {
         quote_id,
-        product: pb::Product::from(*product) as i32,
-        decision: match decision {
-            Decision::Accept => pb::Decision::Accept,
-            Decision::Refer => pb::Decision::Refer,
-            Decision::Decline => pb::Decision::Decline,
-        } as i32,
+        product: product_number(*product),
+        decision: pb::Decision::from(*decision) as i32,
         reasons: reasons
             .iter()
             .map(|Reason { code, message }| pb::Reason {
@@ -545,31 +570,4 @@ fn worksheet_step(step: &WorksheetStep) -> pb::WorksheetStep {
         value: value.map(|v| v.to_string()).unwrap_or_default(),
         running_amount: running_amount.to_string(),
     }
-}
-
-/// An uploaded portfolio (CSV or Parquet); every faulty cell becomes a field violation named
-/// `portfolio, row N, column C`.
-pub fn uploaded_portfolio(
-    bytes: Vec<u8>,
-    parquet: bool,
-) -> Result<crate::portfolio::Portfolio, Vec<InvalidField>> {
-    use crate::portfolio::{PortfolioError, frame_from_bytes, from_frame};
-    let frame = frame_from_bytes(bytes, parquet, "portfolio")
-        .map_err(|e| vec![InvalidField::new("data", e.to_string())])?;
-    from_frame(frame, "portfolio").map_err(|e| match e {
-        PortfolioError::Invalid(faults) => faults
-            .iter()
-            .map(|f| {
-                let mut at = "portfolio".to_owned();
-                if let Some(row) = f.row {
-                    at.push_str(&format!(", row {row}"));
-                }
-                if let Some(column) = &f.column {
-                    at.push_str(&format!(", column {column}"));
-                }
-                InvalidField::new(at, f.message.clone())
-            })
-            .collect(),
-        other => vec![InvalidField::new("data", other.to_string())],
-    })
 }

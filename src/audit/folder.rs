@@ -1,0 +1,211 @@
+//! A log folder read without a service (an auditor's command, beside a live service or on a
+//! copy): it never writes. A quote is found through the sidecar index of each sealed segment,
+//! the one the service writes and reads, so only the segment that holds it is read; the
+//! segment being written has no sidecar yet and is read whole.
+
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+
+use crate::contract::pb;
+
+use super::chain::{self, VerifyReport};
+use super::index::{SegmentEntries, sidecar};
+use super::segment::{self, Read};
+use super::{LogError, LogRead, LoggedModelEvent, LoggedQuote, QuoteFilter, ReadFuture, file_log};
+
+pub struct FolderReader {
+    dir: PathBuf,
+}
+
+impl FolderReader {
+    /// A log folder; it must exist.
+    pub fn open(dir: &Path) -> Result<Self, LogError> {
+        if !dir.is_dir() {
+            return Err(LogError::Read(format!("no quote log in {}", dir.display())));
+        }
+        Ok(FolderReader {
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+/// Runs a read of the folder on a blocking thread.
+fn blocking<T: Send + 'static>(
+    read: impl FnOnce() -> Result<T, LogError> + Send + 'static,
+) -> ReadFuture<T> {
+    Box::pin(async move {
+        tokio::task::spawn_blocking(read)
+            .await
+            .map_err(|e| LogError::Read(e.to_string()))?
+    })
+}
+
+/// The quote with this id in one segment read whole: the one being written, or a sealed one
+/// whose sidecar is missing or damaged.
+fn scan_segment(path: &Path, id: &str) -> Result<Option<LoggedQuote>, LogError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| LogError::Read(format!("{}: {e}", path.display())))?;
+    let mut offset = segment::MAGIC.len().min(bytes.len());
+    while let Read::Frame(frame) = segment::read_frame(&bytes, offset) {
+        offset = frame.end;
+        let Ok(record) = pb::LogRecord::decode(frame.record) else {
+            continue;
+        };
+        if let Some(quote) = LoggedQuote::from_record(record, frame.hash)
+            && quote.response.quote_id == id
+        {
+            return Ok(Some(quote));
+        }
+    }
+    Ok(None)
+}
+
+/// Finds a quote newest segment first: a sealed segment through its sidecar, so that only the
+/// segment that holds the quote is read.
+pub fn find_in_dir(dir: &Path, quote_id: &str) -> Result<Option<LoggedQuote>, LogError> {
+    let Ok(id) = uuid::Uuid::parse_str(quote_id) else {
+        return Ok(None);
+    };
+    let segments = chain::segments(dir)?;
+    for (i, path) in segments.iter().enumerate().rev() {
+        let sealed = i + 1 < segments.len();
+        let entries = sealed
+            .then(|| std::fs::read(sidecar(path)).ok())
+            .flatten()
+            .and_then(|bytes| SegmentEntries::decode(&bytes));
+        match entries {
+            Some(entries) => {
+                if let Some(entry) = entries.get(id.as_u128()) {
+                    let (record, hash) = file_log::read(path, entry.offset)?;
+                    return Ok(LoggedQuote::from_record(record, hash));
+                }
+            }
+            None => {
+                if let Some(quote) = scan_segment(path, quote_id)? {
+                    return Ok(Some(quote));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+impl LogRead for FolderReader {
+    fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
+        let (dir, quote_id) = (self.dir.clone(), quote_id.to_owned());
+        blocking(move || find_in_dir(&dir, &quote_id))
+    }
+
+    fn list_quotes(
+        &self,
+        filter: &QuoteFilter,
+        after: u64,
+        limit: usize,
+    ) -> ReadFuture<Vec<LoggedQuote>> {
+        let (dir, filter) = (self.dir.clone(), filter.clone());
+        blocking(move || {
+            Ok(file_log::read_dir_quotes(&dir, &filter)?
+                .into_iter()
+                .filter(|q| q.sequence > after)
+                .take(limit)
+                .collect())
+        })
+    }
+
+    fn verify(&self) -> ReadFuture<VerifyReport> {
+        let dir = self.dir.clone();
+        blocking(move || file_log::verify_dir(&dir))
+    }
+
+    fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>> {
+        let dir = self.dir.clone();
+        blocking(move || file_log::read_dir_model_events(&dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{FileQuoteLog, LogOptions, QuoteLog};
+
+    fn quote(tenant: &str) -> (String, pb::log_record::Event) {
+        let id = uuid::Uuid::now_v7().to_string();
+        let event = pb::log_record::Event::Quote(pb::QuoteEvent {
+            request: Some(pb::QuoteRequest::default()),
+            response: Some(pb::QuoteResponse {
+                quote_id: id.clone(),
+                model_version: "v".repeat(64),
+                ..Default::default()
+            }),
+            tenant: tenant.to_owned(),
+        });
+        (id, event)
+    }
+
+    /// A log of `n` quotes in 4 KiB segments, alternately of tenants `a` and `b`; their ids.
+    async fn log_of(dir: &Path, n: usize) -> Vec<String> {
+        let log = FileQuoteLog::open(LogOptions {
+            dir: dir.to_path_buf(),
+            segment_bytes: 4096,
+            start_new_chain: false,
+        })
+        .expect("a log");
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let (id, event) = quote(if i % 2 == 0 { "a" } else { "b" });
+            log.append(event).await.expect("appended");
+            ids.push(id);
+        }
+        ids
+    }
+
+    #[tokio::test]
+    async fn a_folder_read_with_a_tenant_gives_only_that_insurers_quotes() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let ids = log_of(dir.path(), 6).await;
+        let reader = FolderReader::open(dir.path()).expect("a folder");
+        let filter = QuoteFilter {
+            tenant: Some("a".into()),
+            ..QuoteFilter::default()
+        };
+        let found: Vec<String> = reader
+            .list_quotes(&filter, 0, usize::MAX)
+            .await
+            .expect("readable")
+            .into_iter()
+            .map(|q| q.response.quote_id)
+            .collect();
+        let own: Vec<String> = ids.iter().step_by(2).cloned().collect();
+        assert_eq!(found, own);
+    }
+
+    #[tokio::test]
+    async fn finding_a_quote_reads_only_the_segment_that_holds_it() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let ids = log_of(dir.path(), 300).await;
+        let segments = chain::segments(dir.path()).expect("segments");
+        assert!(segments.len() > 4, "{} segments", segments.len());
+        // A quote of the second segment; every other sealed segment becomes unreadable (a
+        // folder where its file was), so a reader that opened one would fail.
+        let holder = &segments[1];
+        let wanted = ids
+            .iter()
+            .find(|id| scan_segment(holder, id).expect("readable").is_some())
+            .expect("a quote in the second segment")
+            .clone();
+        for other in segments[..segments.len() - 1]
+            .iter()
+            .filter(|s| *s != holder)
+        {
+            std::fs::remove_file(other).expect("removed");
+            std::fs::create_dir(other).expect("a folder in its place");
+        }
+        let found = find_in_dir(dir.path(), &wanted).expect("found without reading others");
+        assert_eq!(
+            found.map(|q| q.response.quote_id),
+            Some(wanted),
+            "the quote read back"
+        );
+    }
+}

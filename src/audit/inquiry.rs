@@ -1,0 +1,255 @@
+//! The auditor's work on a quote log, answered the same way whoever asks (the service's
+//! `AuditService`, or `fairquote audit` on a folder or a database) and wherever the log is
+//! kept: find a quote, list quotes and model changes, export them, re-price a quote with its
+//! recorded version, and the fairness report on logged quotes or on an uploaded book.
+//! Results are the log's own records and domain values; `contract::audit` turns them into
+//! messages.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::contract::pb;
+use crate::contract::quote::{quote_request, quote_response};
+use crate::domain::invalid::describe_fields;
+use crate::domain::{InvalidField, Product};
+use crate::fairness::report::FairnessReport;
+use crate::portfolio::Portfolio;
+use crate::rating::{self, ModelSchedule};
+
+use super::replay::{FieldDifference, differences};
+use super::{LogError, LogRead, LoggedModelEvent, LoggedQuote, QuoteFilter, VerifyReport};
+
+/// What an auditor's question can come to, besides its answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("invalid audit request: {}", describe_fields(.0))]
+    InvalidRequest(Vec<InvalidField>),
+    #[error("no quote with id {0} is in the log")]
+    QuoteNotFound(String),
+    #[error("model version {0} is not available to this service, so the quote cannot be re-priced")]
+    ModelVersionUnavailable(String),
+    #[error("the logged request cannot be priced again: {0}")]
+    Unreplayable(String),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("the export could not be written: {0}")]
+    Export(String),
+    /// The work on a blocking thread did not finish (it panicked or the runtime stopped).
+    #[error("the audit work was interrupted: {0}")]
+    Interrupted(String),
+}
+
+impl AuditError {
+    fn invalid(field: &str, description: impl Into<String>) -> Self {
+        AuditError::InvalidRequest(vec![InvalidField::new(field, description)])
+    }
+}
+
+/// Runs CPU-bound work (pricing a book, writing Parquet) off the runtime's threads.
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AuditError> + Send + 'static,
+) -> Result<T, AuditError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AuditError::Interrupted(e.to_string()))?
+}
+
+/// One logged quote by its id. `own_tenant` is an insurer's own: another insurer's quote is,
+/// to it, a quote that does not exist.
+pub async fn quote(
+    log: &dyn LogRead,
+    quote_id: &str,
+    own_tenant: Option<&str>,
+) -> Result<LoggedQuote, AuditError> {
+    if uuid::Uuid::parse_str(quote_id).is_err() {
+        return Err(AuditError::invalid(
+            "quote_id",
+            format!("`{quote_id}` is not a quote id (a UUID)"),
+        ));
+    }
+    log.get_quote(quote_id)
+        .await?
+        .filter(|q| own_tenant.is_none_or(|t| t == q.tenant))
+        .ok_or_else(|| AuditError::QuoteNotFound(quote_id.to_owned()))
+}
+
+/// One page of logged quotes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotePage {
+    pub quotes: Vec<LoggedQuote>,
+    /// The sequence to continue after, when there are more.
+    pub next_after: Option<u64>,
+}
+
+/// The quotes after sequence `after` that match, at most `limit` of them.
+pub async fn quotes(
+    log: &dyn LogRead,
+    filter: &QuoteFilter,
+    after: u64,
+    limit: usize,
+) -> Result<QuotePage, AuditError> {
+    // One more than the page tells whether there is a next page.
+    let mut quotes = log
+        .list_quotes(filter, after, limit.saturating_add(1))
+        .await?;
+    let next_after = (quotes.len() > limit).then(|| {
+        quotes.truncate(limit);
+        quotes.last().map_or(after, |q| q.sequence)
+    });
+    Ok(QuotePage { quotes, next_after })
+}
+
+/// Every matching quote, in log order.
+pub async fn all_quotes(
+    log: &dyn LogRead,
+    filter: &QuoteFilter,
+) -> Result<Vec<LoggedQuote>, AuditError> {
+    Ok(log.list_quotes(filter, 0, usize::MAX).await?)
+}
+
+/// The matching quotes as one Parquet file, and how many they are.
+pub async fn export(
+    log: &dyn LogRead,
+    filter: &QuoteFilter,
+) -> Result<(usize, Vec<u8>), AuditError> {
+    let quotes = all_quotes(log, filter).await?;
+    off_runtime(move || {
+        super::export::to_parquet(&quotes)
+            .map(|bytes| (quotes.len(), bytes))
+            .map_err(|e| AuditError::Export(e.to_string()))
+    })
+    .await
+}
+
+/// Every record and every link of the chain.
+pub async fn verify(log: &dyn LogRead) -> Result<VerifyReport, AuditError> {
+    Ok(log.verify().await?)
+}
+
+/// Which model changes an auditor asks for. `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelEventFilter {
+    pub product: Option<Product>,
+    pub model_version: Option<String>,
+}
+
+impl ModelEventFilter {
+    pub fn matches(&self, event: &LoggedModelEvent) -> bool {
+        self.product
+            .is_none_or(|p| crate::contract::product_number(p) == event.event.product)
+            && self
+                .model_version
+                .as_deref()
+                .is_none_or(|v| v == event.event.model_version)
+    }
+}
+
+/// The model changes asked for, in log order.
+pub async fn model_events(
+    log: &dyn LogRead,
+    filter: &ModelEventFilter,
+) -> Result<Vec<LoggedModelEvent>, AuditError> {
+    let mut events = log.model_events().await?;
+    events.retain(|e| filter.matches(e));
+    Ok(events)
+}
+
+/// A logged quote priced again, and every field that came out differently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replay {
+    pub recorded: pb::QuoteResponse,
+    pub replayed: pb::QuoteResponse,
+    pub differences: Vec<FieldDifference>,
+}
+
+impl Replay {
+    pub fn identical(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
+/// Re-prices a logged quote with its recorded request, on the day it was quoted, with the
+/// rate books of its recorded model version, and compares every field.
+pub fn replay(models: &ModelSchedule, logged: &LoggedQuote) -> Result<Replay, AuditError> {
+    let recorded = &logged.response;
+    let mut request = quote_request(logged.request.clone())
+        .map_err(|fields| AuditError::Unreplayable(describe_fields(&fields)))?;
+    if !models.published.contains_key(&recorded.model_version) {
+        return Err(AuditError::ModelVersionUnavailable(
+            recorded.model_version.clone(),
+        ));
+    }
+    request.model_version = Some(recorded.model_version.clone());
+    let quoted_at = DateTime::parse_from_rfc3339(&recorded.quoted_at)
+        .map_err(|e| AuditError::Unreplayable(format!("quoted_at `{}`: {e}", recorded.quoted_at)))?
+        .with_timezone(&Utc);
+    let quote = rating::quote(models, &request, quoted_at.date_naive())
+        .map_err(|e| AuditError::Unreplayable(e.to_string()))?;
+    let replayed = quote_response(recorded.quote_id.clone(), quoted_at, &quote);
+    Ok(Replay {
+        differences: differences(recorded, &replayed),
+        recorded: recorded.clone(),
+        replayed,
+    })
+}
+
+/// Logged quotes as a portfolio for the fairness report: their requests, with no audit-only
+/// column (the log holds none), so the report covers parity, the inventory and renewals.
+pub fn logged_portfolio(quotes: Vec<LoggedQuote>) -> Portfolio {
+    let mut policy_ids = Vec::new();
+    let mut requests = Vec::new();
+    for quote in quotes {
+        if let Ok(request) = quote_request(quote.request) {
+            policy_ids.push(quote.response.quote_id);
+            requests.push(request);
+        }
+    }
+    Portfolio {
+        frame: polars::prelude::DataFrame::empty(),
+        policy_ids,
+        requests,
+    }
+}
+
+/// The book a fairness report is made on.
+pub enum FairnessBook {
+    /// The logged quotes that match.
+    Logged(QuoteFilter),
+    /// A portfolio given by the auditor, and what to call it in the report.
+    Portfolio {
+        portfolio: Portfolio,
+        source: String,
+    },
+}
+
+/// The fairness report on a book, priced with the versions in force for new business on the
+/// rating date: the service and the command line, given the same log, models and inputs, make
+/// the same report.
+pub async fn fairness_report(
+    log: &dyn LogRead,
+    models: &ModelSchedule,
+    book: FairnessBook,
+    rating_date: NaiveDate,
+    seed: u64,
+) -> Result<FairnessReport, AuditError> {
+    let books = models
+        .books_in_force(rating_date)
+        .map_err(|f| AuditError::InvalidRequest(vec![f]))?;
+    let logged = match &book {
+        FairnessBook::Logged(filter) => all_quotes(log, filter).await?,
+        FairnessBook::Portfolio { .. } => Vec::new(),
+    };
+    off_runtime(move || {
+        let (portfolio, source) = match book {
+            FairnessBook::Logged(_) => (logged_portfolio(logged), "the quote log".to_owned()),
+            FairnessBook::Portfolio { portfolio, source } => (portfolio, source),
+        };
+        Ok(crate::fairness::report::report(
+            &books,
+            &portfolio,
+            &source,
+            seed,
+            rating_date,
+        ))
+    })
+    .await
+}

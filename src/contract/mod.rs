@@ -1,0 +1,60 @@
+//! The contract: the generated code of `proto/fairquote/v1` and every conversion between its
+//! messages and the domain, each written once, as `From`/`TryFrom` or a named function.
+//!
+//! It sits below `grpc`, `audit`, `registry` and `cli`: the log's records are these messages,
+//! the CLI speaks them to a remote service, and the services only call what is here. A message
+//! is destructured field by field, so that a new proto field does not compile until it is
+//! mapped.
+
+pub mod audit;
+pub mod models;
+pub mod quote;
+pub mod upload;
+
+use crate::domain::{InvalidField, Product};
+
+/// The generated messages and services.
+#[allow(missing_docs)]
+pub mod pb {
+    tonic::include_proto!("fairquote.v1");
+
+    /// The compiled descriptors, for server reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/fairquote_descriptor.bin"));
+}
+
+impl From<Product> for pb::Product {
+    fn from(product: Product) -> Self {
+        match product {
+            Product::Liability => pb::Product::Liability,
+            Product::IncomeProtection => pb::Product::IncomeProtection,
+        }
+    }
+}
+
+/// A product on the wire: `None` for `PRODUCT_UNSPECIFIED`; an unknown number is a fault of
+/// `field`.
+pub fn product(value: i32, field: &str) -> Result<Option<Product>, InvalidField> {
+    match pb::Product::try_from(value) {
+        Ok(pb::Product::Unspecified) => Ok(None),
+        Ok(pb::Product::Liability) => Ok(Some(Product::Liability)),
+        Ok(pb::Product::IncomeProtection) => Ok(Some(Product::IncomeProtection)),
+        Err(_) => Err(InvalidField::new(field, format!("unknown value {value}"))),
+    }
+}
+
+/// A product that must be given.
+pub fn required_product(value: i32, field: &str) -> Result<Product, InvalidField> {
+    product(value, field)?
+        .ok_or_else(|| InvalidField::new(field, "required: LIABILITY or INCOME_PROTECTION"))
+}
+
+/// The wire number of a product, as messages carry it.
+pub fn product_number(product: Product) -> i32 {
+    pb::Product::from(product) as i32
+}
+
+/// A product from a number the log or a service wrote; `None` for one this build does not know.
+pub fn product_of_number(value: i32) -> Option<Product> {
+    product(value, "product").ok().flatten()
+}

@@ -1,0 +1,76 @@
+//! A chunked upload (model files, a portfolio for impact or fairness): the first message
+//! carries the header, every message some bytes, and the whole is capped where it is received,
+//! so that what a caller can make the service hold is bounded.
+
+use futures::{Stream, StreamExt};
+
+use crate::domain::InvalidField;
+
+/// How an upload is received: its byte cap, what to call it in the cap's message ("a
+/// portfolio"), and what the first message must carry (for the message of an empty upload).
+pub struct UploadRules {
+    pub max_bytes: usize,
+    pub noun: &'static str,
+    pub header_carries: &'static str,
+}
+
+/// Receives every message: `header` reads the first one, `add` takes each one's bytes (after
+/// the running total was checked against the cap); returns the header.
+pub async fn receive<M, H>(
+    mut messages: impl Stream<Item = Result<M, tonic::Status>> + Unpin,
+    rules: &UploadRules,
+    header: impl FnOnce(&M) -> Result<H, Vec<InvalidField>>,
+    data_len: impl Fn(&M) -> usize,
+    mut add: impl FnMut(M) -> Result<(), InvalidField>,
+) -> Result<H, Vec<InvalidField>> {
+    let mut header = Some(header);
+    let mut parsed = None;
+    let mut total = 0usize;
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(|s| {
+            vec![InvalidField::new(
+                "upload",
+                format!("the upload broke off: {}", s.message()),
+            )]
+        })?;
+        if let Some(read) = header.take() {
+            parsed = Some(read(&message)?);
+        }
+        total = total.saturating_add(data_len(&message));
+        if total > rules.max_bytes {
+            return Err(vec![InvalidField::new(
+                "data",
+                format!("{} is at most {} bytes", rules.noun, rules.max_bytes),
+            )]);
+        }
+        add(message).map_err(|e| vec![e])?;
+    }
+    parsed.ok_or_else(|| {
+        vec![InvalidField::new(
+            "upload",
+            format!("empty: send {}", rules.header_carries),
+        )]
+    })
+}
+
+/// Receives an upload whose bytes are one file (a portfolio), concatenated in order.
+pub async fn receive_bytes<M, H>(
+    messages: impl Stream<Item = Result<M, tonic::Status>> + Unpin,
+    rules: &UploadRules,
+    header: impl FnOnce(&M) -> Result<H, Vec<InvalidField>>,
+    data: impl Fn(&M) -> &[u8],
+) -> Result<(H, Vec<u8>), Vec<InvalidField>> {
+    let mut bytes = Vec::new();
+    let header = receive(
+        messages,
+        rules,
+        header,
+        |m| data(m).len(),
+        |m| {
+            bytes.extend_from_slice(data(&m));
+            Ok(())
+        },
+    )
+    .await?;
+    Ok((header, bytes))
+}

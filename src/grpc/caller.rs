@@ -1,0 +1,36 @@
+//! Who is calling, as the auth layer found it in the API key: the one place a service asks.
+
+use tonic::Request;
+
+use crate::config::Role;
+use crate::contract::models::actor;
+
+use super::auth::Caller;
+use super::error::ModelError;
+
+/// The tenant the API key names; empty when the service runs open.
+pub fn tenant_of<T>(request: &Request<T>) -> String {
+    request
+        .extensions()
+        .get::<Caller>()
+        .map(|c| c.tenant.clone())
+        .unwrap_or_default()
+}
+
+/// For an insurer, its own tenant: it reads only its own quotes. `None` for an auditor (or an
+/// open service), who reads across tenants.
+pub fn own_tenant<T>(request: &Request<T>) -> Option<String> {
+    request
+        .extensions()
+        .get::<Caller>()
+        .filter(|c| c.role == Role::Insurer)
+        .map(|c| c.tenant.clone())
+}
+
+/// Who makes a change: the tenant of the API key, or, on an open service, the `actor` given.
+pub fn actor_of<T>(request: &Request<T>, given: &str) -> Result<String, ModelError> {
+    match request.extensions().get::<Caller>() {
+        Some(caller) => Ok(caller.tenant.clone()),
+        None => actor(given).map_err(ModelError::field),
+    }
+}
