@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use fairquote::domain::{
-    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
-    PaymentFrequency, ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
+    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
+    LiabilityApplication, LiabilityFields, PaymentFrequency, ProductApplication, QuoteRequest,
+    RiskMeasure, TransactionType, WorkSetting,
 };
 use fairquote::rating;
 use rust_decimal::Decimal;
@@ -32,28 +33,32 @@ fn request(application: ProductApplication) -> QuoteRequest {
 fn benches(c: &mut Criterion) {
     let books = fairquote::tables::load_rate_books(&models_dir()).expect("models");
     let day = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
-    let liability = request(ProductApplication::Liability(LiabilityApplication {
-        occupation: "escort_companion".into(),
-        work_setting: WorkSetting::ClientPremises,
-        annual_turnover: Decimal::from(60_000),
-        limit_of_indemnity: Decimal::from(1_000_000),
-        deductible: Decimal::from(250),
-        claims_last_5_years: 1,
-        years_of_activity: 6,
-        risk_measures: BTreeSet::from([RiskMeasure::SafetyTraining, RiskMeasure::PeerNetwork]),
-    }));
+    let liability = request(ProductApplication::Liability(
+        LiabilityApplication::new(LiabilityFields {
+            occupation: Some("escort_companion".into()),
+            work_setting: Some(WorkSetting::ClientPremises),
+            annual_turnover: Some(Decimal::from(60_000)),
+            limit_of_indemnity: Some(Decimal::from(1_000_000)),
+            deductible: Some(Decimal::from(250)),
+            claims_last_5_years: Some(1),
+            years_of_activity: Some(6),
+            risk_measures: BTreeSet::from([RiskMeasure::SafetyTraining, RiskMeasure::PeerNetwork]),
+        })
+        .expect("within the bounds"),
+    ));
     let income_protection = request(ProductApplication::IncomeProtection(
-        IncomeProtectionApplication {
-            age: 35,
-            occupation: "escort_companion".into(),
-            employment_status: EmploymentStatus::SelfEmployed,
-            average_monthly_income: Decimal::from(3_000),
-            monthly_benefit: Decimal::from(1_500),
-            deferred_period_days: 30,
-            benefit_period: BenefitPeriod::FiveYears,
-            smoker: false,
-            claims_last_5_years: 0,
-        },
+        IncomeProtectionApplication::new(IncomeProtectionFields {
+            age: Some(35),
+            occupation: Some("escort_companion".into()),
+            employment_status: Some(EmploymentStatus::SelfEmployed),
+            average_monthly_income: Some(Decimal::from(3_000)),
+            monthly_benefit: Some(Decimal::from(1_500)),
+            deferred_period_days: Some(30),
+            benefit_period: Some(BenefitPeriod::FiveYears),
+            smoker: Some(false),
+            claims_last_5_years: Some(0),
+        })
+        .expect("within the bounds"),
     ));
 
     c.bench_function("quote/liability_with_worksheet", |b| {

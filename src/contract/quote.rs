@@ -9,23 +9,19 @@ use rust_decimal::Decimal;
 
 use crate::domain::money::format_cents;
 use crate::domain::{
-    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, InvalidField,
-    LiabilityApplication, Operation, PaymentFrequency, PremiumBreakdown, PricedQuote,
-    ProductApplication, QuoteRequest, Reason, RiskMeasure, TransactionType, WorkSetting,
-    WorksheetStep,
+    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
+    InvalidField, LiabilityApplication, LiabilityFields, Operation, PaymentFrequency,
+    PremiumBreakdown, PricedQuote, ProductApplication, QuoteRequest, Reason, RiskMeasure,
+    TransactionType, WorkSetting, WorksheetStep,
 };
 
 use super::{pb, product_number};
 
-/// Limits on what a plausible request asks; beyond them a value is a mistake, and keeping
-/// inputs bounded keeps the decimal arithmetic far from overflow.
-const MAX_AMOUNT: i64 = 100_000_000;
-const MAX_CLAIMS: u32 = 100;
-const MAX_YEARS_OF_ACTIVITY: u32 = 80;
-const MAX_AGE: u32 = 120;
-const MAX_DEFERRED_DAYS: u32 = 730;
-const MAX_OCCUPATION_CODE: usize = 64;
+/// The insurer's reference, kept only as a keyed hash; bounded so that it cannot smuggle a
+/// document into the log.
 const MAX_REFERENCE: usize = 128;
+/// The longest amount a message may spell; the bounds themselves are the domain's.
+const MAX_AMOUNT_TEXT: usize = 32;
 
 /// Collects every problem of a request, not only the first.
 #[derive(Default)]
@@ -38,6 +34,18 @@ impl Problems {
 
     fn check<T>(&mut self, result: Result<T, InvalidField>) -> Option<T> {
         result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    /// The application a domain constructor made, or its problems placed under `prefix`.
+    fn placed<T>(&mut self, prefix: &str, made: Result<T, Vec<InvalidField>>) -> Option<T> {
+        made.map_err(|problems| {
+            self.0.extend(
+                problems
+                    .into_iter()
+                    .map(|p| InvalidField::new(format!("{prefix}.{}", p.field), p.description)),
+            )
+        })
+        .ok()
     }
 }
 
@@ -158,7 +166,6 @@ fn liability(
         years_of_activity,
         risk_management_measures,
     } = application;
-    let occupation = problems.check(occupation_code("liability.occupation", occupation));
     let work_setting = match pb::WorkSetting::try_from(work_setting) {
         Ok(pb::WorkSetting::OwnPremises) => Some(WorkSetting::OwnPremises),
         Ok(pb::WorkSetting::ClientPremises) => Some(WorkSetting::ClientPremises),
@@ -176,27 +183,10 @@ fn liability(
             None
         }
     };
-    let annual_turnover = problems.check(money(
-        "liability.annual_turnover",
-        annual_turnover,
-        Decimal::ZERO,
-    ));
-    let limit_of_indemnity = problems.check(money(
-        "liability.limit_of_indemnity",
-        limit_of_indemnity,
-        Decimal::ONE,
-    ));
-    let deductible = problems.check(money("liability.deductible", deductible, Decimal::ZERO));
-    let claims_last_5_years = problems.check(at_most(
-        "liability.claims_last_5_years",
-        claims_last_5_years,
-        MAX_CLAIMS,
-    ));
-    let years_of_activity = problems.check(at_most(
-        "liability.years_of_activity",
-        years_of_activity,
-        MAX_YEARS_OF_ACTIVITY,
-    ));
+    let annual_turnover = problems.check(money("liability.annual_turnover", annual_turnover));
+    let limit_of_indemnity =
+        problems.check(money("liability.limit_of_indemnity", limit_of_indemnity));
+    let deductible = problems.check(money("liability.deductible", deductible));
     let mut risk_measures = BTreeSet::new();
     for (i, value) in risk_management_measures.into_iter().enumerate() {
         let field = format!("liability.risk_management_measures[{i}]");
@@ -224,16 +214,17 @@ fn liability(
             problems.add(&field, format!("{} is listed twice", measure.code()));
         }
     }
-    Some(LiabilityApplication {
-        occupation: occupation?,
-        work_setting: work_setting?,
-        annual_turnover: annual_turnover?,
-        limit_of_indemnity: limit_of_indemnity?,
-        deductible: deductible?,
-        claims_last_5_years: claims_last_5_years?,
-        years_of_activity: years_of_activity?,
+    let fields = LiabilityFields {
+        occupation: Some(occupation),
+        work_setting,
+        annual_turnover,
+        limit_of_indemnity,
+        deductible,
+        claims_last_5_years: Some(claims_last_5_years),
+        years_of_activity: Some(years_of_activity),
         risk_measures,
-    })
+    };
+    problems.placed("liability", LiabilityApplication::new(fields))
 }
 
 fn income_protection(
@@ -251,24 +242,6 @@ fn income_protection(
         smoker,
         claims_last_5_years,
     } = application;
-    let age = match age {
-        0 => {
-            problems.add(
-                "income_protection.age",
-                "required: age in whole years at the start of cover",
-            );
-            None
-        }
-        a if a > MAX_AGE => {
-            problems.add(
-                "income_protection.age",
-                format!("{a} is not a plausible age in years"),
-            );
-            None
-        }
-        a => Some(a),
-    };
-    let occupation = problems.check(occupation_code("income_protection.occupation", occupation));
     let employment_status = match pb::EmploymentStatus::try_from(employment_status) {
         Ok(pb::EmploymentStatus::Employee) => Some(EmploymentStatus::Employee),
         Ok(pb::EmploymentStatus::SelfEmployed) => Some(EmploymentStatus::SelfEmployed),
@@ -290,30 +263,9 @@ fn income_protection(
     let average_monthly_income = problems.check(money(
         "income_protection.average_monthly_income",
         average_monthly_income,
-        Decimal::ZERO,
     ));
-    let monthly_benefit = problems.check(money(
-        "income_protection.monthly_benefit",
-        monthly_benefit,
-        Decimal::ONE,
-    ));
-    let deferred_period_days = match deferred_period_days {
-        0 => {
-            problems.add(
-                "income_protection.deferred_period_days",
-                "required: the waiting period in days",
-            );
-            None
-        }
-        d if d > MAX_DEFERRED_DAYS => {
-            problems.add(
-                "income_protection.deferred_period_days",
-                format!("{d} days is more than {MAX_DEFERRED_DAYS}"),
-            );
-            None
-        }
-        d => Some(d),
-    };
+    let monthly_benefit =
+        problems.check(money("income_protection.monthly_benefit", monthly_benefit));
     let benefit_period = match pb::BenefitPeriod::try_from(benefit_period) {
         Ok(pb::BenefitPeriod::TwoYears) => Some(BenefitPeriod::TwoYears),
         Ok(pb::BenefitPeriod::FiveYears) => Some(BenefitPeriod::FiveYears),
@@ -333,22 +285,21 @@ fn income_protection(
             None
         }
     };
-    let claims_last_5_years = problems.check(at_most(
-        "income_protection.claims_last_5_years",
-        claims_last_5_years,
-        MAX_CLAIMS,
-    ));
-    Some(IncomeProtectionApplication {
-        age: age?,
-        occupation: occupation?,
-        employment_status: employment_status?,
-        average_monthly_income: average_monthly_income?,
-        monthly_benefit: monthly_benefit?,
-        deferred_period_days: deferred_period_days?,
-        benefit_period: benefit_period?,
-        smoker,
-        claims_last_5_years: claims_last_5_years?,
-    })
+    let fields = IncomeProtectionFields {
+        age: Some(age),
+        occupation: Some(occupation),
+        employment_status,
+        average_monthly_income,
+        monthly_benefit,
+        deferred_period_days: Some(deferred_period_days),
+        benefit_period,
+        smoker: Some(smoker),
+        claims_last_5_years: Some(claims_last_5_years),
+    };
+    problems.placed(
+        "income_protection",
+        IncomeProtectionApplication::new(fields),
+    )
 }
 
 fn date(field: &str, value: &str) -> Result<NaiveDate, InvalidField> {
@@ -375,75 +326,32 @@ fn date(field: &str, value: &str) -> Result<NaiveDate, InvalidField> {
     Ok(date)
 }
 
-fn occupation_code(field: &str, value: String) -> Result<String, InvalidField> {
-    if value.is_empty() {
-        return Err(InvalidField::new(
-            field,
-            "required: an occupation code from the catalog",
-        ));
-    }
-    let well_formed = value.len() <= MAX_OCCUPATION_CODE
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !well_formed {
-        return Err(InvalidField::new(
-            field,
-            format!(
-                "an occupation code is at most {MAX_OCCUPATION_CODE} characters of a-z, 0-9 and _"
-            ),
-        ));
-    }
-    Ok(value)
-}
-
-fn at_most(field: &str, value: u32, max: u32) -> Result<u32, InvalidField> {
-    if value > max {
-        return Err(InvalidField::new(
-            field,
-            format!("{value} is more than {max}"),
-        ));
-    }
-    Ok(value)
-}
-
-/// An amount in euros: required, a plain decimal in whole cents, from `min` to 100 million.
-fn money(field: &str, value: Option<pb::Money>, min: Decimal) -> Result<Decimal, InvalidField> {
+/// An amount in euros as a message spells it: a plain decimal, in EUR. Its bounds are the
+/// domain's, checked when the application is made.
+fn money(field: &str, value: Option<pb::Money>) -> Result<Decimal, InvalidField> {
     let Some(pb::Money { amount, currency }) = value else {
         return Err(InvalidField::new(field, "required: an amount in EUR"));
     };
-    let problem = |description: String| Err(InvalidField::new(field, description));
     if !(currency.is_empty() || currency == "EUR") {
-        return problem(format!(
-            "currency `{currency}` is not accepted: amounts are in EUR"
+        return Err(InvalidField::new(
+            field,
+            format!("currency `{currency}` is not accepted: amounts are in EUR"),
         ));
     }
     let plain = !amount.is_empty()
-        && amount.len() <= 32
+        && amount.len() <= MAX_AMOUNT_TEXT
         && amount
             .bytes()
             .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
-    let Some(parsed) = plain.then(|| Decimal::from_str(&amount).ok()).flatten() else {
-        return problem(format!(
-            "`{amount}` is not a plain decimal amount such as 1234.50"
-        ));
-    };
-    if parsed.scale() > 2 && parsed.normalize().scale() > 2 {
-        return problem(format!(
-            "{amount} has more than two decimals: amounts are in whole cents"
-        ));
-    }
-    if parsed < min {
-        return problem(if min.is_zero() {
-            format!("{amount} is negative")
-        } else {
-            format!("{amount} must be at least {min}")
-        });
-    }
-    if parsed > Decimal::from(MAX_AMOUNT) {
-        return problem(format!("{amount} is more than {MAX_AMOUNT} EUR"));
-    }
-    Ok(parsed.normalize())
+    plain
+        .then(|| Decimal::from_str(&amount).ok())
+        .flatten()
+        .ok_or_else(|| {
+            InvalidField::new(
+                field,
+                format!("`{amount}` is not a plain decimal amount such as 1234.50"),
+            )
+        })
 }
 
 impl From<Decision> for pb::Decision {

@@ -8,9 +8,9 @@ pub mod quote;
 pub mod worksheet;
 
 pub use application::{
-    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
-    PaymentFrequency, Product, ProductApplication, QuoteRequest, RiskMeasure, TransactionType,
-    WorkSetting,
+    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
+    LiabilityApplication, LiabilityFields, PaymentFrequency, Product, ProductApplication,
+    QuoteRequest, RiskMeasure, TransactionType, WorkSetting, bounds,
 };
 pub use invalid::InvalidField;
 pub use money::round_to_cent;

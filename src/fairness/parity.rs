@@ -10,9 +10,9 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use crate::domain::{
-    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
-    PaymentFrequency, Product, ProductApplication, QuoteRequest, RiskMeasure, TransactionType,
-    WorkSetting,
+    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
+    LiabilityApplication, LiabilityFields, PaymentFrequency, Product, ProductApplication,
+    QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
 };
 use crate::rating::book::{Justification, OccupationCatalog};
 use crate::rating::{self, RateBooks};
@@ -50,6 +50,9 @@ pub struct PairParity {
     pub examples: Vec<DifferingCell>,
 }
 
+/// The occupation of a grid cell before each pair sets its own.
+const TEMPLATE: &str = "template";
+
 /// Every other input of a liability application, with a description.
 fn liability_grid(books: &RateBooks) -> Vec<(String, LiabilityApplication)> {
     let book = &books.liability;
@@ -76,22 +79,27 @@ fn liability_grid(books: &RateBooks) -> Vec<(String, LiabilityApplication)> {
                 for claims in 0..=max_claims + 1 {
                     for turnover in TURNOVERS {
                         for measures in &measure_sets {
+                            // The occupation is set per pair; an input beyond the domain's
+                            // bounds is no cell of the grid.
+                            let Ok(application) = LiabilityApplication::new(LiabilityFields {
+                                occupation: Some(TEMPLATE.into()),
+                                work_setting: Some(setting),
+                                annual_turnover: Some(Decimal::from(turnover)),
+                                limit_of_indemnity: Some(*limit),
+                                deductible: Some(*deductible),
+                                claims_last_5_years: Some(claims),
+                                years_of_activity: Some(5),
+                                risk_measures: measures.clone(),
+                            }) else {
+                                continue;
+                            };
                             grid.push((
                                 format!(
                                     "work_setting={}, turnover={turnover}, limit={limit}, deductible={deductible}, claims={claims}, measures={}",
                                     setting.code(),
                                     measures.iter().map(|m| m.code()).collect::<Vec<_>>().join("+")
                                 ),
-                                LiabilityApplication {
-                                    occupation: String::new(),
-                                    work_setting: setting,
-                                    annual_turnover: Decimal::from(turnover),
-                                    limit_of_indemnity: *limit,
-                                    deductible: *deductible,
-                                    claims_last_5_years: claims,
-                                    years_of_activity: 5,
-                                    risk_measures: measures.clone(),
-                                },
+                                application,
                             ));
                         }
                     }
@@ -114,23 +122,28 @@ fn income_protection_grid(books: &RateBooks) -> Vec<(String, IncomeProtectionApp
                 for smoker in [false, true] {
                     for status in [EmploymentStatus::Employee, EmploymentStatus::SelfEmployed] {
                         for benefit in BENEFITS {
+                            let Ok(application) =
+                                IncomeProtectionApplication::new(IncomeProtectionFields {
+                                    age: Some(age),
+                                    occupation: Some(TEMPLATE.into()),
+                                    employment_status: Some(status),
+                                    average_monthly_income: Some(Decimal::from(benefit * 2)),
+                                    monthly_benefit: Some(Decimal::from(benefit)),
+                                    deferred_period_days: Some(deferred),
+                                    benefit_period: Some(period),
+                                    smoker: Some(smoker),
+                                    claims_last_5_years: Some(0),
+                                })
+                            else {
+                                continue;
+                            };
                             grid.push((
                                 format!(
                                     "age={age}, deferred={deferred}, period={}, smoker={smoker}, status={}, benefit={benefit}",
                                     period.code(),
                                     status.code()
                                 ),
-                                IncomeProtectionApplication {
-                                    age,
-                                    occupation: String::new(),
-                                    employment_status: status,
-                                    average_monthly_income: Decimal::from(benefit * 2),
-                                    monthly_benefit: Decimal::from(benefit),
-                                    deferred_period_days: deferred,
-                                    benefit_period: period,
-                                    smoker,
-                                    claims_last_5_years: 0,
-                                },
+                                application,
                             ));
                         }
                     }
@@ -166,13 +179,15 @@ fn pairs(
     date: NaiveDate,
     cells: &[(String, ProductApplication)],
 ) -> Vec<PairParity> {
-    let with = |application: &ProductApplication, occupation: &str| {
-        let mut a = application.clone();
-        match &mut a {
-            ProductApplication::Liability(l) => l.occupation = occupation.to_owned(),
-            ProductApplication::IncomeProtection(i) => i.occupation = occupation.to_owned(),
-        }
-        a
+    let with = |application: &ProductApplication, occupation: &str| match application {
+        ProductApplication::Liability(l) => l
+            .with_occupation(occupation)
+            .ok()
+            .map(ProductApplication::Liability),
+        ProductApplication::IncomeProtection(i) => i
+            .with_occupation(occupation)
+            .ok()
+            .map(ProductApplication::IncomeProtection),
     };
     catalog
         .parity_pairs()
@@ -182,8 +197,9 @@ fn pairs(
             let mut differing = 0;
             let mut examples = Vec::new();
             for (inputs, application) in cells {
-                let ours = price(books, date, with(application, &profession.code));
-                let theirs = price(books, date, with(application, &comparator.code));
+                let ours = with(application, &profession.code).and_then(|a| price(books, date, a));
+                let theirs =
+                    with(application, &comparator.code).and_then(|a| price(books, date, a));
                 let (Some((our_decision, our_total)), Some((their_decision, their_total))) =
                     (ours, theirs)
                 else {

@@ -82,10 +82,10 @@ pub struct FairnessReport {
 
 fn unit(application: &ProductApplication) -> f64 {
     match application {
-        ProductApplication::Liability(l) => (l.annual_turnover / Decimal::ONE_THOUSAND)
+        ProductApplication::Liability(l) => (l.annual_turnover() / Decimal::ONE_THOUSAND)
             .to_f64()
             .unwrap_or(0.0),
-        ProductApplication::IncomeProtection(i) => (i.monthly_benefit / Decimal::ONE_HUNDRED)
+        ProductApplication::IncomeProtection(i) => (i.monthly_benefit() / Decimal::ONE_HUNDRED)
             .to_f64()
             .unwrap_or(0.0),
     }

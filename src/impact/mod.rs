@@ -158,21 +158,22 @@ struct Row {
 fn segments(application: &ProductApplication) -> (String, String, String) {
     match application {
         ProductApplication::Liability(l) => (
-            l.occupation.clone(),
+            l.occupation().to_owned(),
             format!(
                 "limit={}, deductible={}",
-                l.limit_of_indemnity, l.deductible
+                l.limit_of_indemnity(),
+                l.deductible()
             ),
             String::new(),
         ),
         ProductApplication::IncomeProtection(i) => {
-            let low = i.age / 5 * 5;
+            let low = i.age() / 5 * 5;
             (
-                i.occupation.clone(),
+                i.occupation().to_owned(),
                 format!(
                     "deferred={}, period={}",
-                    i.deferred_period_days,
-                    i.benefit_period.code()
+                    i.deferred_period_days(),
+                    i.benefit_period().code()
                 ),
                 format!("{low}-{}", low + 4),
             )

@@ -23,8 +23,9 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::domain::{
-    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
-    PaymentFrequency, ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
+    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
+    InvalidField, LiabilityApplication, LiabilityFields, PaymentFrequency, ProductApplication,
+    QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
 };
 use crate::tables::TableFault;
 
@@ -185,13 +186,30 @@ impl<'a> Row<'a> {
         parsed
     }
 
+    /// The syntax of an amount; its bounds are the domain's.
     fn amount(&mut self, column: usize) -> Option<Decimal> {
-        self.parse(column, "an amount", |v| {
-            Decimal::from_str(v)
-                .ok()
-                .filter(|d| *d >= Decimal::ZERO && *d <= Decimal::from(100_000_000))
-                .map(|d| d.normalize())
-        })
+        self.parse(column, "an amount", |v| Decimal::from_str(v).ok())
+    }
+
+    /// The application a domain constructor made, or its problems at their columns.
+    fn placed<T>(&mut self, made: Result<T, Vec<InvalidField>>) -> Option<T> {
+        match made {
+            Ok(application) => Some(application),
+            Err(problems) => {
+                for problem in problems {
+                    match COLUMNS.iter().position(|c| *c == problem.field) {
+                        Some(column) => self.fault(column, problem.description),
+                        None => self.faults.push(TableFault::at(
+                            self.file,
+                            Some(self.index + 2),
+                            None,
+                            format!("{}: {}", problem.field, problem.description),
+                        )),
+                    }
+                }
+                None
+            }
+        }
     }
 
     fn whole(&mut self, column: usize) -> Option<u32> {
@@ -208,16 +226,8 @@ fn request(row: &mut Row<'_>) -> Option<QuoteRequest> {
     let rating_date = row.parse(2, "a date (YYYY-MM-DD)", |v| {
         NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()
     });
-    let transaction_type = row.parse(3, "new_business or renewal", |v| match v {
-        "new_business" => Some(TransactionType::NewBusiness),
-        "renewal" => Some(TransactionType::Renewal),
-        _ => None,
-    });
-    let payment_frequency = row.parse(4, "annual or monthly", |v| match v {
-        "annual" => Some(PaymentFrequency::Annual),
-        "monthly" => Some(PaymentFrequency::Monthly),
-        _ => None,
-    });
+    let transaction_type = row.parse(3, "new_business or renewal", TransactionType::from_code);
+    let payment_frequency = row.parse(4, "annual or monthly", PaymentFrequency::from_code);
     let occupation = row.text(5).map(str::to_owned);
     let claims = row.whole(6);
     let application = match product? {
@@ -241,24 +251,21 @@ fn request(row: &mut Row<'_>) -> Option<QuoteRequest> {
                     None => row.fault(12, format!("`{code}` is not a measure")),
                 }
             }
-            ProductApplication::Liability(LiabilityApplication {
-                occupation: occupation?,
-                work_setting: work_setting?,
-                annual_turnover: turnover?,
-                limit_of_indemnity: limit?,
-                deductible: deductible?,
-                claims_last_5_years: claims?,
-                years_of_activity: years?,
+            let fields = LiabilityFields {
+                occupation,
+                work_setting,
+                annual_turnover: turnover,
+                limit_of_indemnity: limit,
+                deductible,
+                claims_last_5_years: claims,
+                years_of_activity: years,
                 risk_measures: measures,
-            })
+            };
+            ProductApplication::Liability(row.placed(LiabilityApplication::new(fields))?)
         }
         false => {
             let age = row.whole(13);
-            let status = row.parse(14, "employee or self_employed", |v| match v {
-                "employee" => Some(EmploymentStatus::Employee),
-                "self_employed" => Some(EmploymentStatus::SelfEmployed),
-                _ => None,
-            });
+            let status = row.parse(14, "employee or self_employed", EmploymentStatus::from_code);
             let income = row.amount(15);
             let benefit = row.amount(16);
             let deferred = row.whole(17);
@@ -268,17 +275,20 @@ fn request(row: &mut Row<'_>) -> Option<QuoteRequest> {
                 "no" => Some(false),
                 _ => None,
             });
-            ProductApplication::IncomeProtection(IncomeProtectionApplication {
-                age: age?,
-                occupation: occupation?,
-                employment_status: status?,
-                average_monthly_income: income?,
-                monthly_benefit: benefit?,
-                deferred_period_days: deferred?,
-                benefit_period: period?,
-                smoker: smoker?,
-                claims_last_5_years: claims?,
-            })
+            let fields = IncomeProtectionFields {
+                age,
+                occupation,
+                employment_status: status,
+                average_monthly_income: income,
+                monthly_benefit: benefit,
+                deferred_period_days: deferred,
+                benefit_period: period,
+                smoker,
+                claims_last_5_years: claims,
+            };
+            ProductApplication::IncomeProtection(
+                row.placed(IncomeProtectionApplication::new(fields))?,
+            )
         }
     };
     Some(QuoteRequest {

@@ -25,21 +25,22 @@ pub(super) fn quote(
     let mut problems = Vec::new();
     let occupation = find_occupation(
         &book.occupations,
-        &application.occupation,
+        application.occupation(),
         FIELD,
         &mut problems,
     );
-    let bands = book
-        .base_rates
-        .get(&(application.deferred_period_days, application.benefit_period));
+    let bands = book.base_rates.get(&(
+        application.deferred_period_days(),
+        application.benefit_period(),
+    ));
     if bands.is_none() {
         problems.push(InvalidField::new(
             format!("{FIELD}.deferred_period_days"),
             format!(
                 "a deferred period of {} days with a benefit period of {} is not offered; \
                  offered deferred periods: {}",
-                application.deferred_period_days,
-                application.benefit_period.code(),
+                application.deferred_period_days(),
+                application.benefit_period().code(),
                 book.deferred_periods()
                     .iter()
                     .map(u32::to_string)
@@ -55,30 +56,32 @@ pub(super) fn quote(
     let rules = &book.eligibility;
     let mut declines = Vec::new();
     let mut referrals = Vec::new();
-    if application.age < rules.min_age || application.age > rules.max_age {
+    if application.age() < rules.min_age || application.age() > rules.max_age {
         declines.push(Reason::new(
             "AGE_OUTSIDE_ELIGIBILITY",
             format!(
                 "cover starts between ages {} and {}; the applicant is {}",
-                rules.min_age, rules.max_age, application.age
+                rules.min_age,
+                rules.max_age,
+                application.age()
             ),
         ));
     }
-    let cap = application.average_monthly_income * rules.max_benefit_to_income;
-    if application.monthly_benefit > cap {
+    let cap = application.average_monthly_income() * rules.max_benefit_to_income;
+    if application.monthly_benefit() > cap {
         declines.push(Reason::new(
             "BENEFIT_ABOVE_INCOME_CAP",
             format!(
                 "the monthly benefit {} EUR is more than {} % of the average monthly income \
                  ({} EUR at most)",
-                application.monthly_benefit,
+                application.monthly_benefit(),
                 (rules.max_benefit_to_income * Decimal::ONE_HUNDRED).normalize(),
                 crate::domain::money::format_cents(cap)
             ),
         ));
     }
-    if application.employment_status == EmploymentStatus::Employee
-        && application.deferred_period_days < rules.employee_min_deferred_days
+    if application.employment_status() == EmploymentStatus::Employee
+        && application.deferred_period_days() < rules.employee_min_deferred_days
     {
         declines.push(Reason::new(
             "DEFERRED_PERIOD_WITHIN_GUARANTEED_SALARY",
@@ -89,7 +92,7 @@ pub(super) fn quote(
             ),
         ));
     }
-    if application.monthly_benefit > rules.refer_benefit_above {
+    if application.monthly_benefit() > rules.refer_benefit_above {
         referrals.push(Reason::new(
             "LARGE_BENEFIT",
             format!(
@@ -98,23 +101,24 @@ pub(super) fn quote(
             ),
         ));
     }
-    if application.claims_last_5_years >= rules.refer_claims_from {
+    if application.claims_last_5_years() >= rules.refer_claims_from {
         referrals.push(Reason::new(
             "CLAIMS_HISTORY",
             format!(
                 "{} incapacity claims in the last 5 years: an underwriter reviews them",
-                application.claims_last_5_years
+                application.claims_last_5_years()
             ),
         ));
     }
-    let band = find_band(bands, application.age);
+    let band = find_band(bands, application.age());
     let class_factor = book.occupation_class_factors.get(&occupation.class);
     if declines.is_empty() && (band.is_none() || class_factor.is_none()) {
         declines.push(Reason::new(
             "NOT_RATED",
             format!(
                 "the model has no rate for age {} in class {}",
-                application.age, occupation.class
+                application.age(),
+                occupation.class
             ),
         ));
     }
@@ -133,18 +137,18 @@ pub(super) fn quote(
         || {
             format!(
                 "monthly benefit {} EUR in hundreds of euros",
-                application.monthly_benefit
+                application.monthly_benefit()
             )
         },
         Operation::Set,
-        Some(application.monthly_benefit / Decimal::ONE_HUNDRED),
+        Some(application.monthly_benefit() / Decimal::ONE_HUNDRED),
     ))?;
     worksheet.apply(Step::from_table(
         "base_rate",
         || {
             format!(
                 "times the annual base rate per 100 EUR of monthly benefit at age {}",
-                application.age
+                application.age()
             )
         },
         table::BASE_RATES,
@@ -152,8 +156,8 @@ pub(super) fn quote(
             format!(
                 "age={}, deferred_period_days={}, benefit_period={}",
                 band.label(),
-                application.deferred_period_days,
-                application.benefit_period.code()
+                application.deferred_period_days(),
+                application.benefit_period().code()
             )
         },
         Operation::Multiply,
@@ -172,7 +176,7 @@ pub(super) fn quote(
         Operation::Multiply,
         *class_factor,
     ))?;
-    let (smoker_key, smoker_factor) = if application.smoker {
+    let (smoker_key, smoker_factor) = if application.smoker() {
         ("smoker=yes", book.smoker_factor)
     } else {
         ("smoker=no", book.non_smoker_factor)

@@ -25,25 +25,25 @@ pub(super) fn quote(
     let mut problems = Vec::new();
     let occupation = find_occupation(
         &book.occupations,
-        &application.occupation,
+        application.occupation(),
         FIELD,
         &mut problems,
     );
     let ilf = book
         .increased_limit_factors
-        .get(&application.limit_of_indemnity);
+        .get(&application.limit_of_indemnity());
     if ilf.is_none() {
         problems.push(not_offered(
             "limit_of_indemnity",
-            application.limit_of_indemnity,
+            application.limit_of_indemnity(),
             book.increased_limit_factors.keys(),
         ));
     }
-    let deductible_factor = book.deductible_factors.get(&application.deductible);
+    let deductible_factor = book.deductible_factors.get(&application.deductible());
     if deductible_factor.is_none() {
         problems.push(not_offered(
             "deductible",
-            application.deductible,
+            application.deductible(),
             book.deductible_factors.keys(),
         ));
     }
@@ -56,7 +56,7 @@ pub(super) fn quote(
         return Err(RatingError::NotOffered(problems));
     }
 
-    let experience = find_band(&book.experience_factors, application.claims_last_5_years);
+    let experience = find_band(&book.experience_factors, application.claims_last_5_years());
     let mut declines = Vec::new();
     let mut referrals = Vec::new();
     if experience.is_none() {
@@ -64,19 +64,19 @@ pub(super) fn quote(
             "CLAIMS_BEYOND_RATING_TABLE",
             format!(
                 "{} claims in the last 5 years is more than the experience table rates",
-                application.claims_last_5_years
+                application.claims_last_5_years()
             ),
         ));
-    } else if application.claims_last_5_years >= book.eligibility.refer_claims_from {
+    } else if application.claims_last_5_years() >= book.eligibility.refer_claims_from {
         referrals.push(Reason::new(
             "CLAIMS_HISTORY",
             format!(
                 "{} claims in the last 5 years: an underwriter reviews the claims history",
-                application.claims_last_5_years
+                application.claims_last_5_years()
             ),
         ));
     }
-    if application.annual_turnover > book.eligibility.refer_turnover_above {
+    if application.annual_turnover() > book.eligibility.refer_turnover_above {
         referrals.push(Reason::new(
             "LARGE_TURNOVER",
             format!(
@@ -87,14 +87,14 @@ pub(super) fn quote(
     }
     let base_rate = book
         .base_rates
-        .get(&(occupation.class.clone(), application.work_setting));
+        .get(&(occupation.class.clone(), application.work_setting()));
     if base_rate.is_none() {
         declines.push(Reason::new(
             "NOT_RATED",
             format!(
                 "the model has no base rate for class {} working at {}",
                 occupation.class,
-                application.work_setting.code()
+                application.work_setting().code()
             ),
         ));
     }
@@ -114,11 +114,11 @@ pub(super) fn quote(
         || {
             format!(
                 "annual turnover {} EUR in thousands of euros",
-                application.annual_turnover
+                application.annual_turnover()
             )
         },
         Operation::Set,
-        Some(application.annual_turnover / Decimal::ONE_THOUSAND),
+        Some(application.annual_turnover() / Decimal::ONE_THOUSAND),
     ))?;
     worksheet.apply(Step::from_table(
         "base_rate",
@@ -133,7 +133,7 @@ pub(super) fn quote(
             format!(
                 "class={}, work_setting={}",
                 occupation.class,
-                application.work_setting.code()
+                application.work_setting().code()
             )
         },
         Operation::Multiply,
@@ -143,7 +143,7 @@ pub(super) fn quote(
         "increased_limit_factor",
         || "times the increased-limit factor".into(),
         table::INCREASED_LIMIT_FACTORS,
-        || format!("limit={}", application.limit_of_indemnity),
+        || format!("limit={}", application.limit_of_indemnity()),
         Operation::Multiply,
         *ilf,
     ))?;
@@ -151,7 +151,7 @@ pub(super) fn quote(
         "deductible_factor",
         || "times the deductible factor".into(),
         table::DEDUCTIBLE_FACTORS,
-        || format!("deductible={}", application.deductible),
+        || format!("deductible={}", application.deductible()),
         Operation::Multiply,
         *deductible_factor,
     ))?;
@@ -160,7 +160,7 @@ pub(super) fn quote(
         || {
             format!(
                 "times the experience factor for {} claims in 5 years",
-                application.claims_last_5_years
+                application.claims_last_5_years()
             )
         },
         table::EXPERIENCE_FACTORS,
@@ -169,7 +169,7 @@ pub(super) fn quote(
         experience.factor,
     ))?;
     let credits: Decimal = application
-        .risk_measures
+        .risk_measures()
         .iter()
         .filter_map(|m| book.risk_management_credits.get(m))
         .sum();
@@ -184,11 +184,14 @@ pub(super) fn quote(
         },
         table::RISK_MANAGEMENT_CREDITS,
         || {
-            if application.risk_measures.is_empty() {
+            if application.risk_measures().is_empty() {
                 "none".to_owned()
             } else {
-                let measures: Vec<&str> =
-                    application.risk_measures.iter().map(|m| m.code()).collect();
+                let measures: Vec<&str> = application
+                    .risk_measures()
+                    .iter()
+                    .map(|m| m.code())
+                    .collect();
                 measures.join("+")
             }
         },

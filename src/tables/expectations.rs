@@ -8,9 +8,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{
-    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
-    PaymentFrequency, Product, ProductApplication, QuoteRequest, RiskMeasure, TransactionType,
-    WorkSetting,
+    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
+    InvalidField, LiabilityApplication, LiabilityFields, PaymentFrequency, Product,
+    ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting, bounds,
 };
 use crate::rating::{self, ModelSelection};
 
@@ -92,19 +92,34 @@ fn parse<T>(
     table.code(index, column, parse, allowed, faults)
 }
 
-fn amount(
+/// The expected total: an amount in whole cents within the domain's bounds.
+fn total(
     table: &RatingTable,
     index: usize,
     column: &str,
     faults: &mut Vec<TableFault>,
 ) -> Option<Decimal> {
-    table.decimal_in(
-        index,
-        column,
-        (Decimal::ZERO, Decimal::from(100_000_000)),
-        "the amount",
-        faults,
-    )
+    let value = table.decimal(index, column, faults)?;
+    bounds::amount(value, Decimal::ZERO)
+        .map_err(|problem| faults.push(table.fault(index, column, problem)))
+        .ok()
+}
+
+/// An application a domain constructor made, or its problems at their columns.
+fn placed<T>(
+    table: &RatingTable,
+    index: usize,
+    made: Result<T, Vec<InvalidField>>,
+    faults: &mut Vec<TableFault>,
+) -> Option<T> {
+    made.map_err(|problems| {
+        faults.extend(
+            problems
+                .into_iter()
+                .map(|p| table.fault(index, &p.field, p.description)),
+        )
+    })
+    .ok()
 }
 
 /// Reads the cases of a version; a version without the file has none.
@@ -145,11 +160,7 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
             index,
             "transaction_type",
             &["new_business", "renewal"],
-            |t| match t {
-                "new_business" => Some(TransactionType::NewBusiness),
-                "renewal" => Some(TransactionType::Renewal),
-                _ => None,
-            },
+            TransactionType::from_code,
             faults,
         );
         let payment_frequency = parse(
@@ -157,11 +168,7 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
             index,
             "payment_frequency",
             &["annual", "monthly"],
-            |t| match t {
-                "annual" => Some(PaymentFrequency::Annual),
-                "monthly" => Some(PaymentFrequency::Monthly),
-                _ => None,
-            },
+            PaymentFrequency::from_code,
             faults,
         );
         let decision = parse(
@@ -179,7 +186,7 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
         );
         let total = match table.text(index, "expected_total") {
             None => None,
-            Some(_) => amount(&table, index, "expected_total", faults),
+            Some(_) => total(&table, index, "expected_total", faults),
         };
         let application = match files.product {
             Product::Liability => {
@@ -262,9 +269,9 @@ fn liability(
         WorkSetting::from_code,
         faults,
     );
-    let annual_turnover = amount(t, index, "annual_turnover", faults);
-    let limit_of_indemnity = amount(t, index, "limit_of_indemnity", faults);
-    let deductible = amount(t, index, "deductible", faults);
+    let annual_turnover = t.decimal(index, "annual_turnover", faults);
+    let limit_of_indemnity = t.decimal(index, "limit_of_indemnity", faults);
+    let deductible = t.decimal(index, "deductible", faults);
     let claims = t.whole(index, "claims_last_5_years", faults);
     let years = t.whole(index, "years_of_activity", faults);
     let mut measures = BTreeSet::new();
@@ -287,16 +294,17 @@ fn liability(
             )),
         }
     }
-    Some(LiabilityApplication {
-        occupation: occupation?,
-        work_setting: work_setting?,
-        annual_turnover: annual_turnover?,
-        limit_of_indemnity: limit_of_indemnity?.normalize(),
-        deductible: deductible?.normalize(),
-        claims_last_5_years: claims?,
-        years_of_activity: years?,
+    let fields = LiabilityFields {
+        occupation,
+        work_setting,
+        annual_turnover,
+        limit_of_indemnity,
+        deductible,
+        claims_last_5_years: claims,
+        years_of_activity: years,
         risk_measures: measures,
-    })
+    };
+    placed(t, index, LiabilityApplication::new(fields), faults)
 }
 
 fn income_protection(
@@ -312,15 +320,11 @@ fn income_protection(
         index,
         "employment_status",
         &["employee", "self_employed"],
-        |s| match s {
-            "employee" => Some(EmploymentStatus::Employee),
-            "self_employed" => Some(EmploymentStatus::SelfEmployed),
-            _ => None,
-        },
+        EmploymentStatus::from_code,
         faults,
     );
-    let income = amount(t, index, "average_monthly_income", faults);
-    let benefit = amount(t, index, "monthly_benefit", faults);
+    let income = t.decimal(index, "average_monthly_income", faults);
+    let benefit = t.decimal(index, "monthly_benefit", faults);
     let deferred = t.whole(index, "deferred_period_days", faults);
     let period = parse(
         t,
@@ -343,17 +347,18 @@ fn income_protection(
         faults,
     );
     let claims = t.whole(index, "claims_last_5_years", faults);
-    Some(IncomeProtectionApplication {
-        age: age?,
-        occupation: occupation?,
-        employment_status: employment_status?,
-        average_monthly_income: income?,
-        monthly_benefit: benefit?,
-        deferred_period_days: deferred?,
-        benefit_period: period?,
-        smoker: smoker?,
-        claims_last_5_years: claims?,
-    })
+    let fields = IncomeProtectionFields {
+        age,
+        occupation,
+        employment_status,
+        average_monthly_income: income,
+        monthly_benefit: benefit,
+        deferred_period_days: deferred,
+        benefit_period: period,
+        smoker,
+        claims_last_5_years: claims,
+    };
+    placed(t, index, IncomeProtectionApplication::new(fields), faults)
 }
 
 /// Prices every case with the given models.

@@ -99,7 +99,7 @@ impl RatingTable {
         (!value.is_empty()).then_some(value)
     }
 
-    fn fault(&self, index: usize, column: &str, message: impl Into<String>) -> TableFault {
+    pub fn fault(&self, index: usize, column: &str, message: impl Into<String>) -> TableFault {
         TableFault::at(&self.file, Some(file_row(index)), Some(column), message)
     }
 

@@ -66,19 +66,19 @@ fn to_proto(request: &fairquote::domain::QuoteRequest, version: &str) -> pb::Quo
         model_version: version.to_owned(),
         product: Some(pb::quote_request::Product::Liability(
             pb::LiabilityApplication {
-                occupation: l.occupation.clone(),
+                occupation: l.occupation().to_owned(),
                 work_setting: pb::WorkSetting::from_str_name(&format!(
                     "WORK_SETTING_{}",
-                    l.work_setting.code().to_uppercase()
+                    l.work_setting().code().to_uppercase()
                 ))
                 .expect("a setting") as i32,
-                annual_turnover: money(l.annual_turnover),
-                limit_of_indemnity: money(l.limit_of_indemnity),
-                deductible: money(l.deductible),
-                claims_last_5_years: l.claims_last_5_years,
-                years_of_activity: l.years_of_activity,
+                annual_turnover: money(l.annual_turnover()),
+                limit_of_indemnity: money(l.limit_of_indemnity()),
+                deductible: money(l.deductible()),
+                claims_last_5_years: l.claims_last_5_years(),
+                years_of_activity: l.years_of_activity(),
                 risk_management_measures: l
-                    .risk_measures
+                    .risk_measures()
                     .iter()
                     .map(|m| {
                         pb::RiskManagementMeasure::from_str_name(&format!(

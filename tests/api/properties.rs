@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use fairquote::domain::{
-    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
-    PaymentFrequency, PricedQuote, ProductApplication, QuoteRequest, RiskMeasure, TransactionType,
-    WorkSetting,
+    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
+    LiabilityApplication, LiabilityFields, PaymentFrequency, PricedQuote, ProductApplication,
+    QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
 };
 use fairquote::rating::{self, RateBooks};
 use proptest::prelude::*;
@@ -82,16 +82,17 @@ fn liability() -> impl Strategy<Value = LiabilityApplication> {
     )
         .prop_map(
             |(occupation, work_setting, turnover, limit, deductible, claims, years, measures)| {
-                LiabilityApplication {
-                    occupation,
-                    work_setting,
-                    annual_turnover: turnover,
-                    limit_of_indemnity: limit,
-                    deductible,
-                    claims_last_5_years: claims,
-                    years_of_activity: years,
+                LiabilityApplication::new(LiabilityFields {
+                    occupation: Some(occupation),
+                    work_setting: Some(work_setting),
+                    annual_turnover: Some(turnover),
+                    limit_of_indemnity: Some(limit),
+                    deductible: Some(deductible),
+                    claims_last_5_years: Some(claims),
+                    years_of_activity: Some(years),
                     risk_measures: measures.into_iter().collect::<BTreeSet<_>>(),
-                }
+                })
+                .expect("within the bounds")
             },
         )
 }
@@ -114,17 +115,18 @@ fn income_protection() -> impl Strategy<Value = IncomeProtectionApplication> {
     )
         .prop_map(
             |(age, occupation, status, income, benefit, deferred, period, smoker, claims)| {
-                IncomeProtectionApplication {
-                    age,
-                    occupation,
-                    employment_status: status,
-                    average_monthly_income: income,
-                    monthly_benefit: benefit,
-                    deferred_period_days: deferred,
-                    benefit_period: period,
-                    smoker,
-                    claims_last_5_years: claims,
-                }
+                IncomeProtectionApplication::new(IncomeProtectionFields {
+                    age: Some(age),
+                    occupation: Some(occupation),
+                    employment_status: Some(status),
+                    average_monthly_income: Some(income),
+                    monthly_benefit: Some(benefit),
+                    deferred_period_days: Some(deferred),
+                    benefit_period: Some(period),
+                    smoker: Some(smoker),
+                    claims_last_5_years: Some(claims),
+                })
+                .expect("within the bounds")
             },
         )
 }
@@ -173,8 +175,11 @@ proptest! {
     fn the_premium_does_not_fall_when_the_limit_rises(application in liability()) {
         let limits: Vec<Decimal> = books().liability.increased_limit_factors.keys().copied().collect();
         let totals: Vec<Option<Decimal>> = limits.iter().map(|limit| {
-            let mut a = application.clone();
-            a.limit_of_indemnity = *limit;
+            let a = LiabilityApplication::new(LiabilityFields {
+                limit_of_indemnity: Some(*limit),
+                ..application.fields()
+            })
+            .expect("within the bounds");
             total(&price(ProductApplication::Liability(a), PaymentFrequency::Annual))
         }).collect();
         for pair in totals.windows(2) {
@@ -187,8 +192,11 @@ proptest! {
     #[test]
     fn the_premium_does_not_fall_when_claims_rise(application in liability()) {
         let totals: Vec<Option<Decimal>> = (0..6).map(|claims| {
-            let mut a = application.clone();
-            a.claims_last_5_years = claims;
+            let a = LiabilityApplication::new(LiabilityFields {
+                claims_last_5_years: Some(claims),
+                ..application.fields()
+            })
+            .expect("within the bounds");
             total(&price(ProductApplication::Liability(a), PaymentFrequency::Annual))
         }).collect();
         for pair in totals.windows(2) {
@@ -205,14 +213,20 @@ proptest! {
         older in 1u32..10,
     ) {
         let base = total(&price(ProductApplication::IncomeProtection(application.clone()), PaymentFrequency::Annual));
-        let mut more = application.clone();
-        more.monthly_benefit += Decimal::new(extra, 2);
+        let more = IncomeProtectionApplication::new(IncomeProtectionFields {
+            monthly_benefit: Some(application.monthly_benefit() + Decimal::new(extra, 2)),
+            ..application.fields()
+        })
+        .expect("within the bounds");
         let with_more = total(&price(ProductApplication::IncomeProtection(more), PaymentFrequency::Annual));
         if let (Some(base), Some(with_more)) = (base, with_more) {
             prop_assert!(with_more >= base);
         }
-        let mut aged = application;
-        aged.age += older;
+        let aged = IncomeProtectionApplication::new(IncomeProtectionFields {
+            age: Some(application.age() + older),
+            ..application.fields()
+        })
+        .expect("within the bounds");
         let when_older = total(&price(ProductApplication::IncomeProtection(aged), PaymentFrequency::Annual));
         if let (Some(base), Some(when_older)) = (base, when_older) {
             prop_assert!(when_older >= base);
@@ -227,11 +241,14 @@ proptest! {
         };
         for (profession, comparator) in catalog.parity_pairs() {
             let with = |code: &str| {
-                let mut a = application.clone();
-                match &mut a {
-                    ProductApplication::Liability(l) => l.occupation = code.to_owned(),
-                    ProductApplication::IncomeProtection(i) => i.occupation = code.to_owned(),
-                }
+                let a = match &application {
+                    ProductApplication::Liability(l) => {
+                        ProductApplication::Liability(l.with_occupation(code).expect("a catalog code"))
+                    }
+                    ProductApplication::IncomeProtection(i) => ProductApplication::IncomeProtection(
+                        i.with_occupation(code).expect("a catalog code"),
+                    ),
+                };
                 price(a, frequency)
             };
             let (ours, theirs) = (with(&profession.code), with(&comparator.code));

@@ -20,8 +20,9 @@ use zen_engine::Variable;
 use zen_engine::model::DecisionContent;
 
 use fairquote::domain::{
-    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, LiabilityApplication,
-    PaymentFrequency, ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
+    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
+    LiabilityApplication, LiabilityFields, PaymentFrequency, ProductApplication, QuoteRequest,
+    RiskMeasure, TransactionType, WorkSetting,
 };
 use fairquote::rating::book::{
     Charges, IncomeProtectionRateBook, LiabilityRateBook, OccupationCatalog,
@@ -291,24 +292,24 @@ fn income_protection_graph(book: &IncomeProtectionRateBook) -> DecisionContent {
 fn zen_input(request: &QuoteRequest) -> Variable {
     let value = match &request.application {
         ProductApplication::Liability(a) => json!({
-            "occupation": a.occupation,
-            "work_setting": a.work_setting.code(),
-            "turnover": a.annual_turnover.to_string().parse::<i64>().expect("whole euros"),
-            "limit": a.limit_of_indemnity.to_string().parse::<i64>().expect("whole euros"),
-            "deductible": a.deductible.to_string().parse::<i64>().expect("whole euros"),
-            "claims": a.claims_last_5_years,
-            "measures": a.risk_measures.iter().map(|m| m.code()).collect::<Vec<_>>(),
+            "occupation": a.occupation(),
+            "work_setting": a.work_setting().code(),
+            "turnover": a.annual_turnover().to_string().parse::<i64>().expect("whole euros"),
+            "limit": a.limit_of_indemnity().to_string().parse::<i64>().expect("whole euros"),
+            "deductible": a.deductible().to_string().parse::<i64>().expect("whole euros"),
+            "claims": a.claims_last_5_years(),
+            "measures": a.risk_measures().iter().map(|m| m.code()).collect::<Vec<_>>(),
         }),
         ProductApplication::IncomeProtection(a) => json!({
-            "occupation": a.occupation,
-            "age": a.age,
-            "employee": a.employment_status == EmploymentStatus::Employee,
-            "income": a.average_monthly_income.to_string().parse::<i64>().expect("whole euros"),
-            "benefit": a.monthly_benefit.to_string().parse::<i64>().expect("whole euros"),
-            "deferred": a.deferred_period_days,
-            "benefit_period": a.benefit_period.code(),
-            "smoker": a.smoker,
-            "claims": a.claims_last_5_years,
+            "occupation": a.occupation(),
+            "age": a.age(),
+            "employee": a.employment_status() == EmploymentStatus::Employee,
+            "income": a.average_monthly_income().to_string().parse::<i64>().expect("whole euros"),
+            "benefit": a.monthly_benefit().to_string().parse::<i64>().expect("whole euros"),
+            "deferred": a.deferred_period_days(),
+            "benefit_period": a.benefit_period().code(),
+            "smoker": a.smoker(),
+            "claims": a.claims_last_5_years(),
         }),
     };
     Variable::from(value)
@@ -339,38 +340,51 @@ fn sample(books: &RateBooks, n: u64) -> Vec<QuoteRequest> {
     (0..n)
         .map(|i| {
             let application = if i % 2 == 0 {
-                ProductApplication::Liability(LiabilityApplication {
-                    occupation: occupations[next(occupations.len() as u64) as usize].clone(),
-                    work_setting: WorkSetting::ALL[next(4) as usize],
-                    annual_turnover: Decimal::from(1_000 + next(300_000)),
-                    limit_of_indemnity: *limits[next(limits.len() as u64) as usize],
-                    deductible: *deductibles[next(deductibles.len() as u64) as usize],
-                    claims_last_5_years: next(u64::from(last_claims) + 1) as u32,
-                    years_of_activity: next(30) as u32,
-                    risk_measures: RiskMeasure::ALL
-                        .into_iter()
-                        .filter(|_| next(2) == 0)
-                        .collect(),
-                })
+                ProductApplication::Liability(
+                    LiabilityApplication::new(LiabilityFields {
+                        occupation: Some(
+                            occupations[next(occupations.len() as u64) as usize].clone(),
+                        ),
+                        work_setting: Some(WorkSetting::ALL[next(4) as usize]),
+                        annual_turnover: Some(Decimal::from(1_000 + next(300_000))),
+                        limit_of_indemnity: Some(*limits[next(limits.len() as u64) as usize]),
+                        deductible: Some(*deductibles[next(deductibles.len() as u64) as usize]),
+                        claims_last_5_years: Some(next(u64::from(last_claims) + 1) as u32),
+                        years_of_activity: Some(next(30) as u32),
+                        risk_measures: RiskMeasure::ALL
+                            .into_iter()
+                            .filter(|_| next(2) == 0)
+                            .collect(),
+                    })
+                    .expect("within the bounds"),
+                )
             } else {
                 let income = 1_000 + next(6_000);
-                ProductApplication::IncomeProtection(IncomeProtectionApplication {
-                    age: ip.eligibility.min_age
-                        + next(u64::from(ip.eligibility.max_age - ip.eligibility.min_age) + 1)
-                            as u32,
-                    occupation: ip_occupations[next(ip_occupations.len() as u64) as usize].clone(),
-                    employment_status: if next(2) == 0 {
-                        EmploymentStatus::SelfEmployed
-                    } else {
-                        EmploymentStatus::Employee
-                    },
-                    average_monthly_income: Decimal::from(income),
-                    monthly_benefit: Decimal::from(100 + next(income * 3 / 4)),
-                    deferred_period_days: deferred[next(deferred.len() as u64) as usize],
-                    benefit_period: BenefitPeriod::ALL[next(3) as usize],
-                    smoker: next(4) == 0,
-                    claims_last_5_years: next(3) as u32,
-                })
+                ProductApplication::IncomeProtection(
+                    IncomeProtectionApplication::new(IncomeProtectionFields {
+                        age: Some(
+                            ip.eligibility.min_age
+                                + next(
+                                    u64::from(ip.eligibility.max_age - ip.eligibility.min_age) + 1,
+                                ) as u32,
+                        ),
+                        occupation: Some(
+                            ip_occupations[next(ip_occupations.len() as u64) as usize].clone(),
+                        ),
+                        employment_status: Some(if next(2) == 0 {
+                            EmploymentStatus::SelfEmployed
+                        } else {
+                            EmploymentStatus::Employee
+                        }),
+                        average_monthly_income: Some(Decimal::from(income)),
+                        monthly_benefit: Some(Decimal::from(100 + next(income * 3 / 4))),
+                        deferred_period_days: Some(deferred[next(deferred.len() as u64) as usize]),
+                        benefit_period: Some(BenefitPeriod::ALL[next(3) as usize]),
+                        smoker: Some(next(4) == 0),
+                        claims_last_5_years: Some(next(3) as u32),
+                    })
+                    .expect("within the bounds"),
+                )
             };
             let version = books.version(application.product());
             QuoteRequest {
