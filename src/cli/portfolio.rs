@@ -3,13 +3,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::domain::Product;
 use crate::impact::{self, ImpactReport};
 use crate::portfolio;
 use crate::rating::ModelSchedule;
@@ -80,14 +78,9 @@ pub fn generate(command: PortfolioCommand) -> ExitCode {
 fn book(dir: &Path) -> Result<PublishedBook, String> {
     let files =
         ModelFiles::read_dir(dir, tables::manifest::product_in(dir)?).map_err(|e| e.to_string())?;
-    Ok(match files.product {
-        Product::Liability => PublishedBook::Liability(Arc::new(
-            tables::compile_liability(&files).map_err(|e| e.to_string())?,
-        )),
-        Product::IncomeProtection => PublishedBook::IncomeProtection(Arc::new(
-            tables::compile_income_protection(&files).map_err(|e| e.to_string())?,
-        )),
-    })
+    tables::compile_version(&files)
+        .map(|version| version.book)
+        .map_err(|e| e.to_string())
 }
 
 pub fn impact(args: ImpactArgs) -> ExitCode {

@@ -139,6 +139,53 @@ impl ModelSchedule {
     }
 }
 
+/// A version whose effective periods cross another's: new business and renewals would select
+/// them in different orders, so no date would have one version in force.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{candidate} starts new business on {candidate_from} and renewals on {candidate_renewals}, {other} on {other_from} and {other_renewals}: their periods cross"
+)]
+pub struct Crossing {
+    pub candidate: String,
+    pub candidate_from: NaiveDate,
+    pub candidate_renewals: NaiveDate,
+    pub other: String,
+    pub other_from: NaiveDate,
+    pub other_renewals: NaiveDate,
+}
+
+/// The rule for what may be put in force, beside the selection by date it must agree with:
+/// the versions in force once `candidate` joins `in_force` (the one with the same new-business
+/// date is replaced), or the version it would cross.
+pub fn put_in_force<'a>(
+    in_force: &[&'a ModelVersion],
+    candidate: &'a ModelVersion,
+) -> Result<Vec<&'a ModelVersion>, Crossing> {
+    let mut next = Vec::with_capacity(in_force.len() + 1);
+    for other in in_force {
+        if other.effective_from == candidate.effective_from {
+            continue; // replaced
+        }
+        let new_business = other.effective_from < candidate.effective_from;
+        let renewal = other.renewal_effective_from < candidate.renewal_effective_from;
+        if new_business != renewal
+            && other.renewal_effective_from != candidate.renewal_effective_from
+        {
+            return Err(Crossing {
+                candidate: candidate.id.clone(),
+                candidate_from: candidate.effective_from,
+                candidate_renewals: candidate.renewal_effective_from,
+                other: other.id.clone(),
+                other_from: other.effective_from,
+                other_renewals: other.renewal_effective_from,
+            });
+        }
+        next.push(*other);
+    }
+    next.push(candidate);
+    Ok(next)
+}
+
 impl ModelSchedule {
     /// The pair of versions in force for new business on a date: what an analysis of a whole
     /// book (the fairness report) prices with, by the same rule as a quote.

@@ -24,10 +24,10 @@ use crate::contract::pb;
 use crate::domain::Product;
 use crate::rating::ModelSchedule;
 use crate::rating::book::ModelVersion;
-use crate::rating::schedule::PublishedBook;
+use crate::rating::schedule::{PublishedBook, put_in_force};
 use crate::tables::diff::ModelDiff;
 use crate::tables::expectations::{self, CaseOutcome};
-use crate::tables::{self, InvalidModel, ModelFiles, TableFault};
+use crate::tables::{self, CompiledVersion, InvalidModel, ModelFiles, TableFault};
 
 /// A published version as the registry lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,19 +172,14 @@ pub struct ModelRegistry {
 }
 
 fn compile(files: &ModelFiles) -> Result<PublishedBook, InvalidModel> {
-    Ok(match files.product {
-        Product::Liability => PublishedBook::Liability(Arc::new(tables::compile_liability(files)?)),
-        Product::IncomeProtection => {
-            PublishedBook::IncomeProtection(Arc::new(tables::compile_income_protection(files)?))
-        }
-    })
+    tables::compile_version(files).map(|version| version.book)
 }
 
 /// Validates a candidate: its tables, then its expected-premium cases priced by it alone.
-pub fn validate(files: &ModelFiles) -> (Validation, Option<PublishedBook>) {
+pub fn validate(files: &ModelFiles) -> (Validation, Option<CompiledVersion<PublishedBook>>) {
     let version_id = files.version_id();
-    let book = match compile(files) {
-        Ok(book) => book,
+    let mut compiled = match tables::compile_version(files) {
+        Ok(compiled) => compiled,
         Err(invalid) => {
             return (
                 Validation {
@@ -196,25 +191,23 @@ pub fn validate(files: &ModelFiles) -> (Validation, Option<PublishedBook>) {
             );
         }
     };
-    let mut faults = Vec::new();
-    let mut cases = expectations::read(files, &mut faults);
-    for case in &mut cases {
+    for case in &mut compiled.cases {
         // The cases test this version, whatever its effective date.
         case.request.model_version = Some(version_id.clone());
     }
     let schedule = ModelSchedule::new(
         Vec::new(),
         Vec::new(),
-        HashMap::from([(version_id.clone(), book.clone())]),
+        HashMap::from([(version_id.clone(), compiled.book.clone())]),
     );
-    let cases = expectations::run(&schedule, files.product, &cases);
+    let cases = expectations::run(&schedule, files.product, &compiled.cases);
     (
         Validation {
             version_id,
-            faults,
+            faults: Vec::new(),
             cases,
         },
-        Some(book),
+        Some(compiled),
     )
 }
 
@@ -337,23 +330,16 @@ impl ModelRegistry {
         files: ModelFiles,
         actor: &str,
     ) -> Result<(VersionRecord, bool), RegistryError> {
-        let (validation, book) = validate(&files);
-        if !validation.faults.is_empty() {
+        let (validation, compiled) = validate(&files);
+        let Some(CompiledVersion { book, manifest, .. }) = compiled else {
             return Err(InvalidModel {
                 faults: validation.faults,
             }
             .into());
-        }
+        };
         if !validation.valid() {
             return Err(RegistryError::CasesFailed(validation.cases));
         }
-        let Some(book) = book else {
-            return Err(RegistryError::Storage("the version did not compile".into()));
-        };
-        let manifest = {
-            let mut faults = Vec::new();
-            tables::manifest::read(&files, &mut faults).ok_or(InvalidModel { faults })?
-        };
         if !["approved", "active"].contains(&manifest.status.as_str())
             || manifest.approver.trim().is_empty()
         {
@@ -428,29 +414,26 @@ impl ModelRegistry {
         if current.iter().any(|c| c == id) {
             return Ok(self.in_force_records(&inner, record.product));
         }
-        let mut next = Vec::new();
-        for other_id in &current {
-            let other = &inner.ledger.versions[other_id];
-            if other.effective_from == record.effective_from {
-                continue; // replaced
-            }
-            let new_business = other.effective_from < record.effective_from;
-            let renewal = other.renewal_effective_from < record.renewal_effective_from;
-            if new_business != renewal
-                && other.renewal_effective_from != record.renewal_effective_from
-            {
-                return Err(RegistryError::Overlap(format!(
-                    "{id} starts new business on {} and renewals on {}, {} on {} and {}: their periods cross",
-                    record.effective_from,
-                    record.renewal_effective_from,
-                    other_id,
-                    other.effective_from,
-                    other.renewal_effective_from
-                )));
-            }
-            next.push(other_id.clone());
-        }
-        next.push(id.to_owned());
+        let version_of = |id: &str| {
+            inner
+                .books
+                .get(id)
+                .map(PublishedBook::version)
+                .ok_or_else(|| {
+                    RegistryError::Storage(format!(
+                        "version {id} is in the ledger but not compiled"
+                    ))
+                })
+        };
+        let in_force = current
+            .iter()
+            .map(|other| version_of(other))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next: Vec<String> = put_in_force(&in_force, version_of(id)?)
+            .map_err(|crossing| RegistryError::Overlap(crossing.to_string()))?
+            .into_iter()
+            .map(|v| v.id.clone())
+            .collect();
         let version = inner.books[id].version().clone();
         self.record(kind, &version, actor).await?;
         let mut ledger = inner.ledger.clone();

@@ -19,12 +19,14 @@ mod occupations;
 mod parameters;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::domain::Product;
 use crate::rating::RateBooks;
 use crate::rating::book::{
     IncomeProtectionRateBook, Justification, LiabilityRateBook, ModelVersion,
 };
+use crate::rating::schedule::PublishedBook;
 
 pub use fault::{InvalidModel, TableFault};
 pub use files::ModelFiles;
@@ -57,20 +59,50 @@ pub fn load_rate_books(models_dir: &Path) -> Result<RateBooks, InvalidModel> {
     }
 }
 
+/// A version compiled once, from its files alone: the rate book quotes are priced with, the
+/// manifest it was published under, and the expected-premium cases it ships with.
+#[derive(Debug, Clone)]
+pub struct CompiledVersion<B> {
+    pub book: B,
+    pub manifest: Manifest,
+    pub cases: Vec<expectations::ExpectedPremium>,
+}
+
+/// Either product's version, as the registry keeps it.
+pub fn compile_version(files: &ModelFiles) -> Result<CompiledVersion<PublishedBook>, InvalidModel> {
+    Ok(match files.product {
+        Product::Liability => {
+            compile(files, liability::compile)?.map(|b| PublishedBook::Liability(Arc::new(b)))
+        }
+        Product::IncomeProtection => compile(files, income_protection::compile)?
+            .map(|b| PublishedBook::IncomeProtection(Arc::new(b))),
+    })
+}
+
 pub fn compile_liability(files: &ModelFiles) -> Result<LiabilityRateBook, InvalidModel> {
-    compile(files, liability::compile)
+    compile(files, liability::compile).map(|v| v.book)
 }
 
 pub fn compile_income_protection(
     files: &ModelFiles,
 ) -> Result<IncomeProtectionRateBook, InvalidModel> {
-    compile(files, income_protection::compile)
+    compile(files, income_protection::compile).map(|v| v.book)
+}
+
+impl<B> CompiledVersion<B> {
+    fn map<C>(self, f: impl FnOnce(B) -> C) -> CompiledVersion<C> {
+        CompiledVersion {
+            book: f(self.book),
+            manifest: self.manifest,
+            cases: self.cases,
+        }
+    }
 }
 
 fn compile<B>(
     files: &ModelFiles,
     compile_book: impl FnOnce(&ModelFiles, ModelVersion, &mut Vec<TableFault>) -> Option<B>,
-) -> Result<B, InvalidModel> {
+) -> Result<CompiledVersion<B>, InvalidModel> {
     let mut faults = Vec::new();
     let manifest = manifest::read(files, &mut faults);
     let version = ModelVersion {
@@ -108,13 +140,18 @@ fn compile<B>(
             .collect(),
     };
     let book = compile_book(files, version, &mut faults);
-    // The version's test cases must at least read; `fairquote model test` prices them.
-    expectations::read(files, &mut faults);
+    // The version's test cases must at least read; validation and `fairquote model test`
+    // price them.
+    let cases = expectations::read(files, &mut faults);
     if let Some(record) = manifest.as_ref().and_then(|m| m.derivation.as_ref()) {
         check_derivation(files, record, &mut faults);
     }
-    match book {
-        Some(book) if faults.is_empty() && manifest.is_some() => Ok(book),
+    match (book, manifest) {
+        (Some(book), Some(manifest)) if faults.is_empty() => Ok(CompiledVersion {
+            book,
+            manifest,
+            cases,
+        }),
         _ => {
             if faults.is_empty() {
                 faults.push(TableFault::file(
