@@ -21,27 +21,19 @@ pub fn eur(amount: &str) -> Option<pb::Money> {
     })
 }
 
-/// A typical liability quote: the one every throughput figure is measured with.
+/// A typical liability quote (the shared sample `escort_liability` of
+/// `models/fixtures/sample_requests.csv`): the one every throughput figure is measured with.
 pub fn request() -> pb::QuoteRequest {
-    pb::QuoteRequest {
-        rating_date: "2026-12-01".into(),
-        transaction_type: pb::TransactionType::NewBusiness as i32,
-        payment_frequency: pb::PaymentFrequency::Monthly as i32,
-        insurer_reference: "BENCH-1".into(),
-        model_version: String::new(),
-        product: Some(pb::quote_request::Product::Liability(
-            pb::LiabilityApplication {
-                occupation: "escort_companion".into(),
-                work_setting: pb::WorkSetting::ClientPremises as i32,
-                annual_turnover: eur("60000"),
-                limit_of_indemnity: eur("1000000"),
-                deductible: eur("250"),
-                claims_last_5_years: 0,
-                years_of_activity: 5,
-                risk_management_measures: vec![1, 2],
-            },
-        )),
-    }
+    let csv = std::fs::read(models_dir().join("fixtures").join("sample_requests.csv"))
+        .expect("the sample requests");
+    let mut request = fairquote::contract::quote::portfolio_requests(&csv, "sample_requests.csv")
+        .expect("the sample requests read")
+        .into_iter()
+        .find(|(id, _)| id == "escort_liability")
+        .expect("the liability sample")
+        .1;
+    request.insurer_reference = "BENCH-1".into();
+    request
 }
 
 /// `VmRSS:`, `VmHWM:`... of a process, in KiB.

@@ -467,43 +467,15 @@ fn eur(amount: &str) -> Option<pb::Money> {
     money(amount.to_owned())
 }
 
-/// Two typical requests, one per product, to seed the byte-level fuzzer.
+/// The shared sample requests (`models/fixtures/sample_requests.csv`), to seed the byte-level
+/// fuzzer.
 pub fn seed_requests() -> Vec<pb::QuoteRequest> {
-    let base = |product| pb::QuoteRequest {
-        rating_date: "2026-07-01".into(),
-        transaction_type: pb::TransactionType::NewBusiness as i32,
-        payment_frequency: pb::PaymentFrequency::Monthly as i32,
-        insurer_reference: "CASE-1".into(),
-        model_version: String::new(),
-        product: Some(product),
-    };
-    vec![
-        base(pb::quote_request::Product::Liability(
-            pb::LiabilityApplication {
-                occupation: "escort_companion".into(),
-                work_setting: pb::WorkSetting::ClientPremises as i32,
-                annual_turnover: eur("60000"),
-                limit_of_indemnity: eur("1000000"),
-                deductible: eur("250"),
-                claims_last_5_years: 1,
-                years_of_activity: 6,
-                risk_management_measures: vec![1, 2, 5],
-            },
-        )),
-        base(pb::quote_request::Product::IncomeProtection(
-            pb::IncomeProtectionApplication {
-                age: 35,
-                occupation: "escort_companion".into(),
-                employment_status: pb::EmploymentStatus::SelfEmployed as i32,
-                average_monthly_income: eur("3000"),
-                monthly_benefit: eur("1500"),
-                deferred_period_days: 30,
-                benefit_period: pb::BenefitPeriod::FiveYears as i32,
-                smoker: false,
-                claims_last_5_years: 0,
-            },
-        )),
-    ]
+    let csv = include_bytes!("../../models/fixtures/sample_requests.csv");
+    convert::portfolio_requests(csv, "sample_requests.csv")
+        .expect("the sample requests read")
+        .into_iter()
+        .map(|(_, request)| request)
+        .collect()
 }
 
 /// The starting corpus of each target, by target name.

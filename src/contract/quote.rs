@@ -354,6 +354,123 @@ fn money(field: &str, value: Option<pb::Money>) -> Result<Decimal, InvalidField>
         })
 }
 
+/// A domain request as a message (for a command that sends a portfolio's rows, and for the
+/// shared sample requests); it carries no insurer's reference.
+impl From<&QuoteRequest> for pb::QuoteRequest {
+    fn from(request: &QuoteRequest) -> Self {
+        let QuoteRequest {
+            rating_date,
+            transaction_type,
+            payment_frequency,
+            model_version,
+            application,
+        } = request;
+        let product = match application {
+            ProductApplication::Liability(l) => {
+                pb::quote_request::Product::Liability(pb::LiabilityApplication {
+                    occupation: l.occupation().to_owned(),
+                    work_setting: match l.work_setting() {
+                        WorkSetting::OwnPremises => pb::WorkSetting::OwnPremises,
+                        WorkSetting::ClientPremises => pb::WorkSetting::ClientPremises,
+                        WorkSetting::Venue => pb::WorkSetting::Venue,
+                        WorkSetting::OnlineOnly => pb::WorkSetting::OnlineOnly,
+                    } as i32,
+                    annual_turnover: eur(l.annual_turnover()),
+                    limit_of_indemnity: eur(l.limit_of_indemnity()),
+                    deductible: eur(l.deductible()),
+                    claims_last_5_years: l.claims_last_5_years(),
+                    years_of_activity: l.years_of_activity(),
+                    risk_management_measures: l
+                        .risk_measures()
+                        .iter()
+                        .map(|m| {
+                            (match m {
+                                RiskMeasure::SafetyTraining => {
+                                    pb::RiskManagementMeasure::SafetyTraining
+                                }
+                                RiskMeasure::ScreeningProtocol => {
+                                    pb::RiskManagementMeasure::ScreeningProtocol
+                                }
+                                RiskMeasure::HygieneProtocol => {
+                                    pb::RiskManagementMeasure::HygieneProtocol
+                                }
+                                RiskMeasure::PanicButtonOrReferencePerson => {
+                                    pb::RiskManagementMeasure::PanicButtonOrReferencePerson
+                                }
+                                RiskMeasure::PeerNetwork => pb::RiskManagementMeasure::PeerNetwork,
+                            }) as i32
+                        })
+                        .collect(),
+                })
+            }
+            ProductApplication::IncomeProtection(i) => {
+                pb::quote_request::Product::IncomeProtection(pb::IncomeProtectionApplication {
+                    age: i.age(),
+                    occupation: i.occupation().to_owned(),
+                    employment_status: match i.employment_status() {
+                        EmploymentStatus::Employee => pb::EmploymentStatus::Employee,
+                        EmploymentStatus::SelfEmployed => pb::EmploymentStatus::SelfEmployed,
+                    } as i32,
+                    average_monthly_income: eur(i.average_monthly_income()),
+                    monthly_benefit: eur(i.monthly_benefit()),
+                    deferred_period_days: i.deferred_period_days(),
+                    benefit_period: match i.benefit_period() {
+                        BenefitPeriod::TwoYears => pb::BenefitPeriod::TwoYears,
+                        BenefitPeriod::FiveYears => pb::BenefitPeriod::FiveYears,
+                        BenefitPeriod::ToAge65 => pb::BenefitPeriod::ToAge65,
+                    } as i32,
+                    smoker: i.smoker(),
+                    claims_last_5_years: i.claims_last_5_years(),
+                })
+            }
+        };
+        pb::QuoteRequest {
+            rating_date: rating_date.to_string(),
+            transaction_type: match transaction_type {
+                TransactionType::NewBusiness => pb::TransactionType::NewBusiness,
+                TransactionType::Renewal => pb::TransactionType::Renewal,
+            } as i32,
+            payment_frequency: match payment_frequency {
+                PaymentFrequency::Annual => pb::PaymentFrequency::Annual,
+                PaymentFrequency::Monthly => pb::PaymentFrequency::Monthly,
+            } as i32,
+            insurer_reference: String::new(),
+            model_version: model_version.clone().unwrap_or_default(),
+            product: Some(product),
+        }
+    }
+}
+
+/// A portfolio's rows as messages, by policy id, each with the insurer's reference of its
+/// `insurer_reference` column, where it has one (the shared sample requests of
+/// `models/fixtures/` are read so by the tests, the benches and the fuzzers).
+pub fn portfolio_requests(
+    csv: &[u8],
+    file: &str,
+) -> Result<Vec<(String, pb::QuoteRequest)>, crate::portfolio::PortfolioError> {
+    let portfolio = crate::portfolio::from_csv(csv, file)?;
+    let references: Vec<Option<String>> = match portfolio
+        .frame
+        .column("insurer_reference")
+        .ok()
+        .and_then(|c| c.str().ok())
+    {
+        Some(text) => text.iter().map(|v| v.map(str::to_owned)).collect(),
+        None => vec![None; portfolio.requests.len()],
+    };
+    Ok(portfolio
+        .policy_ids
+        .iter()
+        .zip(&portfolio.requests)
+        .zip(references)
+        .map(|((id, request), reference)| {
+            let mut message = pb::QuoteRequest::from(request);
+            message.insurer_reference = reference.unwrap_or_default();
+            (id.clone(), message)
+        })
+        .collect())
+}
+
 impl From<Decision> for pb::Decision {
     fn from(decision: Decision) -> Self {
         match decision {

@@ -303,6 +303,11 @@ fn request(row: &mut Row<'_>) -> Option<QuoteRequest> {
 /// A row as parsed: its policy id and application, or nothing; and its faults.
 type ParsedRow = (Option<(String, QuoteRequest)>, Vec<TableFault>);
 
+/// A portfolio in CSV text (the shared sample requests, a small book written inline).
+pub fn from_csv(bytes: &[u8], file: &str) -> Result<Portfolio, PortfolioError> {
+    from_frame(frame_from_bytes(bytes.to_vec(), false, file)?, file)
+}
+
 /// Reads a portfolio file and turns every row into an application.
 pub fn read(path: &Path) -> Result<Portfolio, PortfolioError> {
     let name = path

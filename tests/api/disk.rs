@@ -10,7 +10,6 @@ use fairquote::audit::segment;
 use fairquote::contract::pb;
 
 use crate::helpers::*;
-use crate::models::{activate, escort_rate_rise, models_client, upload};
 
 /// The smallest segment the log accepts: a new one starts every few quotes.
 const SMALL_SEGMENT: u64 = 4096;

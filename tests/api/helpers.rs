@@ -1,11 +1,14 @@
-//! Spawns the real server and builds typical requests.
+//! The test app: the real server on a free port with a client for every service, the shared
+//! sample requests (`models/fixtures/sample_requests.csv`), and the model candidates and
+//! uploads that the model, disk and PostgreSQL tests share.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use fairquote::config::{Settings, StorageBackend};
 use fairquote::contract::pb::{
-    self, audit_service_client::AuditServiceClient, quote_service_client::QuoteServiceClient,
+    self, audit_service_client::AuditServiceClient, model_service_client::ModelServiceClient,
+    quote_service_client::QuoteServiceClient,
 };
 use fairquote::rating::RateBooks;
 use rust_decimal::Decimal;
@@ -72,6 +75,7 @@ pub struct TestApp {
     pub address: std::net::SocketAddr,
     pub client: QuoteServiceClient<Channel>,
     pub audit: AuditServiceClient<Channel>,
+    pub models: ModelServiceClient<Channel>,
     pub settings: Settings,
     shutdown: Option<oneshot::Sender<()>>,
     _data: Option<tempfile::TempDir>,
@@ -89,10 +93,32 @@ impl TestApp {
             address,
             client: QuoteServiceClient::new(lazy(address)),
             audit: AuditServiceClient::new(lazy(address)),
+            models: ModelServiceClient::new(lazy(address)),
             settings: fairquote::config::load(None).expect("settings"),
             shutdown: None,
             _data: None,
         }
+    }
+
+    /// An insurer's quote, answered or refused.
+    pub async fn quote(
+        &mut self,
+        request: pb::QuoteRequest,
+    ) -> Result<pb::QuoteResponse, tonic::Status> {
+        self.client
+            .quote(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Publishes a candidate as "actuary A"; its id.
+    pub async fn publish(&mut self, version: &Version) -> String {
+        publish(&mut self.models, version).await
+    }
+
+    /// Puts a published version in force as "actuary A".
+    pub async fn activate(&mut self, id: &str) -> pb::ModelScheduleResponse {
+        activate(&mut self.models, id).await
     }
 }
 
@@ -190,10 +216,14 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let audit = AuditServiceClient::connect(format!("http://{address}"))
         .await
         .expect("connect");
+    let models = ModelServiceClient::connect(format!("http://{address}"))
+        .await
+        .expect("connect");
     TestApp {
         address,
         client,
         audit,
+        models,
         settings,
         shutdown: Some(shutdown),
         _data: None,
@@ -226,55 +256,26 @@ pub fn amount(money: &Option<pb::Money>) -> Decimal {
 
 pub const RATING_DATE: &str = "2026-12-01";
 
+/// A shared sample request (`models/fixtures/sample_requests.csv`), by its id.
+pub fn sample_request(id: &str) -> pb::QuoteRequest {
+    let path = models_dir().join("fixtures").join("sample_requests.csv");
+    let csv = std::fs::read(&path).expect("the sample requests");
+    fairquote::contract::quote::portfolio_requests(&csv, "sample_requests.csv")
+        .expect("the sample requests read")
+        .into_iter()
+        .find(|(policy, _)| policy == id)
+        .unwrap_or_else(|| panic!("no sample request {id}"))
+        .1
+}
+
 /// An escort working at clients' premises or hotels, with three safety measures.
 pub fn liability_request() -> pb::QuoteRequest {
-    pb::QuoteRequest {
-        rating_date: RATING_DATE.to_owned(),
-        transaction_type: pb::TransactionType::NewBusiness as i32,
-        payment_frequency: pb::PaymentFrequency::Annual as i32,
-        insurer_reference: "CASE-2026-0042".to_owned(),
-        model_version: String::new(),
-        product: Some(pb::quote_request::Product::Liability(
-            pb::LiabilityApplication {
-                occupation: "escort_companion".to_owned(),
-                work_setting: pb::WorkSetting::ClientPremises as i32,
-                annual_turnover: eur("60000"),
-                limit_of_indemnity: eur("1000000"),
-                deductible: eur("250"),
-                claims_last_5_years: 0,
-                years_of_activity: 6,
-                risk_management_measures: vec![
-                    pb::RiskManagementMeasure::SafetyTraining as i32,
-                    pb::RiskManagementMeasure::ScreeningProtocol as i32,
-                    pb::RiskManagementMeasure::PeerNetwork as i32,
-                ],
-            },
-        )),
-    }
+    sample_request("escort_liability")
 }
 
 /// A self-employed escort of 35 insuring 1,500 EUR a month after 30 days, for 5 years.
 pub fn income_protection_request() -> pb::QuoteRequest {
-    pb::QuoteRequest {
-        rating_date: RATING_DATE.to_owned(),
-        transaction_type: pb::TransactionType::NewBusiness as i32,
-        payment_frequency: pb::PaymentFrequency::Annual as i32,
-        insurer_reference: String::new(),
-        model_version: String::new(),
-        product: Some(pb::quote_request::Product::IncomeProtection(
-            pb::IncomeProtectionApplication {
-                age: 35,
-                occupation: "escort_companion".to_owned(),
-                employment_status: pb::EmploymentStatus::SelfEmployed as i32,
-                average_monthly_income: eur("3000"),
-                monthly_benefit: eur("1500"),
-                deferred_period_days: 30,
-                benefit_period: pb::BenefitPeriod::FiveYears as i32,
-                smoker: false,
-                claims_last_5_years: 0,
-            },
-        )),
-    }
+    sample_request("escort_income_protection")
 }
 
 pub fn liability_mut(request: &mut pb::QuoteRequest) -> &mut pb::LiabilityApplication {
@@ -304,4 +305,103 @@ pub async fn run_fairquote(args: Vec<String>, env: Vec<(String, String)>) -> std
     })
     .await
     .expect("joined")
+}
+
+/// A copy of a default product folder, edited.
+pub struct Version {
+    _copy: ModelsCopy,
+    pub path: PathBuf,
+    product: pb::Product,
+}
+
+/// A liability candidate whose one change is the base rate of class L2 at clients' premises
+/// (escorts' class), 3.60 to 3.90.
+pub fn escort_rate_rise() -> Version {
+    version(
+        pb::Product::Liability,
+        &[(
+            "base_rates.csv",
+            "L2,client_premises,3.60",
+            "L2,client_premises,3.90",
+        )],
+    )
+}
+
+/// A candidate without the default's test cases (its rates differ, so would they).
+pub fn version(product: pb::Product, edits: &[(&str, &str, &str)]) -> Version {
+    let candidate = version_with_cases(product, edits);
+    std::fs::remove_file(candidate.path.join("expected_premiums.csv")).expect("remove the cases");
+    candidate
+}
+
+pub fn version_with_cases(product: pb::Product, edits: &[(&str, &str, &str)]) -> Version {
+    let code = match product {
+        pb::Product::Liability => "liability",
+        _ => "income_protection",
+    };
+    let copy = ModelsCopy::new();
+    for (file, from, to) in edits {
+        copy.edit(&format!("{code}/{file}"), from, to);
+    }
+    let path = copy.file(code);
+    Version {
+        _copy: copy,
+        path,
+        product,
+    }
+}
+
+/// The upload of a folder, in small chunks so that joining them is exercised.
+pub fn upload(version: &Version, actor: &str) -> Vec<pb::ModelUpload> {
+    let mut messages = vec![pb::ModelUpload {
+        product: version.product as i32,
+        actor: actor.to_owned(),
+        ..Default::default()
+    }];
+    let mut names: Vec<_> = std::fs::read_dir(&version.path)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let bytes = std::fs::read(version.path.join(&name)).expect("read");
+        for piece in bytes.chunks(700) {
+            messages.push(pb::ModelUpload {
+                file_name: name.clone(),
+                data: piece.to_vec(),
+                ..Default::default()
+            });
+        }
+    }
+    messages
+}
+
+/// A model client of its own on the app's server.
+pub async fn models_client(app: &TestApp) -> ModelServiceClient<Channel> {
+    app.models.clone()
+}
+
+pub async fn publish(client: &mut ModelServiceClient<Channel>, version: &Version) -> String {
+    client
+        .publish_model(tokio_stream::iter(upload(version, "actuary A")))
+        .await
+        .expect("published")
+        .into_inner()
+        .version
+        .expect("a version")
+        .id
+}
+
+pub async fn activate(
+    client: &mut ModelServiceClient<Channel>,
+    id: &str,
+) -> pb::ModelScheduleResponse {
+    client
+        .activate_model(pb::ActivateModelRequest {
+            model_version: id.to_owned(),
+            actor: "actuary A".into(),
+        })
+        .await
+        .expect("activated")
+        .into_inner()
 }

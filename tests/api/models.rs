@@ -1,116 +1,13 @@
 //! An actuary publishes, activates and rolls back model versions while insurers keep quoting.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use fairquote::contract::pb;
-use fairquote::contract::pb::model_service_client::ModelServiceClient;
 use tonic::Code;
-use tonic::transport::Channel;
 use tonic_types::StatusExt;
 
 use crate::helpers::*;
-
-/// A copy of a default product folder, edited.
-pub(crate) struct Version {
-    _copy: ModelsCopy,
-    path: PathBuf,
-    product: pb::Product,
-}
-
-/// A liability candidate whose one change is the base rate of class L2 at clients' premises
-/// (escorts' class), 3.60 to 3.90.
-pub(crate) fn escort_rate_rise() -> Version {
-    version(
-        pb::Product::Liability,
-        &[(
-            "base_rates.csv",
-            "L2,client_premises,3.60",
-            "L2,client_premises,3.90",
-        )],
-    )
-}
-
-/// A candidate without the default's test cases (its rates differ, so would they).
-pub(crate) fn version(product: pb::Product, edits: &[(&str, &str, &str)]) -> Version {
-    let candidate = version_with_cases(product, edits);
-    std::fs::remove_file(candidate.path.join("expected_premiums.csv")).expect("remove the cases");
-    candidate
-}
-
-fn version_with_cases(product: pb::Product, edits: &[(&str, &str, &str)]) -> Version {
-    let code = match product {
-        pb::Product::Liability => "liability",
-        _ => "income_protection",
-    };
-    let copy = ModelsCopy::new();
-    for (file, from, to) in edits {
-        copy.edit(&format!("{code}/{file}"), from, to);
-    }
-    let path = copy.file(code);
-    Version {
-        _copy: copy,
-        path,
-        product,
-    }
-}
-
-/// The upload of a folder, in small chunks so that joining them is exercised.
-pub(crate) fn upload(version: &Version, actor: &str) -> Vec<pb::ModelUpload> {
-    let mut messages = vec![pb::ModelUpload {
-        product: version.product as i32,
-        actor: actor.to_owned(),
-        ..Default::default()
-    }];
-    let mut names: Vec<_> = std::fs::read_dir(&version.path)
-        .expect("list")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    for name in names {
-        let bytes = std::fs::read(version.path.join(&name)).expect("read");
-        for piece in bytes.chunks(700) {
-            messages.push(pb::ModelUpload {
-                file_name: name.clone(),
-                data: piece.to_vec(),
-                ..Default::default()
-            });
-        }
-    }
-    messages
-}
-
-pub(crate) async fn models_client(app: &TestApp) -> ModelServiceClient<Channel> {
-    ModelServiceClient::connect(format!("http://{}", app.address))
-        .await
-        .expect("connect")
-}
-
-pub(crate) async fn publish(client: &mut ModelServiceClient<Channel>, version: &Version) -> String {
-    client
-        .publish_model(tokio_stream::iter(upload(version, "actuary A")))
-        .await
-        .expect("published")
-        .into_inner()
-        .version
-        .expect("a version")
-        .id
-}
-
-pub(crate) async fn activate(
-    client: &mut ModelServiceClient<Channel>,
-    id: &str,
-) -> pb::ModelScheduleResponse {
-    client
-        .activate_model(pb::ActivateModelRequest {
-            model_version: id.to_owned(),
-            actor: "actuary A".into(),
-        })
-        .await
-        .expect("activated")
-        .into_inner()
-}
 
 fn total(response: &pb::QuoteResponse) -> String {
     response
@@ -198,12 +95,7 @@ async fn publishing_while_a_client_streams_fails_no_request_and_mixes_no_version
     for id in [&old, &new] {
         let mut request = liability_request();
         request.model_version = id.clone();
-        let quote = app
-            .client
-            .quote(request)
-            .await
-            .expect("a pinned quote")
-            .into_inner();
+        let quote = app.quote(request).await.expect("a pinned quote");
         assert_eq!(&quote.model_version, id);
         pinned_totals.insert(id.clone(), total(&quote));
     }

@@ -412,33 +412,20 @@ async fn the_database_going_away_under_load_loses_no_quote_and_the_service_recov
 /// every response names the version that priced it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_put_in_force_through_one_replica_prices_on_the_other_within_a_second() {
-    use crate::models::{activate, escort_rate_rise, models_client, publish};
-
     let server = PgServer::start();
     let url = server.database();
     let (mut a, mut b, _data) = two_replicas(&url).await;
-    let before = b
-        .client
-        .quote(liability_request())
-        .await
-        .expect("a quote")
-        .into_inner();
+    let before = b.quote(liability_request()).await.expect("a quote");
 
     let candidate = escort_rate_rise();
-    let mut models_a = models_client(&a).await;
-    let id = publish(&mut models_a, &candidate).await;
-    activate(&mut models_a, &id).await;
+    let id = a.publish(&candidate).await;
+    a.activate(&id).await;
     let activated = std::time::Instant::now();
 
     // Polled, not slept: the first quote on b priced by the new version, and how soon.
     let mut seen = None;
     while activated.elapsed() < Duration::from_secs(3) {
-        let quote = b
-            .client
-            .quote(liability_request())
-            .await
-            .expect("a quote")
-            .into_inner();
+        let quote = b.quote(liability_request()).await.expect("a quote");
         if quote.model_version == id {
             seen = Some((activated.elapsed(), quote));
             break;
@@ -472,12 +459,7 @@ async fn a_version_put_in_force_through_one_replica_prices_on_the_other_within_a
         .expect("rolled back");
     let rolled_back = std::time::Instant::now();
     loop {
-        let quote = a
-            .client
-            .quote(liability_request())
-            .await
-            .expect("a quote")
-            .into_inner();
+        let quote = a.quote(liability_request()).await.expect("a quote");
         if quote.model_version == before.model_version {
             break;
         }

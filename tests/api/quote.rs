@@ -16,12 +16,7 @@ fn reason_codes(response: &pb::QuoteResponse) -> Vec<&str> {
 #[tokio::test]
 async fn an_escort_gets_a_liability_quote_priced_to_the_cent() {
     let mut app = spawn_app().await;
-    let response = app
-        .client
-        .quote(liability_request())
-        .await
-        .expect("a quote")
-        .into_inner();
+    let response = app.quote(liability_request()).await.expect("a quote");
 
     assert_eq!(decision(&response), pb::Decision::Accept);
     assert!(response.reasons.is_empty());
@@ -57,11 +52,9 @@ async fn an_escort_gets_a_liability_quote_priced_to_the_cent() {
 async fn an_escort_gets_an_income_protection_quote_priced_to_the_cent() {
     let mut app = spawn_app().await;
     let response = app
-        .client
         .quote(income_protection_request())
         .await
-        .expect("a quote")
-        .into_inner();
+        .expect("a quote");
 
     assert_eq!(decision(&response), pb::Decision::Accept);
     assert_eq!(response.product, pb::Product::IncomeProtection as i32);
@@ -84,12 +77,7 @@ async fn monthly_payment_splits_the_total_exactly() {
     let mut app = spawn_app().await;
     let mut request = liability_request();
     request.payment_frequency = pb::PaymentFrequency::Monthly as i32;
-    let response = app
-        .client
-        .quote(request)
-        .await
-        .expect("a quote")
-        .into_inner();
+    let response = app.quote(request).await.expect("a quote");
     let premium = response.premium.expect("a premium");
     let instalments = premium.instalments.expect("instalments");
     assert_eq!(instalments.count, 12);
@@ -108,12 +96,7 @@ async fn a_decline_gives_every_reason_and_no_premium() {
     let application = income_protection_mut(&mut request);
     application.age = 62;
     application.monthly_benefit = eur("2800");
-    let response = app
-        .client
-        .quote(request)
-        .await
-        .expect("an answer")
-        .into_inner();
+    let response = app.quote(request).await.expect("an answer");
 
     assert_eq!(decision(&response), pb::Decision::Decline);
     assert_eq!(
@@ -132,12 +115,7 @@ async fn an_employee_is_not_sold_days_the_employer_already_pays() {
     let application = income_protection_mut(&mut request);
     application.employment_status = pb::EmploymentStatus::Employee as i32;
     application.deferred_period_days = 14;
-    let response = app
-        .client
-        .quote(request)
-        .await
-        .expect("an answer")
-        .into_inner();
+    let response = app.quote(request).await.expect("an answer");
     assert_eq!(decision(&response), pb::Decision::Decline);
     assert_eq!(
         reason_codes(&response),
@@ -152,12 +130,7 @@ async fn a_referral_gives_every_reason_and_an_indicative_premium() {
     let application = liability_mut(&mut request);
     application.claims_last_5_years = 2;
     application.annual_turnover = eur("300000");
-    let response = app
-        .client
-        .quote(request)
-        .await
-        .expect("an answer")
-        .into_inner();
+    let response = app.quote(request).await.expect("an answer");
 
     assert_eq!(decision(&response), pb::Decision::Refer);
     assert_eq!(
@@ -172,12 +145,7 @@ async fn too_many_claims_for_the_experience_table_is_declined() {
     let mut app = spawn_app().await;
     let mut request = liability_request();
     liability_mut(&mut request).claims_last_5_years = 4;
-    let response = app
-        .client
-        .quote(request)
-        .await
-        .expect("an answer")
-        .into_inner();
+    let response = app.quote(request).await.expect("an answer");
     assert_eq!(decision(&response), pb::Decision::Decline);
     assert_eq!(reason_codes(&response), ["CLAIMS_BEYOND_RATING_TABLE"]);
 }
@@ -216,12 +184,7 @@ fn recompute(worksheet: &pb::Worksheet) -> Decimal {
 async fn a_reader_recomputes_the_worksheet_to_the_cent() {
     let mut app = spawn_app().await;
     for request in [liability_request(), income_protection_request()] {
-        let response = app
-            .client
-            .quote(request)
-            .await
-            .expect("a quote")
-            .into_inner();
+        let response = app.quote(request).await.expect("a quote");
         let worksheet = response.worksheet.as_ref().expect("a worksheet");
         let premium = response.premium.as_ref().expect("a premium");
         assert_eq!(recompute(worksheet), amount(&premium.total));
@@ -247,12 +210,7 @@ async fn a_reader_recomputes_the_worksheet_to_the_cent() {
         assert!(!base.row_key.is_empty());
     }
 
-    let response = app
-        .client
-        .quote(liability_request())
-        .await
-        .expect("a quote")
-        .into_inner();
+    let response = app.quote(liability_request()).await.expect("a quote");
     let steps = &response.worksheet.as_ref().unwrap().steps;
     let base = steps.iter().find(|s| s.code == "base_rate").unwrap();
     assert_eq!(base.row_key, "class=L2, work_setting=client_premises");
