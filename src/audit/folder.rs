@@ -61,18 +61,19 @@ fn scan_segment(path: &Path, id: &str) -> Result<Option<LoggedQuote>, LogError> 
     Ok(None)
 }
 
-/// Finds a quote newest segment first: a sealed segment through its sidecar, so that only the
-/// segment that holds the quote is read.
+/// Finds a quote through the sidecars of the sealed segments, newest first, so that of the
+/// segments only the one that holds the quote is read; the segment being written (which has no
+/// sidecar yet), and any sealed one whose sidecar is missing or damaged, are read whole after.
 pub fn find_in_dir(dir: &Path, quote_id: &str) -> Result<Option<LoggedQuote>, LogError> {
     let Ok(id) = uuid::Uuid::parse_str(quote_id) else {
         return Ok(None);
     };
     let segments = chain::segments(dir)?;
-    for (i, path) in segments.iter().enumerate().rev() {
-        let sealed = i + 1 < segments.len();
-        let entries = sealed
-            .then(|| std::fs::read(sidecar(path)).ok())
-            .flatten()
+    let sealed = segments.len().saturating_sub(1);
+    let mut unindexed = Vec::new();
+    for path in segments[..sealed].iter().rev() {
+        let entries = std::fs::read(sidecar(path))
+            .ok()
             .and_then(|bytes| SegmentEntries::decode(&bytes));
         match entries {
             Some(entries) => {
@@ -81,11 +82,12 @@ pub fn find_in_dir(dir: &Path, quote_id: &str) -> Result<Option<LoggedQuote>, Lo
                     return Ok(LoggedQuote::from_record(record, hash));
                 }
             }
-            None => {
-                if let Some(quote) = scan_segment(path, quote_id)? {
-                    return Ok(Some(quote));
-                }
-            }
+            None => unindexed.push(path),
+        }
+    }
+    for path in segments[sealed..].iter().chain(unindexed) {
+        if let Some(quote) = scan_segment(path, quote_id)? {
+            return Ok(Some(quote));
         }
     }
     Ok(None)

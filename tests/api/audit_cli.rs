@@ -223,3 +223,46 @@ async fn an_auditor_reads_the_postgresql_log_and_finds_a_changed_record() {
         printed(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_lines_fairness_report_prices_with_the_versions_in_force_as_the_service_does() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut app = spawn_app_with(file_settings(data.path())).await;
+    // A version in force that differs from the tables of the models folder.
+    let id = app.publish(&crate::helpers::escort_rate_rise()).await;
+    app.activate(&id).await;
+    quote_ids(&app, 6).await;
+    let served = app
+        .audit
+        .fairness_report(tokio_stream::iter(vec![
+            fairquote::contract::pb::FairnessReportUpload {
+                rating_date: "2026-12-01".into(),
+                seed: 1,
+                ..Default::default()
+            },
+        ]))
+        .await
+        .expect("the service's report")
+        .into_inner();
+    let out = data.path().join("report.json");
+    let folder = data.path().to_string_lossy().into_owned();
+    let cli = run_fairquote(
+        vec![
+            "fairness".into(),
+            "report".into(),
+            "--rating-date".into(),
+            "2026-12-01".into(),
+            "--seed".into(),
+            "1".into(),
+            "--out".into(),
+            out.to_string_lossy().into_owned(),
+        ],
+        vec![("FAIRQUOTE__DATA__DIR".into(), folder)],
+    )
+    .await;
+    assert!(cli.status.success(), "{}", printed(&cli));
+    let from_cli: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("the report")).expect("JSON");
+    let from_service: serde_json::Value = serde_json::from_str(&served.json).expect("JSON");
+    assert_eq!(from_cli, from_service);
+}
