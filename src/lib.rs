@@ -1,7 +1,9 @@
 //! fairquote: fair, transparent insurance quotes for intimacy professionals.
 //!
-//! See `ARCHITECTURE.md` for the map. Dependencies point inward: `grpc` calls `rating` and
-//! `tables`; `rating` knows only `domain` and its rate books; `domain` knows nothing else.
+//! See `ARCHITECTURE.md` for the map. Dependencies point inward: `grpc` and `cli` are adapters
+//! over the capabilities (`rating`, `registry`, `audit`, `fairness`, `impact`) through the
+//! conversions of `contract`; `rating` knows only `domain` and its rate books; `domain` knows
+//! nothing else.
 #![forbid(unsafe_code)]
 
 pub mod actuarial;

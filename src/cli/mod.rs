@@ -1,5 +1,6 @@
 //! The command line: `fairquote serve`, the actuary's `fairquote model`, and the auditor's
-//! `fairquote audit`.
+//! `fairquote audit` and `fairquote fairness`; each command is a thin adapter over its
+//! capability, as the gRPC service is.
 
 mod actuarial;
 mod audit;

@@ -88,12 +88,12 @@ impl KeyStore {
         self.by_hash.is_empty()
     }
 
-    /// The caller of a method, `None` when no key is needed, or the status that refuses it.
+    /// The caller of a method, `None` when no key is needed, or why it is refused.
     pub fn authorize(
         &self,
         path: &str,
         authorization: Option<&str>,
-    ) -> Result<Option<Caller>, Status> {
+    ) -> Result<Option<Caller>, AccessError> {
         if self.is_open() || OPEN_PREFIXES.iter().any(|p| path.starts_with(p)) {
             return Ok(None);
         }
@@ -101,25 +101,36 @@ impl KeyStore {
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| {
-                Status::unauthenticated("an API key is required: authorization: Bearer <key>")
-            })?;
+            .ok_or(AccessError::MissingKey)?;
         let caller = self
             .by_hash
             .get(&hash_key(key))
-            .ok_or_else(|| Status::unauthenticated("the API key is not known"))?;
+            .ok_or(AccessError::UnknownKey)?;
         let allowed = POLICY
             .iter()
             .find(|(method, _)| *method == path)
             .is_some_and(|(_, roles)| roles.contains(&caller.role));
         if !allowed {
-            return Err(Status::permission_denied(format!(
-                "the {:?} role may not call {path}",
-                caller.role
-            )));
+            return Err(AccessError::NotPermitted {
+                role: caller.role,
+                method: path.to_owned(),
+            });
         }
         Ok(Some(caller.clone()))
     }
+}
+
+/// Why a call is refused before it reaches a service.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    #[error("an API key is required: authorization: Bearer <key>")]
+    MissingKey,
+    #[error("the API key is not known")]
+    UnknownKey,
+    #[error("the {role:?} role may not call {method}")]
+    NotPermitted { role: Role, method: String },
+    #[error("{0} has made more calls than its rate limit allows: slow down and retry")]
+    RateLimited(String),
 }
 
 #[derive(Clone)]
@@ -182,10 +193,7 @@ where
             .authorize(request.uri().path(), authorization)
             .and_then(|caller| match &caller {
                 Some(c) if !self.rates.admit(&c.tenant) => {
-                    Err(Status::resource_exhausted(format!(
-                        "{} has made more calls than its rate limit allows: slow down and retry",
-                        c.tenant
-                    )))
+                    Err(AccessError::RateLimited(c.tenant.clone()))
                 }
                 _ => Ok(caller),
             });
@@ -199,7 +207,7 @@ where
                 let mut inner = std::mem::replace(&mut self.inner, clone);
                 Box::pin(inner.call(request))
             }
-            Err(status) => Box::pin(async move { Ok(status.into_http()) }),
+            Err(refused) => Box::pin(async move { Ok(Status::from(refused).into_http()) }),
         }
     }
 }

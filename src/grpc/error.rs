@@ -14,6 +14,7 @@ use crate::impact::ImpactError;
 use crate::rating::RatingError;
 use crate::registry::RegistryError;
 
+use super::auth::AccessError;
 use super::server::Starting;
 
 /// A status with a `BadRequest` naming each field, or a plain one when there is none.
@@ -26,6 +27,17 @@ fn status(code: Code, message: String, fields: &[InvalidField]) -> Status {
         .map(|f| FieldViolation::new(f.field.clone(), f.description.clone()))
         .collect();
     Status::with_error_details(code, message, ErrorDetails::with_bad_request(violations))
+}
+
+impl From<AccessError> for Status {
+    fn from(refused: AccessError) -> Status {
+        let message = refused.to_string();
+        match refused {
+            AccessError::MissingKey | AccessError::UnknownKey => Status::unauthenticated(message),
+            AccessError::NotPermitted { .. } => Status::permission_denied(message),
+            AccessError::RateLimited(_) => Status::resource_exhausted(message),
+        }
+    }
 }
 
 impl From<Starting> for Status {
@@ -45,6 +57,9 @@ pub enum QuoteError {
     /// Nothing is answered that is not in the quote log.
     #[error("the quote could not be recorded, so it is not given: {0}")]
     Log(#[from] LogError),
+    /// A stream carried more requests than one may; it ends, and the caller opens a new one.
+    #[error("a stream carries at most {0} requests: open a new one")]
+    StreamFull(u64),
 }
 
 impl QuoteError {
@@ -57,6 +72,7 @@ impl QuoteError {
             // this means the rate books hold an impossible value.
             QuoteError::Rating(RatingError::Arithmetic(_)) => Code::Internal,
             QuoteError::Log(_) | QuoteError::Starting(_) => Code::Unavailable,
+            QuoteError::StreamFull(_) => Code::ResourceExhausted,
         }
     }
 
@@ -66,7 +82,8 @@ impl QuoteError {
             | QuoteError::Rating(RatingError::NotOffered(fields)) => fields,
             QuoteError::Rating(RatingError::Arithmetic(_))
             | QuoteError::Log(_)
-            | QuoteError::Starting(_) => &[],
+            | QuoteError::Starting(_)
+            | QuoteError::StreamFull(_) => &[],
         }
     }
 

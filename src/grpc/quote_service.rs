@@ -128,9 +128,7 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
                 async move {
                     match message {
                         // The stream ends with this status: the caller opens a new one.
-                        _ if over => Err(Status::resource_exhausted(format!(
-                            "a stream carries at most {bound} requests: open a new one"
-                        ))),
+                        _ if over => Err(Status::from(QuoteError::StreamFull(bound))),
                         Ok(message) => Ok(endpoint.answer(message, &tenant).await),
                         Err(status) => Err(status),
                     }

@@ -1,4 +1,6 @@
-//! A portfolio: one application per row, in CSV or Parquet, for impact analysis.
+//! A portfolio: one application per row, in CSV or Parquet, for impact analysis and the
+//! fairness report. Each row is made an application through the domain's constructors, so
+//! its bounds are those of a quote request.
 //!
 //! Columns (a cell that does not apply to the row's product is left empty):
 //! `policy_id`, `product` (`liability` | `income_protection`), `rating_date` (YYYY-MM-DD),

@@ -1,6 +1,7 @@
 //! The model registry: every published version (immutable, named by its content hash), the
-//! versions in force per product with their history for rollback, all kept in the data folder
-//! and swapped into the running service without a restart.
+//! versions in force per product with their history for rollback, kept in a [`RegistryStore`]
+//! (the data folder, or PostgreSQL for replicas) and swapped into the running service without
+//! a restart.
 //!
 //! Every change is recorded in the quote log, with who made it, before it takes effect. A
 //! quote reads one snapshot of the schedule, so it is priced wholly by one version even while
