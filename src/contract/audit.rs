@@ -10,11 +10,11 @@ use crate::fairness::report::FairnessReport;
 
 use super::pb;
 use super::quote::decision_of_number;
-use super::upload::UploadRules;
+use super::upload::{MAX_PORTFOLIO_BYTES, UploadRules, portfolio_format};
 
 /// A fairness report's upload: the options first, then the portfolio, if any.
 pub const FAIRNESS_UPLOAD: UploadRules = UploadRules {
-    max_bytes: super::models::MAX_PORTFOLIO_BYTES,
+    max_bytes: MAX_PORTFOLIO_BYTES,
     noun: "a portfolio",
     header_carries: "at least the first message with the options",
 };
@@ -279,19 +279,6 @@ pub struct FairnessOptions {
     pub seed: u64,
     /// With no portfolio: the logged quotes of this period.
     pub period: QuoteFilter,
-}
-
-/// "csv" (also when empty, where `empty_is_csv`) or "parquet".
-pub fn portfolio_format(value: &str, empty_is_csv: bool) -> Result<bool, InvalidField> {
-    match value {
-        "" if empty_is_csv => Ok(false),
-        "csv" => Ok(false),
-        "parquet" => Ok(true),
-        other => Err(InvalidField::new(
-            "format",
-            format!("`{other}` is not csv or parquet"),
-        )),
-    }
 }
 
 impl FairnessOptions {

@@ -12,16 +12,13 @@ use crate::tables::diff::{CellChange, ModelDiff, RowChange};
 use crate::tables::expectations::CaseOutcome;
 use crate::tables::{ModelFiles, TableFault};
 
-use super::audit::portfolio_format;
 use super::pb;
-use super::upload::{UploadRules, receive, receive_bytes};
+use super::upload::{MAX_PORTFOLIO_BYTES, UploadRules, portfolio_format, receive, receive_bytes};
 use super::{product_number, required_product};
 
 /// A version's files in one upload, at most.
 pub const MAX_UPLOAD_BYTES: usize = 64 << 20;
 const MAX_FILES: usize = 100;
-/// A portfolio for an impact analysis or a fairness report, at most.
-pub const MAX_PORTFOLIO_BYTES: usize = 1 << 30;
 
 pub const PORTFOLIO_UPLOAD: UploadRules = UploadRules {
     max_bytes: MAX_PORTFOLIO_BYTES,

@@ -6,6 +6,22 @@ use futures::{Stream, StreamExt};
 
 use crate::domain::InvalidField;
 
+/// A portfolio for an impact analysis or a fairness report, at most.
+pub const MAX_PORTFOLIO_BYTES: usize = 1 << 30;
+
+/// "csv" (also when empty, where `empty_is_csv`) or "parquet".
+pub fn portfolio_format(value: &str, empty_is_csv: bool) -> Result<bool, InvalidField> {
+    match value {
+        "" if empty_is_csv => Ok(false),
+        "csv" => Ok(false),
+        "parquet" => Ok(true),
+        other => Err(InvalidField::new(
+            "format",
+            format!("`{other}` is not csv or parquet"),
+        )),
+    }
+}
+
 /// How an upload is received: its byte cap, what to call it in the cap's message ("a
 /// portfolio"), and what the first message must carry (for the message of an empty upload).
 pub struct UploadRules {
