@@ -15,21 +15,14 @@
 
 mod generate;
 
-use std::collections::BTreeSet;
 use std::path::Path;
-use std::str::FromStr;
 
-use chrono::NaiveDate;
 use polars::prelude::*;
 use rayon::prelude::*;
-use rust_decimal::Decimal;
 
-use crate::domain::{
-    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
-    InvalidField, LiabilityApplication, LiabilityFields, PaymentFrequency, ProductApplication,
-    QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
-};
+use crate::domain::{Product, QuoteRequest};
 use crate::tables::TableFault;
+use crate::tables::application::{RowCells, quote_request};
 
 pub use generate::generate;
 
@@ -149,157 +142,27 @@ fn cells<'a>(frame: &'a DataFrame, name: &str) -> Vec<Option<&'a str>> {
     }
 }
 
-struct Row<'a> {
-    index: usize,
-    cells: Vec<Option<&'a str>>,
-    faults: Vec<TableFault>,
-    file: &'a str,
-}
-
-impl<'a> Row<'a> {
-    fn fault(&mut self, column: usize, message: String) {
-        self.faults.push(TableFault::at(
-            self.file,
-            Some(self.index + 2),
-            Some(COLUMNS[column]),
-            message,
-        ));
-    }
-
-    fn text(&mut self, column: usize) -> Option<&'a str> {
-        let value = self.cells[column];
-        if value.is_none() {
-            self.fault(column, "the cell is empty".into());
-        }
-        value
-    }
-
-    fn parse<T>(
-        &mut self,
-        column: usize,
-        what: &str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Option<T> {
-        let value = self.text(column)?;
-        let parsed = parse(value);
-        if parsed.is_none() {
-            self.fault(column, format!("`{value}` is not {what}"));
-        }
-        parsed
-    }
-
-    /// The syntax of an amount; its bounds are the domain's.
-    fn amount(&mut self, column: usize) -> Option<Decimal> {
-        self.parse(column, "an amount", |v| Decimal::from_str(v).ok())
-    }
-
-    /// The application a domain constructor made, or its problems at their columns.
-    fn placed<T>(&mut self, made: Result<T, Vec<InvalidField>>) -> Option<T> {
-        match made {
-            Ok(application) => Some(application),
-            Err(problems) => {
-                for problem in problems {
-                    match COLUMNS.iter().position(|c| *c == problem.field) {
-                        Some(column) => self.fault(column, problem.description),
-                        None => self.faults.push(TableFault::at(
-                            self.file,
-                            Some(self.index + 2),
-                            None,
-                            format!("{}: {}", problem.field, problem.description),
-                        )),
-                    }
-                }
-                None
-            }
-        }
-    }
-
-    fn whole(&mut self, column: usize) -> Option<u32> {
-        self.parse(column, "a whole number", |v| v.parse().ok())
-    }
-}
-
-fn request(row: &mut Row<'_>) -> Option<QuoteRequest> {
-    let product = row.parse(1, "liability or income_protection", |v| match v {
-        "liability" => Some(true),
-        "income_protection" => Some(false),
-        _ => None,
+/// A row's request: its product read from the `product` column, the rest by the shared reader
+/// of `tables::application`, every fault placed at its row and column.
+fn request(file: &str, index: usize, cells: &[Option<&str>]) -> ParsedRow {
+    let mut row = RowCells::new(|column| {
+        COLUMNS
+            .iter()
+            .position(|c| *c == column)
+            .and_then(|i| cells[i])
     });
-    let rating_date = row.parse(2, "a date (YYYY-MM-DD)", |v| {
-        NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()
-    });
-    let transaction_type = row.parse(3, "new_business or renewal", TransactionType::from_code);
-    let payment_frequency = row.parse(4, "annual or monthly", PaymentFrequency::from_code);
-    let occupation = row.text(5).map(str::to_owned);
-    let claims = row.whole(6);
-    let application = match product? {
-        true => {
-            let work_setting = row.parse(7, "a work setting", WorkSetting::from_code);
-            let turnover = row.amount(8);
-            let limit = row.amount(9);
-            let deductible = row.amount(10);
-            let years = row.whole(11);
-            let mut measures = BTreeSet::new();
-            for code in row.cells[12]
-                .unwrap_or_default()
-                .split(';')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-            {
-                match RiskMeasure::from_code(code) {
-                    Some(m) => {
-                        measures.insert(m);
-                    }
-                    None => row.fault(12, format!("`{code}` is not a measure")),
-                }
-            }
-            let fields = LiabilityFields {
-                occupation,
-                work_setting,
-                annual_turnover: turnover,
-                limit_of_indemnity: limit,
-                deductible,
-                claims_last_5_years: claims,
-                years_of_activity: years,
-                risk_measures: measures,
-            };
-            ProductApplication::Liability(row.placed(LiabilityApplication::new(fields))?)
-        }
-        false => {
-            let age = row.whole(13);
-            let status = row.parse(14, "employee or self_employed", EmploymentStatus::from_code);
-            let income = row.amount(15);
-            let benefit = row.amount(16);
-            let deferred = row.whole(17);
-            let period = row.parse(18, "a benefit period", BenefitPeriod::from_code);
-            let smoker = row.parse(19, "yes or no", |v| match v {
-                "yes" => Some(true),
-                "no" => Some(false),
-                _ => None,
-            });
-            let fields = IncomeProtectionFields {
-                age,
-                occupation,
-                employment_status: status,
-                average_monthly_income: income,
-                monthly_benefit: benefit,
-                deferred_period_days: deferred,
-                benefit_period: period,
-                smoker,
-                claims_last_5_years: claims,
-            };
-            ProductApplication::IncomeProtection(
-                row.placed(IncomeProtectionApplication::new(fields))?,
-            )
-        }
-    };
-    Some(QuoteRequest {
-        rating_date: rating_date?,
-        transaction_type: transaction_type?,
-        payment_frequency: payment_frequency?,
-        model_version: None,
-        application,
-    })
+    let policy_id = row.required("policy_id").map(str::to_owned);
+    let product = row.code("product", &Product::ALL, Product::code);
+    let request = product.and_then(|product| quote_request(product, &mut row));
+    let faults: Vec<TableFault> = row
+        .faults
+        .into_iter()
+        .map(|f| TableFault::at(file, Some(index + 2), Some(&f.field), f.description))
+        .collect();
+    match (policy_id, request) {
+        (Some(id), Some(request)) if faults.is_empty() => (Some((id, request)), faults),
+        _ => (None, faults),
+    }
 }
 
 /// A row as parsed: its policy id and application, or nothing; and its faults.
@@ -358,19 +221,8 @@ pub fn from_frame(frame: DataFrame, file: &str) -> Result<Portfolio, PortfolioEr
     let parsed: Vec<ParsedRow> = (0..frame.height())
         .into_par_iter()
         .map(|index| {
-            let mut row = Row {
-                index,
-                cells: columns.iter().map(|c| c[index]).collect(),
-                faults: Vec::new(),
-                file: &file,
-            };
-            let policy_id = row.text(0).map(str::to_owned);
-            let request = request(&mut row);
-            let faults = std::mem::take(&mut row.faults);
-            match (policy_id, request) {
-                (Some(id), Some(request)) if faults.is_empty() => (Some((id, request)), faults),
-                _ => (None, faults),
-            }
+            let cells: Vec<Option<&str>> = columns.iter().map(|c| c[index]).collect();
+            request(&file, index, &cells)
         })
         .collect();
     let mut faults = Vec::new();

@@ -2,18 +2,14 @@
 //! application with the decision and total premium the actuary expects; `fairquote model test`
 //! prices every row and lists each case that does not come out as expected.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::{
-    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
-    InvalidField, LiabilityApplication, LiabilityFields, PaymentFrequency, Product,
-    ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting, bounds,
-};
+use crate::domain::{Decision, Product, QuoteRequest, bounds};
 use crate::rating::{self, ModelSelection};
 
+use super::application::{RowCells, quote_request};
 use super::fault::TableFault;
 use super::files::ModelFiles;
 use super::frame::{RatingTable, file_row};
@@ -105,23 +101,6 @@ fn total(
         .ok()
 }
 
-/// An application a domain constructor made, or its problems at their columns.
-fn placed<T>(
-    table: &RatingTable,
-    index: usize,
-    made: Result<T, Vec<InvalidField>>,
-    faults: &mut Vec<TableFault>,
-) -> Option<T> {
-    made.map_err(|problems| {
-        faults.extend(
-            problems
-                .into_iter()
-                .map(|p| table.fault(index, &p.field, p.description)),
-        )
-    })
-    .ok()
-}
-
 /// Reads the cases of a version; a version without the file has none.
 pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPremium> {
     if !files.files.contains_key(&format!("{FILE}.csv")) {
@@ -143,33 +122,14 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
     for index in 0..table.height() {
         let before = faults.len();
         let case = table.required(index, "case", faults);
-        let rating_date = table.required(index, "rating_date", faults).and_then(|d| {
-            let date = NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok();
-            if date.is_none() {
-                faults.push(TableFault::at(
-                    &table.file,
-                    Some(file_row(index)),
-                    Some("rating_date"),
-                    format!("`{d}` is not a date (YYYY-MM-DD)"),
-                ));
-            }
-            date
-        });
-        let transaction_type = parse(
-            &table,
-            index,
-            "transaction_type",
-            &["new_business", "renewal"],
-            TransactionType::from_code,
-            faults,
-        );
-        let payment_frequency = parse(
-            &table,
-            index,
-            "payment_frequency",
-            &["annual", "monthly"],
-            PaymentFrequency::from_code,
-            faults,
+        // The application and its dates and codes, read as a portfolio row is read.
+        let mut cells = RowCells::new(|column| table.text(index, column));
+        let request = quote_request(files.product, &mut cells);
+        faults.extend(
+            cells
+                .faults
+                .into_iter()
+                .map(|f| table.fault(index, &f.field, f.description)),
         );
         let decision = parse(
             &table,
@@ -187,14 +147,6 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
         let total = match table.text(index, "expected_total") {
             None => None,
             Some(_) => total(&table, index, "expected_total", faults),
-        };
-        let application = match files.product {
-            Product::Liability => {
-                liability(&table, index, faults).map(ProductApplication::Liability)
-            }
-            Product::IncomeProtection => {
-                income_protection(&table, index, faults).map(ProductApplication::IncomeProtection)
-            }
         };
         if let (Some(decision), Some(total)) = (decision, &total)
             && decision == Decision::Decline
@@ -216,22 +168,7 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
                 "an accept or a referral needs its expected total",
             ));
         }
-        let (
-            Some(case),
-            Some(rating_date),
-            Some(transaction_type),
-            Some(payment_frequency),
-            Some(decision),
-            Some(application),
-        ) = (
-            case,
-            rating_date,
-            transaction_type,
-            payment_frequency,
-            decision,
-            application,
-        )
-        else {
+        let (Some(case), Some(request), Some(decision)) = (case, request, decision) else {
             continue;
         };
         if faults.len() > before || !table.unique(&mut seen, case.clone(), index, "case", faults) {
@@ -240,125 +177,12 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
         cases.push(ExpectedPremium {
             case,
             row: file_row(index),
-            request: QuoteRequest {
-                rating_date,
-                transaction_type,
-                payment_frequency,
-                model_version: None,
-                application,
-            },
+            request,
             decision,
             total,
         });
     }
     cases
-}
-
-fn liability(
-    t: &RatingTable,
-    index: usize,
-    faults: &mut Vec<TableFault>,
-) -> Option<LiabilityApplication> {
-    let settings: Vec<&str> = WorkSetting::ALL.iter().map(|s| s.code()).collect();
-    let occupation = t.required(index, "occupation", faults);
-    let work_setting = parse(
-        t,
-        index,
-        "work_setting",
-        &settings,
-        WorkSetting::from_code,
-        faults,
-    );
-    let annual_turnover = t.decimal(index, "annual_turnover", faults);
-    let limit_of_indemnity = t.decimal(index, "limit_of_indemnity", faults);
-    let deductible = t.decimal(index, "deductible", faults);
-    let claims = t.whole(index, "claims_last_5_years", faults);
-    let years = t.whole(index, "years_of_activity", faults);
-    let mut measures = BTreeSet::new();
-    for code in t
-        .text(index, "risk_management_measures")
-        .unwrap_or_default()
-        .split(';')
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        match RiskMeasure::from_code(code) {
-            Some(measure) => {
-                measures.insert(measure);
-            }
-            None => faults.push(TableFault::at(
-                &t.file,
-                Some(file_row(index)),
-                Some("risk_management_measures"),
-                format!("`{code}` is not a measure"),
-            )),
-        }
-    }
-    let fields = LiabilityFields {
-        occupation,
-        work_setting,
-        annual_turnover,
-        limit_of_indemnity,
-        deductible,
-        claims_last_5_years: claims,
-        years_of_activity: years,
-        risk_measures: measures,
-    };
-    placed(t, index, LiabilityApplication::new(fields), faults)
-}
-
-fn income_protection(
-    t: &RatingTable,
-    index: usize,
-    faults: &mut Vec<TableFault>,
-) -> Option<IncomeProtectionApplication> {
-    let periods: Vec<&str> = BenefitPeriod::ALL.iter().map(|p| p.code()).collect();
-    let age = t.whole(index, "age", faults);
-    let occupation = t.required(index, "occupation", faults);
-    let employment_status = parse(
-        t,
-        index,
-        "employment_status",
-        &["employee", "self_employed"],
-        EmploymentStatus::from_code,
-        faults,
-    );
-    let income = t.decimal(index, "average_monthly_income", faults);
-    let benefit = t.decimal(index, "monthly_benefit", faults);
-    let deferred = t.whole(index, "deferred_period_days", faults);
-    let period = parse(
-        t,
-        index,
-        "benefit_period",
-        &periods,
-        BenefitPeriod::from_code,
-        faults,
-    );
-    let smoker = parse(
-        t,
-        index,
-        "smoker",
-        &["yes", "no"],
-        |s| match s {
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => None,
-        },
-        faults,
-    );
-    let claims = t.whole(index, "claims_last_5_years", faults);
-    let fields = IncomeProtectionFields {
-        age,
-        occupation,
-        employment_status,
-        average_monthly_income: income,
-        monthly_benefit: benefit,
-        deferred_period_days: deferred,
-        benefit_period: period,
-        smoker,
-        claims_last_5_years: claims,
-    };
-    placed(t, index, IncomeProtectionApplication::new(fields), faults)
 }
 
 /// Prices every case with the given models.

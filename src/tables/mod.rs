@@ -6,6 +6,7 @@
 //! protected attributes), every fault is reported with its file, row and column, and only a
 //! faultless model is compiled into the rate books the engine prices from.
 
+pub mod application;
 pub mod diff;
 pub mod expectations;
 pub mod fault;
