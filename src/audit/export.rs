@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use prost::Message;
 
-use crate::contract::pb;
+use crate::contract::{decision_wire_name, pb, product_wire_name};
 
 use super::LoggedQuote;
 
@@ -33,19 +33,11 @@ pub fn to_parquet(quotes: &[LoggedQuote]) -> PolarsResult<Vec<u8>> {
         text("quoted_at", column(|q| q.response.quoted_at.clone())),
         text(
             "product",
-            column(|q| {
-                pb::Product::try_from(q.response.product)
-                    .map(|p| p.as_str_name().to_owned())
-                    .unwrap_or_default()
-            }),
+            column(|q| product_wire_name(q.response.product).to_owned()),
         ),
         text(
             "decision",
-            column(|q| {
-                pb::Decision::try_from(q.response.decision)
-                    .map(|d| d.as_str_name().to_owned())
-                    .unwrap_or_default()
-            }),
+            column(|q| decision_wire_name(q.response.decision).to_owned()),
         ),
         text(
             "reasons",

@@ -23,7 +23,7 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 
-use crate::contract::{pb, product_number};
+use crate::contract::{decision_number, pb, product_number};
 use crate::domain::{Decision, Product};
 
 pub use chain::{ChainBreak, VerifyReport};
@@ -174,7 +174,7 @@ impl QuoteFilter {
                 .is_none_or(|p| product_number(p) == quote.product)
             && self
                 .decision
-                .is_none_or(|d| pb::Decision::from(d) as i32 == quote.decision)
+                .is_none_or(|d| decision_number(d) == quote.decision)
             && self
                 .model_version
                 .as_deref()

@@ -348,7 +348,7 @@ pub async fn list_quotes(
     if let Some(decision) = filter.decision {
         query
             .push(" AND decision = ")
-            .push_bind(pb::Decision::from(decision) as i32);
+            .push_bind(crate::contract::decision_number(decision));
     }
     if let Some(version) = &filter.model_version {
         query

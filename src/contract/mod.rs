@@ -54,6 +54,22 @@ pub fn product_number(product: Product) -> i32 {
     pb::Product::from(product) as i32
 }
 
+/// The wire name of a product's number (`PRODUCT_LIABILITY`), as exports and listings show it;
+/// empty for a number this build does not know.
+pub fn product_wire_name(value: i32) -> &'static str {
+    pb::Product::try_from(value).map_or("", |p| p.as_str_name())
+}
+
+/// The wire name of a decision's number (`DECISION_ACCEPT`); empty for an unknown one.
+pub fn decision_wire_name(value: i32) -> &'static str {
+    pb::Decision::try_from(value).map_or("", |d| d.as_str_name())
+}
+
+/// The wire number of a decision.
+pub fn decision_number(decision: crate::domain::Decision) -> i32 {
+    pb::Decision::from(decision) as i32
+}
+
 /// A product from a number the log or a service wrote; `None` for one this build does not know.
 pub fn product_of_number(value: i32) -> Option<Product> {
     product(value, "product").ok().flatten()

@@ -292,7 +292,7 @@ impl ModelRegistry {
         self.log
             .append(pb::log_record::Event::Model(pb::ModelEvent {
                 kind: kind.to_owned(),
-                product: pb::Product::from(version.product) as i32,
+                product: crate::contract::product_number(version.product),
                 model_version: version.id.clone(),
                 label: version.label.clone(),
                 actor: actor.to_owned(),

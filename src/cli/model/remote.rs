@@ -142,7 +142,7 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
                     .iter()
                     .map(|v| {
                         serde_json::json!({
-                            "id": v.id, "product": pb::Product::try_from(v.product).map(|p| p.as_str_name()).unwrap_or_default(),
+                            "id": v.id, "product": crate::contract::product_wire_name(v.product),
                             "label": v.label, "status": v.status, "effective_from": v.effective_from,
                             "renewal_effective_from": v.renewal_effective_from, "author": v.author,
                             "approver": v.approver, "published_at": v.published_at, "published_by": v.published_by,
