@@ -26,12 +26,13 @@ pub fn eur(amount: &str) -> Option<pb::Money> {
 pub fn request() -> pb::QuoteRequest {
     let csv = std::fs::read(models_dir().join("fixtures").join("sample_requests.csv"))
         .expect("the sample requests");
-    let mut request = fairquote::contract::quote::portfolio_requests(&csv, "sample_requests.csv")
-        .expect("the sample requests read")
-        .into_iter()
-        .find(|(id, _)| id == "escort_liability")
-        .expect("the liability sample")
-        .1;
+    let mut request =
+        fairquote::contract::portfolio::portfolio_requests(&csv, "sample_requests.csv")
+            .expect("the sample requests read")
+            .into_iter()
+            .find(|(id, _)| id == "escort_liability")
+            .expect("the liability sample")
+            .1;
     request.insurer_reference = "BENCH-1".into();
     request
 }

@@ -471,7 +471,7 @@ fn eur(amount: &str) -> Option<pb::Money> {
 /// fuzzer.
 pub fn seed_requests() -> Vec<pb::QuoteRequest> {
     let csv = include_bytes!("../../models/fixtures/sample_requests.csv");
-    convert::portfolio_requests(csv, "sample_requests.csv")
+    fairquote::contract::portfolio::portfolio_requests(csv, "sample_requests.csv")
         .expect("the sample requests read")
         .into_iter()
         .map(|(_, request)| request)

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod models;
+pub mod portfolio;
 pub mod quote;
 pub mod upload;
 

@@ -260,7 +260,7 @@ pub const RATING_DATE: &str = "2026-12-01";
 pub fn sample_request(id: &str) -> pb::QuoteRequest {
     let path = models_dir().join("fixtures").join("sample_requests.csv");
     let csv = std::fs::read(&path).expect("the sample requests");
-    fairquote::contract::quote::portfolio_requests(&csv, "sample_requests.csv")
+    fairquote::contract::portfolio::portfolio_requests(&csv, "sample_requests.csv")
         .expect("the sample requests read")
         .into_iter()
         .find(|(policy, _)| policy == id)
