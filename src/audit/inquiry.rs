@@ -63,7 +63,10 @@ pub async fn quote(
     if uuid::Uuid::parse_str(quote_id).is_err() {
         return Err(AuditError::invalid(
             "quote_id",
-            format!("`{quote_id}` is not a quote id (a UUID)"),
+            format!(
+                "{} is not a quote id (a UUID)",
+                crate::contract::excerpt(quote_id)
+            ),
         ));
     }
     log.get_quote(quote_id)

@@ -31,7 +31,7 @@ fn time(field: &str, value: &str, problems: &mut Vec<InvalidField>) -> Option<Da
         Err(_) => {
             problems.push(InvalidField::new(
                 field,
-                format!("`{value}` is not an RFC 3339 time"),
+                format!("{} is not an RFC 3339 time", super::excerpt(value)),
             ));
             None
         }
@@ -114,6 +114,11 @@ impl TryFrom<&pb::ListQuotesRequest> for QuoteQuery {
                 0
             })
         };
+        if !model_version.is_empty()
+            && let Err(e) = super::version_id("model_version", model_version)
+        {
+            problems.push(e);
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -291,12 +296,7 @@ impl FairnessOptions {
         let rating_date = if message.rating_date.is_empty() {
             today
         } else {
-            NaiveDate::parse_from_str(&message.rating_date, "%Y-%m-%d").map_err(|_| {
-                vec![InvalidField::new(
-                    "rating_date",
-                    format!("`{}` is not an ISO 8601 date", message.rating_date),
-                )]
-            })?
+            super::wire_date("rating_date", &message.rating_date).map_err(|e| vec![e])?
         };
         let period = period(&message.from_time, &message.to_time)?;
         Ok(FairnessOptions {

@@ -33,6 +33,55 @@ impl From<Product> for pb::Product {
     }
 }
 
+/// A short, printable excerpt of what a caller sent, for an error to quote: an answer never
+/// echoes a whole input (a megabyte string would come back as a megabyte of trailers).
+pub fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 24;
+    let mut shown: String = text
+        .chars()
+        .take(SHOWN)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(SHOWN).is_some() {
+        shown.push_str(&format!("… ({} bytes in all)", text.len()));
+    }
+    format!("`{shown}`")
+}
+
+/// A date on the wire: exactly `YYYY-MM-DD`, with a two-digit month and day, no spaces.
+pub fn wire_date(field: &str, text: &str) -> Result<chrono::NaiveDate, InvalidField> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shaped
+        .then(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| {
+            InvalidField::new(
+                field,
+                format!("{} is not a date written YYYY-MM-DD", excerpt(text)),
+            )
+        })
+}
+
+/// A model version id: 64 lower-case hexadecimal characters (its content hash).
+pub fn version_id(field: &str, value: &str) -> Result<String, InvalidField> {
+    let ok = value.len() == 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !ok {
+        return Err(InvalidField::new(
+            field,
+            "a model version id is 64 lower-case hexadecimal characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 /// A product on the wire: `None` for `PRODUCT_UNSPECIFIED`; an unknown number is a fault of
 /// `field`.
 pub fn product(value: i32, field: &str) -> Result<Option<Product>, InvalidField> {

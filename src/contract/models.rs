@@ -14,6 +14,7 @@ use crate::tables::{ModelFiles, TableFault};
 
 use super::pb;
 use super::upload::{MAX_PORTFOLIO_BYTES, UploadRules, portfolio_format, receive, receive_bytes};
+pub use super::version_id;
 use super::{product_number, required_product};
 
 /// A version's files in one upload, at most.
@@ -44,22 +45,8 @@ pub fn actor(value: &str) -> Result<String, InvalidField> {
     Ok(value.to_owned())
 }
 
-/// A model version id: 64 lower-case hexadecimal characters (its content hash).
-pub fn version_id(field: &str, value: &str) -> Result<String, InvalidField> {
-    let ok = value.len() == 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !ok {
-        return Err(InvalidField::new(
-            field,
-            "a model version id is 64 lower-case hexadecimal characters",
-        ));
-    }
-    Ok(value.to_owned())
-}
-
-/// An uploaded version: its files, and the actor its first message names.
+/// An uploaded version: its files, and the actor its first message names (as given: it counts
+/// only on a service without keys, which checks it then).
 pub async fn model_upload(
     upload: impl Stream<Item = Result<pb::ModelUpload, tonic::Status>> + Unpin,
 ) -> Result<(ModelFiles, String), Vec<InvalidField>> {
@@ -69,7 +56,7 @@ pub async fn model_upload(
         &MODEL_UPLOAD,
         |first| {
             let product = required_product(first.product, "product").map_err(|e| vec![e])?;
-            Ok((product, actor(&first.actor).map_err(|e| vec![e])?))
+            Ok((product, first.actor.clone()))
         },
         |m| m.data.len(),
         |message| {
@@ -86,7 +73,10 @@ pub async fn model_upload(
             if !plain {
                 return Err(InvalidField::new(
                     "file_name",
-                    format!("`{name}` is not a plain file name (a-z, 0-9, _ . -)"),
+                    format!(
+                        "{} is not a plain file name (a-z, 0-9, _ . -)",
+                        super::excerpt(&name)
+                    ),
                 ));
             }
             if !files.contains_key(&name) && files.len() == MAX_FILES {

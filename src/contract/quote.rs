@@ -15,7 +15,7 @@ use crate::domain::{
     TransactionType, WorkSetting, WorksheetStep,
 };
 
-use super::{pb, product_number};
+use super::{excerpt, pb, product_number};
 
 /// The insurer's reference, kept only as a keyed hash; bounded so that it cannot smuggle a
 /// document into the log.
@@ -78,15 +78,8 @@ pub fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<Inva
         );
     }
     let rating_date = problems.check(date("rating_date", &rating_date));
-    let well_formed = model_version.len() == 64
-        && model_version
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !model_version.is_empty() && !well_formed {
-        problems.add(
-            "model_version",
-            "a model version id is 64 lower-case hexadecimal characters",
-        );
+    if !model_version.is_empty() {
+        problems.check(super::version_id("model_version", &model_version));
     }
     let transaction_type = match pb::TransactionType::try_from(transaction_type) {
         Ok(pb::TransactionType::NewBusiness) => Some(TransactionType::NewBusiness),
@@ -188,7 +181,19 @@ fn liability(
         problems.check(money("liability.limit_of_indemnity", limit_of_indemnity));
     let deductible = problems.check(money("liability.deductible", deductible));
     let mut risk_measures = BTreeSet::new();
-    for (i, value) in risk_management_measures.into_iter().enumerate() {
+    // Each measure at most once: a longer list is one mistake, reported once, not once for
+    // every element it holds.
+    let most = RiskMeasure::ALL.len();
+    if risk_management_measures.len() > most {
+        problems.add(
+            "liability.risk_management_measures",
+            format!(
+                "at most {most} measures, each once: {} were sent",
+                risk_management_measures.len()
+            ),
+        );
+    }
+    for (i, value) in risk_management_measures.into_iter().take(most).enumerate() {
         let field = format!("liability.risk_management_measures[{i}]");
         let measure = match pb::RiskManagementMeasure::try_from(value) {
             Ok(pb::RiskManagementMeasure::SafetyTraining) => RiskMeasure::SafetyTraining,
@@ -309,12 +314,7 @@ fn date(field: &str, value: &str) -> Result<NaiveDate, InvalidField> {
             "required: an ISO 8601 date such as 2026-12-01",
         ));
     }
-    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        InvalidField::new(
-            field,
-            format!("`{value}` is not an ISO 8601 date (YYYY-MM-DD)"),
-        )
-    })?;
+    let date = super::wire_date(field, value)?;
     let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
     let latest = NaiveDate::from_ymd_opt(2100, 12, 31).unwrap_or_default();
     if date < earliest || date > latest {
@@ -335,23 +335,37 @@ fn money(field: &str, value: Option<pb::Money>) -> Result<Decimal, InvalidField>
     if !(currency.is_empty() || currency == "EUR") {
         return Err(InvalidField::new(
             field,
-            format!("currency `{currency}` is not accepted: amounts are in EUR"),
+            format!(
+                "currency {} is not accepted: amounts are in EUR",
+                excerpt(&currency)
+            ),
         ));
     }
-    let plain = !amount.is_empty()
-        && amount.len() <= MAX_AMOUNT_TEXT
-        && amount
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
-    plain
+    is_amount(&amount)
         .then(|| Decimal::from_str(&amount).ok())
         .flatten()
         .ok_or_else(|| {
             InvalidField::new(
                 field,
-                format!("`{amount}` is not a plain decimal amount such as 1234.50"),
+                format!(
+                    "{} is not an amount such as 1234 or 1234.50: digits, and at most two decimals after a point",
+                    excerpt(&amount)
+                ),
             )
         })
+}
+
+/// The one grammar of an amount on the wire, `[0-9]+(\.[0-9]{1,2})?`, at most
+/// [`MAX_AMOUNT_TEXT`] characters: no sign, no spaces, no exponent.
+fn is_amount(text: &str) -> bool {
+    let (whole, decimals) = match text.split_once('.') {
+        Some((whole, decimals)) => (whole, Some(decimals)),
+        None => (text, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    text.len() <= MAX_AMOUNT_TEXT
+        && digits(whole)
+        && decimals.is_none_or(|d| d.len() <= 2 && digits(d))
 }
 
 /// A domain request as a message (for a command that sends a portfolio's rows, and for the

@@ -17,7 +17,7 @@ pub fn portfolio_format(value: &str, empty_is_csv: bool) -> Result<bool, Invalid
         "parquet" => Ok(true),
         other => Err(InvalidField::new(
             "format",
-            format!("`{other}` is not csv or parquet"),
+            format!("{} is not csv or parquet", super::excerpt(other)),
         )),
     }
 }

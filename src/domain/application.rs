@@ -45,6 +45,16 @@ pub mod bounds {
         Ok(value)
     }
 
+    /// An amount that must be more than zero (a turnover, an income): zero is invalid input,
+    /// not something to rate.
+    pub fn positive_amount(value: Decimal) -> Result<Decimal, String> {
+        let value = amount(value, Decimal::ZERO)?;
+        if value.is_zero() {
+            return Err("must be more than 0".into());
+        }
+        Ok(value)
+    }
+
     pub fn at_most(value: u32, max: u32) -> Result<u32, String> {
         if value > max {
             return Err(format!("{value} is more than {max}"));
@@ -352,7 +362,7 @@ impl LiabilityApplication {
         let occupation = checks.occupation(occupation);
         let amount = |min: Decimal| move |v| bounds::amount(v, min);
         let annual_turnover =
-            checks.check("annual_turnover", annual_turnover, amount(Decimal::ZERO));
+            checks.check("annual_turnover", annual_turnover, bounds::positive_amount);
         let limit_of_indemnity = checks.check(
             "limit_of_indemnity",
             limit_of_indemnity,
@@ -476,10 +486,11 @@ impl IncomeProtectionApplication {
         let mut checks = Checks::default();
         let age = checks.check("age", age, bounds::age);
         let occupation = checks.occupation(occupation);
-        let average_monthly_income =
-            checks.check("average_monthly_income", average_monthly_income, |v| {
-                bounds::amount(v, Decimal::ZERO)
-            });
+        let average_monthly_income = checks.check(
+            "average_monthly_income",
+            average_monthly_income,
+            bounds::positive_amount,
+        );
         let monthly_benefit = checks.check("monthly_benefit", monthly_benefit, |v| {
             bounds::amount(v, Decimal::ONE)
         });

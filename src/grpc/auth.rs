@@ -97,9 +97,11 @@ impl KeyStore {
         if self.is_open() || OPEN_PREFIXES.iter().any(|p| path.starts_with(p)) {
             return Ok(None);
         }
+        // The scheme is case-insensitive (RFC 7235): `Bearer`, `bearer`, `BEARER`.
         let key = authorization
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|h| h.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key.trim())
             .filter(|k| !k.is_empty())
             .ok_or(AccessError::MissingKey)?;
         let caller = self

@@ -4,6 +4,7 @@ use tonic::Request;
 
 use crate::config::Role;
 use crate::contract::models::actor;
+use crate::registry::Actor;
 
 use super::auth::Caller;
 use super::error::ModelError;
@@ -27,10 +28,22 @@ pub fn own_tenant<T>(request: &Request<T>) -> Option<String> {
         .map(|c| c.tenant.clone())
 }
 
-/// Who makes a change: the tenant of the API key, or, on an open service, the `actor` given.
-pub fn actor_of<T>(request: &Request<T>, given: &str) -> Result<String, ModelError> {
-    match request.extensions().get::<Caller>() {
-        Some(caller) => Ok(caller.tenant.clone()),
-        None => actor(given).map_err(ModelError::field),
+/// The caller the auth layer found, before a streaming request is taken apart.
+pub fn caller_of<T>(request: &Request<T>) -> Option<Caller> {
+    request.extensions().get::<Caller>().cloned()
+}
+
+/// Who makes a change: the tenant of the API key, whatever the request names; on an open
+/// service, the `actor` given, marked as unauthenticated.
+pub fn actor_of(caller: Option<&Caller>, given: &str) -> Result<Actor, ModelError> {
+    match caller {
+        Some(caller) => Ok(Actor {
+            name: caller.tenant.clone(),
+            authenticated: true,
+        }),
+        None => Ok(Actor {
+            name: actor(given).map_err(ModelError::field)?,
+            authenticated: false,
+        }),
     }
 }

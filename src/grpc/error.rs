@@ -17,14 +17,58 @@ use crate::registry::RegistryError;
 use super::auth::AccessError;
 use super::server::Starting;
 
-/// A status with a `BadRequest` naming each field, or a plain one when there is none.
+/// What one error answer may carry, whatever the request: a client's default limits (8 KiB of
+/// metadata in grpc-go and grpc-java) always take it, and an answer never grows with the input.
+const MAX_MESSAGE: usize = 512;
+const MAX_VIOLATIONS: usize = 16;
+const MAX_FIELD: usize = 96;
+const MAX_DESCRIPTION: usize = 160;
+
+/// `text` cut at a character boundary to at most `max` bytes, marked where cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// The violations an answer carries: each field's once, cut to size, at most
+/// [`MAX_VIOLATIONS`] of them, and a last one saying how many more there were.
+fn violations(fields: &[InvalidField]) -> Vec<InvalidField> {
+    let mut shown: Vec<InvalidField> = fields
+        .iter()
+        .take(MAX_VIOLATIONS)
+        .map(|f| {
+            InvalidField::new(
+                cut(&f.field, MAX_FIELD),
+                cut(&f.description, MAX_DESCRIPTION),
+            )
+        })
+        .collect();
+    if fields.len() > MAX_VIOLATIONS {
+        shown.truncate(MAX_VIOLATIONS - 1);
+        shown.push(InvalidField::new(
+            "request",
+            format!("and {} more problems", fields.len() - shown.len()),
+        ));
+    }
+    shown
+}
+
+/// A status with a `BadRequest` naming each field, or a plain one when there is none; its size
+/// has a ceiling whatever the request held.
 fn status(code: Code, message: String, fields: &[InvalidField]) -> Status {
+    let message = cut(&message, MAX_MESSAGE);
     if fields.is_empty() {
         return Status::new(code, message);
     }
-    let violations: Vec<FieldViolation> = fields
-        .iter()
-        .map(|f| FieldViolation::new(f.field.clone(), f.description.clone()))
+    let violations: Vec<FieldViolation> = violations(fields)
+        .into_iter()
+        .map(|f| FieldViolation::new(f.field, f.description))
         .collect();
     Status::with_error_details(code, message, ErrorDetails::with_bad_request(violations))
 }
@@ -87,17 +131,17 @@ impl QuoteError {
         }
     }
 
-    /// The streamed form: what the unary call would have answered as a status.
+    /// The streamed form: what the unary call would have answered as a status, within the
+    /// same ceiling.
     pub fn to_proto(&self) -> pb::QuoteError {
         pb::QuoteError {
             code: self.code() as i32,
-            message: self.to_string(),
-            field_violations: self
-                .fields()
-                .iter()
+            message: cut(&self.to_string(), MAX_MESSAGE),
+            field_violations: violations(self.fields())
+                .into_iter()
                 .map(|f| pb::FieldViolation {
-                    field: f.field.clone(),
-                    description: f.description.clone(),
+                    field: f.field,
+                    description: f.description,
                 })
                 .collect(),
         }

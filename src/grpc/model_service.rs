@@ -13,7 +13,7 @@ use crate::contract::models::{
 use crate::contract::{pb, required_product};
 use crate::registry::{self, VersionStatus};
 
-use super::caller::actor_of;
+use super::caller::{actor_of, caller_of};
 use super::error::ModelError;
 use super::server::{Deferred, Front};
 
@@ -53,9 +53,11 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         &self,
         request: Request<Streaming<pb::ModelUpload>>,
     ) -> Result<Response<pb::PublishModelResponse>, Status> {
-        let (files, actor) = model_upload(request.into_inner())
+        let caller = caller_of(&request);
+        let (files, given) = model_upload(request.into_inner())
             .await
             .map_err(ModelError::InvalidRequest)?;
+        let actor = actor_of(caller.as_ref(), &given)?;
         let (record, newly) = self
             .state
             .get()?
@@ -125,7 +127,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         &self,
         request: Request<pb::ActivateModelRequest>,
     ) -> Result<Response<pb::ModelScheduleResponse>, Status> {
-        let actor = actor_of(&request, &request.get_ref().actor)?;
+        let actor = actor_of(caller_of(&request).as_ref(), &request.get_ref().actor)?;
         let request = request.into_inner();
         let id = version_id("model_version", &request.model_version).map_err(ModelError::field)?;
         let records = self
@@ -145,7 +147,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         &self,
         request: Request<pb::RollbackModelRequest>,
     ) -> Result<Response<pb::ModelScheduleResponse>, Status> {
-        let actor = actor_of(&request, &request.get_ref().actor)?;
+        let actor = actor_of(caller_of(&request).as_ref(), &request.get_ref().actor)?;
         let request = request.into_inner();
         let product = required_product(request.product, "product").map_err(ModelError::field)?;
         let records = self

@@ -1,5 +1,7 @@
 //! `QuoteService`: parse at the edge, price with the rate books, record, answer.
 
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 
 use chrono::Utc;
@@ -91,6 +93,53 @@ impl QuoteEndpoint {
     }
 }
 
+/// The longest request id a stream takes back.
+const MAX_REQUEST_ID: usize = 128;
+
+/// The request ids a stream has used: each must be given, short, and used once, so that every
+/// answer can be matched to one request. Kept as hashes, so a long stream stays small.
+#[derive(Default)]
+struct RequestIds(HashSet<u64>);
+
+impl RequestIds {
+    /// Why this id cannot be taken, if it cannot.
+    fn refuse(&mut self, id: &str) -> Option<InvalidField> {
+        let problem = if id.is_empty() {
+            "required: your own id for this request, echoed in its answer".to_owned()
+        } else if id.len() > MAX_REQUEST_ID {
+            format!("at most {MAX_REQUEST_ID} bytes")
+        } else {
+            let mut hash = std::hash::DefaultHasher::new();
+            id.hash(&mut hash);
+            if self.0.insert(hash.finish()) {
+                return None;
+            }
+            format!(
+                "{} was already used in this stream: each request needs its own id",
+                crate::contract::excerpt(id)
+            )
+        };
+        Some(InvalidField::new("request_id", problem))
+    }
+}
+
+/// The answer to a message whose request id cannot be taken; the id comes back cut to size.
+fn refusal(mut request_id: String, field: InvalidField) -> pb::QuoteStreamResponse {
+    if request_id.len() > MAX_REQUEST_ID {
+        let mut end = MAX_REQUEST_ID;
+        while !request_id.is_char_boundary(end) {
+            end -= 1;
+        }
+        request_id.truncate(end);
+    }
+    pb::QuoteStreamResponse {
+        request_id,
+        outcome: Some(pb::quote_stream_response::Outcome::Error(
+            QuoteError::InvalidRequest(vec![field]).to_proto(),
+        )),
+    }
+}
+
 type QuoteResponses = Pin<Box<dyn Stream<Item = Result<pb::QuoteStreamResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -118,6 +167,7 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         // stream with its status, since its request id cannot be read.
         let bound = self.front.limits.max_stream_requests;
         let mut received = 0u64;
+        let mut ids = RequestIds::default();
         let responses = request
             .into_inner()
             .map(move |message| {
@@ -125,11 +175,18 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
                 let tenant = tenant.clone();
                 received += 1;
                 let over = received > bound;
+                let refused = message
+                    .as_ref()
+                    .ok()
+                    .and_then(|m| ids.refuse(&m.request_id));
                 async move {
                     match message {
                         // The stream ends with this status: the caller opens a new one.
                         _ if over => Err(Status::from(QuoteError::StreamFull(bound))),
-                        Ok(message) => Ok(endpoint.answer(message, &tenant).await),
+                        Ok(message) => Ok(match refused {
+                            Some(field) => refusal(message.request_id, field),
+                            None => endpoint.answer(message, &tenant).await,
+                        }),
                         Err(status) => Err(status),
                     }
                 }

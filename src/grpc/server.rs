@@ -183,10 +183,14 @@ async fn serve_deferred(
             }
         }
     };
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(crate::contract::pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1();
+    let described = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(crate::contract::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    // Both versions of reflection: grpcurl releases before 1.9 speak only v1alpha.
+    let reflection = described().build_v1();
+    let reflection_v1alpha = described().build_v1alpha();
     let limits = front.limits;
     let mut builder = Server::builder();
     if let Some(tls) = front.tls.clone() {
@@ -202,10 +206,9 @@ async fn serve_deferred(
         ))
         .layer(AuthLayer::new(front.keys.clone(), front.rates.clone()))
         .add_service(health_service);
-    if let Ok(reflection) = reflection {
-        router = router.add_service(reflection);
-    } else {
-        tracing::warn!("server reflection is off: the descriptors did not register");
+    match (reflection, reflection_v1alpha) {
+        (Ok(v1), Ok(v1alpha)) => router = router.add_service(v1).add_service(v1alpha),
+        _ => tracing::warn!("server reflection is off: the descriptors did not register"),
     }
     let serving = router
         .add_service(

@@ -44,6 +44,24 @@ pub struct VersionRecord {
     pub published_by: String,
 }
 
+/// Who makes a model change, as the audit trail records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    /// The tenant of the caller's API key (or the service itself), not merely a name given.
+    pub authenticated: bool,
+}
+
+impl Actor {
+    /// The service itself, loading the models folder at start.
+    pub fn service() -> Self {
+        Actor {
+            name: "service".into(),
+            authenticated: true,
+        }
+    }
+}
+
 /// Where a version stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VersionStatus {
@@ -265,10 +283,14 @@ impl ModelRegistry {
                 .get(&product)
                 .is_none_or(Vec::is_empty);
             if !known {
-                registry.publish(files, "service").await?;
-                registry.activate_as(&id, "service", "loaded").await?;
+                registry.publish(files, &Actor::service()).await?;
+                registry
+                    .activate_as(&id, &Actor::service(), "loaded")
+                    .await?;
             } else if empty {
-                registry.activate_as(&id, "service", "loaded").await?;
+                registry
+                    .activate_as(&id, &Actor::service(), "loaded")
+                    .await?;
             }
         }
         Ok(registry)
@@ -287,7 +309,7 @@ impl ModelRegistry {
         &self,
         kind: &str,
         version: &ModelVersion,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<(), RegistryError> {
         self.log
             .append(pb::log_record::Event::Model(pb::ModelEvent {
@@ -295,7 +317,8 @@ impl ModelRegistry {
                 product: crate::contract::product_number(version.product),
                 model_version: version.id.clone(),
                 label: version.label.clone(),
-                actor: actor.to_owned(),
+                actor: actor.name.clone(),
+                actor_authenticated: actor.authenticated,
             }))
             .await?;
         Ok(())
@@ -311,7 +334,7 @@ impl ModelRegistry {
         change: Change,
         ledger: Ledger,
         logged: Option<&ModelVersion>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<(), RegistryError> {
         if let Err(e) = self.store.save(change, &ledger).await {
             if let Some(version) = logged
@@ -329,7 +352,7 @@ impl ModelRegistry {
     pub async fn publish(
         &self,
         files: ModelFiles,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<(VersionRecord, bool), RegistryError> {
         let (validation, compiled) = validate(&files);
         let Some(CompiledVersion { book, manifest, .. }) = compiled else {
@@ -369,7 +392,7 @@ impl ModelRegistry {
             author: manifest.author,
             approver: manifest.approver,
             published_at: now(),
-            published_by: actor.to_owned(),
+            published_by: actor.name.clone(),
         };
         let mut ledger = inner.ledger.clone();
         ledger.versions.insert(version.id.clone(), record.clone());
@@ -386,7 +409,7 @@ impl ModelRegistry {
     pub async fn activate(
         &self,
         id: &str,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Vec<VersionRecord>, RegistryError> {
         self.activate_as(id, actor, "activated").await
     }
@@ -394,7 +417,7 @@ impl ModelRegistry {
     async fn activate_as(
         &self,
         id: &str,
-        actor: &str,
+        actor: &Actor,
         kind: &str,
     ) -> Result<Vec<VersionRecord>, RegistryError> {
         let mut inner = self.inner.lock().await;
@@ -455,7 +478,7 @@ impl ModelRegistry {
     pub async fn rollback(
         &self,
         product: Product,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Vec<VersionRecord>, RegistryError> {
         let mut inner = self.inner.lock().await;
         let change = self.store.begin().await?;

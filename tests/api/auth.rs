@@ -184,3 +184,94 @@ async fn one_insurer_never_sees_another_insurers_quotes() {
         .quotes;
     assert_eq!(everything.len(), 2);
 }
+
+#[tokio::test]
+async fn a_model_change_records_the_keys_tenant_whatever_the_request_says() {
+    let (mut app, _data) = secured_app().await;
+    let candidate = escort_rate_rise();
+    let published = app
+        .models
+        .publish_model(with_key(
+            tokio_stream::iter(upload(&candidate, "somebody else")),
+            ACTUARY,
+        ))
+        .await
+        .expect("published")
+        .into_inner()
+        .version
+        .expect("a version");
+    assert_eq!(published.published_by, "actuarial-team");
+    app.models
+        .activate_model(with_key(
+            pb::ActivateModelRequest {
+                model_version: published.id.clone(),
+                actor: "somebody else".into(),
+            },
+            ACTUARY,
+        ))
+        .await
+        .expect("activated");
+    let events = app
+        .audit
+        .list_model_events(with_key(
+            pb::ListModelEventsRequest {
+                model_version: published.id.clone(),
+                ..Default::default()
+            },
+            ACTUARY,
+        ))
+        .await
+        .expect("the events")
+        .into_inner()
+        .events;
+    let recorded: Vec<(String, String, bool)> = events
+        .into_iter()
+        .filter_map(|e| e.event)
+        .map(|e| (e.kind, e.actor, e.actor_authenticated))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            ("published".to_owned(), "actuarial-team".to_owned(), true),
+            ("activated".to_owned(), "actuarial-team".to_owned(), true),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_open_service_keeps_the_given_actor_marked_as_unauthenticated() {
+    let mut app = spawn_app().await;
+    let id = app.publish(&escort_rate_rise()).await;
+    let events = app
+        .audit
+        .list_model_events(pb::ListModelEventsRequest {
+            model_version: id,
+            ..Default::default()
+        })
+        .await
+        .expect("the events")
+        .into_inner()
+        .events;
+    let recorded: Vec<(String, bool)> = events
+        .into_iter()
+        .filter_map(|e| e.event)
+        .map(|e| (e.actor, e.actor_authenticated))
+        .collect();
+    assert_eq!(recorded, [("actuary A".to_owned(), false)]);
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let (mut app, _data) = secured_app().await;
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let mut request = tonic::Request::new(liability_request());
+        request.metadata_mut().insert(
+            "authorization",
+            MetadataValue::try_from(format!("{scheme} {INSURER_A}")).expect("ascii"),
+        );
+        app.client
+            .quote(request)
+            .await
+            .unwrap_or_else(|s| panic!("{scheme}: {s:?}"));
+    }
+}

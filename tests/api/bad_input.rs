@@ -1,6 +1,7 @@
 //! Malformed requests, each answered with INVALID_ARGUMENT naming the field that is wrong.
 
 use fairquote::contract::pb;
+use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic_types::StatusExt;
 
@@ -314,4 +315,219 @@ async fn every_bad_field_is_named_not_only_the_first() {
             .len(),
         3
     );
+}
+
+/// The fields of a refusal's `BadRequest`.
+fn violated(status: &tonic::Status) -> Vec<String> {
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+/// A change to a request, built at run time.
+type Edit = Box<dyn Fn(&mut pb::QuoteRequest)>;
+
+#[tokio::test]
+async fn amounts_and_dates_have_one_grammar_and_zero_one_meaning() {
+    let mut app = spawn_app().await;
+    let turnover = |text: &'static str| -> Edit {
+        Box::new(move |r| liability_mut(r).annual_turnover = eur(text))
+    };
+    let deductible =
+        |text: &'static str| -> Edit { Box::new(move |r| liability_mut(r).deductible = eur(text)) };
+    let date = |text: &'static str| -> Edit { Box::new(move |r| r.rating_date = text.into()) };
+    let accepted: Vec<(&str, Edit)> = vec![
+        ("turnover 60000", turnover("60000")),
+        ("turnover 60000.5", turnover("60000.5")),
+        ("turnover 60000.50", turnover("60000.50")),
+        ("deductible 0 (none)", deductible("0")),
+        ("date 2026-12-01", date("2026-12-01")),
+    ];
+    for (name, mutate) in accepted {
+        let mut request = liability_request();
+        mutate(&mut request);
+        app.quote(request)
+            .await
+            .unwrap_or_else(|s| panic!("{name}: refused: {s:?}"));
+    }
+    let refused: Vec<(&str, Edit, &str)> = vec![
+        ("turnover -0", turnover("-0"), "liability.annual_turnover"),
+        ("turnover 0", turnover("0"), "liability.annual_turnover"),
+        ("turnover .5", turnover(".5"), "liability.annual_turnover"),
+        (
+            "turnover 60000.",
+            turnover("60000."),
+            "liability.annual_turnover",
+        ),
+        ("turnover +5", turnover("+5"), "liability.annual_turnover"),
+        (
+            "turnover with spaces",
+            turnover(" 100 "),
+            "liability.annual_turnover",
+        ),
+        (
+            "turnover 1,000",
+            turnover("1,000"),
+            "liability.annual_turnover",
+        ),
+        ("deductible -0", deductible("-0"), "liability.deductible"),
+        ("date 2026-12-1", date("2026-12-1"), "rating_date"),
+        (
+            "date with a space before",
+            date(" 2026-12-01"),
+            "rating_date",
+        ),
+        (
+            "date with a space after",
+            date("2026-12-01 "),
+            "rating_date",
+        ),
+    ];
+    for (name, mutate, field) in refused {
+        let mut request = liability_request();
+        mutate(&mut request);
+        let status = app
+            .quote(request)
+            .await
+            .expect_err(&format!("{name}: must be refused"));
+        assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
+        assert_eq!(violated(&status), [field], "{name}");
+    }
+    let mut no_income = income_protection_request();
+    income_protection_mut(&mut no_income).average_monthly_income = eur("0");
+    let status = app
+        .quote(no_income)
+        .await
+        .expect_err("a zero income is invalid input, not a decline");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        violated(&status),
+        ["income_protection.average_monthly_income"]
+    );
+}
+
+/// What an error answer weighs on the wire: its message and its details.
+fn answer_bytes(status: &tonic::Status) -> usize {
+    status.message().len() + status.details().len()
+}
+
+/// The ceiling of an error answer, whatever the request.
+const CEILING: usize = 8 * 1024;
+
+#[tokio::test]
+async fn an_error_answer_stays_small_whatever_the_request_holds() {
+    let mut app = spawn_app().await;
+    let huge = "9".repeat(1 << 20);
+    let mut long_amount = liability_request();
+    liability_mut(&mut long_amount).annual_turnover = eur(&huge);
+    let mut long_currency = liability_request();
+    liability_mut(&mut long_currency).annual_turnover = Some(pb::Money {
+        amount: "60000".into(),
+        currency: huge.clone(),
+    });
+    let mut long_date = liability_request();
+    long_date.rating_date = huge.clone();
+    let mut many_measures = liability_request();
+    liability_mut(&mut many_measures).risk_management_measures = vec![0; 1_000_000];
+    for (name, request, field) in [
+        ("a 1 MiB amount", long_amount, "liability.annual_turnover"),
+        (
+            "a 1 MiB currency",
+            long_currency,
+            "liability.annual_turnover",
+        ),
+        ("a 1 MiB date", long_date, "rating_date"),
+        (
+            "1,000,000 measures",
+            many_measures,
+            "liability.risk_management_measures",
+        ),
+    ] {
+        let status = app
+            .quote(request)
+            .await
+            .expect_err(&format!("{name}: refused"));
+        assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
+        assert!(
+            violated(&status).iter().any(|f| f == field),
+            "{name}: {:?}",
+            violated(&status)
+        );
+        assert!(
+            answer_bytes(&status) < CEILING,
+            "{name}: {} bytes",
+            answer_bytes(&status)
+        );
+    }
+    let status = app
+        .audit
+        .get_quote(pb::GetQuoteRequest {
+            quote_id: huge.clone(),
+        })
+        .await
+        .expect_err("not a quote id");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(answer_bytes(&status) < CEILING, "{}", answer_bytes(&status));
+}
+
+#[tokio::test]
+async fn in_a_stream_a_huge_bad_request_fails_only_its_own_answer() {
+    let app = spawn_app().await;
+    let mut bad = liability_request();
+    liability_mut(&mut bad).annual_turnover = eur(&"9".repeat(1 << 20));
+    let messages = vec![
+        pb::QuoteStreamRequest {
+            request_id: "bad".into(),
+            request: Some(bad),
+        },
+        pb::QuoteStreamRequest {
+            request_id: "good".into(),
+            request: Some(liability_request()),
+        },
+    ];
+    // A client with the default 4 MiB limit on what it receives.
+    let mut client = app.client.clone();
+    let answers: Vec<pb::QuoteStreamResponse> = client
+        .quote_stream(tokio_stream::iter(messages))
+        .await
+        .expect("a stream")
+        .into_inner()
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("every answer arrives");
+    assert_eq!(answers.len(), 2);
+    match &answers[0].outcome {
+        Some(pb::quote_stream_response::Outcome::Error(e)) => {
+            assert_eq!(e.code, Code::InvalidArgument as i32);
+            let size: usize = e.message.len()
+                + e.field_violations
+                    .iter()
+                    .map(|v| v.field.len() + v.description.len())
+                    .sum::<usize>();
+            assert!(size < CEILING, "{size} bytes");
+        }
+        other => panic!("the bad request: {other:?}"),
+    }
+    assert!(matches!(
+        answers[1].outcome,
+        Some(pb::quote_stream_response::Outcome::Quote(_))
+    ));
+}
+
+#[tokio::test]
+async fn listing_quotes_by_a_malformed_version_is_refused_as_quoting_is() {
+    let mut app = spawn_app().await;
+    let status = app
+        .audit
+        .list_quotes(pb::ListQuotesRequest {
+            model_version: "not-a-version".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(violated(&status), ["model_version"]);
 }

@@ -48,6 +48,44 @@ async fn health_serves_every_service_and_the_command_says_so() {
     );
 }
 
+/// The services reflection must list.
+const REFLECTED: [&str; 4] = [
+    "fairquote.v1.QuoteService",
+    "fairquote.v1.AuditService",
+    "fairquote.v1.ModelService",
+    "grpc.health.v1.Health",
+];
+
+#[tokio::test]
+async fn reflection_v1alpha_lists_every_service_for_older_tools() {
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
+    let app = spawn_app().await;
+    let mut reflection = ServerReflectionClient::new(channel(&app).await);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut answers = reflection
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("a stream")
+        .into_inner();
+    let answer = answers.next().await.expect("an answer").expect("ok");
+    let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
+        panic!("not a list: {answer:?}");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for service in REFLECTED {
+        assert!(
+            names.iter().any(|n| n == service),
+            "{service} missing from {names:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn reflection_lists_every_service() {
     let app = spawn_app().await;
@@ -66,12 +104,7 @@ async fn reflection_lists_every_service() {
         panic!("not a list: {answer:?}");
     };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    for service in [
-        "fairquote.v1.QuoteService",
-        "fairquote.v1.AuditService",
-        "fairquote.v1.ModelService",
-        "grpc.health.v1.Health",
-    ] {
+    for service in REFLECTED {
         assert!(
             names.iter().any(|n| n == service),
             "{service} missing from {names:?}"

@@ -54,7 +54,7 @@ fn occupations() -> Vec<String> {
 }
 
 fn cents(max: i64) -> impl Strategy<Value = Decimal> {
-    (0..=max).prop_map(|c| Decimal::new(c, 2))
+    (1..=max).prop_map(|c| Decimal::new(c, 2))
 }
 
 fn liability() -> impl Strategy<Value = LiabilityApplication> {

@@ -90,3 +90,59 @@ async fn a_stream_answers_as_requests_arrive() {
     drop(sender);
     assert!(responses.next().await.is_none());
 }
+
+#[tokio::test]
+async fn every_request_of_a_stream_needs_its_own_id() {
+    let mut app = spawn_app().await;
+    let message = |id: &str| pb::QuoteStreamRequest {
+        request_id: id.to_owned(),
+        request: Some(liability_request()),
+    };
+    let long = "x".repeat(1000);
+    let answers: Vec<pb::QuoteStreamResponse> = app
+        .client
+        .quote_stream(tokio_stream::iter([
+            message("a"),
+            message(""),
+            message("a"),
+            message(&long),
+            message("b"),
+        ]))
+        .await
+        .expect("a stream")
+        .into_inner()
+        .map(|r| r.expect("an answer"))
+        .collect()
+        .await;
+    let outcome: Vec<(String, bool)> = answers
+        .iter()
+        .map(|a| {
+            let priced = matches!(
+                a.outcome,
+                Some(pb::quote_stream_response::Outcome::Quote(_))
+            );
+            (a.request_id.chars().take(8).collect(), priced)
+        })
+        .collect();
+    let expected = [
+        ("a", true),
+        ("", false),
+        ("a", false),
+        ("xxxxxxxx", false),
+        ("b", true),
+    ];
+    assert_eq!(
+        outcome,
+        expected
+            .iter()
+            .map(|(id, priced)| (id.to_string(), *priced))
+            .collect::<Vec<_>>()
+    );
+    for refused in [&answers[1], &answers[2], &answers[3]] {
+        let Some(pb::quote_stream_response::Outcome::Error(e)) = &refused.outcome else {
+            panic!("{refused:?}");
+        };
+        assert_eq!(e.field_violations[0].field, "request_id");
+    }
+    assert!(answers[3].request_id.len() <= 128);
+}
