@@ -17,6 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     tonic_prost_build::configure()
         .type_attribute(".", "#[allow(clippy::all)]")
+        // An undecodable message is the caller's mistake, answered INVALID_ARGUMENT.
+        .codec_path("crate::grpc::codec::ContractCodec")
         .compile_fds(fds)?;
     println!("cargo:rerun-if-changed=proto");
     // sqlx embeds the migrations at compile time: a new one must rebuild the crate.

@@ -21,6 +21,7 @@ use fairquote::audit::{FileQuoteLog, LogError, LogOptions, segment, verify_dir};
 use fairquote::contract::pb;
 use fairquote::contract::quote as convert;
 use fairquote::domain::{Decision, PricedQuote, Product, QuoteRequest};
+use fairquote::grpc::error::{QuoteError, Undecodable};
 use fairquote::rating::{self, RateBooks, RatingError};
 use fairquote::tables::{self, ModelFiles, expectations};
 
@@ -116,6 +117,17 @@ pub fn assert_priced(quote: &PricedQuote) {
     }
 }
 
+/// The most an error answer may weigh on the wire (its message and its details).
+const ERROR_CEILING: usize = 8 * 1024;
+
+/// What a caller is answered for a refusal: INVALID_ARGUMENT, never INTERNAL, and never over
+/// the ceiling, whatever the input held.
+fn assert_refusal(status: tonic::Status) {
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    let size = status.message().len() + status.details().len();
+    assert!(size < ERROR_CEILING, "an error answer of {size} bytes");
+}
+
 /// One request through the service's edge and engine, with the invariants of each outcome.
 fn price(books: &RateBooks, request: pb::QuoteRequest) {
     let request = match convert::quote_request(request) {
@@ -125,6 +137,7 @@ fn price(books: &RateBooks, request: pb::QuoteRequest) {
             for f in &fields {
                 assert!(!f.field.is_empty() && !f.description.is_empty(), "{f:?}");
             }
+            assert_refusal(QuoteError::InvalidRequest(fields).into());
             return;
         }
     };
@@ -144,6 +157,7 @@ fn price(books: &RateBooks, request: pb::QuoteRequest) {
         }
         Err(RatingError::NotOffered(fields)) => {
             assert!(!fields.is_empty(), "not offered without naming a field");
+            assert_refusal(QuoteError::Rating(RatingError::NotOffered(fields)).into());
         }
         // An accepted request must never overflow: that would be answered INTERNAL.
         Err(e @ RatingError::Arithmetic(_)) => panic!("{e} for {request:?}"),
@@ -155,14 +169,16 @@ pub fn request_bytes(data: &[u8]) {
     let Some((&kind, bytes)) = data.split_first() else {
         return;
     };
-    if kind & 1 == 0 {
-        if let Ok(request) = pb::QuoteRequest::decode(bytes) {
-            price(default_books(), request);
-        }
-    } else if let Ok(message) = pb::QuoteStreamRequest::decode(bytes)
-        && let Some(request) = message.request
-    {
-        price(default_books(), request);
+    let decoded = if kind & 1 == 0 {
+        pb::QuoteRequest::decode(bytes).map(Some)
+    } else {
+        pb::QuoteStreamRequest::decode(bytes).map(|message| message.request)
+    };
+    match decoded {
+        Ok(Some(request)) => price(default_books(), request),
+        Ok(None) => {}
+        // What the service's codec answers for bytes that do not decode.
+        Err(e) => assert_refusal(Undecodable::from(e).into()),
     }
 }
 

@@ -73,6 +73,56 @@ fn status(code: Code, message: String, fields: &[InvalidField]) -> Status {
     Status::with_error_details(code, message, ErrorDetails::with_bad_request(violations))
 }
 
+/// A message that could not be decoded, with where prost stopped (`liability.occupation`) and
+/// what it found there.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the message cannot be decoded: {field}: {problem}")]
+pub struct Undecodable {
+    pub field: String,
+    pub problem: String,
+}
+
+impl From<prost::DecodeError> for Undecodable {
+    fn from(e: prost::DecodeError) -> Self {
+        // prost says `failed to decode Protobuf message: Inner.field: Outer.field: problem`,
+        // innermost first; the path reads outermost first, by field names.
+        let text = e.to_string();
+        let text = text
+            .strip_prefix("failed to decode Protobuf message: ")
+            .unwrap_or(&text);
+        let mut path = Vec::new();
+        let mut rest = text;
+        while let Some((head, tail)) = rest.split_once(": ") {
+            let Some((message, field)) = head.split_once('.') else {
+                break;
+            };
+            let ident = |s: &str| {
+                !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            };
+            if !ident(message) || !ident(field) {
+                break;
+            }
+            path.push(field);
+            rest = tail;
+        }
+        path.reverse();
+        Undecodable {
+            field: if path.is_empty() {
+                "message".to_owned()
+            } else {
+                path.join(".")
+            },
+            problem: rest.to_owned(),
+        }
+    }
+}
+
+impl From<Undecodable> for Status {
+    fn from(undecodable: Undecodable) -> Status {
+        QuoteError::Undecodable(undecodable).into()
+    }
+}
+
 impl From<AccessError> for Status {
     fn from(refused: AccessError) -> Status {
         let message = refused.to_string();
@@ -101,6 +151,8 @@ pub enum QuoteError {
     /// Nothing is answered that is not in the quote log.
     #[error("the quote could not be recorded, so it is not given: {0}")]
     Log(#[from] LogError),
+    #[error(transparent)]
+    Undecodable(#[from] Undecodable),
     /// A stream carried more requests than one may; it ends, and the caller opens a new one.
     #[error("a stream carries at most {0} requests: open a new one")]
     StreamFull(u64),
@@ -109,9 +161,9 @@ pub enum QuoteError {
 impl QuoteError {
     fn code(&self) -> Code {
         match self {
-            QuoteError::InvalidRequest(_) | QuoteError::Rating(RatingError::NotOffered(_)) => {
-                Code::InvalidArgument
-            }
+            QuoteError::InvalidRequest(_)
+            | QuoteError::Rating(RatingError::NotOffered(_))
+            | QuoteError::Undecodable(_) => Code::InvalidArgument,
             // Inputs are bounded at the edge so that the arithmetic cannot overflow; reaching
             // this means the rate books hold an impossible value.
             QuoteError::Rating(RatingError::Arithmetic(_)) => Code::Internal,
@@ -120,14 +172,18 @@ impl QuoteError {
         }
     }
 
-    fn fields(&self) -> &[InvalidField] {
+    fn fields(&self) -> Vec<InvalidField> {
         match self {
             QuoteError::InvalidRequest(fields)
-            | QuoteError::Rating(RatingError::NotOffered(fields)) => fields,
+            | QuoteError::Rating(RatingError::NotOffered(fields)) => fields.clone(),
+            QuoteError::Undecodable(u) => vec![InvalidField::new(
+                u.field.clone(),
+                format!("cannot be decoded: {}", u.problem),
+            )],
             QuoteError::Rating(RatingError::Arithmetic(_))
             | QuoteError::Log(_)
             | QuoteError::Starting(_)
-            | QuoteError::StreamFull(_) => &[],
+            | QuoteError::StreamFull(_) => Vec::new(),
         }
     }
 
@@ -137,7 +193,7 @@ impl QuoteError {
         pb::QuoteError {
             code: self.code() as i32,
             message: cut(&self.to_string(), MAX_MESSAGE),
-            field_violations: violations(self.fields())
+            field_violations: violations(&self.fields())
                 .into_iter()
                 .map(|f| pb::FieldViolation {
                     field: f.field,
@@ -150,7 +206,7 @@ impl QuoteError {
 
 impl From<QuoteError> for Status {
     fn from(error: QuoteError) -> Status {
-        status(error.code(), error.to_string(), error.fields())
+        status(error.code(), error.to_string(), &error.fields())
     }
 }
 

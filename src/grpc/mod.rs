@@ -5,6 +5,7 @@
 pub mod audit_service;
 pub mod auth;
 mod caller;
+pub(crate) mod codec;
 pub mod error;
 pub mod limits;
 pub mod model_service;

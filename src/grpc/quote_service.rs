@@ -17,6 +17,7 @@ use crate::contract::pb;
 use crate::contract::quote::quote_response;
 
 use super::caller::tenant_of;
+use super::codec::{StreamCodec, StreamMessage};
 use super::error::QuoteError;
 use super::server::{Deferred, Front};
 
@@ -124,7 +125,12 @@ impl RequestIds {
 }
 
 /// The answer to a message whose request id cannot be taken; the id comes back cut to size.
-fn refusal(mut request_id: String, field: InvalidField) -> pb::QuoteStreamResponse {
+fn refusal(request_id: String, field: InvalidField) -> pb::QuoteStreamResponse {
+    failed(request_id, QuoteError::InvalidRequest(vec![field]))
+}
+
+/// A message's failed answer, under its request id cut to size.
+fn failed(mut request_id: String, error: QuoteError) -> pb::QuoteStreamResponse {
     if request_id.len() > MAX_REQUEST_ID {
         let mut end = MAX_REQUEST_ID;
         while !request_id.is_char_boundary(end) {
@@ -134,9 +140,7 @@ fn refusal(mut request_id: String, field: InvalidField) -> pb::QuoteStreamRespon
     }
     pb::QuoteStreamResponse {
         request_id,
-        outcome: Some(pb::quote_stream_response::Outcome::Error(
-            QuoteError::InvalidRequest(vec![field]).to_proto(),
-        )),
+        outcome: Some(pb::quote_stream_response::Outcome::Error(error.to_proto())),
     }
 }
 
@@ -160,38 +164,137 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         &self,
         request: Request<Streaming<pb::QuoteStreamRequest>>,
     ) -> Result<Response<Self::QuoteStreamStream>, Status> {
-        let endpoint = self.clone();
         let tenant = tenant_of(&request);
-        // Responses come back in request order; several requests are in flight at once so that
-        // their log records share one sync. A message the transport cannot decode ends the
-        // stream with its status, since its request id cannot be read.
+        let messages = request.into_inner().map(|m| m.map(Ok));
+        Ok(Response::new(self.answer_stream(tenant, messages)))
+    }
+}
+
+impl QuoteEndpoint {
+    /// Answers a stream's messages in order; several are in flight at once so that their log
+    /// records share one sync. A message that could not be decoded fails only its own answer
+    /// (under the request id read from it, where it could be read); a failure of the transport
+    /// itself ends the stream with its status.
+    fn answer_stream(
+        &self,
+        tenant: String,
+        messages: impl Stream<Item = Result<StreamMessage, Status>> + Send + 'static,
+    ) -> QuoteResponses {
+        let endpoint = self.clone();
         let bound = self.front.limits.max_stream_requests;
         let mut received = 0u64;
         let mut ids = RequestIds::default();
-        let responses = request
-            .into_inner()
+        let responses = messages
             .map(move |message| {
                 let endpoint = endpoint.clone();
                 let tenant = tenant.clone();
                 received += 1;
                 let over = received > bound;
-                let refused = message
-                    .as_ref()
-                    .ok()
-                    .and_then(|m| ids.refuse(&m.request_id));
+                let refused = match &message {
+                    Ok(Ok(m)) => ids.refuse(&m.request_id),
+                    Ok(Err((id, _))) => {
+                        ids.refuse(id);
+                        None
+                    }
+                    Err(_) => None,
+                };
                 async move {
                     match message {
                         // The stream ends with this status: the caller opens a new one.
                         _ if over => Err(Status::from(QuoteError::StreamFull(bound))),
-                        Ok(message) => Ok(match refused {
+                        Ok(Ok(message)) => Ok(match refused {
                             Some(field) => refusal(message.request_id, field),
                             None => endpoint.answer(message, &tenant).await,
                         }),
+                        Ok(Err((request_id, undecodable))) => {
+                            Ok(failed(request_id, QuoteError::Undecodable(undecodable)))
+                        }
                         Err(status) => Err(status),
                     }
                 }
             })
             .buffered(STREAM_CONCURRENCY);
-        Ok(Response::new(Box::pin(responses)))
+        Box::pin(responses)
+    }
+}
+
+/// `QuoteStream` with a decoder that hands an undecodable message on instead of ending the
+/// stream: the route `grpc::server` serves for that method.
+#[derive(Clone)]
+pub struct LenientQuoteStream(pub QuoteEndpoint);
+
+impl tonic::server::StreamingService<StreamMessage> for LenientQuoteStream {
+    type Response = pb::QuoteStreamResponse;
+    type ResponseStream = QuoteResponses;
+    type Future =
+        Pin<Box<dyn std::future::Future<Output = Result<Response<QuoteResponses>, Status>> + Send>>;
+
+    fn call(&mut self, request: Request<Streaming<StreamMessage>>) -> Self::Future {
+        let endpoint = self.0.clone();
+        Box::pin(async move {
+            let tenant = tenant_of(&request);
+            Ok(Response::new(
+                endpoint.answer_stream(tenant, request.into_inner()),
+            ))
+        })
+    }
+}
+
+const QUOTE_STREAM: &str = "/fairquote.v1.QuoteService/QuoteStream";
+
+/// The quote service as it is served: the generated routes, except `QuoteStream`, which is
+/// decoded with [`StreamCodec`] so that one undecodable message fails only its own answer.
+#[derive(Clone)]
+pub struct QuoteRoutes {
+    generated: pb::quote_service_server::QuoteServiceServer<QuoteEndpoint>,
+    stream: LenientQuoteStream,
+    max_message_bytes: usize,
+}
+
+impl QuoteRoutes {
+    pub fn new(endpoint: QuoteEndpoint, max_message_bytes: usize) -> Self {
+        QuoteRoutes {
+            generated: pb::quote_service_server::QuoteServiceServer::new(endpoint.clone())
+                .max_decoding_message_size(max_message_bytes),
+            stream: LenientQuoteStream(endpoint),
+            max_message_bytes,
+        }
+    }
+}
+
+impl tonic::server::NamedService for QuoteRoutes {
+    const NAME: &'static str = pb::quote_service_server::SERVICE_NAME;
+}
+
+type Routed = Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<http::Response<tonic::body::Body>, std::convert::Infallible>,
+            > + Send,
+    >,
+>;
+
+impl tower::Service<http::Request<tonic::body::Body>> for QuoteRoutes {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = std::convert::Infallible;
+    type Future = Routed;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+        if request.uri().path() != QUOTE_STREAM {
+            return self.generated.call(request);
+        }
+        let stream = self.stream.clone();
+        let limit = self.max_message_bytes;
+        Box::pin(async move {
+            let mut grpc = tonic::server::Grpc::new(StreamCodec).max_decoding_message_size(limit);
+            Ok(grpc.streaming(stream, request).await)
+        })
     }
 }

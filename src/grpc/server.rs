@@ -16,10 +16,10 @@ use crate::registry::ModelRegistry;
 use super::auth::{AuthLayer, KeyStore};
 use super::limits::TenantRateLimiter;
 use super::observe::{Metrics, MetricsLayer, call_span};
+use super::quote_service::QuoteRoutes;
 use super::{AuditEndpoint, ModelEndpoint, QuoteEndpoint};
 use crate::contract::pb::audit_service_server::AuditServiceServer;
 use crate::contract::pb::model_service_server::ModelServiceServer;
-use crate::contract::pb::quote_service_server::QuoteServiceServer;
 
 /// The services health reports on, by their full names.
 pub const SERVICES: &[&str] = &[
@@ -211,10 +211,10 @@ async fn serve_deferred(
         _ => tracing::warn!("server reflection is off: the descriptors did not register"),
     }
     let serving = router
-        .add_service(
-            QuoteServiceServer::new(QuoteEndpoint::new(deferred.clone(), front.clone()))
-                .max_decoding_message_size(limits.max_message_bytes),
-        )
+        .add_service(QuoteRoutes::new(
+            QuoteEndpoint::new(deferred.clone(), front.clone()),
+            limits.max_message_bytes,
+        ))
         .add_service(
             AuditServiceServer::new(AuditEndpoint::new(deferred.clone()))
                 .max_decoding_message_size(limits.max_message_bytes),

@@ -26,3 +26,4 @@ mod quote;
 mod stream;
 mod telemetry;
 mod tls;
+mod undecodable;
