@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A first quote: asks a running fairquote for a quote of each product and prints it.
+"""A first quote: asks a running fairquote for a quote of each product and prints it, then
+sends 10,000 quotes over one QuoteStream, as an insurer's bulk job would.
 
     python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
     .venv/bin/python quote.py [HOST:PORT]        (default 127.0.0.1:50051)
@@ -10,6 +11,7 @@ the contract. Exits non-zero if a quote is not what a healthy service answers.
 import datetime
 import pathlib
 import sys
+import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROTO = HERE.parent.parent / "proto"
@@ -113,6 +115,17 @@ def main():
             print(f"== An empty request: {error.code().name}: {error.details()}")
             if error.code() != grpc.StatusCode.INVALID_ARGUMENT:
                 sys.exit("an empty request was not INVALID_ARGUMENT")
+        # Bulk work: many quotes over one stream, each answered under its own id.
+        count = 10_000
+        started = time.monotonic()
+        requests = (pb.QuoteStreamRequest(request_id=str(i), request=liability) for i in range(count))
+        answered = {}
+        for answer in client.QuoteStream(requests, timeout=600):
+            answered[answer.request_id] = answer.WhichOneof("outcome")
+        seconds = time.monotonic() - started
+        print(f"== {len(answered)} of {count} quotes answered over one QuoteStream in {seconds:.1f} s")
+        if len(answered) != count or set(answered.values()) != {"quote"}:
+            sys.exit("the stream did not answer every request with a quote")
     if decisions != ["DECISION_ACCEPT", "DECISION_ACCEPT"]:
         sys.exit(f"expected two accepts, got {decisions}")
 
