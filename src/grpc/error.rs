@@ -15,6 +15,7 @@ use crate::rating::RatingError;
 use crate::registry::RegistryError;
 
 use super::auth::AccessError;
+use super::deadline::DeadlinePassed;
 use super::server::Starting;
 
 /// What one error answer may carry, whatever the request: a client's default limits (8 KiB of
@@ -131,6 +132,12 @@ impl From<AccessError> for Status {
             AccessError::NotPermitted { .. } => Status::permission_denied(message),
             AccessError::RateLimited(_) => Status::resource_exhausted(message),
         }
+    }
+}
+
+impl From<DeadlinePassed> for Status {
+    fn from(passed: DeadlinePassed) -> Status {
+        Status::deadline_exceeded(passed.to_string())
     }
 }
 

@@ -6,6 +6,7 @@ pub mod audit_service;
 pub mod auth;
 mod caller;
 pub(crate) mod codec;
+mod deadline;
 pub mod error;
 pub mod limits;
 pub mod model_service;

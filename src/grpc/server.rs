@@ -14,6 +14,7 @@ use crate::audit::reference::ReferenceHasher;
 use crate::registry::ModelRegistry;
 
 use super::auth::{AuthLayer, KeyStore};
+use super::deadline::DeadlineLayer;
 use super::limits::TenantRateLimiter;
 use super::observe::{Metrics, MetricsLayer, call_span};
 use super::quote_service::QuoteRoutes;
@@ -209,10 +210,11 @@ async fn serve_deferred(
         builder = builder.tls_config(tls)?;
     }
     let mut router = builder
-        // A caller's own shorter deadline (grpc-timeout) is honoured as well.
-        .timeout(limits.request_timeout)
         .trace_fn(call_span)
         .layer(MetricsLayer::new(front.metrics.clone()))
+        // Inside the metrics, so that a call past its deadline is counted as one; a caller's own
+        // shorter deadline (grpc-timeout) is honoured as well.
+        .layer(DeadlineLayer::new(limits.request_timeout))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             limits.max_concurrent_calls,
         ))
