@@ -52,6 +52,13 @@ impl QuoteService for Echo {
     ) -> Result<Response<Self::QuoteStreamStream>, Status> {
         Ok(Response::new(tokio_stream::empty()))
     }
+
+    async fn describe_products(
+        &self,
+        _: Request<pb::DescribeProductsRequest>,
+    ) -> Result<Response<pb::ProductCatalogue>, Status> {
+        Ok(Response::new(pb::ProductCatalogue::default()))
+    }
 }
 
 fn settings(data: &std::path::Path, log: bool) -> fairquote::config::Settings {

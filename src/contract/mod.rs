@@ -7,6 +7,7 @@
 //! mapped.
 
 pub mod audit;
+pub mod catalogue;
 pub mod models;
 pub mod portfolio;
 pub mod quote;

@@ -383,12 +383,7 @@ impl From<&QuoteRequest> for pb::QuoteRequest {
             ProductApplication::Liability(l) => {
                 pb::quote_request::Product::Liability(pb::LiabilityApplication {
                     occupation: l.occupation().to_owned(),
-                    work_setting: match l.work_setting() {
-                        WorkSetting::OwnPremises => pb::WorkSetting::OwnPremises,
-                        WorkSetting::ClientPremises => pb::WorkSetting::ClientPremises,
-                        WorkSetting::Venue => pb::WorkSetting::Venue,
-                        WorkSetting::OnlineOnly => pb::WorkSetting::OnlineOnly,
-                    } as i32,
+                    work_setting: pb::WorkSetting::from(l.work_setting()) as i32,
                     annual_turnover: eur(l.annual_turnover()),
                     limit_of_indemnity: eur(l.limit_of_indemnity()),
                     deductible: eur(l.deductible()),
@@ -397,23 +392,7 @@ impl From<&QuoteRequest> for pb::QuoteRequest {
                     risk_management_measures: l
                         .risk_measures()
                         .iter()
-                        .map(|m| {
-                            (match m {
-                                RiskMeasure::SafetyTraining => {
-                                    pb::RiskManagementMeasure::SafetyTraining
-                                }
-                                RiskMeasure::ScreeningProtocol => {
-                                    pb::RiskManagementMeasure::ScreeningProtocol
-                                }
-                                RiskMeasure::HygieneProtocol => {
-                                    pb::RiskManagementMeasure::HygieneProtocol
-                                }
-                                RiskMeasure::PanicButtonOrReferencePerson => {
-                                    pb::RiskManagementMeasure::PanicButtonOrReferencePerson
-                                }
-                                RiskMeasure::PeerNetwork => pb::RiskManagementMeasure::PeerNetwork,
-                            }) as i32
-                        })
+                        .map(|m| pb::RiskManagementMeasure::from(*m) as i32)
                         .collect(),
                 })
             }
@@ -428,11 +407,7 @@ impl From<&QuoteRequest> for pb::QuoteRequest {
                     average_monthly_income: eur(i.average_monthly_income()),
                     monthly_benefit: eur(i.monthly_benefit()),
                     deferred_period_days: i.deferred_period_days(),
-                    benefit_period: match i.benefit_period() {
-                        BenefitPeriod::TwoYears => pb::BenefitPeriod::TwoYears,
-                        BenefitPeriod::FiveYears => pb::BenefitPeriod::FiveYears,
-                        BenefitPeriod::ToAge65 => pb::BenefitPeriod::ToAge65,
-                    } as i32,
+                    benefit_period: pb::BenefitPeriod::from(i.benefit_period()) as i32,
                     smoker: i.smoker(),
                     claims_last_5_years: i.claims_last_5_years(),
                 })
@@ -440,10 +415,7 @@ impl From<&QuoteRequest> for pb::QuoteRequest {
         };
         pb::QuoteRequest {
             rating_date: rating_date.to_string(),
-            transaction_type: match transaction_type {
-                TransactionType::NewBusiness => pb::TransactionType::NewBusiness,
-                TransactionType::Renewal => pb::TransactionType::Renewal,
-            } as i32,
+            transaction_type: pb::TransactionType::from(*transaction_type) as i32,
             payment_frequency: match payment_frequency {
                 PaymentFrequency::Annual => pb::PaymentFrequency::Annual,
                 PaymentFrequency::Monthly => pb::PaymentFrequency::Monthly,
@@ -451,6 +423,50 @@ impl From<&QuoteRequest> for pb::QuoteRequest {
             insurer_reference: String::new(),
             model_version: model_version.clone().unwrap_or_default(),
             product: Some(product),
+        }
+    }
+}
+
+impl From<WorkSetting> for pb::WorkSetting {
+    fn from(setting: WorkSetting) -> Self {
+        match setting {
+            WorkSetting::OwnPremises => pb::WorkSetting::OwnPremises,
+            WorkSetting::ClientPremises => pb::WorkSetting::ClientPremises,
+            WorkSetting::Venue => pb::WorkSetting::Venue,
+            WorkSetting::OnlineOnly => pb::WorkSetting::OnlineOnly,
+        }
+    }
+}
+
+impl From<RiskMeasure> for pb::RiskManagementMeasure {
+    fn from(measure: RiskMeasure) -> Self {
+        match measure {
+            RiskMeasure::SafetyTraining => pb::RiskManagementMeasure::SafetyTraining,
+            RiskMeasure::ScreeningProtocol => pb::RiskManagementMeasure::ScreeningProtocol,
+            RiskMeasure::HygieneProtocol => pb::RiskManagementMeasure::HygieneProtocol,
+            RiskMeasure::PanicButtonOrReferencePerson => {
+                pb::RiskManagementMeasure::PanicButtonOrReferencePerson
+            }
+            RiskMeasure::PeerNetwork => pb::RiskManagementMeasure::PeerNetwork,
+        }
+    }
+}
+
+impl From<BenefitPeriod> for pb::BenefitPeriod {
+    fn from(period: BenefitPeriod) -> Self {
+        match period {
+            BenefitPeriod::TwoYears => pb::BenefitPeriod::TwoYears,
+            BenefitPeriod::FiveYears => pb::BenefitPeriod::FiveYears,
+            BenefitPeriod::ToAge65 => pb::BenefitPeriod::ToAge65,
+        }
+    }
+}
+
+impl From<TransactionType> for pb::TransactionType {
+    fn from(transaction: TransactionType) -> Self {
+        match transaction {
+            TransactionType::NewBusiness => pb::TransactionType::NewBusiness,
+            TransactionType::Renewal => pb::TransactionType::Renewal,
         }
     }
 }
@@ -475,7 +491,8 @@ pub fn decision_of_number(value: i32) -> Option<Decision> {
     }
 }
 
-fn eur(amount: Decimal) -> Option<pb::Money> {
+/// An amount in euros as a message carries it: exactly two decimals.
+pub fn eur(amount: Decimal) -> Option<pb::Money> {
     Some(pb::Money {
         amount: format_cents(amount),
         currency: "EUR".to_owned(),

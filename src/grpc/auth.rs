@@ -31,6 +31,10 @@ use Role::{Actuary, Auditor, Insurer};
 pub const POLICY: &[(&str, &[Role])] = &[
     ("/fairquote.v1.QuoteService/Quote", &[Insurer]),
     ("/fairquote.v1.QuoteService/QuoteStream", &[Insurer]),
+    (
+        "/fairquote.v1.QuoteService/DescribeProducts",
+        &[Insurer, Actuary, Auditor],
+    ),
     ("/fairquote.v1.AuditService/GetQuote", &[Insurer, Auditor]),
     ("/fairquote.v1.AuditService/ListQuotes", &[Insurer, Auditor]),
     ("/fairquote.v1.AuditService/ExportQuotes", &[Auditor]),

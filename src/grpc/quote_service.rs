@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::domain::InvalidField;
 use crate::rating;
 
+use crate::contract::catalogue::{catalogue, catalogue_request};
 use crate::contract::pb;
 use crate::contract::quote::quote_response;
 
@@ -156,6 +157,24 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         Ok(Response::new(
             self.price(request.into_inner(), &tenant).await?,
         ))
+    }
+
+    async fn describe_products(
+        &self,
+        request: Request<pb::DescribeProductsRequest>,
+    ) -> Result<Response<pb::ProductCatalogue>, Status> {
+        let (date, transaction) = catalogue_request(request.get_ref(), Utc::now().date_naive())
+            .map_err(QuoteError::InvalidRequest)?;
+        let schedule = self.state.get()?.models.schedule();
+        let (liability, income_protection) = schedule
+            .in_force_on(transaction, date)
+            .map_err(|field| QuoteError::InvalidRequest(vec![field]))?;
+        Ok(Response::new(catalogue(
+            date,
+            transaction,
+            liability,
+            income_protection,
+        )))
     }
 
     type QuoteStreamStream = QuoteResponses;

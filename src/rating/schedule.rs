@@ -190,25 +190,36 @@ impl ModelSchedule {
     /// The pair of versions in force for new business on a date: what an analysis of a whole
     /// book (the fairness report) prices with, by the same rule as a quote.
     pub fn books_in_force(&self, date: NaiveDate) -> Result<RateBooks, InvalidField> {
-        let new_business = TransactionType::NewBusiness;
+        let (liability, income_protection) =
+            self.in_force_on(TransactionType::NewBusiness, date)?;
+        Ok(RateBooks {
+            liability: liability.clone(),
+            income_protection: income_protection.clone(),
+        })
+    }
+
+    /// Each product's version in force on a date for a transaction type: the books a quote of
+    /// that date would be priced with (and the product catalogue describes).
+    pub fn in_force_on(
+        &self,
+        transaction: TransactionType,
+        date: NaiveDate,
+    ) -> Result<(&LiabilityRateBook, &IncomeProtectionRateBook), InvalidField> {
         let liability = in_force(
             &self.liability,
             |b| &b.version,
             Product::Liability,
-            new_business,
+            transaction,
             date,
         )?;
         let income_protection = in_force(
             &self.income_protection,
             |b| &b.version,
             Product::IncomeProtection,
-            new_business,
+            transaction,
             date,
         )?;
-        Ok(RateBooks {
-            liability: liability.clone(),
-            income_protection: income_protection.clone(),
-        })
+        Ok((liability, income_protection))
     }
 }
 

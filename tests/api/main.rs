@@ -8,6 +8,7 @@ mod audit_cli;
 mod auth;
 mod bad_input;
 mod bad_tables;
+mod catalogue;
 mod crash;
 mod deploy;
 mod disk;

@@ -1,0 +1,146 @@
+//! The product catalogue as a message: what the rate books in force offer, read from the very
+//! books that price (occupations, settings, limits, deductibles, periods, measures, and the
+//! eligibility limits), so that an insurer's forms never disagree with a quote.
+
+use chrono::NaiveDate;
+
+use crate::domain::TransactionType;
+use crate::rating::book::{
+    IncomeProtectionRateBook, LiabilityRateBook, ModelVersion, OccupationCatalog, OccupationKind,
+};
+
+use super::pb;
+use super::quote::eur as money;
+
+/// What a catalogue request asks: a rating date and a transaction type.
+pub fn catalogue_request(
+    request: &pb::DescribeProductsRequest,
+    today: NaiveDate,
+) -> Result<(NaiveDate, TransactionType), Vec<crate::domain::InvalidField>> {
+    let pb::DescribeProductsRequest {
+        rating_date,
+        transaction_type,
+    } = request;
+    let date = if rating_date.is_empty() {
+        today
+    } else {
+        super::wire_date("rating_date", rating_date).map_err(|e| vec![e])?
+    };
+    let transaction = match pb::TransactionType::try_from(*transaction_type) {
+        Ok(pb::TransactionType::Unspecified | pb::TransactionType::NewBusiness) => {
+            TransactionType::NewBusiness
+        }
+        Ok(pb::TransactionType::Renewal) => TransactionType::Renewal,
+        Err(_) => {
+            return Err(vec![crate::domain::InvalidField::new(
+                "transaction_type",
+                format!("unknown value {transaction_type}"),
+            )]);
+        }
+    };
+    Ok((date, transaction))
+}
+
+fn model(version: &ModelVersion) -> Option<pb::ModelInForce> {
+    Some(pb::ModelInForce {
+        id: version.id.clone(),
+        label: version.label.clone(),
+        effective_from: version.effective_from.to_string(),
+        renewal_effective_from: version.renewal_effective_from.to_string(),
+    })
+}
+
+fn occupations(catalog: &OccupationCatalog) -> Vec<pb::CatalogueOccupation> {
+    catalog
+        .occupations
+        .values()
+        .map(|o| pb::CatalogueOccupation {
+            code: o.code.clone(),
+            label: o.label.clone(),
+            kind: match o.kind {
+                OccupationKind::Intimacy => "intimacy",
+                OccupationKind::Comparator => "comparator",
+            }
+            .to_owned(),
+            comparator: o.comparator.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+impl From<&LiabilityRateBook> for pb::LiabilityCatalogue {
+    fn from(book: &LiabilityRateBook) -> Self {
+        let mut settings: Vec<_> = book.base_rates.keys().map(|(_, s)| *s).collect();
+        settings.sort();
+        settings.dedup();
+        pb::LiabilityCatalogue {
+            model: model(&book.version),
+            occupations: occupations(&book.occupations),
+            work_settings: settings
+                .into_iter()
+                .map(|s| pb::WorkSetting::from(s) as i32)
+                .collect(),
+            limits_of_indemnity: book
+                .increased_limit_factors
+                .keys()
+                .filter_map(|l| money(*l))
+                .collect(),
+            deductibles: book
+                .deductible_factors
+                .keys()
+                .filter_map(|d| money(*d))
+                .collect(),
+            risk_management_measures: book
+                .risk_management_credits
+                .keys()
+                .map(|m| pb::RiskManagementMeasure::from(*m) as i32)
+                .collect(),
+            refer_claims_from: book.eligibility.refer_claims_from,
+            decline_claims_above: book
+                .experience_factors
+                .iter()
+                .map(|b| b.max)
+                .max()
+                .unwrap_or(0),
+            refer_turnover_above: money(book.eligibility.refer_turnover_above),
+        }
+    }
+}
+
+impl From<&IncomeProtectionRateBook> for pb::IncomeProtectionCatalogue {
+    fn from(book: &IncomeProtectionRateBook) -> Self {
+        let mut periods: Vec<_> = book.base_rates.keys().map(|(_, p)| *p).collect();
+        periods.sort();
+        periods.dedup();
+        let rules = &book.eligibility;
+        pb::IncomeProtectionCatalogue {
+            model: model(&book.version),
+            occupations: occupations(&book.occupations),
+            deferred_period_days: book.deferred_periods(),
+            benefit_periods: periods
+                .into_iter()
+                .map(|p| pb::BenefitPeriod::from(p) as i32)
+                .collect(),
+            min_age: rules.min_age,
+            max_age: rules.max_age,
+            max_benefit_to_income: rules.max_benefit_to_income.normalize().to_string(),
+            refer_benefit_above: money(rules.refer_benefit_above),
+            refer_claims_from: rules.refer_claims_from,
+            employee_min_deferred_days: rules.employee_min_deferred_days,
+        }
+    }
+}
+
+/// The catalogue of the books in force on a date for a transaction type.
+pub fn catalogue(
+    date: NaiveDate,
+    transaction: TransactionType,
+    liability: &LiabilityRateBook,
+    income_protection: &IncomeProtectionRateBook,
+) -> pb::ProductCatalogue {
+    pb::ProductCatalogue {
+        rating_date: date.to_string(),
+        transaction_type: pb::TransactionType::from(transaction) as i32,
+        liability: Some(liability.into()),
+        income_protection: Some(income_protection.into()),
+    }
+}
