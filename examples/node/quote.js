@@ -84,7 +84,21 @@ function fail(message) {
   process.exit(1);
 }
 
+const describe = (request) =>
+  new Promise((resolve, reject) =>
+    client.describeProducts(request, { deadline: Date.now() + 10_000 }, (error, answer) =>
+      error ? reject(error) : resolve(answer),
+    ),
+  );
+
 async function main() {
+  // The catalogue first: what the versions in force offer, to build the forms from.
+  const catalogue = await describe({ rating_date: today });
+  const offered = catalogue.liability;
+  console.log(`== The catalogue on ${catalogue.rating_date}: liability model ${offered.model.id.slice(0, 16)}...`);
+  console.log(`   ${offered.occupations.length} occupations, limits ${offered.limits_of_indemnity.map((l) => l.amount).join(", ")}`);
+  console.log(`   income protection: deferred periods ${catalogue.income_protection.deferred_period_days.join(", ")} days`);
+  if (!offered.occupations.some((o) => o.code === "escort_companion")) fail("the catalogue lacks escort_companion");
   const decisions = [
     show(
       "Professional & general liability",

@@ -103,6 +103,12 @@ def main():
                 smoker=False,
             ),
         )
+        catalogue = client.DescribeProducts(pb.DescribeProductsRequest(rating_date=today), timeout=10)
+        limits = ", ".join(l.amount for l in catalogue.liability.limits_of_indemnity)
+        print(f"== The catalogue on {catalogue.rating_date}: "
+              f"{len(catalogue.liability.occupations)} liability occupations, limits {limits}")
+        if "escort_companion" not in {o.code for o in catalogue.liability.occupations}:
+            sys.exit("the catalogue lacks escort_companion")
         decisions = [
             show("Professional & general liability", client.Quote(liability, timeout=10), pb),
             show("Income protection", client.Quote(income_protection, timeout=10), pb),
