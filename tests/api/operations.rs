@@ -4,10 +4,6 @@ use tokio_stream::StreamExt;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_reflection::pb::v1::ServerReflectionRequest;
-use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
-use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
-use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
 use crate::helpers::*;
 
@@ -56,28 +52,35 @@ const REFLECTED: [&str; 4] = [
     "grpc.health.v1.Health",
 ];
 
-#[tokio::test]
-async fn reflection_v1alpha_lists_every_service_for_older_tools() {
-    use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
-    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
-    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
-    use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
-    let app = spawn_app().await;
-    let mut reflection = ServerReflectionClient::new(channel(&app).await);
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
-    };
-    let mut answers = reflection
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .expect("a stream")
-        .into_inner();
-    let answer = answers.next().await.expect("an answer").expect("ok");
-    let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
-        panic!("not a list: {answer:?}");
-    };
-    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+/// The service names one version of the reflection API lists (its generated module given).
+macro_rules! reflected_services {
+    ($version:ident, $app:expr) => {{
+        use tonic_reflection::pb::$version::ServerReflectionRequest;
+        use tonic_reflection::pb::$version::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::$version::server_reflection_request::MessageRequest;
+        use tonic_reflection::pb::$version::server_reflection_response::MessageResponse;
+        let mut reflection = ServerReflectionClient::new(channel($app).await);
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut answers = reflection
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .expect("a stream")
+            .into_inner();
+        let answer = answers.next().await.expect("an answer").expect("ok");
+        let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
+            panic!("not a list: {answer:?}");
+        };
+        list.service
+            .into_iter()
+            .map(|s| s.name)
+            .collect::<Vec<String>>()
+    }};
+}
+
+fn assert_reflected(names: &[String]) {
     for service in REFLECTED {
         assert!(
             names.iter().any(|n| n == service),
@@ -87,29 +90,15 @@ async fn reflection_v1alpha_lists_every_service_for_older_tools() {
 }
 
 #[tokio::test]
+async fn reflection_v1alpha_lists_every_service_for_older_tools() {
+    let app = spawn_app().await;
+    assert_reflected(&reflected_services!(v1alpha, &app));
+}
+
+#[tokio::test]
 async fn reflection_lists_every_service() {
     let app = spawn_app().await;
-    let mut reflection = ServerReflectionClient::new(channel(&app).await);
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
-    };
-    let mut answers = reflection
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .expect("a stream")
-        .into_inner();
-    let answer = answers.next().await.expect("an answer").expect("ok");
-    let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
-        panic!("not a list: {answer:?}");
-    };
-    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    for service in REFLECTED {
-        assert!(
-            names.iter().any(|n| n == service),
-            "{service} missing from {names:?}"
-        );
-    }
+    assert_reflected(&reflected_services!(v1, &app));
 }
 
 fn keyed<T>(message: T, key: &str) -> tonic::Request<T> {
