@@ -15,6 +15,7 @@
 
 mod generate;
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -144,13 +145,13 @@ fn cells<'a>(frame: &'a DataFrame, name: &str) -> Vec<Option<&'a str>> {
 
 /// A row's request: its product read from the `product` column, the rest by the shared reader
 /// of `tables::application`, every fault placed at its row and column.
-fn request(file: &str, index: usize, cells: &[Option<&str>]) -> ParsedRow {
-    let mut row = RowCells::new(|column| {
-        COLUMNS
-            .iter()
-            .position(|c| *c == column)
-            .and_then(|i| cells[i])
-    });
+fn request(
+    file: &str,
+    index: usize,
+    positions: &HashMap<&'static str, usize>,
+    cells: &[Option<&str>],
+) -> ParsedRow {
+    let mut row = RowCells::new(|column| positions.get(column).and_then(|i| cells[*i]));
     let policy_id = row.required("policy_id").map(str::to_owned);
     let product = row.code("product", &Product::ALL, Product::code);
     let request = product.and_then(|product| quote_request(product, &mut row));
@@ -218,11 +219,14 @@ pub fn from_frame(frame: DataFrame, file: &str) -> Result<Portfolio, PortfolioEr
         return Err(PortfolioError::Invalid(missing));
     }
     let columns: Vec<Vec<Option<&str>>> = COLUMNS.iter().map(|c| cells(&frame, c)).collect();
+    // Each cell is asked for by its column's name: found once, not searched for in every row.
+    let positions: HashMap<&'static str, usize> =
+        COLUMNS.iter().enumerate().map(|(i, c)| (*c, i)).collect();
     let parsed: Vec<ParsedRow> = (0..frame.height())
         .into_par_iter()
         .map(|index| {
             let cells: Vec<Option<&str>> = columns.iter().map(|c| c[index]).collect();
-            request(&file, index, &cells)
+            request(&file, index, &positions, &cells)
         })
         .collect();
     let mut faults = Vec::new();
