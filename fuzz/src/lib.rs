@@ -130,7 +130,7 @@ fn assert_refusal(status: tonic::Status) {
 
 /// One request through the service's edge and engine, with the invariants of each outcome.
 fn price(books: &RateBooks, request: pb::QuoteRequest) {
-    let request = match convert::quote_request(request) {
+    let request = match fairquote::domain::QuoteRequest::try_from(request) {
         Ok(request) => request,
         Err(fields) => {
             assert!(!fields.is_empty(), "refused without naming a field");

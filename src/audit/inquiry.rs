@@ -8,9 +8,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::contract::pb;
-use crate::contract::quote::{quote_request, quote_response};
+use crate::contract::quote::quote_response;
 use crate::domain::invalid::describe_fields;
-use crate::domain::{InvalidField, Product};
+use crate::domain::{InvalidField, Product, QuoteRequest};
 use crate::fairness::report::FairnessReport;
 use crate::portfolio::Portfolio;
 use crate::rating::{self, ModelSchedule};
@@ -174,7 +174,7 @@ impl Replay {
 /// rate books of its recorded model version, and compares every field.
 pub fn replay(models: &ModelSchedule, logged: &LoggedQuote) -> Result<Replay, AuditError> {
     let recorded = &logged.response;
-    let mut request = quote_request(logged.request.clone())
+    let mut request = QuoteRequest::try_from(logged.request.clone())
         .map_err(|fields| AuditError::Unreplayable(describe_fields(&fields)))?;
     if !models.published.contains_key(&recorded.model_version) {
         return Err(AuditError::ModelVersionUnavailable(
@@ -201,7 +201,7 @@ pub fn logged_portfolio(quotes: Vec<LoggedQuote>) -> Portfolio {
     let mut policy_ids = Vec::new();
     let mut requests = Vec::new();
     for quote in quotes {
-        if let Ok(request) = quote_request(quote.request) {
+        if let Ok(request) = QuoteRequest::try_from(quote.request) {
             policy_ids.push(quote.response.quote_id);
             requests.push(request);
         }

@@ -58,7 +58,7 @@ impl TryFrom<pb::QuoteRequest> for QuoteRequest {
 }
 
 /// Every problem of the request, not only the first.
-pub fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<InvalidField>> {
+fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<InvalidField>> {
     let pb::QuoteRequest {
         rating_date,
         transaction_type,
