@@ -17,6 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     tonic_prost_build::configure()
         .type_attribute(".", "#[allow(clippy::all)]")
+        // Ordered, so that a logged response encodes and hashes the same bytes every time.
+        .btree_map(".fairquote.v1.Reason.parameters")
         // An undecodable message is the caller's mistake, answered INVALID_ARGUMENT.
         .codec_path("crate::grpc::codec::ContractCodec")
         .compile_fds(fds)?;

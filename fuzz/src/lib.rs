@@ -279,6 +279,11 @@ fn structured_request(
             String::new()
         },
         model_version: pick(u, std::slice::from_ref(version), String::new())?,
+        language: {
+            let any = String::arbitrary(u)?;
+            let tags = ["en", "nl", "fr", "de", "fr-BE", "NL"].map(str::to_owned);
+            pick(u, &tags, any)?
+        },
         product: Some(product),
     })
 }

@@ -45,10 +45,18 @@ pub fn differences(
         decision.to_string(),
         replayed.decision.to_string(),
     );
+    // Quotes logged before reasons carried their figures have none: for them the codes and
+    // sentences are compared, and the figures only where they were recorded.
+    let mut replayed_reasons = replayed.reasons.clone();
+    if reasons.iter().all(|r| r.parameters.is_empty()) {
+        replayed_reasons
+            .iter_mut()
+            .for_each(|r| r.parameters.clear());
+    }
     compare(
         "reasons",
         format!("{reasons:?}"),
-        format!("{:?}", replayed.reasons),
+        format!("{replayed_reasons:?}"),
     );
     compare(
         "model_version",
@@ -112,4 +120,43 @@ pub fn differences(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn referred(parameters: &[(&str, &str)], message: &str) -> pb::QuoteResponse {
+        pb::QuoteResponse {
+            reasons: vec![pb::Reason {
+                code: "CLAIMS_HISTORY".into(),
+                message: message.into(),
+                parameters: parameters
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_reason_logged_without_figures_replays_by_its_sentence() {
+        let sentence = "3 claims in the last 5 years: an underwriter reviews the claims history";
+        let replayed = referred(&[("claims", "3")], sentence);
+        assert_eq!(differences(&referred(&[], sentence), &replayed), vec![]);
+        assert_eq!(differences(&replayed, &replayed), vec![]);
+        let fields = |d: Vec<FieldDifference>| d.into_iter().map(|d| d.field).collect::<Vec<_>>();
+        assert_eq!(
+            fields(differences(&referred(&[], "4 claims"), &replayed)),
+            ["reasons"]
+        );
+        assert_eq!(
+            fields(differences(
+                &referred(&[("claims", "4")], sentence),
+                &replayed
+            )),
+            ["reasons"]
+        );
+    }
 }

@@ -4,23 +4,27 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::TransactionType;
+use crate::domain::{InvalidField, Language, TransactionType};
 use crate::rating::book::{
     IncomeProtectionRateBook, LiabilityRateBook, ModelVersion, OccupationCatalog, OccupationKind,
 };
+use crate::rating::wording::Words;
+use crate::rating::words_for as words;
 
 use super::pb;
 use super::quote::eur as money;
 
-/// What a catalogue request asks: a rating date and a transaction type.
+/// What a catalogue request asks: a rating date, a transaction type and a language.
 pub fn catalogue_request(
     request: &pb::DescribeProductsRequest,
     today: NaiveDate,
-) -> Result<(NaiveDate, TransactionType), Vec<crate::domain::InvalidField>> {
+) -> Result<(NaiveDate, TransactionType, Language), Vec<InvalidField>> {
     let pb::DescribeProductsRequest {
         rating_date,
         transaction_type,
+        language,
     } = request;
+    let language = super::wire_language("language", language).map_err(|e| vec![e])?;
     let date = if rating_date.is_empty() {
         today
     } else {
@@ -32,13 +36,13 @@ pub fn catalogue_request(
         }
         Ok(pb::TransactionType::Renewal) => TransactionType::Renewal,
         Err(_) => {
-            return Err(vec![crate::domain::InvalidField::new(
+            return Err(vec![InvalidField::new(
                 "transaction_type",
                 format!("unknown value {transaction_type}"),
             )]);
         }
     };
-    Ok((date, transaction))
+    Ok((date, transaction, language))
 }
 
 fn model(version: &ModelVersion) -> Option<pb::ModelInForce> {
@@ -50,13 +54,13 @@ fn model(version: &ModelVersion) -> Option<pb::ModelInForce> {
     })
 }
 
-fn occupations(catalog: &OccupationCatalog) -> Vec<pb::CatalogueOccupation> {
+fn occupations(catalog: &OccupationCatalog, words: Words<'_>) -> Vec<pb::CatalogueOccupation> {
     catalog
         .occupations
         .values()
         .map(|o| pb::CatalogueOccupation {
             code: o.code.clone(),
-            label: o.label.clone(),
+            label: words.occupation(o),
             kind: match o.kind {
                 OccupationKind::Intimacy => "intimacy",
                 OccupationKind::Comparator => "comparator",
@@ -67,14 +71,28 @@ fn occupations(catalog: &OccupationCatalog) -> Vec<pb::CatalogueOccupation> {
         .collect()
 }
 
-impl From<&LiabilityRateBook> for pb::LiabilityCatalogue {
-    fn from(book: &LiabilityRateBook) -> Self {
+/// A label of the catalogue; the code itself where the wording has none.
+fn label(words: Words<'_>, kind: &str, code: &str) -> String {
+    words.label(kind, code).unwrap_or_else(|| code.to_owned())
+}
+
+fn liability_catalogue(book: &LiabilityRateBook, words: Words<'_>) -> pb::LiabilityCatalogue {
+    {
         let mut settings: Vec<_> = book.base_rates.keys().map(|(_, s)| *s).collect();
         settings.sort();
         settings.dedup();
         pb::LiabilityCatalogue {
             model: model(&book.version),
-            occupations: occupations(&book.occupations),
+            occupations: occupations(&book.occupations, words),
+            work_setting_labels: settings
+                .iter()
+                .map(|s| label(words, "work-setting", s.code()))
+                .collect(),
+            risk_management_measure_labels: book
+                .risk_management_credits
+                .keys()
+                .map(|m| label(words, "risk-measure", m.code()))
+                .collect(),
             work_settings: settings
                 .into_iter()
                 .map(|s| pb::WorkSetting::from(s) as i32)
@@ -106,15 +124,22 @@ impl From<&LiabilityRateBook> for pb::LiabilityCatalogue {
     }
 }
 
-impl From<&IncomeProtectionRateBook> for pb::IncomeProtectionCatalogue {
-    fn from(book: &IncomeProtectionRateBook) -> Self {
+fn income_protection_catalogue(
+    book: &IncomeProtectionRateBook,
+    words: Words<'_>,
+) -> pb::IncomeProtectionCatalogue {
+    {
         let mut periods: Vec<_> = book.base_rates.keys().map(|(_, p)| *p).collect();
         periods.sort();
         periods.dedup();
         let rules = &book.eligibility;
         pb::IncomeProtectionCatalogue {
             model: model(&book.version),
-            occupations: occupations(&book.occupations),
+            occupations: occupations(&book.occupations, words),
+            benefit_period_labels: periods
+                .iter()
+                .map(|p| label(words, "benefit-period", p.code()))
+                .collect(),
             deferred_period_days: book.deferred_periods(),
             benefit_periods: periods
                 .into_iter()
@@ -130,17 +155,28 @@ impl From<&IncomeProtectionRateBook> for pb::IncomeProtectionCatalogue {
     }
 }
 
-/// The catalogue of the books in force on a date for a transaction type.
+/// The catalogue of the books in force on a date for a transaction type, in a language.
 pub fn catalogue(
     date: NaiveDate,
     transaction: TransactionType,
+    language: Language,
     liability: &LiabilityRateBook,
     income_protection: &IncomeProtectionRateBook,
-) -> pb::ProductCatalogue {
-    pb::ProductCatalogue {
+) -> Result<pb::ProductCatalogue, InvalidField> {
+    let liability_words = words(&liability.wording, &liability.version, language)?;
+    let income_protection_words = words(
+        &income_protection.wording,
+        &income_protection.version,
+        language,
+    )?;
+    Ok(pb::ProductCatalogue {
         rating_date: date.to_string(),
         transaction_type: pb::TransactionType::from(transaction) as i32,
-        liability: Some(liability.into()),
-        income_protection: Some(income_protection.into()),
-    }
+        language: language.code().to_owned(),
+        liability: Some(liability_catalogue(liability, liability_words)),
+        income_protection: Some(income_protection_catalogue(
+            income_protection,
+            income_protection_words,
+        )),
+    })
 }

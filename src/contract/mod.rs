@@ -68,6 +68,23 @@ pub fn wire_date(field: &str, text: &str) -> Result<chrono::NaiveDate, InvalidFi
         })
 }
 
+/// A language on the wire: empty for English, else `en`, `nl`, `fr` or `de` (any case, with an
+/// optional region such as `fr-BE`).
+pub fn wire_language(field: &str, text: &str) -> Result<crate::domain::Language, InvalidField> {
+    if text.is_empty() {
+        return Ok(crate::domain::Language::En);
+    }
+    crate::domain::Language::parse(text).ok_or_else(|| {
+        InvalidField::new(
+            field,
+            format!(
+                "{} is not a language fairquote speaks: en, nl, fr or de",
+                excerpt(text)
+            ),
+        )
+    })
+}
+
 /// A model version id: 64 lower-case hexadecimal characters (its content hash).
 pub fn version_id(field: &str, value: &str) -> Result<String, InvalidField> {
     let ok = value.len() == 64

@@ -222,6 +222,7 @@ impl From<&ModelDiff> for pb::ModelDiffResponse {
             added_tables: d.added_tables.clone(),
             removed_tables: d.removed_tables.clone(),
             manifest_changes: d.manifest_changes.iter().map(cell).collect(),
+            wording_changes: d.wording_changes.iter().map(cell).collect(),
         }
     }
 }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::domain::money::format_cents;
 use crate::domain::{
     BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
-    InvalidField, LiabilityApplication, LiabilityFields, Operation, PaymentFrequency,
+    InvalidField, Language, LiabilityApplication, LiabilityFields, Operation, PaymentFrequency,
     PremiumBreakdown, PricedQuote, ProductApplication, QuoteRequest, Reason, RiskMeasure,
     TransactionType, WorkSetting, WorksheetStep,
 };
@@ -65,6 +65,7 @@ fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<InvalidF
         payment_frequency,
         insurer_reference,
         model_version,
+        language,
         product,
     } = request;
     let mut problems = Problems::default();
@@ -78,6 +79,7 @@ fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<InvalidF
         );
     }
     let rating_date = problems.check(date("rating_date", &rating_date));
+    let language = problems.check(super::wire_language("language", &language));
     if !model_version.is_empty() {
         problems.check(super::version_id("model_version", &model_version));
     }
@@ -128,19 +130,23 @@ fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<InvalidF
         rating_date,
         transaction_type,
         payment_frequency,
+        language,
         application,
     ) {
-        (Some(rating_date), Some(transaction_type), Some(payment_frequency), Some(application))
-            if problems.0.is_empty() =>
-        {
-            Ok(QuoteRequest {
-                rating_date,
-                transaction_type,
-                payment_frequency,
-                model_version: (!model_version.is_empty()).then_some(model_version),
-                application,
-            })
-        }
+        (
+            Some(rating_date),
+            Some(transaction_type),
+            Some(payment_frequency),
+            Some(language),
+            Some(application),
+        ) if problems.0.is_empty() => Ok(QuoteRequest {
+            rating_date,
+            transaction_type,
+            payment_frequency,
+            model_version: (!model_version.is_empty()).then_some(model_version),
+            language,
+            application,
+        }),
         _ => Err(problems.0),
     }
 }
@@ -377,6 +383,7 @@ impl From<&QuoteRequest> for pb::QuoteRequest {
             transaction_type,
             payment_frequency,
             model_version,
+            language,
             application,
         } = request;
         let product = match application {
@@ -422,6 +429,10 @@ impl From<&QuoteRequest> for pb::QuoteRequest {
             } as i32,
             insurer_reference: String::new(),
             model_version: model_version.clone().unwrap_or_default(),
+            language: match language {
+                Language::En => String::new(),
+                other => other.code().to_owned(),
+            },
             product: Some(product),
         }
     }
@@ -520,10 +531,20 @@ pub fn quote_response(
         decision: pb::Decision::from(*decision) as i32,
         reasons: reasons
             .iter()
-            .map(|Reason { code, message }| pb::Reason {
-                code: (*code).to_owned(),
-                message: message.clone(),
-            })
+            .map(
+                |Reason {
+                     code,
+                     message,
+                     parameters,
+                 }| pb::Reason {
+                    code: (*code).to_owned(),
+                    message: message.clone(),
+                    parameters: parameters
+                        .iter()
+                        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+                        .collect(),
+                },
+            )
             .collect(),
         premium: premium.as_ref().map(premium_breakdown),
         worksheet: Some(pb::Worksheet {

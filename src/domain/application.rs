@@ -594,5 +594,7 @@ pub struct QuoteRequest {
     pub payment_frequency: PaymentFrequency,
     /// A model version pinned by its id; `None` for the version in force.
     pub model_version: Option<String>,
+    /// The language the quote is worded in; it changes no figure.
+    pub language: super::Language,
     pub application: ProductApplication,
 }

@@ -3,6 +3,7 @@
 
 pub mod application;
 pub mod invalid;
+pub mod language;
 pub mod money;
 pub mod quote;
 pub mod worksheet;
@@ -13,6 +14,7 @@ pub use application::{
     QuoteRequest, RiskMeasure, TransactionType, WorkSetting, bounds,
 };
 pub use invalid::InvalidField;
+pub use language::Language;
 pub use money::round_to_cent;
 pub use quote::{Decision, Instalments, PremiumBreakdown, PricedQuote, Reason};
 pub use worksheet::{ArithmeticError, Operation, Step, Worksheet, WorksheetStep};

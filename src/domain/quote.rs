@@ -30,16 +30,11 @@ impl Decision {
 pub struct Reason {
     /// Stable and machine-readable, e.g. `BENEFIT_ABOVE_INCOME_CAP`.
     pub code: &'static str,
+    /// One sentence for a person, in the language the quote was asked in.
     pub message: String,
-}
-
-impl Reason {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Reason {
-            code,
-            message: message.into(),
-        }
-    }
+    /// The figures the sentence states, by name, in one spelling for every language (amounts
+    /// with a point, counts in digits): what a program reads instead of the sentence.
+    pub parameters: Vec<(&'static str, String)>,
 }
 
 /// The customer's annual premium, part by part, each part in cents.

@@ -164,6 +164,7 @@ fn price(
         transaction_type: TransactionType::NewBusiness,
         payment_frequency: PaymentFrequency::Annual,
         model_version: None,
+        language: crate::domain::Language::En,
         application,
     };
     rating::quote_figures(books, &request, date)

@@ -163,18 +163,16 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         &self,
         request: Request<pb::DescribeProductsRequest>,
     ) -> Result<Response<pb::ProductCatalogue>, Status> {
-        let (date, transaction) = catalogue_request(request.get_ref(), Utc::now().date_naive())
-            .map_err(QuoteError::InvalidRequest)?;
+        let (date, transaction, language) =
+            catalogue_request(request.get_ref(), Utc::now().date_naive())
+                .map_err(QuoteError::InvalidRequest)?;
         let schedule = self.state.get()?.models.schedule();
         let (liability, income_protection) = schedule
             .in_force_on(transaction, date)
             .map_err(|field| QuoteError::InvalidRequest(vec![field]))?;
-        Ok(Response::new(catalogue(
-            date,
-            transaction,
-            liability,
-            income_protection,
-        )))
+        let catalogue = catalogue(date, transaction, language, liability, income_protection)
+            .map_err(|field| QuoteError::InvalidRequest(vec![field]))?;
+        Ok(Response::new(catalogue))
     }
 
     type QuoteStreamStream = QuoteResponses;

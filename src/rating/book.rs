@@ -4,11 +4,14 @@
 //! map look-ups and never scans a frame. Pure data: no files, no polars.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{BenefitPeriod, Product, RiskMeasure, WorkSetting};
+
+use super::wording::Wording;
 
 /// Table names as they appear in worksheets; each is the file `<name>.csv` of the model.
 pub mod table {
@@ -134,6 +137,8 @@ pub struct LiabilityEligibility {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiabilityRateBook {
     pub version: ModelVersion,
+    /// The sentences of its quotes and catalogue, in each language the version speaks.
+    pub wording: Arc<Wording>,
     pub occupations: OccupationCatalog,
     /// Per 1,000 EUR of turnover, by (activity class, work setting).
     pub base_rates: HashMap<(String, WorkSetting), Decimal>,
@@ -166,6 +171,8 @@ pub struct IncomeProtectionEligibility {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncomeProtectionRateBook {
     pub version: ModelVersion,
+    /// The sentences of its quotes and catalogue, in each language the version speaks.
+    pub wording: Arc<Wording>,
     pub occupations: OccupationCatalog,
     /// Per 100 EUR of monthly benefit, by (deferred days, benefit period), then by age band.
     pub base_rates: HashMap<(u32, BenefitPeriod), Vec<Band>>,

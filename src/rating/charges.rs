@@ -10,22 +10,24 @@ use crate::domain::{
 };
 
 use super::book::{Charges, table};
+use super::wording::{Arg, Words};
 
 /// Continues a worksheet whose running amount is the risk premium at full precision.
 pub(super) fn load_and_tax(
     worksheet: &mut Worksheet,
     charges: &Charges,
+    words: Words<'_>,
     frequency: PaymentFrequency,
 ) -> Result<PremiumBreakdown, ArithmeticError> {
     let risk_premium = worksheet.apply(Step::arithmetic(
         "risk_premium",
-        || "risk premium, rounded half-even to the cent".into(),
+        || words.text("step-risk_premium", &[]),
         Operation::RoundToCent,
         None,
     ))?;
     worksheet.apply(Step::from_table(
         "fixed_expense",
-        || "plus the fixed expense per policy".into(),
+        || words.text("step-fixed_expense", &[]),
         table::PARAMETERS,
         || "fixed_expense".into(),
         Operation::Add,
@@ -35,9 +37,13 @@ pub(super) fn load_and_tax(
     worksheet.apply(Step::from_table(
         "loadings",
         || {
-            format!(
-                "divided by 1 − commission {} − other expenses {} − profit {}",
-                charges.commission_rate, charges.other_expense_rate, charges.profit_rate
+            words.text(
+                "step-loadings",
+                &[
+                    ("commission", Arg::Amount(charges.commission_rate)),
+                    ("other_expenses", Arg::Amount(charges.other_expense_rate)),
+                    ("profit", Arg::Amount(charges.profit_rate)),
+                ],
             )
         },
         table::PARAMETERS,
@@ -47,13 +53,13 @@ pub(super) fn load_and_tax(
     ))?;
     let office_premium = worksheet.apply(Step::arithmetic(
         "office_premium",
-        || "office premium, rounded half-even to the cent".into(),
+        || words.text("step-office_premium", &[]),
         Operation::RoundToCent,
         None,
     ))?;
     worksheet.apply(Step::from_table(
         "policy_fee",
-        || "plus the policy fee".into(),
+        || words.text("step-policy_fee", &[]),
         table::PARAMETERS,
         || "policy_fee".into(),
         Operation::Add,
@@ -61,7 +67,7 @@ pub(super) fn load_and_tax(
     ))?;
     let total = worksheet.apply(Step::from_table(
         "insurance_premium_tax",
-        || "plus the insurance premium tax on office premium and fee, rounded half-even to the cent".into(),
+        || words.text("step-insurance_premium_tax", &[]),
         table::PARAMETERS,
         || "premium_tax_rate".into(),
         Operation::AddTax,

@@ -7,11 +7,12 @@ use rust_decimal::Decimal;
 
 use crate::domain::{
     EmploymentStatus, IncomeProtectionApplication, InvalidField, Operation, PricedQuote,
-    QuoteRequest, Reason, Step, Worksheet,
+    QuoteRequest, Step, Worksheet, round_to_cent,
 };
 
 use super::book::{IncomeProtectionRateBook, find_band, table};
-use super::{RatingError, find_occupation, outcome};
+use super::wording::Arg;
+use super::{RatingError, find_occupation, outcome, words_for};
 
 const FIELD: &str = "income_protection";
 
@@ -22,6 +23,8 @@ pub(super) fn quote(
     quoted_on: NaiveDate,
     mut worksheet: Worksheet,
 ) -> Result<PricedQuote, RatingError> {
+    let words = words_for(&book.wording, &book.version, request.language)
+        .map_err(|field| RatingError::NotOffered(vec![field]))?;
     let mut problems = Vec::new();
     let occupation = find_occupation(
         &book.occupations,
@@ -57,69 +60,60 @@ pub(super) fn quote(
     let mut declines = Vec::new();
     let mut referrals = Vec::new();
     if application.age() < rules.min_age || application.age() > rules.max_age {
-        declines.push(Reason::new(
+        declines.push(words.reason(
             "AGE_OUTSIDE_ELIGIBILITY",
-            format!(
-                "cover starts between ages {} and {}; the applicant is {}",
-                rules.min_age,
-                rules.max_age,
-                application.age()
-            ),
+            &[
+                ("min_age", Arg::Count(rules.min_age)),
+                ("max_age", Arg::Count(rules.max_age)),
+                ("age", Arg::Count(application.age())),
+            ],
         ));
     }
     let cap = application.average_monthly_income() * rules.max_benefit_to_income;
     if application.monthly_benefit() > cap {
-        declines.push(Reason::new(
+        let mut cap_in_cents = round_to_cent(cap);
+        cap_in_cents.rescale(2);
+        declines.push(words.reason(
             "BENEFIT_ABOVE_INCOME_CAP",
-            format!(
-                "the monthly benefit {} EUR is more than {} % of the average monthly income \
-                 ({} EUR at most)",
-                application.monthly_benefit(),
-                (rules.max_benefit_to_income * Decimal::ONE_HUNDRED).normalize(),
-                crate::domain::money::format_cents(cap)
-            ),
+            &[
+                ("benefit", Arg::Amount(application.monthly_benefit())),
+                (
+                    "percent",
+                    Arg::Amount((rules.max_benefit_to_income * Decimal::ONE_HUNDRED).normalize()),
+                ),
+                ("cap", Arg::Amount(cap_in_cents)),
+            ],
         ));
     }
     if application.employment_status() == EmploymentStatus::Employee
         && application.deferred_period_days() < rules.employee_min_deferred_days
     {
-        declines.push(Reason::new(
+        declines.push(words.reason(
             "DEFERRED_PERIOD_WITHIN_GUARANTEED_SALARY",
-            format!(
-                "an employee's first {} days are paid by the employer's guaranteed salary; \
-                 choose a deferred period of at least {} days",
-                rules.employee_min_deferred_days, rules.employee_min_deferred_days
-            ),
+            &[("days", Arg::Count(rules.employee_min_deferred_days))],
         ));
     }
     if application.monthly_benefit() > rules.refer_benefit_above {
-        referrals.push(Reason::new(
+        referrals.push(words.reason(
             "LARGE_BENEFIT",
-            format!(
-                "a monthly benefit above {} EUR is reviewed by an underwriter",
-                rules.refer_benefit_above
-            ),
+            &[("threshold", Arg::Amount(rules.refer_benefit_above))],
         ));
     }
     if application.claims_last_5_years() >= rules.refer_claims_from {
-        referrals.push(Reason::new(
+        referrals.push(words.reason(
             "CLAIMS_HISTORY",
-            format!(
-                "{} incapacity claims in the last 5 years: an underwriter reviews them",
-                application.claims_last_5_years()
-            ),
+            &[("claims", Arg::Count(application.claims_last_5_years()))],
         ));
     }
     let band = find_band(bands, application.age());
     let class_factor = book.occupation_class_factors.get(&occupation.class);
     if declines.is_empty() && (band.is_none() || class_factor.is_none()) {
-        declines.push(Reason::new(
+        declines.push(words.reason(
             "NOT_RATED",
-            format!(
-                "the model has no rate for age {} in class {}",
-                application.age(),
-                occupation.class
-            ),
+            &[
+                ("age", Arg::Count(application.age())),
+                ("class", Arg::Text(&occupation.class)),
+            ],
         ));
     }
     let (Some(band), Some(class_factor), true) = (band, class_factor, declines.is_empty()) else {
@@ -135,9 +129,9 @@ pub(super) fn quote(
     worksheet.apply(Step::arithmetic(
         "benefit_units",
         || {
-            format!(
-                "monthly benefit {} EUR in hundreds of euros",
-                application.monthly_benefit()
+            words.text(
+                "step-benefit_units",
+                &[("benefit", Arg::Amount(application.monthly_benefit()))],
             )
         },
         Operation::Set,
@@ -145,12 +139,7 @@ pub(super) fn quote(
     ))?;
     worksheet.apply(Step::from_table(
         "base_rate",
-        || {
-            format!(
-                "times the annual base rate per 100 EUR of monthly benefit at age {}",
-                application.age()
-            )
-        },
+        || words.text("step-base_rate", &[("age", Arg::Count(application.age()))]),
         table::BASE_RATES,
         || {
             format!(
@@ -166,9 +155,12 @@ pub(super) fn quote(
     worksheet.apply(Step::from_table(
         "occupation_class_factor",
         || {
-            format!(
-                "times the factor of occupation class {} ({})",
-                occupation.class, occupation.label
+            words.text(
+                "step-occupation_class_factor",
+                &[
+                    ("class", Arg::Text(&occupation.class)),
+                    ("occupation", Arg::Text(&words.occupation(occupation))),
+                ],
             )
         },
         table::OCCUPATION_CLASS_FACTORS,
@@ -183,7 +175,7 @@ pub(super) fn quote(
     };
     worksheet.apply(Step::from_table(
         "smoker_factor",
-        || "times the smoker factor".into(),
+        || words.text("step-smoker_factor", &[]),
         table::SMOKER_FACTORS,
         || smoker_key.into(),
         Operation::Multiply,
@@ -192,6 +184,7 @@ pub(super) fn quote(
     outcome::priced(
         &book.version,
         &book.charges,
+        words,
         request,
         worksheet,
         referrals,

@@ -6,12 +6,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{
-    InvalidField, LiabilityApplication, Operation, PricedQuote, QuoteRequest, Reason, Step,
-    Worksheet,
+    InvalidField, LiabilityApplication, Operation, PricedQuote, QuoteRequest, Step, Worksheet,
 };
 
 use super::book::{LiabilityRateBook, find_band, table};
-use super::{RatingError, find_occupation, outcome};
+use super::wording::Arg;
+use super::{RatingError, find_occupation, outcome, words_for};
 
 const FIELD: &str = "liability";
 
@@ -22,6 +22,8 @@ pub(super) fn quote(
     quoted_on: NaiveDate,
     mut worksheet: Worksheet,
 ) -> Result<PricedQuote, RatingError> {
+    let words = words_for(&book.wording, &book.version, request.language)
+        .map_err(|field| RatingError::NotOffered(vec![field]))?;
     let mut problems = Vec::new();
     let occupation = find_occupation(
         &book.occupations,
@@ -60,42 +62,35 @@ pub(super) fn quote(
     let mut declines = Vec::new();
     let mut referrals = Vec::new();
     if experience.is_none() {
-        declines.push(Reason::new(
+        declines.push(words.reason(
             "CLAIMS_BEYOND_RATING_TABLE",
-            format!(
-                "{} claims in the last 5 years is more than the experience table rates",
-                application.claims_last_5_years()
-            ),
+            &[("claims", Arg::Count(application.claims_last_5_years()))],
         ));
     } else if application.claims_last_5_years() >= book.eligibility.refer_claims_from {
-        referrals.push(Reason::new(
+        referrals.push(words.reason(
             "CLAIMS_HISTORY",
-            format!(
-                "{} claims in the last 5 years: an underwriter reviews the claims history",
-                application.claims_last_5_years()
-            ),
+            &[("claims", Arg::Count(application.claims_last_5_years()))],
         ));
     }
     if application.annual_turnover() > book.eligibility.refer_turnover_above {
-        referrals.push(Reason::new(
+        referrals.push(words.reason(
             "LARGE_TURNOVER",
-            format!(
-                "annual turnover above {} EUR is reviewed by an underwriter",
-                book.eligibility.refer_turnover_above
-            ),
+            &[(
+                "threshold",
+                Arg::Amount(book.eligibility.refer_turnover_above),
+            )],
         ));
     }
     let base_rate = book
         .base_rates
         .get(&(occupation.class.clone(), application.work_setting()));
     if base_rate.is_none() {
-        declines.push(Reason::new(
+        declines.push(words.reason(
             "NOT_RATED",
-            format!(
-                "the model has no base rate for class {} working at {}",
-                occupation.class,
-                application.work_setting().code()
-            ),
+            &[
+                ("class", Arg::Text(&occupation.class)),
+                ("work_setting", Arg::Text(application.work_setting().code())),
+            ],
         ));
     }
     let (Some(experience), Some(base_rate), true) = (experience, base_rate, declines.is_empty())
@@ -112,9 +107,9 @@ pub(super) fn quote(
     worksheet.apply(Step::arithmetic(
         "exposure",
         || {
-            format!(
-                "annual turnover {} EUR in thousands of euros",
-                application.annual_turnover()
+            words.text(
+                "step-exposure",
+                &[("turnover", Arg::Amount(application.annual_turnover()))],
             )
         },
         Operation::Set,
@@ -123,9 +118,12 @@ pub(super) fn quote(
     worksheet.apply(Step::from_table(
         "base_rate",
         || {
-            format!(
-                "times the base rate per 1,000 EUR of turnover for {} (class {})",
-                occupation.label, occupation.class
+            words.text(
+                "step-base_rate",
+                &[
+                    ("occupation", Arg::Text(&words.occupation(occupation))),
+                    ("class", Arg::Text(&occupation.class)),
+                ],
             )
         },
         table::BASE_RATES,
@@ -141,7 +139,7 @@ pub(super) fn quote(
     ))?;
     worksheet.apply(Step::from_table(
         "increased_limit_factor",
-        || "times the increased-limit factor".into(),
+        || words.text("step-increased_limit_factor", &[]),
         table::INCREASED_LIMIT_FACTORS,
         || format!("limit={}", application.limit_of_indemnity()),
         Operation::Multiply,
@@ -149,7 +147,7 @@ pub(super) fn quote(
     ))?;
     worksheet.apply(Step::from_table(
         "deductible_factor",
-        || "times the deductible factor".into(),
+        || words.text("step-deductible_factor", &[]),
         table::DEDUCTIBLE_FACTORS,
         || format!("deductible={}", application.deductible()),
         Operation::Multiply,
@@ -158,9 +156,9 @@ pub(super) fn quote(
     worksheet.apply(Step::from_table(
         "experience_factor",
         || {
-            format!(
-                "times the experience factor for {} claims in 5 years",
-                application.claims_last_5_years()
+            words.text(
+                "step-experience_factor",
+                &[("claims", Arg::Count(application.claims_last_5_years()))],
             )
         },
         table::EXPERIENCE_FACTORS,
@@ -177,9 +175,12 @@ pub(super) fn quote(
     worksheet.apply(Step::from_table(
         "risk_management_credit",
         || {
-            format!(
-                "times 1 − risk-management credits {credits} (capped at {})",
-                book.risk_management_credit_cap
+            words.text(
+                "step-risk_management_credit",
+                &[
+                    ("credits", Arg::Amount(credits)),
+                    ("cap", Arg::Amount(book.risk_management_credit_cap)),
+                ],
             )
         },
         table::RISK_MANAGEMENT_CREDITS,
@@ -201,6 +202,7 @@ pub(super) fn quote(
     outcome::priced(
         &book.version,
         &book.charges,
+        words,
         request,
         worksheet,
         referrals,

@@ -9,17 +9,19 @@ mod income_protection;
 mod liability;
 mod outcome;
 pub mod schedule;
+pub mod wording;
 
 use chrono::NaiveDate;
 
 use crate::domain::invalid::describe_fields;
 use crate::domain::{
-    ArithmeticError, InvalidField, PricedQuote, ProductApplication, QuoteRequest, TransactionType,
-    Worksheet,
+    ArithmeticError, InvalidField, Language, PricedQuote, ProductApplication, QuoteRequest,
+    TransactionType, Worksheet,
 };
 pub use book::RateBooks;
 use book::{IncomeProtectionRateBook, LiabilityRateBook, ModelVersion};
 pub use schedule::ModelSchedule;
+use wording::{Wording, Words};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RatingError {
@@ -151,4 +153,24 @@ fn find_occupation<'a>(
         ));
     }
     occupation
+}
+
+/// The version's wording in the language asked for, or a refusal naming the languages it speaks.
+pub fn words_for<'a>(
+    wording: &'a Wording,
+    version: &ModelVersion,
+    language: Language,
+) -> Result<Words<'a>, InvalidField> {
+    wording.words(language).ok_or_else(|| {
+        let spoken: Vec<&str> = wording.languages().iter().map(|l| l.code()).collect();
+        InvalidField::new(
+            "language",
+            format!(
+                "the {} model version {} is not worded in {language}; it speaks: {}",
+                version.product.code(),
+                version.id,
+                spoken.join(", ")
+            ),
+        )
+    })
 }

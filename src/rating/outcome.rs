@@ -9,6 +9,7 @@ use crate::domain::{
 
 use super::book::{Charges, ModelVersion, table};
 use super::charges;
+use super::wording::Words;
 
 fn valid_until(quoted_on: NaiveDate, days: u32) -> NaiveDate {
     quoted_on
@@ -20,6 +21,7 @@ fn valid_until(quoted_on: NaiveDate, days: u32) -> NaiveDate {
 pub(super) fn priced(
     version: &ModelVersion,
     charges: &Charges,
+    words: Words<'_>,
     request: &QuoteRequest,
     mut worksheet: Worksheet,
     referrals: Vec<Reason>,
@@ -27,13 +29,13 @@ pub(super) fn priced(
 ) -> Result<PricedQuote, ArithmeticError> {
     worksheet.apply(Step::from_table(
         "minimum_premium",
-        || "at least the minimum risk premium".into(),
+        || words.text("step-minimum_premium", &[]),
         table::PARAMETERS,
         || "minimum_premium".into(),
         Operation::AtLeast,
         charges.minimum_premium,
     ))?;
-    let premium = charges::load_and_tax(&mut worksheet, charges, request.payment_frequency)?;
+    let premium = charges::load_and_tax(&mut worksheet, charges, words, request.payment_frequency)?;
     Ok(PricedQuote {
         product: version.product,
         decision: if referrals.is_empty() {

@@ -121,6 +121,7 @@ pub fn quote_request(product: Product, cells: &mut RowCells<'_>) -> Option<Quote
         transaction_type: transaction_type?,
         payment_frequency: payment_frequency?,
         model_version: None,
+        language: crate::domain::Language::En,
         application: application?,
     })
 }

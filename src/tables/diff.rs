@@ -39,6 +39,8 @@ pub struct ModelDiff {
     pub removed_tables: Vec<String>,
     /// Manifest fields whose value differs.
     pub manifest_changes: Vec<CellChange>,
+    /// Sentences of the message catalogues that differ, by catalogue file and message id.
+    pub wording_changes: Vec<CellChange>,
 }
 
 impl ModelDiff {
@@ -49,6 +51,7 @@ impl ModelDiff {
             && self.added_tables.is_empty()
             && self.removed_tables.is_empty()
             && self.manifest_changes.is_empty()
+            && self.wording_changes.is_empty()
     }
 }
 
@@ -131,6 +134,44 @@ fn manifest_fields(files: &ModelFiles) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// Every message whose text differs between the two versions' catalogues.
+fn wording_changes(old: &ModelFiles, new: &ModelFiles) -> Vec<CellChange> {
+    let catalogues: BTreeSet<&String> = old
+        .files
+        .keys()
+        .chain(new.files.keys())
+        .filter(|name| name.ends_with(".ftl"))
+        .collect();
+    let mut changes = Vec::new();
+    for name in catalogues {
+        let messages = |files: &ModelFiles| {
+            files
+                .files
+                .get(name)
+                .map(|bytes| super::wording::messages(&String::from_utf8_lossy(bytes)))
+                .unwrap_or_default()
+        };
+        let (a, b) = (messages(old), messages(new));
+        for id in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+            let (x, y) = (
+                a.get(id).cloned().unwrap_or_default(),
+                b.get(id).cloned().unwrap_or_default(),
+            );
+            if x != y {
+                changes.push(CellChange {
+                    table: name.clone(),
+                    key: id.clone(),
+                    column: id.clone(),
+                    old: x,
+                    new: y,
+                    relative_change: None,
+                });
+            }
+        }
+    }
+    changes
+}
+
 /// Compares two versions of the same product's model.
 pub fn diff(old: &ModelFiles, new: &ModelFiles) -> Result<ModelDiff, Vec<TableFault>> {
     let mut faults = Vec::new();
@@ -206,6 +247,7 @@ pub fn diff(old: &ModelFiles, new: &ModelFiles) -> Result<ModelDiff, Vec<TableFa
             });
         }
     }
+    out.wording_changes = wording_changes(old, new);
     if faults.is_empty() {
         Ok(out)
     } else {

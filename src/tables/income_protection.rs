@@ -58,8 +58,10 @@ pub fn compile(
         .table(table::SMOKER_FACTORS, faults)
         .and_then(|t| smoker_factors(&t, faults));
     let (smoker_factor, non_smoker_factor) = smoker?;
+    let wording = super::wording::read(files, catalog.as_ref(), faults);
     Some(IncomeProtectionRateBook {
         version,
+        wording: wording?,
         occupations: catalog?,
         base_rates: base_rates?,
         occupation_class_factors: class_factors?,

@@ -79,8 +79,10 @@ pub fn compile(
         }
         None => (None, None, None),
     };
+    let wording = super::wording::read(files, catalog.as_ref(), faults);
     Some(LiabilityRateBook {
         version,
+        wording: wording?,
         occupations: catalog?,
         base_rates: base_rates?,
         increased_limit_factors: increased_limit_factors?,

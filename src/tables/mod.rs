@@ -18,6 +18,7 @@ pub mod lint;
 pub mod manifest;
 mod occupations;
 mod parameters;
+pub mod wording;
 
 use std::path::Path;
 use std::sync::Arc;

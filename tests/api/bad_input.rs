@@ -317,14 +317,6 @@ async fn every_bad_field_is_named_not_only_the_first() {
     );
 }
 
-/// The fields of a refusal's `BadRequest`.
-fn violated(status: &tonic::Status) -> Vec<String> {
-    status
-        .get_details_bad_request()
-        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
-        .unwrap_or_default()
-}
-
 /// A change to a request, built at run time.
 type Edit = Box<dyn Fn(&mut pb::QuoteRequest)>;
 
@@ -392,7 +384,7 @@ async fn amounts_and_dates_have_one_grammar_and_zero_one_meaning() {
             .await
             .expect_err(&format!("{name}: must be refused"));
         assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
-        assert_eq!(violated(&status), [field], "{name}");
+        assert_eq!(violated_fields(&status), [field], "{name}");
     }
     let mut no_income = income_protection_request();
     income_protection_mut(&mut no_income).average_monthly_income = eur("0");
@@ -402,7 +394,7 @@ async fn amounts_and_dates_have_one_grammar_and_zero_one_meaning() {
         .expect_err("a zero income is invalid input, not a decline");
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(
-        violated(&status),
+        violated_fields(&status),
         ["income_protection.average_monthly_income"]
     );
 }
@@ -450,9 +442,9 @@ async fn an_error_answer_stays_small_whatever_the_request_holds() {
             .expect_err(&format!("{name}: refused"));
         assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
         assert!(
-            violated(&status).iter().any(|f| f == field),
+            violated_fields(&status).iter().any(|f| f == field),
             "{name}: {:?}",
-            violated(&status)
+            violated_fields(&status)
         );
         assert!(
             answer_bytes(&status) < CEILING,
@@ -529,5 +521,5 @@ async fn listing_quotes_by_a_malformed_version_is_refused_as_quoting_is() {
         .await
         .expect_err("refused");
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert_eq!(violated(&status), ["model_version"]);
+    assert_eq!(violated_fields(&status), ["model_version"]);
 }

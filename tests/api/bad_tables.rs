@@ -311,3 +311,104 @@ fn the_version_id_is_the_content_hash() {
     b.edit("liability/base_rates.csv", "L1,venue,2.20", "L1,venue,2.21");
     assert_ne!(id(&a), id(&b));
 }
+
+/// A fault of a catalogue, wherever it is: its file, the line, and what is wrong, in words.
+#[track_caller]
+fn assert_catalogue_fault(faults: &[TableFault], file: &str, row: Option<usize>, says: &str) {
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.file == file && f.row == row && f.message.contains(says)),
+        "no fault at {file}, line {row:?} saying {says:?}; got:\n{}",
+        faults
+            .iter()
+            .map(|f| format!("  {f}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn a_catalogue_that_cannot_be_read_is_refused_at_its_line() {
+    let copy = Sandbox::new();
+    copy.edit(
+        "liability/messages-fr.ftl",
+        "pour la classe { $class } dans",
+        "pour la classe { $class dans",
+    );
+    let line = std::fs::read_to_string(copy.file("liability/messages-fr.ftl"))
+        .expect("readable")
+        .lines()
+        .position(|l| l.starts_with("reason-NOT_RATED"))
+        .expect("the message")
+        + 1;
+    assert_catalogue_fault(
+        &rejected(&copy),
+        "liability/messages-fr.ftl",
+        Some(line),
+        "cannot be read as a Fluent message",
+    );
+}
+
+#[test]
+fn a_catalogue_that_misspells_a_variable_or_lacks_a_label_is_refused_by_message() {
+    let copy = Sandbox::new();
+    copy.edit(
+        "liability/messages-nl.ftl",
+        "{ $other_expenses }",
+        "{ $other_expense }",
+    )
+    .edit(
+        "income_protection/messages-de.ftl",
+        "occupation-nurse = Krankenpfleger/in\n",
+        "",
+    );
+    let faults = rejected(&copy);
+    assert_catalogue_fault(
+        &faults,
+        "liability/messages-nl.ftl",
+        None,
+        "message `step-loadings`: uses the variable $other_expense, which this message is not given; it is given $commission, $other_expenses, $profit",
+    );
+    assert_catalogue_fault(
+        &faults,
+        "income_protection/messages-de.ftl",
+        None,
+        "message `occupation-nurse`: the message is missing",
+    );
+}
+
+#[test]
+fn a_catalogue_of_an_unknown_language_or_without_english_is_refused() {
+    let copy = Sandbox::new();
+    std::fs::copy(
+        copy.file("liability/messages-fr.ftl"),
+        copy.file("liability/messages-es.ftl"),
+    )
+    .expect("copied");
+    copy.remove("income_protection/messages-en.ftl");
+    std::fs::write(
+        copy.file("income_protection/messages-fr.ftl"),
+        b"step-smoker_factor = fumeur \xe9\n",
+    )
+    .expect("written");
+    let faults = rejected(&copy);
+    assert_catalogue_fault(
+        &faults,
+        "liability/messages-es.ftl",
+        None,
+        "en, nl, fr or de",
+    );
+    assert_catalogue_fault(
+        &faults,
+        "income_protection/messages-en.ftl",
+        None,
+        "the English catalogue is missing",
+    );
+    assert_catalogue_fault(
+        &faults,
+        "income_protection/messages-fr.ftl",
+        Some(1),
+        "not UTF-8",
+    );
+}

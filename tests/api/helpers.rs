@@ -405,3 +405,12 @@ pub async fn activate(
         .expect("activated")
         .into_inner()
 }
+
+/// The fields of a refusal's `BadRequest`.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}

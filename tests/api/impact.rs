@@ -64,6 +64,7 @@ fn to_proto(request: &fairquote::domain::QuoteRequest, version: &str) -> pb::Quo
         } as i32,
         insurer_reference: String::new(),
         model_version: version.to_owned(),
+        language: String::new(),
         product: Some(pb::quote_request::Product::Liability(
             pb::LiabilityApplication {
                 occupation: l.occupation().to_owned(),

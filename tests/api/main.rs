@@ -18,6 +18,7 @@ mod fairness_report;
 mod fuzz_corpus;
 mod helpers;
 mod impact;
+mod language;
 mod model_diff;
 mod models;
 mod operations;

@@ -65,3 +65,49 @@ fn added_and_removed_rows_and_manifest_fields_are_listed() {
     assert_eq!(d.manifest_changes.len(), 1);
     assert_eq!(d.manifest_changes[0].key, "effective_from");
 }
+
+#[test]
+fn a_changed_sentence_is_listed_by_catalogue_and_message_and_nothing_else() {
+    let old = liability();
+    let new = edited(
+        &old,
+        "messages-fr.ftl",
+        "plus les frais de police",
+        "plus les frais de police du contrat",
+    );
+    let d = diff(&old, &new).expect("a diff");
+    assert_ne!(
+        d.old_version, d.new_version,
+        "the wording is part of the version"
+    );
+    assert_eq!(d.wording_changes.len(), 1, "{d:?}");
+    let change = &d.wording_changes[0];
+    assert_eq!(
+        (change.table.as_str(), change.key.as_str()),
+        ("messages-fr.ftl", "step-policy_fee")
+    );
+    assert_eq!(
+        (change.old.as_str(), change.new.as_str()),
+        (
+            "plus les frais de police",
+            "plus les frais de police du contrat"
+        )
+    );
+    assert!(d.changed_cells.is_empty() && d.manifest_changes.is_empty());
+    // A message over several lines is one text; one changed variant is one change.
+    let new = edited(
+        &old,
+        "messages-nl.ftl",
+        "[one] 1 schadegeval",
+        "[one] één schadegeval",
+    );
+    let d = diff(&old, &new).expect("a diff");
+    assert_eq!(
+        d.wording_changes
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect::<Vec<_>>(),
+        ["reason-CLAIMS_HISTORY"],
+        "{d:?}"
+    );
+}

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use fairquote::domain::{
     BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
-    LiabilityApplication, LiabilityFields, PaymentFrequency, PricedQuote, ProductApplication,
-    QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
+    Language, LiabilityApplication, LiabilityFields, PaymentFrequency, PricedQuote,
+    ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
 };
 use fairquote::rating::{self, RateBooks};
 use proptest::prelude::*;
@@ -31,6 +31,7 @@ fn new_business(application: ProductApplication, frequency: PaymentFrequency) ->
         transaction_type: TransactionType::NewBusiness,
         payment_frequency: frequency,
         model_version: None,
+        language: Language::En,
         application,
     }
 }
@@ -300,6 +301,50 @@ proptest! {
                 prop_assert!(figures.worksheet.replays_exactly());
             }
             (full, figures) => prop_assert_eq!(full.err(), figures.err()),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The language words a quote, it never prices one: in nl, fr and de the decision, the
+    /// reasons' codes and figures, the premium and every worksheet amount are those of the
+    /// English quote, while every sentence is the language's own.
+    #[test]
+    fn every_language_gives_the_same_decision_premium_and_worksheet_amounts(
+        application in application(),
+        frequency in frequency(),
+    ) {
+        let english = new_business(application, frequency);
+        let quoted = |language| {
+            rating::quote(books(), &QuoteRequest { language, ..english.clone() }, day())
+        };
+        let en = quoted(Language::En);
+        for language in [Language::Nl, Language::Fr, Language::De] {
+            match (&en, quoted(language)) {
+                (Ok(en), Ok(other)) => {
+                    prop_assert_eq!(&en.decision, &other.decision);
+                    prop_assert_eq!(&en.premium, &other.premium);
+                    prop_assert_eq!(&en.model_version, &other.model_version);
+                    prop_assert_eq!(en.reasons.len(), other.reasons.len());
+                    for (a, b) in en.reasons.iter().zip(&other.reasons) {
+                        prop_assert_eq!((a.code, &a.parameters), (b.code, &b.parameters));
+                        prop_assert_ne!(&a.message, &b.message);
+                    }
+                    prop_assert_eq!(en.worksheet.steps.len(), other.worksheet.steps.len());
+                    for (a, b) in en.worksheet.steps.iter().zip(&other.worksheet.steps) {
+                        prop_assert_eq!(
+                            (a.code, a.table, &a.row_key, a.operation, a.value, a.running_amount),
+                            (b.code, b.table, &b.row_key, b.operation, b.value, b.running_amount)
+                        );
+                        prop_assert_ne!(&a.description, &b.description);
+                        prop_assert!(!b.description.contains('⟦'), "{}", b.description);
+                    }
+                    prop_assert!(other.worksheet.replays_exactly());
+                }
+                (en, other) => prop_assert_eq!(en.as_ref().err(), other.as_ref().err()),
+            }
         }
     }
 }

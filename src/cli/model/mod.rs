@@ -261,7 +261,12 @@ fn print_diff(d: &ModelDiff) {
     if d.is_empty() {
         println!("  no change");
     }
-    for c in d.manifest_changes.iter().chain(&d.changed_cells) {
+    for c in d
+        .manifest_changes
+        .iter()
+        .chain(&d.changed_cells)
+        .chain(&d.wording_changes)
+    {
         println!(
             "  changed {} [{}] {}: {} -> {}{}",
             c.table,

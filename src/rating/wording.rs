@@ -1,0 +1,450 @@
+//! A model version's wording: the sentences of reasons, worksheet steps and catalogue labels,
+//! in each language the version speaks, from message catalogues kept beside its tables
+//! (`messages-<language>.ftl`, in Project Fluent's syntax), so that the wording is versioned
+//! with the figures and hashed into the version's id.
+//!
+//! Wording is applied to figures the engine has already computed: a language can change a
+//! sentence, never an amount. Amounts are written with the language's decimal separator and
+//! no grouping, so that they read as exactly the decimal the worksheet holds.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentError, FluentResource, FluentValue};
+use rust_decimal::Decimal;
+
+use crate::domain::{Language, Product, Reason};
+
+use super::book::Occupation;
+
+type Bundle = FluentBundle<FluentResource>;
+
+/// The messages every catalogue of a product must hold, with the variables each is given.
+/// Labels of occupations (`occupation-<code>`) are required too, for the occupations the
+/// version's table lists.
+pub fn required_messages(product: Product) -> Vec<(String, &'static [&'static str])> {
+    const SHARED: &[(&str, &[&str])] = &[
+        ("step-minimum_premium", &[]),
+        ("step-risk_premium", &[]),
+        ("step-fixed_expense", &[]),
+        ("step-loadings", &["commission", "other_expenses", "profit"]),
+        ("step-office_premium", &[]),
+        ("step-policy_fee", &[]),
+        ("step-insurance_premium_tax", &[]),
+    ];
+    const LIABILITY: &[(&str, &[&str])] = &[
+        ("reason-CLAIMS_BEYOND_RATING_TABLE", &["claims"]),
+        ("reason-CLAIMS_HISTORY", &["claims"]),
+        ("reason-LARGE_TURNOVER", &["threshold"]),
+        ("reason-NOT_RATED", &["class", "work_setting"]),
+        ("step-exposure", &["turnover"]),
+        ("step-base_rate", &["occupation", "class"]),
+        ("step-increased_limit_factor", &[]),
+        ("step-deductible_factor", &[]),
+        ("step-experience_factor", &["claims"]),
+        ("step-risk_management_credit", &["credits", "cap"]),
+    ];
+    const INCOME_PROTECTION: &[(&str, &[&str])] = &[
+        (
+            "reason-AGE_OUTSIDE_ELIGIBILITY",
+            &["min_age", "max_age", "age"],
+        ),
+        (
+            "reason-BENEFIT_ABOVE_INCOME_CAP",
+            &["benefit", "percent", "cap"],
+        ),
+        ("reason-DEFERRED_PERIOD_WITHIN_GUARANTEED_SALARY", &["days"]),
+        ("reason-LARGE_BENEFIT", &["threshold"]),
+        ("reason-CLAIMS_HISTORY", &["claims"]),
+        ("reason-NOT_RATED", &["age", "class"]),
+        ("step-benefit_units", &["benefit"]),
+        ("step-base_rate", &["age"]),
+        ("step-occupation_class_factor", &["class", "occupation"]),
+        ("step-smoker_factor", &[]),
+    ];
+    let (own, labels): (&[(&str, &[&str])], Vec<String>) = match product {
+        Product::Liability => (
+            LIABILITY,
+            crate::domain::WorkSetting::ALL
+                .iter()
+                .map(|s| label_id("work-setting", s.code()))
+                .chain(
+                    crate::domain::RiskMeasure::ALL
+                        .iter()
+                        .map(|m| label_id("risk-measure", m.code())),
+                )
+                .collect(),
+        ),
+        Product::IncomeProtection => (
+            INCOME_PROTECTION,
+            crate::domain::BenefitPeriod::ALL
+                .iter()
+                .map(|p| label_id("benefit-period", p.code()))
+                .collect(),
+        ),
+    };
+    own.iter()
+        .chain(SHARED)
+        .map(|(id, variables)| ((*id).to_owned(), *variables))
+        .chain(labels.into_iter().map(|id| (id, &[][..])))
+        .collect()
+}
+
+fn label_id(kind: &str, code: &str) -> String {
+    format!("{kind}-{code}")
+}
+
+/// The wording of one version, in every language it speaks.
+pub struct Wording {
+    bundles: BTreeMap<Language, Bundle>,
+    /// The catalogues' text, by language: two wordings are equal when their text is.
+    sources: BTreeMap<Language, String>,
+}
+
+/// Where a catalogue cannot be read: a line (1-based) and what is wrong there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueFault {
+    pub language: Language,
+    pub line: Option<usize>,
+    pub message_id: Option<String>,
+    pub message: String,
+}
+
+impl Wording {
+    /// Compiles catalogues given as Fluent text, by language; every fault, not only the first.
+    pub fn from_sources(
+        sources: BTreeMap<Language, String>,
+    ) -> Result<Wording, Vec<CatalogueFault>> {
+        let mut faults = Vec::new();
+        let mut bundles = BTreeMap::new();
+        for (language, text) in &sources {
+            let resource = match FluentResource::try_new(text.clone()) {
+                Ok(resource) => resource,
+                Err((_, errors)) => {
+                    faults.extend(errors.into_iter().map(|e| CatalogueFault {
+                        language: *language,
+                        // The line where the faulty message starts, where an actuary looks for it.
+                        line: Some(line_of(
+                            text.as_bytes(),
+                            e.slice.as_ref().map_or(e.pos.start, |s| s.start),
+                        )),
+                        message_id: None,
+                        message: format!("cannot be read as a Fluent message: {}", e.kind),
+                    }));
+                    continue;
+                }
+            };
+            let tag: unic_langid::LanguageIdentifier = language
+                .code()
+                .parse()
+                .expect("the four language codes are valid tags");
+            let mut bundle = Bundle::new_concurrent(vec![tag]);
+            // The sentences are stored and compared byte for byte: no invisible isolation marks.
+            bundle.set_use_isolating(false);
+            if let Err(errors) = bundle.add_resource(resource) {
+                faults.extend(errors.into_iter().map(|e| CatalogueFault {
+                    language: *language,
+                    line: None,
+                    message_id: match &e {
+                        FluentError::Overriding { id, .. } => Some(id.clone()),
+                        _ => None,
+                    },
+                    message: match e {
+                        FluentError::Overriding { .. } => "the message is defined twice".into(),
+                        other => other.to_string(),
+                    },
+                }));
+            }
+            bundles.insert(*language, bundle);
+        }
+        if faults.is_empty() {
+            Ok(Wording { bundles, sources })
+        } else {
+            Err(faults)
+        }
+    }
+
+    /// The English wording of versions published before catalogues were kept in versions:
+    /// their quotes were worded by the service itself, and this is that wording, frozen, so
+    /// that they replay to the same sentences. Never edit these files.
+    pub fn built_in(product: Product) -> Arc<Wording> {
+        static LIABILITY: OnceLock<Arc<Wording>> = OnceLock::new();
+        static INCOME_PROTECTION: OnceLock<Arc<Wording>> = OnceLock::new();
+        let (cell, text) = match product {
+            Product::Liability => (&LIABILITY, include_str!("wording/built-in-liability.ftl")),
+            Product::IncomeProtection => (
+                &INCOME_PROTECTION,
+                include_str!("wording/built-in-income-protection.ftl"),
+            ),
+        };
+        cell.get_or_init(|| {
+            Arc::new(
+                Wording::from_sources(BTreeMap::from([(Language::En, text.to_owned())]))
+                    .expect("the built-in wording compiles"),
+            )
+        })
+        .clone()
+    }
+
+    /// The languages this wording speaks, in order.
+    pub fn languages(&self) -> Vec<Language> {
+        self.bundles.keys().copied().collect()
+    }
+
+    /// The wording in one language; `None` when the version does not speak it.
+    pub fn words(&self, language: Language) -> Option<Words<'_>> {
+        self.bundles
+            .get(&language)
+            .map(|bundle| Words { bundle, language })
+    }
+
+    /// Every fault of one language against what the engine will ask of it: a required message
+    /// missing, or one that cannot be formatted with the variables it is given (a misspelt
+    /// variable, a reference to a message that does not exist).
+    pub fn check(
+        &self,
+        required: &[(String, &'static [&'static str])],
+        occupations: &[&str],
+    ) -> Vec<CatalogueFault> {
+        let mut faults = Vec::new();
+        let labels: Vec<(String, &'static [&'static str])> = occupations
+            .iter()
+            .map(|code| (label_id("occupation", code), &[][..]))
+            .collect();
+        for (language, bundle) in &self.bundles {
+            for (id, variables) in required.iter().chain(&labels) {
+                let fault = |message: String| CatalogueFault {
+                    language: *language,
+                    line: None,
+                    message_id: Some(id.clone()),
+                    message,
+                };
+                let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+                    faults.push(fault("the message is missing".into()));
+                    continue;
+                };
+                let mut args = FluentArgs::new();
+                for name in *variables {
+                    args.set(*name, FluentValue::from(2));
+                }
+                let mut errors = Vec::new();
+                bundle.format_pattern(pattern, Some(&args), &mut errors);
+                faults.extend(errors.into_iter().map(|e| fault(explain(&e, variables))));
+            }
+        }
+        faults
+    }
+}
+
+/// A formatting fault in a translator's words.
+fn explain(error: &FluentError, variables: &[&str]) -> String {
+    use fluent_bundle::resolver::{ResolverError, errors::ReferenceKind};
+    let given = || {
+        if variables.is_empty() {
+            "it is given none".to_owned()
+        } else {
+            let names: Vec<String> = variables.iter().map(|v| format!("${v}")).collect();
+            format!("it is given {}", names.join(", "))
+        }
+    };
+    match error {
+        FluentError::ResolverError(ResolverError::Reference(ReferenceKind::Variable { id })) => {
+            format!(
+                "uses the variable ${id}, which this message is not given; {}",
+                given()
+            )
+        }
+        FluentError::ResolverError(ResolverError::Reference(
+            ReferenceKind::Message { id, .. } | ReferenceKind::Term { id, .. },
+        )) => format!("refers to `{id}`, which the catalogue does not define"),
+        other => other.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Wording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wording")
+            .field("languages", &self.languages())
+            .finish()
+    }
+}
+
+impl PartialEq for Wording {
+    fn eq(&self, other: &Self) -> bool {
+        self.sources == other.sources
+    }
+}
+
+/// The line (1-based) a byte offset is on.
+pub(crate) fn line_of(text: &[u8], byte: usize) -> usize {
+    text[..byte.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// A figure a sentence states.
+#[derive(Debug, Clone, Copy)]
+pub enum Arg<'a> {
+    /// A whole number, which a catalogue may use to choose a plural.
+    Count(u32),
+    /// An exact decimal (an amount, a rate, a factor), written with the language's separator.
+    Amount(Decimal),
+    /// A code or a label, as it is.
+    Text(&'a str),
+}
+
+impl Arg<'_> {
+    /// The one spelling of the figure for programs, whatever the language.
+    fn canonical(&self) -> String {
+        match self {
+            Arg::Count(n) => n.to_string(),
+            Arg::Amount(d) => d.to_string(),
+            Arg::Text(t) => (*t).to_owned(),
+        }
+    }
+
+    fn value(&self, language: Language) -> FluentValue<'static> {
+        match self {
+            Arg::Count(n) => FluentValue::from(*n),
+            Arg::Amount(d) => {
+                let text = d.to_string();
+                FluentValue::from(match language.decimal_separator() {
+                    '.' => text,
+                    separator => text.replace('.', &separator.to_string()),
+                })
+            }
+            Arg::Text(t) => FluentValue::from((*t).to_owned()),
+        }
+    }
+}
+
+/// A version's wording in one language: what the engine writes its sentences with.
+#[derive(Clone, Copy)]
+pub struct Words<'a> {
+    bundle: &'a Bundle,
+    language: Language,
+}
+
+impl Words<'_> {
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// The sentence of a message with its figures. A message a checked catalogue lacks cannot
+    /// be asked for; were it asked, the id is written in `⟦ ⟧` rather than failing the quote.
+    pub fn text(&self, id: &str, args: &[(&str, Arg<'_>)]) -> String {
+        self.lookup(id, args).unwrap_or_else(|| format!("⟦{id}⟧"))
+    }
+
+    fn lookup(&self, id: &str, args: &[(&str, Arg<'_>)]) -> Option<String> {
+        let pattern = self.bundle.get_message(id)?.value()?;
+        let mut fluent_args = FluentArgs::with_capacity(args.len());
+        for (name, arg) in args {
+            fluent_args.set(*name, arg.value(self.language));
+        }
+        let mut errors = Vec::new();
+        Some(
+            self.bundle
+                .format_pattern(pattern, Some(&fluent_args), &mut errors)
+                .into_owned(),
+        )
+    }
+
+    /// A reason with its sentence and its figures as data.
+    pub fn reason(&self, code: &'static str, args: &[(&'static str, Arg<'_>)]) -> Reason {
+        Reason {
+            code,
+            message: self.text(&format!("reason-{code}"), args),
+            parameters: args
+                .iter()
+                .map(|(name, arg)| (*name, arg.canonical()))
+                .collect(),
+        }
+    }
+
+    /// The label of a code (`work-setting`, `venue`); `None` when the catalogue has none.
+    pub fn label(&self, kind: &str, code: &str) -> Option<String> {
+        self.lookup(&label_id(kind, code), &[])
+    }
+
+    /// An occupation's name: the catalogue's, or the table's where the version has no
+    /// catalogue of its own (the built-in wording names no occupation).
+    pub fn occupation(&self, occupation: &Occupation) -> String {
+        self.label("occupation", &occupation.code)
+            .unwrap_or_else(|| occupation.label.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn wording(language: Language, text: &str) -> Result<Wording, Vec<CatalogueFault>> {
+        Wording::from_sources(BTreeMap::from([(language, text.to_owned())]))
+    }
+
+    #[test]
+    fn amounts_take_the_languages_separator_and_parameters_do_not() {
+        let w = wording(
+            Language::Fr,
+            "reason-LARGE_TURNOVER = au-delà de { $threshold } EUR",
+        )
+        .unwrap();
+        let reason = w.words(Language::Fr).unwrap().reason(
+            "LARGE_TURNOVER",
+            &[("threshold", Arg::Amount(dec!(150000.50)))],
+        );
+        assert_eq!(reason.message, "au-delà de 150000,50 EUR");
+        assert_eq!(
+            reason.parameters,
+            vec![("threshold", "150000.50".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_count_chooses_the_plural() {
+        let w = wording(
+            Language::En,
+            "step-experience_factor = { $claims ->\n    [one] one claim\n   *[other] { $claims } claims\n}",
+        )
+        .unwrap();
+        let words = w.words(Language::En).unwrap();
+        let say = |n| words.text("step-experience_factor", &[("claims", Arg::Count(n))]);
+        assert_eq!(say(1), "one claim");
+        assert_eq!(say(3), "3 claims");
+    }
+
+    #[test]
+    fn faults_name_the_line_and_the_message() {
+        let faults = wording(Language::Nl, "a = goed\nb = { $x\n").unwrap_err();
+        assert_eq!(faults[0].line, Some(2), "{faults:?}");
+        let w = wording(Language::De, "step-policy_fee = { $fee } Gebühr").unwrap();
+        let faults = w.check(
+            &[
+                ("step-policy_fee".into(), &[]),
+                ("step-risk_premium".into(), &[]),
+            ],
+            &[],
+        );
+        assert_eq!(faults.len(), 2, "{faults:?}");
+        assert!(faults[0].message.contains("fee"), "{faults:?}");
+        assert_eq!(faults[1].message, "the message is missing");
+    }
+
+    #[test]
+    fn the_built_in_wording_holds_every_message_but_occupations() {
+        for product in Product::ALL {
+            let w = Wording::built_in(product);
+            assert_eq!(w.languages(), vec![Language::En]);
+            assert_eq!(
+                w.check(&required_messages(product), &[]),
+                vec![],
+                "{product:?}"
+            );
+        }
+    }
+}

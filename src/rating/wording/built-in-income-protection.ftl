@@ -1,0 +1,27 @@
+# The wording of income-protection quotes priced by versions that carry no message catalogue
+# of their own (published before catalogues were kept in versions). Frozen: quotes logged
+# under those versions replay to these very sentences. Never edit this file; a new wording is
+# a new catalogue in a new model version.
+
+reason-AGE_OUTSIDE_ELIGIBILITY = cover starts between ages { $min_age } and { $max_age }; the applicant is { $age }
+reason-BENEFIT_ABOVE_INCOME_CAP = the monthly benefit { $benefit } EUR is more than { $percent } % of the average monthly income ({ $cap } EUR at most)
+reason-DEFERRED_PERIOD_WITHIN_GUARANTEED_SALARY = an employee's first { $days } days are paid by the employer's guaranteed salary; choose a deferred period of at least { $days } days
+reason-LARGE_BENEFIT = a monthly benefit above { $threshold } EUR is reviewed by an underwriter
+reason-CLAIMS_HISTORY = { $claims } incapacity claims in the last 5 years: an underwriter reviews them
+reason-NOT_RATED = the model has no rate for age { $age } in class { $class }
+
+step-benefit_units = monthly benefit { $benefit } EUR in hundreds of euros
+step-base_rate = times the annual base rate per 100 EUR of monthly benefit at age { $age }
+step-occupation_class_factor = times the factor of occupation class { $class } ({ $occupation })
+step-smoker_factor = times the smoker factor
+step-minimum_premium = at least the minimum risk premium
+step-risk_premium = risk premium, rounded half-even to the cent
+step-fixed_expense = plus the fixed expense per policy
+step-loadings = divided by 1 − commission { $commission } − other expenses { $other_expenses } − profit { $profit }
+step-office_premium = office premium, rounded half-even to the cent
+step-policy_fee = plus the policy fee
+step-insurance_premium_tax = plus the insurance premium tax on office premium and fee, rounded half-even to the cent
+
+benefit-period-2_years = 2 years
+benefit-period-5_years = 5 years
+benefit-period-to_age_65 = To age 65
