@@ -136,6 +136,33 @@ async function main() {
   ];
   if (decisions.some((d) => d !== "DECISION_ACCEPT")) fail(`expected two accepts, got ${decisions}`);
 
+  // The same liability quote in French, as a Walloon or Brussels insurer shows it: the same
+  // figures, French sentences, and a referral's figures as data.
+  const french = {
+    rating_date: today,
+    transaction_type: "TRANSACTION_TYPE_NEW_BUSINESS",
+    language: "fr-BE",
+    liability: {
+      occupation: "escort_companion",
+      work_setting: "WORK_SETTING_CLIENT_PREMISES",
+      annual_turnover: eur("60000"),
+      limit_of_indemnity: eur("1000000"),
+      deductible: eur("250"),
+      claims_last_5_years: 3,
+      years_of_activity: 6,
+    },
+  };
+  const enGros = await quote({ ...french, language: "" });
+  const enFrancais = await quote(french);
+  show("Responsabilité civile professionnelle (fr-BE)", enFrancais);
+  for (const step of enFrancais.worksheet.steps) console.log(`     ${step.description}`);
+  if (enFrancais.premium.total.amount !== enGros.premium.total.amount) fail("the language changed the premium");
+  const claims = enFrancais.reasons.find((r) => r.code === "CLAIMS_HISTORY");
+  if (!claims || claims.parameters.claims !== "3" || !claims.message.includes("sinistres"))
+    fail(`the French referral is ${JSON.stringify(enFrancais.reasons)}`);
+  const catalogueFr = await describe({ rating_date: today, language: "fr" });
+  console.log(`   ${catalogueFr.liability.occupations.map((o) => o.label).join(", ")}`);
+
   // A careless request: a signed turnover and a date without its leading zero.
   try {
     await quote({

@@ -113,14 +113,42 @@ def main():
             show("Professional & general liability", client.Quote(liability, timeout=10), pb),
             show("Income protection", client.Quote(income_protection, timeout=10), pb),
         ]
-        # A bad request gets INVALID_ARGUMENT naming the field.
+        # The same liability quote in French (as a Walloon or Brussels insurer shows it): the same
+        # figures, French sentences, and a referral's figures as data.
+        french = pb.QuoteRequest()
+        french.CopyFrom(liability)
+        french.liability.claims_last_5_years = 3
+        english_total = client.Quote(french, timeout=10).premium.total.amount
+        french.language = "fr-BE"
+        answer = client.Quote(french, timeout=10)
+        show("Responsabilité civile professionnelle (fr-BE)", answer, pb)
+        if answer.premium.total.amount != english_total:
+            sys.exit("the language changed the premium")
+        claims = [r for r in answer.reasons if r.code == "CLAIMS_HISTORY"]
+        if not claims or claims[0].parameters["claims"] != "3" or "sinistres" not in claims[0].message:
+            sys.exit(f"the French referral is {list(answer.reasons)}")
+        # A bad request gets INVALID_ARGUMENT with a google.rpc.BadRequest naming each field.
         try:
-            client.Quote(pb.QuoteRequest(rating_date=today), timeout=10)
-            sys.exit("an empty request was priced")
+            client.Quote(pb.QuoteRequest(rating_date="2026-12-1", language="es"), timeout=10)
+            sys.exit("a bad request was priced")
         except grpc.RpcError as error:
-            print(f"== An empty request: {error.code().name}: {error.details()}")
+            from grpc_status import rpc_status
+            from google.rpc import error_details_pb2
+
+            print(f"== A bad request: {error.code().name}")
             if error.code() != grpc.StatusCode.INVALID_ARGUMENT:
-                sys.exit("an empty request was not INVALID_ARGUMENT")
+                sys.exit("a bad request was not INVALID_ARGUMENT")
+            status = rpc_status.from_call(error)
+            fields = []
+            for detail in status.details if status else []:
+                if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                    bad_request = error_details_pb2.BadRequest()
+                    detail.Unpack(bad_request)
+                    for v in bad_request.field_violations:
+                        print(f"   {v.field}: {v.description}")
+                        fields.append(v.field)
+            if sorted(fields) != ["language", "product", "rating_date", "transaction_type"]:
+                sys.exit(f"the violations named {fields}")
         # Bulk work: many quotes over one stream, each answered under its own id.
         count = 10_000
         started = time.monotonic()
