@@ -13,7 +13,9 @@ use crate::tables::expectations::CaseOutcome;
 use crate::tables::{ModelFiles, TableFault};
 
 use super::pb;
-use super::upload::{MAX_PORTFOLIO_BYTES, UploadRules, portfolio_format, receive, receive_bytes};
+use super::upload::{
+    MAX_PORTFOLIO_BYTES, UploadError, UploadRules, portfolio_format, receive, receive_bytes,
+};
 pub use super::version_id;
 use super::{product_number, required_product};
 
@@ -49,7 +51,7 @@ pub fn actor(value: &str) -> Result<String, InvalidField> {
 /// only on a service without keys, which checks it then).
 pub async fn model_upload(
     upload: impl Stream<Item = Result<pb::ModelUpload, tonic::Status>> + Unpin,
-) -> Result<(ModelFiles, String), Vec<InvalidField>> {
+) -> Result<(ModelFiles, String), UploadError> {
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let (product, actor) = receive(
         upload,
@@ -108,7 +110,7 @@ pub struct ImpactOptions {
 /// An impact upload: its options and the portfolio's bytes.
 pub async fn impact_upload(
     upload: impl Stream<Item = Result<pb::ImpactUpload, tonic::Status>> + Unpin,
-) -> Result<(ImpactOptions, Vec<u8>), Vec<InvalidField>> {
+) -> Result<(ImpactOptions, Vec<u8>), UploadError> {
     receive_bytes(
         upload,
         &PORTFOLIO_UPLOAD,

@@ -5,6 +5,24 @@
 use futures::{Stream, StreamExt};
 
 use crate::domain::InvalidField;
+use crate::domain::invalid::describe_fields;
+
+/// Why an upload was not received: what it carried, or the transport that broke it off.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("{}", describe_fields(.0))]
+    Invalid(Vec<InvalidField>),
+    /// The transport ended the upload (a message over the size limit, a reset stream): it is
+    /// answered with the transport's own status, not as a fault of what was sent.
+    #[error("the upload broke off: {}", .0.message())]
+    BrokeOff(tonic::Status),
+}
+
+impl From<Vec<InvalidField>> for UploadError {
+    fn from(fields: Vec<InvalidField>) -> Self {
+        UploadError::Invalid(fields)
+    }
+}
 
 /// A portfolio for an impact analysis or a fairness report, at most.
 pub const MAX_PORTFOLIO_BYTES: usize = 1 << 30;
@@ -38,34 +56,29 @@ pub async fn receive<M, H>(
     header: impl FnOnce(&M) -> Result<H, Vec<InvalidField>>,
     data_len: impl Fn(&M) -> usize,
     mut add: impl FnMut(M) -> Result<(), InvalidField>,
-) -> Result<H, Vec<InvalidField>> {
+) -> Result<H, UploadError> {
     let mut header = Some(header);
     let mut parsed = None;
     let mut total = 0usize;
     while let Some(message) = messages.next().await {
-        let message = message.map_err(|s| {
-            vec![InvalidField::new(
-                "upload",
-                format!("the upload broke off: {}", s.message()),
-            )]
-        })?;
+        let message = message.map_err(UploadError::BrokeOff)?;
         if let Some(read) = header.take() {
             parsed = Some(read(&message)?);
         }
         total = total.saturating_add(data_len(&message));
         if total > rules.max_bytes {
-            return Err(vec![InvalidField::new(
+            return Err(UploadError::Invalid(vec![InvalidField::new(
                 "data",
                 format!("{} is at most {} bytes", rules.noun, rules.max_bytes),
-            )]);
+            )]));
         }
-        add(message).map_err(|e| vec![e])?;
+        add(message).map_err(|e| UploadError::Invalid(vec![e]))?;
     }
     parsed.ok_or_else(|| {
-        vec![InvalidField::new(
+        UploadError::Invalid(vec![InvalidField::new(
             "upload",
             format!("empty: send {}", rules.header_carries),
-        )]
+        )])
     })
 }
 
@@ -75,7 +88,7 @@ pub async fn receive_bytes<M, H>(
     rules: &UploadRules,
     header: impl FnOnce(&M) -> Result<H, Vec<InvalidField>>,
     data: impl Fn(&M) -> &[u8],
-) -> Result<(H, Vec<u8>), Vec<InvalidField>> {
+) -> Result<(H, Vec<u8>), UploadError> {
     let mut bytes = Vec::new();
     let header = receive(
         messages,

@@ -12,7 +12,7 @@ use crate::audit::inquiry::{self, FairnessBook, ModelEventFilter};
 use crate::audit::{AuditError, LogRead};
 use crate::contract::audit::{FAIRNESS_UPLOAD, FairnessOptions, QuoteQuery, period};
 use crate::contract::pb;
-use crate::contract::upload::receive_bytes;
+use crate::contract::upload::{UploadError, receive_bytes};
 
 use super::caller::own_tenant;
 use super::server::{Deferred, ServerState};
@@ -104,14 +104,21 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         request: Request<tonic::Streaming<pb::FairnessReportUpload>>,
     ) -> Result<Response<pb::FairnessReportResponse>, Status> {
         let today = Utc::now().date_naive();
-        let (options, bytes) = receive_bytes(
+        let (options, bytes) = match receive_bytes(
             request.into_inner(),
             &FAIRNESS_UPLOAD,
             |first| FairnessOptions::parse(first, today),
             |m| &m.data,
         )
         .await
-        .map_err(AuditError::InvalidRequest)?;
+        {
+            Ok(received) => received,
+            Err(UploadError::Invalid(fields)) => {
+                return Err(AuditError::InvalidRequest(fields).into());
+            }
+            // The transport's own answer (`grpc::limits` words a message over the limit).
+            Err(UploadError::BrokeOff(status)) => return Err(status),
+        };
         // No portfolio: the quotes in the log (quoted on the rating date's books).
         let book = if bytes.is_empty() {
             FairnessBook::Logged(options.period)

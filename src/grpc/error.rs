@@ -8,6 +8,7 @@ use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
 use crate::audit::{AuditError, LogError};
 use crate::contract::pb;
+use crate::contract::upload::UploadError;
 use crate::domain::InvalidField;
 use crate::domain::invalid::describe_fields;
 use crate::impact::ImpactError;
@@ -16,6 +17,7 @@ use crate::registry::RegistryError;
 
 use super::auth::AccessError;
 use super::deadline::DeadlinePassed;
+use super::limits::Oversized;
 use super::server::Starting;
 
 /// What one error answer may carry, whatever the request: a client's default limits (8 KiB of
@@ -135,6 +137,12 @@ impl From<AccessError> for Status {
     }
 }
 
+impl From<Oversized> for Status {
+    fn from(oversized: Oversized) -> Status {
+        Status::resource_exhausted(oversized.to_string())
+    }
+}
+
 impl From<DeadlinePassed> for Status {
     fn from(passed: DeadlinePassed) -> Status {
         Status::deadline_exceeded(passed.to_string())
@@ -241,6 +249,8 @@ pub enum ModelError {
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Impact(#[from] ImpactError),
+    #[error(transparent)]
+    Upload(#[from] UploadError),
     /// The work on a blocking thread did not finish (it panicked or the runtime stopped).
     #[error("the model work was interrupted: {0}")]
     Interrupted(String),
@@ -269,7 +279,10 @@ impl From<ModelError> for Status {
         };
         match error {
             ModelError::InvalidRequest(fields)
+            | ModelError::Upload(UploadError::Invalid(fields))
             | ModelError::Impact(ImpactError::InvalidPortfolio(fields)) => bad_request(&fields),
+            // The transport's own answer (`grpc::limits` words a message over the limit).
+            ModelError::Upload(UploadError::BrokeOff(status)) => status,
             // A table fault is located by file, row and column, as the field of the upload.
             ModelError::Registry(RegistryError::Invalid(invalid)) => bad_request(
                 &invalid

@@ -42,7 +42,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
     ) -> Result<Response<pb::ValidationReport>, Status> {
         let (files, _) = model_upload(request.into_inner())
             .await
-            .map_err(ModelError::InvalidRequest)?;
+            .map_err(ModelError::from)?;
         let (validation, _) = tokio::task::spawn_blocking(move || registry::validate(&files))
             .await
             .map_err(ModelError::interrupted)?;
@@ -56,7 +56,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         let caller = caller_of(&request);
         let (files, given) = model_upload(request.into_inner())
             .await
-            .map_err(ModelError::InvalidRequest)?;
+            .map_err(ModelError::from)?;
         let actor = actor_of(caller.as_ref(), &given)?;
         let (record, newly) = self
             .state
@@ -171,7 +171,7 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
     ) -> Result<Response<Self::AnalyseImpactStream>, Status> {
         let (options, bytes) = impact_upload(request.into_inner())
             .await
-            .map_err(ModelError::InvalidRequest)?;
+            .map_err(ModelError::from)?;
         let schedule = self.state.get()?.models.schedule();
         let parts = tokio::task::spawn_blocking(move || {
             crate::impact::analyse_upload(

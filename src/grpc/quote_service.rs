@@ -20,6 +20,7 @@ use crate::contract::quote::quote_response;
 use super::caller::tenant_of;
 use super::codec::{StreamCodec, StreamMessage};
 use super::error::QuoteError;
+use super::limits::in_grpc_words;
 use super::server::{Deferred, Front};
 
 /// How many requests of one stream are priced and logged at once, so that they share syncs.
@@ -199,6 +200,7 @@ impl QuoteEndpoint {
     ) -> QuoteResponses {
         let endpoint = self.clone();
         let bound = self.front.limits.max_stream_requests;
+        let max_message_bytes = self.front.limits.max_message_bytes;
         let mut received = 0u64;
         let mut ids = RequestIds::default();
         let responses = messages
@@ -226,7 +228,7 @@ impl QuoteEndpoint {
                         Ok(Err((request_id, undecodable))) => {
                             Ok(failed(request_id, QuoteError::Undecodable(undecodable)))
                         }
-                        Err(status) => Err(status),
+                        Err(status) => Err(in_grpc_words(status, max_message_bytes)),
                     }
                 }
             })

@@ -180,8 +180,52 @@ async fn a_stream_is_bounded_and_a_message_too_large_is_refused() {
 
     let mut request = liability_request();
     request.insurer_reference = "x".repeat(4000);
-    let status = app.client.quote(request).await.expect_err("too large");
-    assert_eq!(status.code(), tonic::Code::OutOfRange);
+    let status = app
+        .client
+        .quote(request.clone())
+        .await
+        .expect_err("too large");
+    // gRPC's word for a message over the receiver's limit, with the limit named.
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    assert!(
+        status.message().contains("2048 bytes"),
+        "{}",
+        status.message()
+    );
+    // The same in a stream, after a good answer.
+    let requests = [liability_request(), request.clone()]
+        .into_iter()
+        .enumerate()
+        .map(|(i, request)| fairquote::contract::pb::QuoteStreamRequest {
+            request_id: i.to_string(),
+            request: Some(request),
+        });
+    let mut responses = app
+        .client
+        .quote_stream(tokio_stream::iter(requests))
+        .await
+        .expect("a stream")
+        .into_inner();
+    assert!(
+        matches!(responses.next().await, Some(Ok(_))),
+        "the first is answered"
+    );
+    match responses.next().await {
+        Some(Err(status)) => assert_eq!(status.code(), tonic::Code::ResourceExhausted),
+        other => panic!("the stream went on past an oversized message: {other:?}"),
+    }
+    // And in a model upload.
+    let mut chunks = upload(
+        &version(fairquote::contract::pb::Product::Liability, &[]),
+        "A",
+    );
+    chunks[1].data = vec![b'x'; 4000];
+    let status = app
+        .models
+        .publish_model(tokio_stream::iter(chunks))
+        .await
+        .expect_err("too large");
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
     app.client
         .quote(liability_request())
         .await
