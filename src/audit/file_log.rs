@@ -284,10 +284,13 @@ impl LogRead for FileQuoteLog {
     ) -> ReadFuture<Vec<LoggedQuote>> {
         let filter = filter.clone();
         blocking(&self.index, move |index| {
-            index
+            let candidates = index
                 .list(&filter, after, limit)?
                 .into_iter()
-                .map(|(segment, entry)| logged(index.segment_path(segment), &entry))
+                .map(|(segment, entry)| logged(index.segment_path(segment), &entry));
+            // The index sifts references by a prefix of their hash; the record decides.
+            candidates
+                .filter(|q| q.as_ref().map_or(true, |q| filter.matches(&q.facts())))
                 .collect()
         })
     }

@@ -15,11 +15,12 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::pb;
 
-use super::{LogError, LoggedModelEvent, QuoteFacts, QuoteFilter};
+use super::{LogError, LoggedModelEvent, QuoteFacts, QuoteFilter, ReferenceFact};
 
 pub const EXTENSION: &str = "fqidx";
-const MAGIC: &[u8; 8] = b"FQIDX\x00\x01\n";
-const ENTRY_LEN: usize = 56;
+// Version 2 added the reference prefix; a sidecar of version 1 is rewritten at start.
+const MAGIC: &[u8; 8] = b"FQIDX\x00\x02\n";
+const ENTRY_LEN: usize = 64;
 
 /// One quote: where its record is and what a filter asks of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,8 @@ pub struct Entry {
     /// Numbers standing for the segment's model versions and tenants.
     pub version: u32,
     pub tenant: u32,
+    /// The first 64 bits of the insurer's reference hash; 0 for none.
+    pub reference: u64,
 }
 
 /// The quotes of one segment, in log order, with the strings they share.
@@ -77,6 +80,10 @@ impl SegmentEntries {
             decision: response.decision,
             version: intern(&mut self.versions, &response.model_version),
             tenant: intern(&mut self.tenants, &quote.tenant),
+            reference: quote
+                .request
+                .as_ref()
+                .map_or(0, |r| super::reference_prefix(&r.insurer_reference)),
         };
         self.by_id.insert(entry.id, self.entries.len() as u32);
         self.entries.push(entry);
@@ -100,6 +107,7 @@ impl SegmentEntries {
                 decision: e.decision,
                 model_version: &self.versions[e.version as usize],
                 tenant: &self.tenants[e.tenant as usize],
+                insurer_reference: ReferenceFact::Prefix(e.reference),
             })
         })
     }
@@ -133,6 +141,7 @@ impl SegmentEntries {
             out.extend_from_slice(&e.decision.to_le_bytes());
             out.extend_from_slice(&e.version.to_le_bytes());
             out.extend_from_slice(&e.tenant.to_le_bytes());
+            out.extend_from_slice(&e.reference.to_le_bytes());
         }
         let hash = Sha256::digest(&out);
         out.extend_from_slice(&hash);
@@ -176,6 +185,7 @@ impl SegmentEntries {
                 decision: reader.u32()? as i32,
                 version: reader.u32()?,
                 tenant: reader.u32()?,
+                reference: reader.u64()?,
             };
             segment.by_id.insert(entry.id, segment.entries.len() as u32);
             segment.entries.push(entry);

@@ -143,6 +143,25 @@ pub struct QuoteFilter {
     pub model_version: Option<String>,
     /// Only this insurer's quotes.
     pub tenant: Option<String>,
+    /// Only the quotes asked with this reference: its keyed hash (`hmac-sha256:<hex>`), as the
+    /// log keeps it, never the reference itself.
+    pub insurer_reference: Option<String>,
+}
+
+/// What the log knows of a quote's reference: the keyed hash as recorded, or (in an index
+/// that keeps 8 bytes a quote) the hash's first 64 bits.
+#[derive(Debug, Clone, Copy)]
+pub enum ReferenceFact<'a> {
+    Hash(&'a str),
+    Prefix(u64),
+}
+
+/// The first 64 bits of a keyed reference hash (`hmac-sha256:<hex>`); 0 for no reference.
+pub fn reference_prefix(hash: &str) -> u64 {
+    hash.strip_prefix("hmac-sha256:")
+        .and_then(|hex| hex.get(..16))
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        .unwrap_or(0)
 }
 
 /// What a filter asks of a logged quote, however the log keeps it.
@@ -155,6 +174,7 @@ pub struct QuoteFacts<'a> {
     pub decision: i32,
     pub model_version: &'a str,
     pub tenant: &'a str,
+    pub insurer_reference: ReferenceFact<'a>,
 }
 
 impl QuoteFilter {
@@ -180,6 +200,13 @@ impl QuoteFilter {
                 .as_deref()
                 .is_none_or(|v| v == quote.model_version)
             && self.tenant.as_deref().is_none_or(|t| t == quote.tenant)
+            && self.insurer_reference.as_deref().is_none_or(|wanted| {
+                match quote.insurer_reference {
+                    ReferenceFact::Hash(recorded) => recorded == wanted,
+                    // A first sift only: the reader confirms each candidate on its record.
+                    ReferenceFact::Prefix(prefix) => prefix == reference_prefix(wanted),
+                }
+            })
     }
 }
 
@@ -193,6 +220,7 @@ impl LoggedQuote {
             decision: self.response.decision,
             model_version: &self.response.model_version,
             tenant: &self.tenant,
+            insurer_reference: ReferenceFact::Hash(&self.request.insurer_reference),
         }
     }
 }

@@ -69,7 +69,37 @@ pub async fn connect(url: &str) -> Result<PgPool, LogError> {
         .run(&pool)
         .await
         .map_err(|e| LogError::Write(format!("migrating the PostgreSQL schema: {e}")))?;
+    index_references(&pool).await?;
     Ok(pool)
+}
+
+/// Fills in the reference column of quotes logged before it existed, from their records, a
+/// thousand at a time; once done, it finds nothing to do. Replicas starting together write the
+/// same values.
+async fn index_references(pool: &PgPool) -> Result<(), LogError> {
+    loop {
+        let rows = sqlx::query(
+            "SELECT sequence, record, hash FROM quote_log \
+             WHERE quote_id IS NOT NULL AND insurer_reference IS NULL ORDER BY sequence LIMIT 1000",
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(read_error)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = pool.begin().await.map_err(write_error)?;
+        for row in &rows {
+            let (record, _) = decoded(row)?;
+            sqlx::query("UPDATE quote_log SET insurer_reference = $1 WHERE sequence = $2")
+                .bind(quote_columns(&record).insurer_reference.unwrap_or_default())
+                .bind(record.sequence as i64)
+                .execute(&mut *tx)
+                .await
+                .map_err(write_error)?;
+        }
+        tx.commit().await.map_err(write_error)?;
+    }
 }
 
 /// Opens a pool for reading only (an auditor's command, perhaps on a restored backup): every
@@ -144,20 +174,27 @@ struct QuoteColumns {
     decision: Option<i32>,
     model_version: Option<String>,
     tenant: Option<String>,
+    insurer_reference: Option<String>,
 }
 
 fn quote_columns(record: &pb::LogRecord) -> QuoteColumns {
     match &record.event {
         Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+            request,
             response: Some(response),
             tenant,
-            ..
         })) => QuoteColumns {
             quote_id: uuid::Uuid::parse_str(&response.quote_id).ok(),
             product: Some(response.product),
             decision: Some(response.decision),
             model_version: Some(response.model_version.clone()),
             tenant: Some(tenant.clone()),
+            insurer_reference: Some(
+                request
+                    .as_ref()
+                    .map(|r| r.insurer_reference.clone())
+                    .unwrap_or_default(),
+            ),
         },
         _ => QuoteColumns::default(),
     }
@@ -210,7 +247,8 @@ async fn append_batch(
     }
     let mut insert: QueryBuilder<Postgres> = QueryBuilder::new(
         "INSERT INTO quote_log \
-         (sequence, recorded_at, record, hash, quote_id, product, decision, model_version, tenant) ",
+         (sequence, recorded_at, record, hash, quote_id, product, decision, model_version, tenant, \
+          insurer_reference) ",
     );
     insert.push_values(rows, |mut row, (sequence, bytes, hash, columns)| {
         row.push_bind(sequence)
@@ -221,7 +259,8 @@ async fn append_batch(
             .push_bind(columns.product)
             .push_bind(columns.decision)
             .push_bind(columns.model_version)
-            .push_bind(columns.tenant);
+            .push_bind(columns.tenant)
+            .push_bind(columns.insurer_reference);
     });
     insert
         .build()
@@ -357,6 +396,11 @@ pub async fn list_quotes(
     }
     if let Some(tenant) = &filter.tenant {
         query.push(" AND tenant = ").push_bind(tenant.clone());
+    }
+    if let Some(reference) = &filter.insurer_reference {
+        query
+            .push(" AND insurer_reference = ")
+            .push_bind(reference.clone());
     }
     query
         .push(" ORDER BY sequence LIMIT ")

@@ -57,6 +57,8 @@ pub fn period(from_time: &str, to_time: &str) -> Result<QuoteFilter, Vec<Invalid
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuoteQuery {
     pub filter: QuoteFilter,
+    /// The insurer's reference as given: the service hashes it into the filter.
+    pub insurer_reference: Option<String>,
     pub after: u64,
     pub limit: usize,
 }
@@ -73,6 +75,7 @@ impl TryFrom<&pb::ListQuotesRequest> for QuoteQuery {
             model_version,
             page_size,
             page_token,
+            insurer_reference,
         } = request;
         let mut problems = Vec::new();
         let from = time("from_time", from_time, &mut problems);
@@ -119,10 +122,14 @@ impl TryFrom<&pb::ListQuotesRequest> for QuoteQuery {
         {
             problems.push(e);
         }
+        if let Err(e) = super::insurer_reference("insurer_reference", insurer_reference) {
+            problems.push(e);
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(QuoteQuery {
+            insurer_reference: (!insurer_reference.is_empty()).then(|| insurer_reference.clone()),
             filter: QuoteFilter {
                 from,
                 to,
@@ -130,6 +137,7 @@ impl TryFrom<&pb::ListQuotesRequest> for QuoteQuery {
                 decision,
                 model_version: (!model_version.is_empty()).then(|| model_version.clone()),
                 tenant: None,
+                insurer_reference: None,
             },
             after,
             limit: page_size as usize,

@@ -85,6 +85,21 @@ pub fn wire_language(field: &str, text: &str) -> Result<crate::domain::Language,
     })
 }
 
+/// The insurer's own reference for a quote, at most this many characters: it is kept only as a
+/// keyed hash, and bounded so that it cannot smuggle a document into the log.
+pub const MAX_REFERENCE: usize = 128;
+
+/// An insurer's reference: at most [`MAX_REFERENCE`] printable characters.
+pub fn insurer_reference(field: &str, text: &str) -> Result<(), InvalidField> {
+    if text.chars().count() > MAX_REFERENCE || text.chars().any(char::is_control) {
+        return Err(InvalidField::new(
+            field,
+            format!("at most {MAX_REFERENCE} printable characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// A model version id: 64 lower-case hexadecimal characters (its content hash).
 pub fn version_id(field: &str, value: &str) -> Result<String, InvalidField> {
     let ok = value.len() == 64

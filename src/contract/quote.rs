@@ -17,9 +17,6 @@ use crate::domain::{
 
 use super::{excerpt, pb, product_number};
 
-/// The insurer's reference, kept only as a keyed hash; bounded so that it cannot smuggle a
-/// document into the log.
-const MAX_REFERENCE: usize = 128;
 /// The longest amount a message may spell; the bounds themselves are the domain's.
 const MAX_AMOUNT_TEXT: usize = 32;
 
@@ -69,15 +66,10 @@ fn quote_request(request: pb::QuoteRequest) -> Result<QuoteRequest, Vec<InvalidF
         product,
     } = request;
     let mut problems = Problems::default();
-    // Kept only as a keyed hash; bounded so that it cannot smuggle a document into the log.
-    if insurer_reference.chars().count() > MAX_REFERENCE
-        || insurer_reference.chars().any(char::is_control)
-    {
-        problems.add(
-            "insurer_reference",
-            format!("at most {MAX_REFERENCE} printable characters"),
-        );
-    }
+    problems.check(super::insurer_reference(
+        "insurer_reference",
+        &insurer_reference,
+    ));
     let rating_date = problems.check(date("rating_date", &rating_date));
     let language = problems.check(super::wire_language("language", &language));
     if !model_version.is_empty() {

@@ -58,9 +58,14 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
     ) -> Result<Response<pb::ListQuotesResponse>, Status> {
         let mut query =
             QuoteQuery::try_from(request.get_ref()).map_err(AuditError::InvalidRequest)?;
+        let state = self.state()?;
         query.filter.tenant = own_tenant(&request);
-        let page =
-            inquiry::quotes(log(self.state()?), &query.filter, query.after, query.limit).await?;
+        // Matched by its keyed hash, as the log keeps it.
+        query.filter.insurer_reference = query
+            .insurer_reference
+            .as_deref()
+            .map(|reference| state.references.hash(reference));
+        let page = inquiry::quotes(log(state), &query.filter, query.after, query.limit).await?;
         Ok(Response::new(page.into()))
     }
 

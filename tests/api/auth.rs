@@ -16,8 +16,15 @@ const ACTUARY: &str = "fq_actuary_key";
 const AUDITOR: &str = "fq_auditor_key";
 
 async fn secured_app() -> (TestApp, tempfile::TempDir) {
+    secured_app_with(|_| {}).await
+}
+
+async fn secured_app_with(
+    change: impl FnOnce(&mut fairquote::config::Settings),
+) -> (TestApp, tempfile::TempDir) {
     let data = tempfile::tempdir().expect("a folder");
     let mut settings = test_settings(data.path());
+    change(&mut settings);
     settings.auth.keys = [
         ("insurer-a", Role::Insurer, INSURER_A),
         ("insurer-b", Role::Insurer, INSURER_B),
@@ -274,4 +281,105 @@ async fn the_bearer_scheme_is_case_insensitive() {
             .await
             .unwrap_or_else(|s| panic!("{scheme}: {s:?}"));
     }
+}
+
+/// An insurer finds its quotes by its own reference, hashed by the service, within its tenant;
+/// the reference itself is nowhere in the log.
+#[tokio::test]
+async fn an_insurer_finds_its_quotes_by_its_own_reference_and_only_its_own() {
+    // Small segments, so that most quotes are found through sealed segments' sidecars.
+    let (mut app, data) = secured_app_with(|s| s.audit.segment_bytes = 4096).await;
+    let mut asked = Vec::new();
+    for (reference, key) in [
+        ("POL-2026-0001", INSURER_A),
+        ("POL-2026-0002", INSURER_A),
+        ("POL-2026-0001", INSURER_A),
+        ("POL-2026-0001", INSURER_B),
+        ("", INSURER_A),
+    ] {
+        let mut request = liability_request();
+        request.insurer_reference = reference.into();
+        let id = app
+            .client
+            .quote(with_key(request, key))
+            .await
+            .expect("a quote")
+            .into_inner()
+            .quote_id;
+        asked.push(id);
+    }
+    let found = |key: &'static str, reference: &str| {
+        let mut audit = app.audit.clone();
+        let request = pb::ListQuotesRequest {
+            insurer_reference: reference.into(),
+            page_size: 1000,
+            ..Default::default()
+        };
+        async move {
+            let mut ids: Vec<String> = audit
+                .list_quotes(with_key(request, key))
+                .await
+                .expect("a list")
+                .into_inner()
+                .quotes
+                .into_iter()
+                .map(|q| q.response.expect("a response").quote_id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        found(INSURER_A, "POL-2026-0001").await,
+        sorted(vec![asked[0].clone(), asked[2].clone()])
+    );
+    assert_eq!(
+        found(INSURER_A, "POL-2026-0002").await,
+        vec![asked[1].clone()]
+    );
+    assert_eq!(
+        found(INSURER_B, "POL-2026-0001").await,
+        vec![asked[3].clone()]
+    );
+    assert_eq!(
+        found(INSURER_B, "POL-2026-0002").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        found(INSURER_A, "POL-2026-9999").await,
+        Vec::<String>::new()
+    );
+    // An auditor reads across tenants.
+    assert_eq!(found(AUDITOR, "POL-2026-0001").await.len(), 3);
+
+    let status = app
+        .audit
+        .list_quotes(with_key(
+            pb::ListQuotesRequest {
+                insurer_reference: "x".repeat(129),
+                ..Default::default()
+            },
+            INSURER_A,
+        ))
+        .await
+        .expect_err("too long");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&status), ["insurer_reference"]);
+
+    // Only the keyed hash is kept (with PostgreSQL as the storage, the folder holds no log).
+    let log = data.path().join("quote-log");
+    let mut read = 0;
+    for entry in std::fs::read_dir(&log).into_iter().flatten() {
+        let bytes = std::fs::read(entry.expect("an entry").path()).expect("readable");
+        assert!(
+            !bytes.windows(13).any(|w| w == b"POL-2026-0001"),
+            "a reference in the log"
+        );
+        read += bytes.len();
+    }
+    assert!(read > 0 || suite_postgresql().is_some(), "no log was read");
 }
