@@ -17,7 +17,7 @@ use crate::registry::RegistryError;
 
 use super::auth::AccessError;
 use super::deadline::DeadlinePassed;
-use super::limits::Oversized;
+use super::framing::{BrokenFrame, Oversized};
 use super::server::Starting;
 
 /// What one error answer may carry, whatever the request: a client's default limits (8 KiB of
@@ -140,6 +140,17 @@ impl From<AccessError> for Status {
 impl From<Oversized> for Status {
     fn from(oversized: Oversized) -> Status {
         Status::resource_exhausted(oversized.to_string())
+    }
+}
+
+impl From<BrokenFrame> for Status {
+    fn from(broken: BrokenFrame) -> Status {
+        let message = broken.to_string();
+        status(
+            Code::InvalidArgument,
+            message,
+            &[InvalidField::new("message", broken.0)],
+        )
     }
 }
 

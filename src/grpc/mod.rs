@@ -8,6 +8,7 @@ mod caller;
 pub(crate) mod codec;
 mod deadline;
 pub mod error;
+mod framing;
 pub mod limits;
 pub mod model_service;
 pub mod observe;

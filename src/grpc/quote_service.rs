@@ -20,7 +20,7 @@ use crate::contract::quote::quote_response;
 use super::caller::tenant_of;
 use super::codec::{StreamCodec, StreamMessage};
 use super::error::QuoteError;
-use super::limits::in_grpc_words;
+use super::framing::in_grpc_words;
 use super::server::{Deferred, Front};
 
 /// How many requests of one stream are priced and logged at once, so that they share syncs.

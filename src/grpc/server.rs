@@ -15,7 +15,7 @@ use crate::registry::ModelRegistry;
 
 use super::auth::{AuthLayer, KeyStore};
 use super::deadline::DeadlineLayer;
-use super::limits::MessageSizeLayer;
+use super::framing::FramingLayer;
 use super::limits::TenantRateLimiter;
 use super::observe::{Metrics, MetricsLayer, call_span};
 use super::quote_service::QuoteRoutes;
@@ -216,7 +216,7 @@ async fn serve_deferred(
         // Inside the metrics, so that a call past its deadline is counted as one; a caller's own
         // shorter deadline (grpc-timeout) is honoured as well.
         .layer(DeadlineLayer::new(limits.request_timeout))
-        .layer(MessageSizeLayer::new(limits.max_message_bytes))
+        .layer(FramingLayer::new(limits.max_message_bytes))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             limits.max_concurrent_calls,
         ))

@@ -141,3 +141,77 @@ async fn an_undecodable_message_fails_only_its_own_answer_and_the_stream_goes_on
         Some(pb::quote_stream_response::Outcome::Quote(_))
     ));
 }
+
+/// A request whose gRPC framing is broken, sent as raw HTTP/2: the frame's bytes as given.
+async fn framed(app: &TestApp, path: &str, body: Vec<u8>) -> tonic::Status {
+    use tower::ServiceExt;
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.address))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connect");
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{}{path}", app.address))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(tonic::body::Body::new(http_body_util::Full::new(
+            prost::bytes::Bytes::from(body),
+        )))
+        .expect("a request");
+    let response = channel.oneshot(request).await.expect("an answer");
+    let (parts, body) = response.into_parts();
+    let trailers = http_body_util::BodyExt::collect(body)
+        .await
+        .ok()
+        .and_then(|c| c.trailers().cloned());
+    let headers = trailers.unwrap_or(parts.headers);
+    tonic::Status::from_header_map(&headers).expect("a status")
+}
+
+#[tokio::test]
+async fn broken_framing_is_the_callers_mistake_not_internal() {
+    let app = spawn_app().await;
+    let message = liability_request().encode_to_vec();
+    let frame = |flag: u8, declared: usize, bytes: &[u8]| {
+        let mut out = vec![flag];
+        out.extend_from_slice(&(declared as u32).to_be_bytes());
+        out.extend_from_slice(bytes);
+        out
+    };
+    for (name, body) in [
+        (
+            "a body cut inside the message",
+            frame(0, message.len(), &message[..10]),
+        ),
+        ("a body cut inside the prefix", vec![0, 0, 0]),
+        (
+            "compressed without an encoding",
+            frame(1, message.len(), &message),
+        ),
+        (
+            "an unknown compression flag",
+            frame(7, message.len(), &message),
+        ),
+    ] {
+        for path in [
+            "/fairquote.v1.QuoteService/Quote",
+            "/fairquote.v1.QuoteService/QuoteStream",
+        ] {
+            let status = framed(&app, path, body.clone()).await;
+            assert_eq!(
+                status.code(),
+                Code::InvalidArgument,
+                "{name}, {path}: {status:?}"
+            );
+            // A trailers-only answer carries its BadRequest; a stream's trailers their message.
+            if path.ends_with("/Quote") {
+                let fields: Vec<String> = status
+                    .get_details_bad_request()
+                    .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+                    .unwrap_or_default();
+                assert_eq!(fields, ["message"], "{name}");
+            }
+        }
+    }
+}
