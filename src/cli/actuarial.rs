@@ -46,7 +46,7 @@ pub fn run(command: ActuarialCommand) -> ExitCode {
         ActuarialCommand::Derive { assumptions, model } => {
             return match derive(&assumptions, &model) {
                 Ok(message) => {
-                    println!("{message}");
+                    say!("{message}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -98,25 +98,27 @@ pub fn run(command: ActuarialCommand) -> ExitCode {
             "end_probabilities": { "healthy": e.end_healthy, "sick": e.end_sick, "dead": e.end_dead },
             "net_premium_per_unit_annual_benefit": if sick { None } else { Some(e.net_premium()) },
         });
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&document).unwrap_or_default()
         );
     } else {
-        println!(
+        say!(
             "start {} at age {age}, term {term} years, interest {}",
             if sick { "sick" } else { "healthy" },
             parsed.model.interest
         );
-        println!("  ā{}  = {:.6}", to[0], e.annuity_healthy);
-        println!("  ā{}  = {:.6}", to[1], e.annuity_sick);
-        println!("  Ā{}  = {:.6}", to[2], e.death_benefit);
-        println!(
+        say!("  ā{}  = {:.6}", to[0], e.annuity_healthy);
+        say!("  ā{}  = {:.6}", to[1], e.annuity_sick);
+        say!("  Ā{}  = {:.6}", to[2], e.death_benefit);
+        say!(
             "  at the end: p{from}0 = {:.6}, p{from}1 = {:.6}, p{from}2 = {:.6}",
-            e.end_healthy, e.end_sick, e.end_dead
+            e.end_healthy,
+            e.end_sick,
+            e.end_dead
         );
         if !sick {
-            println!(
+            say!(
                 "  net premium per unit of annual sickness benefit: {:.6}",
                 e.net_premium()
             );

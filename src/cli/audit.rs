@@ -122,7 +122,7 @@ async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
         AuditCommand::Verify => {
             let report = inquiry::verify(log).await.map_err(fail)?;
             if let Some((segment, offset)) = &report.torn_tail {
-                println!(
+                say!(
                     "a last record was never completely written (a crash mid-write): {} from byte {offset}; the service cuts it off at its next start",
                     segment.display()
                 );
@@ -153,7 +153,7 @@ async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
                 .await
                 .map_err(fail)?;
             std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;
-            println!("{count} quotes written to {}", out.display());
+            say!("{count} quotes written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -211,7 +211,7 @@ async fn remote(server: String, command: AuditCommand) -> Outcome {
                 bytes.extend_from_slice(&chunk.data);
             }
             std::fs::write(&out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
-            println!(
+            say!(
                 "{} bytes of Parquet written to {}",
                 bytes.len(),
                 out.display()
@@ -222,16 +222,19 @@ async fn remote(server: String, command: AuditCommand) -> Outcome {
 }
 
 fn print_verify(report: &pb::VerifyChainResponse) -> ExitCode {
-    println!("records: {}", report.records);
-    println!("head hash: {}", report.head_hash);
+    say!("records: {}", report.records);
+    say!("head hash: {}", report.head_hash);
     if report.intact {
-        println!("the chain is intact");
+        say!("the chain is intact");
         return ExitCode::SUCCESS;
     }
     for b in &report.breaks {
-        println!(
+        say!(
             "BREAK at record {} ({}, byte {}): {}",
-            b.sequence, b.segment, b.offset, b.problem
+            b.sequence,
+            b.segment,
+            b.offset,
+            b.problem
         );
     }
     ExitCode::FAILURE
@@ -241,7 +244,7 @@ fn print_events(events: &pb::ListModelEventsResponse) {
     for logged in &events.events {
         let Some(event) = &logged.event else { continue };
         let product = product_of_number(event.product).map_or("?", Product::code);
-        println!(
+        say!(
             "record {} at {}: {} {product} {} ({}) by {}",
             logged.sequence,
             logged.recorded_at,
@@ -254,27 +257,31 @@ fn print_events(events: &pb::ListModelEventsResponse) {
 }
 
 fn print_quote(quote: &pb::AuditedQuote) {
-    println!(
+    say!(
         "record {} at {} (hash {})",
-        quote.sequence, quote.recorded_at, quote.record_hash
+        quote.sequence,
+        quote.recorded_at,
+        quote.record_hash
     );
     if let Some(request) = &quote.request {
-        println!("request: {request:#?}");
+        say!("request: {request:#?}");
     }
     if let Some(response) = &quote.response {
-        println!("response: {response:#?}");
+        say!("response: {response:#?}");
     }
 }
 
 fn print_replay(outcome: &pb::ReplayQuoteResponse) -> ExitCode {
     if outcome.identical {
-        println!("identical: the replay gives every field exactly as recorded");
+        say!("identical: the replay gives every field exactly as recorded");
         return ExitCode::SUCCESS;
     }
     for d in &outcome.differences {
-        println!(
+        say!(
             "DIFFERS {}: recorded {:?}, replayed {:?}",
-            d.field, d.recorded, d.replayed
+            d.field,
+            d.recorded,
+            d.replayed
         );
     }
     ExitCode::FAILURE

@@ -83,17 +83,23 @@ pub fn run(command: FairnessCommand, settings: &Settings) -> ExitCode {
     let flagged = pairs.iter().filter(|p| p.verdict == "flagged").count();
     if json {
         let document = serde_json::json!({ "rating_date": date.to_string(), "flagged": flagged, "pairs": pairs });
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&document).unwrap_or_default()
         );
     } else {
-        println!(
+        say!(
             "{:<18} {:<26} {:<22} {:>7} {:>9} {:>9} {:>9}  verdict",
-            "product", "profession", "comparator", "cells", "min", "max", "differ"
+            "product",
+            "profession",
+            "comparator",
+            "cells",
+            "min",
+            "max",
+            "differ"
         );
         for p in &pairs {
-            println!(
+            say!(
                 "{:<18} {:<26} {:<22} {:>7} {:>9.4} {:>9.4} {:>9}  {}{}",
                 p.product.code(),
                 p.profession,
@@ -109,7 +115,7 @@ pub fn run(command: FairnessCommand, settings: &Settings) -> ExitCode {
                     .unwrap_or_default()
             );
         }
-        println!("{} pairs, {flagged} flagged", pairs.len());
+        say!("{} pairs, {flagged} flagged", pairs.len());
     }
     if flagged == 0 {
         ExitCode::SUCCESS
@@ -186,7 +192,7 @@ fn report(settings: &Settings, args: ReportArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
-        None => print!("{json}"),
+        None => super::write_out(format_args!("{json}"), false),
     }
     for line in &report.verdict.passed {
         eprintln!("passed:  {line}");

@@ -40,11 +40,11 @@ pub fn run(server: Option<String>, settings: &Settings) -> ExitCode {
         };
         match tokio::time::timeout(std::time::Duration::from_secs(5), answer).await {
             Ok(Ok(status)) if status == ServingStatus::Serving as i32 => {
-                println!("{server}: SERVING");
+                say!("{server}: SERVING");
                 ExitCode::SUCCESS
             }
             Ok(Ok(status)) => {
-                println!(
+                say!(
                     "{server}: {:?}",
                     ServingStatus::try_from(status).unwrap_or(ServingStatus::Unknown)
                 );

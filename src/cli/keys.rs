@@ -27,12 +27,12 @@ pub fn run(command: KeysCommand) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let key = format!("fq_{}", hex::encode(secret));
-    println!("key (give it to {tenant}; it is not stored anywhere): {key}");
-    println!();
-    println!("settings entry:");
-    println!("[[auth.keys]]");
-    println!("tenant = {tenant:?}");
-    println!("role = {role:?}");
-    println!("key_sha256 = {:?}", hash_key(&key));
+    say!("key (give it to {tenant}; it is not stored anywhere): {key}");
+    say!();
+    say!("settings entry:");
+    say!("[[auth.keys]]");
+    say!("tenant = {tenant:?}");
+    say!("role = {role:?}");
+    say!("key_sha256 = {:?}", hash_key(&key));
     ExitCode::SUCCESS
 }

@@ -2,6 +2,18 @@
 //! `fairquote audit` and `fairquote fairness`; each command is a thin adapter over its
 //! capability, as the gRPC service is.
 
+/// A line of a command's output (as `println!`). A reader that stops reading
+/// (`fairquote audit show ID | head`) ends the command quietly, as a closed pipe ends any Unix
+/// tool, instead of panicking on the broken pipe.
+macro_rules! say {
+    () => {
+        $crate::cli::write_out(format_args!(""), true)
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*), true)
+    };
+}
+
 mod actuarial;
 mod audit;
 mod fairness;
@@ -91,4 +103,30 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         eprintln!("fairquote: cannot start the runtime: {e}");
         ExitCode::FAILURE
     })
+}
+
+/// Writes a command's output to standard output. On a closed pipe the process ends at once
+/// with status 141 (128 + SIGPIPE, what a shell reports for a tool the pipe stopped); on any
+/// other failure to write, with status 74 (EX_IOERR) and the reason on standard error.
+pub(crate) fn write_out(args: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| {
+            if newline {
+                out.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+        Err(e) => {
+            eprintln!("fairquote: cannot write the output: {e}");
+            std::process::exit(74)
+        }
+    }
 }

@@ -62,7 +62,7 @@ pub fn generate(command: PortfolioCommand) -> ExitCode {
         .and_then(|mut frame| portfolio::write_frame(&mut frame, &out).map_err(|e| e.to_string()));
     match outcome {
         Ok(()) => {
-            println!(
+            say!(
                 "{size} applications written to {} (seed {seed})",
                 out.display()
             );
@@ -87,7 +87,7 @@ pub fn impact(args: ImpactArgs) -> ExitCode {
     match run_impact(&args) {
         Ok(report) => {
             if args.json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&report).unwrap_or_default()
                 );
@@ -135,19 +135,24 @@ fn percent(value: f64) -> String {
 }
 
 pub fn print_report(r: &ImpactReport) {
-    println!(
+    say!(
         "{} impact: {} -> {}",
         r.product.code(),
         r.old_version,
         r.new_version
     );
-    println!(
+    say!(
         "policies {}  (other product {}, not priced by a version {})",
-        r.policies, r.other_product, r.not_priced
+        r.policies,
+        r.other_product,
+        r.not_priced
     );
-    println!(
+    say!(
         "premiums rise {}, fall {}, stay {}; {} without a premium under one version or both",
-        r.rises, r.falls, r.unchanged, r.not_compared
+        r.rises,
+        r.falls,
+        r.unchanged,
+        r.not_compared
     );
     let relative = if r.total_old.is_zero() {
         String::new()
@@ -158,15 +163,17 @@ pub fn print_report(r: &ImpactReport) {
             percent((r.total_change / r.total_old).to_f64().unwrap_or_default())
         )
     };
-    println!(
+    say!(
         "total premium {} -> {} EUR, change {} EUR{relative}",
-        r.total_old, r.total_new, r.total_change
+        r.total_old,
+        r.total_new,
+        r.total_change
     );
-    println!("relative change by percentile:");
+    say!("relative change by percentile:");
     for (p, v) in &r.percentiles {
-        println!("  p{:<4} {}", p * 100.0, percent(*v));
+        say!("  p{:<4} {}", p * 100.0, percent(*v));
     }
-    println!("histogram of relative changes:");
+    say!("histogram of relative changes:");
     let max = r
         .histogram
         .iter()
@@ -181,15 +188,15 @@ pub fn print_report(r: &ImpactReport) {
             (Some(l), Some(u)) => format!("{} .. {}", percent(l), percent(u)),
             (None, None) => "all".into(),
         };
-        println!(
+        say!(
             "  {label:<22} {:>9} {}",
             b.policies,
             "#".repeat((b.policies * 40 / max) as usize)
         );
     }
-    println!("segments that move most (mean relative change):");
+    say!("segments that move most (mean relative change):");
     for s in &r.segments {
-        println!(
+        say!(
             "  {:<14} {:<40} {:>9} policies  {}  total {:+.2} EUR",
             s.dimension,
             s.value,
@@ -198,12 +205,12 @@ pub fn print_report(r: &ImpactReport) {
             s.total_change
         );
     }
-    println!("decisions that flip:");
+    say!("decisions that flip:");
     if r.flips.is_empty() {
-        println!("  none");
+        say!("  none");
     }
     for f in &r.flips {
-        println!(
+        say!(
             "  {} -> {}: {} (e.g. {})",
             f.from,
             f.to,

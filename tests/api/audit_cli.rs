@@ -266,3 +266,26 @@ async fn the_command_lines_fairness_report_prices_with_the_versions_in_force_as_
     let from_service: serde_json::Value = serde_json::from_str(&served.json).expect("JSON");
     assert_eq!(from_cli, from_service);
 }
+
+/// `fairquote audit show ID | head`: a reader that stops reading ends the command quietly (no
+/// panic, no backtrace), with the status a shell gives a tool its pipe stopped.
+#[tokio::test]
+async fn a_closed_pipe_ends_a_command_quietly() {
+    let data = tempfile::tempdir().expect("a folder");
+    let app = spawn_app_with(file_settings(data.path())).await;
+    let ids = quotes_then_stop(app).await;
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fairquote"))
+        .args(["audit", "--data"])
+        .arg(data.path())
+        .args(["show", &ids[0]])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("fairquote runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}

@@ -111,7 +111,7 @@ pub fn run(command: ModelCommand, settings: &Settings) -> ExitCode {
                 Ok(books) => {
                     for product in Product::ALL {
                         let version = books.version(product);
-                        println!(
+                        say!(
                             "{}: valid, version {} ({}, effective from {})",
                             product.code(),
                             version.id,
@@ -130,7 +130,7 @@ pub fn run(command: ModelCommand, settings: &Settings) -> ExitCode {
         ModelCommand::Diff { old, new, json } => match diff(&old, &new) {
             Ok(diffs) => {
                 if json {
-                    println!(
+                    say!(
                         "{}",
                         serde_json::to_string_pretty(&diffs).unwrap_or_default()
                     );
@@ -193,17 +193,23 @@ fn report(outcomes: &[CaseOutcome], json: bool) -> ExitCode {
             .collect();
         let document =
             serde_json::json!({ "cases": outcomes.len(), "failed": failed, "outcomes": cases });
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&document).unwrap_or_default()
         );
     } else {
-        println!(
+        say!(
             "{:<18} {:<38} {:>4}  {:<9} {:>10}  {:<9} {:>10}  result",
-            "product", "case", "row", "expected", "total", "actual", "total"
+            "product",
+            "case",
+            "row",
+            "expected",
+            "total",
+            "actual",
+            "total"
         );
         for o in outcomes {
-            println!(
+            say!(
                 "{:<18} {:<38} {:>4}  {:<9} {:>10}  {:<9} {:>10}  {}",
                 o.product.code(),
                 o.expected.case,
@@ -219,7 +225,7 @@ fn report(outcomes: &[CaseOutcome], json: bool) -> ExitCode {
                 }
             );
         }
-        println!("{} cases, {} failed", outcomes.len(), failed);
+        say!("{} cases, {} failed", outcomes.len(), failed);
     }
     if failed == 0 {
         ExitCode::SUCCESS
@@ -257,9 +263,9 @@ fn diff(old: &Path, new: &Path) -> Result<Vec<ModelDiff>, String> {
 }
 
 fn print_diff(d: &ModelDiff) {
-    println!("{} -> {}", d.old_version, d.new_version);
+    say!("{} -> {}", d.old_version, d.new_version);
     if d.is_empty() {
-        println!("  no change");
+        say!("  no change");
     }
     for c in d
         .manifest_changes
@@ -267,7 +273,7 @@ fn print_diff(d: &ModelDiff) {
         .chain(&d.changed_cells)
         .chain(&d.wording_changes)
     {
-        println!(
+        say!(
             "  changed {} [{}] {}: {} -> {}{}",
             c.table,
             c.key,
@@ -281,15 +287,15 @@ fn print_diff(d: &ModelDiff) {
         );
     }
     for r in &d.added_rows {
-        println!("  added   {} [{}]", r.table, r.key);
+        say!("  added   {} [{}]", r.table, r.key);
     }
     for r in &d.removed_rows {
-        println!("  removed {} [{}]", r.table, r.key);
+        say!("  removed {} [{}]", r.table, r.key);
     }
     for t in &d.added_tables {
-        println!("  added table {t}");
+        say!("  added table {t}");
     }
     for t in &d.removed_tables {
-        println!("  removed table {t}");
+        say!("  removed table {t}");
     }
 }

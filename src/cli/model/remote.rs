@@ -58,9 +58,12 @@ fn upload(files: &ModelFiles, actor: &str) -> Vec<pb::ModelUpload> {
 
 fn print_schedule(schedule: &pb::ModelScheduleResponse) {
     for v in &schedule.in_force {
-        println!(
+        say!(
             "in force: {} {} (new business from {}, renewals from {})",
-            v.id, v.label, v.effective_from, v.renewal_effective_from
+            v.id,
+            v.label,
+            v.effective_from,
+            v.renewal_effective_from
         );
     }
 }
@@ -81,7 +84,7 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
                 .map_err(status)?
                 .into_inner();
             let version = published.version.unwrap_or_default();
-            println!(
+            say!(
                 "{} {} ({})",
                 if published.newly_published {
                     "published"
@@ -149,18 +152,22 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
                         })
                     })
                     .collect();
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&list).unwrap_or_default()
                 );
             } else {
-                println!(
+                say!(
                     "{:<64}  {:<18} {:<9} {:<10} {:<10} label",
-                    "version", "product", "status", "from", "renewals"
+                    "version",
+                    "product",
+                    "status",
+                    "from",
+                    "renewals"
                 );
                 for v in &versions {
                     let product = product_of_number(v.product).map_or("", Product::code);
-                    println!(
+                    say!(
                         "{:<64}  {:<18} {:<9} {:<10} {:<10} {}",
                         v.id,
                         product,
@@ -194,7 +201,7 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
             for (name, bytes) in &files {
                 std::fs::write(out.join(name), bytes).map_err(|e| format!("{name}: {e}"))?;
             }
-            println!("{} files written to {}", files.len(), out.display());
+            say!("{} files written to {}", files.len(), out.display());
             Ok(ExitCode::SUCCESS)
         }
         ModelCommand::Validate { .. } | ModelCommand::Test { .. } | ModelCommand::Diff { .. } => {
