@@ -82,9 +82,13 @@ pub async fn stored_log(
 /// `models.dir` that one would put in force at its first start.
 pub async fn stored_schedule(settings: &Settings) -> Result<ModelSchedule, String> {
     let store = stored_registry(settings).await.map_err(|e| e.to_string())?;
-    let schedule = read_only_schedule(store.as_ref())
+    let (schedule, tampered) = read_only_schedule(store.as_ref())
         .await
         .map_err(|e| e.to_string())?;
+    // Priced with a version whose files changed, a report would not be the service's.
+    if let Some(changed) = tampered.first() {
+        return Err(changed.to_string());
+    }
     if !schedule.published.is_empty() {
         return Ok(schedule);
     }

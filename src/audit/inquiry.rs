@@ -27,6 +27,8 @@ pub enum AuditError {
     QuoteNotFound(String),
     #[error("model version {0} is not available to this service, so the quote cannot be re-priced")]
     ModelVersionUnavailable(String),
+    #[error("{0}; the quote cannot be re-priced from it")]
+    ModelVersionTampered(crate::registry::TamperedVersion),
     #[error("the logged request cannot be priced again: {0}")]
     Unreplayable(String),
     #[error(transparent)]
@@ -172,8 +174,17 @@ impl Replay {
 
 /// Re-prices a logged quote with its recorded request, on the day it was quoted, with the
 /// rate books of its recorded model version, and compares every field.
-pub fn replay(models: &ModelSchedule, logged: &LoggedQuote) -> Result<Replay, AuditError> {
+/// `tampered`: the versions whose files were changed after publication (an auditor's read of a
+/// stored registry finds them; a running service refuses to start with one).
+pub fn replay(
+    models: &ModelSchedule,
+    tampered: &[crate::registry::TamperedVersion],
+    logged: &LoggedQuote,
+) -> Result<Replay, AuditError> {
     let recorded = &logged.response;
+    if let Some(changed) = tampered.iter().find(|t| t.id == recorded.model_version) {
+        return Err(AuditError::ModelVersionTampered(changed.clone()));
+    }
     let mut request = QuoteRequest::try_from(logged.request.clone())
         .map_err(|fields| AuditError::Unreplayable(describe_fields(&fields)))?;
     if !models.published.contains_key(&recorded.model_version) {

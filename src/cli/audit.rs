@@ -136,10 +136,10 @@ async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
         }
         AuditCommand::Replay { quote_id } => {
             let quote = inquiry::quote(log, &quote_id, None).await.map_err(fail)?;
-            let models = crate::registry::read_only_schedule(models.as_ref())
+            let (models, tampered) = crate::registry::read_only_schedule(models.as_ref())
                 .await
                 .map_err(|e| e.to_string())?;
-            let replay = inquiry::replay(&models, &quote).map_err(fail)?;
+            let replay = inquiry::replay(&models, &tampered, &quote).map_err(fail)?;
             Ok(print_replay(&replay.into()))
         }
         AuditCommand::Events { product, version } => {

@@ -242,9 +242,9 @@ impl From<AuditError> for Status {
         match error {
             AuditError::InvalidRequest(fields) => status(Code::InvalidArgument, message, &fields),
             AuditError::QuoteNotFound(_) => Status::not_found(message),
-            AuditError::ModelVersionUnavailable(_) | AuditError::Unreplayable(_) => {
-                Status::failed_precondition(message)
-            }
+            AuditError::ModelVersionUnavailable(_)
+            | AuditError::ModelVersionTampered(_)
+            | AuditError::Unreplayable(_) => Status::failed_precondition(message),
             AuditError::Log(_) => Status::unavailable(message),
             AuditError::Export(_) | AuditError::Interrupted(_) => Status::internal(message),
         }
@@ -312,6 +312,8 @@ impl From<ModelError> for Status {
             ) => Status::failed_precondition(message),
             ModelError::Registry(RegistryError::UnknownVersion(_))
             | ModelError::Impact(ImpactError::UnknownVersion(_)) => Status::not_found(message),
+            // The stored files no longer match: the data cannot be trusted, not the request.
+            ModelError::Registry(RegistryError::Tampered(_)) => Status::data_loss(message),
             ModelError::Registry(RegistryError::Log(_) | RegistryError::Storage(_)) => {
                 Status::unavailable(message)
             }

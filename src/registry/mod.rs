@@ -42,6 +42,42 @@ pub struct VersionRecord {
     pub approver: String,
     pub published_at: String,
     pub published_by: String,
+    /// Each file's SHA-256 at publication, so that a file changed on disk afterwards is named;
+    /// empty for versions published before it was recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub file_hashes: BTreeMap<String, String>,
+}
+
+/// A published version whose files no longer hash to its id: changed after publication.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the files of model version {id} were changed after it was published: {}", describe_changes(.changes))]
+pub struct TamperedVersion {
+    pub id: String,
+    /// What differs, file by file, where the registry recorded each file's hash.
+    pub changes: Vec<String>,
+}
+
+fn describe_changes(changes: &[String]) -> String {
+    if changes.is_empty() {
+        "the registry recorded no hash per file for it, so which file changed cannot be said".into()
+    } else {
+        changes.join("; ")
+    }
+}
+
+/// A version's files from the store, checked against its id and its files' recorded hashes.
+async fn verified_files(
+    store: &dyn RegistryStore,
+    record: &VersionRecord,
+) -> Result<Result<ModelFiles, TamperedVersion>, RegistryError> {
+    let files = store.read_version(record.product, &record.id).await?;
+    if files.version_id() == record.id {
+        return Ok(Ok(files));
+    }
+    Ok(Err(TamperedVersion {
+        id: record.id.clone(),
+        changes: files.changed_since(&record.file_hashes),
+    }))
 }
 
 /// Who makes a model change, as the audit trail records it.
@@ -103,6 +139,8 @@ pub enum RegistryError {
     Storage(String),
     #[error("the two versions are of different products")]
     DifferentProducts,
+    #[error(transparent)]
+    Tampered(#[from] TamperedVersion),
 }
 
 fn failing(cases: &[CaseOutcome]) -> String {
@@ -245,13 +283,7 @@ impl ModelRegistry {
         let ledger = store.load().await?;
         let mut books = HashMap::new();
         for record in ledger.versions.values() {
-            let files = store.read_version(record.product, &record.id).await?;
-            if files.version_id() != record.id {
-                return Err(RegistryError::Storage(format!(
-                    "the files of version {} were changed on disk",
-                    record.id
-                )));
-            }
+            let files = verified_files(store.as_ref(), record).await??;
             books.insert(record.id.clone(), compile(&files)?);
         }
         let registry = ModelRegistry {
@@ -383,6 +415,7 @@ impl ModelRegistry {
         // they cannot fail a change already in the log.
         self.store.write_version(&files, &version.id).await?;
         self.record("published", &version, actor).await?;
+        let files_hashes = files.file_hashes();
         let record = VersionRecord {
             id: version.id.clone(),
             product: version.product,
@@ -393,6 +426,7 @@ impl ModelRegistry {
             approver: manifest.approver,
             published_at: now(),
             published_by: actor.name.clone(),
+            file_hashes: files_hashes,
         };
         let mut ledger = inner.ledger.clone();
         ledger.versions.insert(version.id.clone(), record.clone());
@@ -641,14 +675,31 @@ impl ModelRegistry {
 
 /// Every published version of a registry, read without changing anything (for the command
 /// line, which may run beside a live service).
-pub async fn read_only_schedule(store: &dyn RegistryStore) -> Result<ModelSchedule, RegistryError> {
+/// The registry's versions as they are stored, for an auditor's command: those whose files
+/// were changed after publication are left out and listed, so that every other quote can still
+/// be replayed and a quote on a changed version is told which file changed.
+pub async fn read_only_schedule(
+    store: &dyn RegistryStore,
+) -> Result<(ModelSchedule, Vec<TamperedVersion>), RegistryError> {
     let ledger = store.load().await?;
     let mut books = HashMap::new();
+    let mut tampered = Vec::new();
     for record in ledger.versions.values() {
-        let files = store.read_version(record.product, &record.id).await?;
-        books.insert(record.id.clone(), compile(&files)?);
+        match verified_files(store, record).await? {
+            Ok(files) => {
+                books.insert(record.id.clone(), compile(&files)?);
+            }
+            Err(changed) => tampered.push(changed),
+        }
     }
-    Ok(Inner { ledger, books }.schedule())
+    let mut ledger = ledger;
+    for changed in &tampered {
+        ledger.versions.remove(&changed.id);
+        for ids in ledger.in_force.values_mut() {
+            ids.retain(|id| *id != changed.id);
+        }
+    }
+    Ok((Inner { ledger, books }.schedule(), tampered))
 }
 
 fn schedule_of(

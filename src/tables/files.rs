@@ -55,6 +55,34 @@ impl ModelFiles {
         hex::encode(hash.finalize())
     }
 
+    /// Each file's SHA-256 (hex), by name: what the registry records at publication, so that
+    /// a file changed afterwards is named, not only its version.
+    pub fn file_hashes(&self) -> BTreeMap<String, String> {
+        self.files
+            .iter()
+            .map(|(name, bytes)| (name.clone(), hex::encode(Sha256::digest(bytes))))
+            .collect()
+    }
+
+    /// How the files differ from the hashes recorded when they were published: each file
+    /// changed, added or removed, in name order.
+    pub fn changed_since(&self, published: &BTreeMap<String, String>) -> Vec<String> {
+        let now = self.file_hashes();
+        let names: std::collections::BTreeSet<&String> =
+            now.keys().chain(published.keys()).collect();
+        names
+            .into_iter()
+            .filter_map(|name| match (published.get(name), now.get(name)) {
+                (Some(a), Some(b)) if a == b => None,
+                (Some(a), Some(b)) => Some(format!(
+                    "{name} no longer matches its published hash (sha256 {a}, now {b})"
+                )),
+                (Some(_), None) => Some(format!("{name} was removed")),
+                (None, _) => Some(format!("{name} was added")),
+            })
+            .collect()
+    }
+
     /// How a file is named in faults: `liability/base_rates.csv`.
     pub fn label(&self, file: &str) -> String {
         format!("{}/{file}", self.product.code())

@@ -289,3 +289,53 @@ async fn a_closed_pipe_ends_a_command_quietly() {
     assert!(stderr.is_empty(), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+/// A published version whose file is changed on disk afterwards: the service refuses to start
+/// and `audit replay` refuses to re-price from it, both naming the version and the file.
+#[tokio::test]
+async fn a_version_changed_on_disk_is_named_with_its_file() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut app = spawn_app_with(file_settings(data.path())).await;
+    let id = app.publish(&escort_rate_rise()).await;
+    let mut request = liability_request();
+    request.model_version = id.clone();
+    let quote_id = app.quote(request).await.expect("priced").quote_id;
+    let settings = app.settings.clone();
+    drop(app);
+
+    let table = data
+        .path()
+        .join("models/liability")
+        .join(&id)
+        .join("deductible_factors.csv");
+    let text = std::fs::read_to_string(&table).expect("the stored table");
+    std::fs::write(&table, text.replacen("0.", "0.0", 1)).expect("changed");
+
+    let error = match fairquote::app::start(&settings).await {
+        Ok(_) => panic!("the service started on a changed version"),
+        Err(e) => e.to_string(),
+    };
+    for named in [id.as_str(), "deductible_factors.csv"] {
+        assert!(error.contains(named), "{named}: {error}");
+    }
+
+    let out = run_fairquote(
+        vec![
+            "audit".into(),
+            "--data".into(),
+            data.path().to_string_lossy().into_owned(),
+            "replay".into(),
+            quote_id,
+        ],
+        vec![],
+    )
+    .await;
+    assert!(!out.status.success());
+    let said = printed(&out);
+    for named in [
+        id.as_str(),
+        "deductible_factors.csv no longer matches its published hash",
+    ] {
+        assert!(said.contains(named), "{named}: {said}");
+    }
+}
