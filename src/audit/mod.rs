@@ -13,6 +13,7 @@ mod file_log;
 mod folder;
 mod index;
 pub mod inquiry;
+pub mod merkle;
 pub mod pg_log;
 pub mod reference;
 pub mod replay;
