@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::audit::checkpoint::{CheckpointSigner, Checkpoints, Keep};
 use crate::audit::reference::ReferenceHasher;
 use crate::audit::{
     DisabledLog, FileQuoteLog, FolderReader, LogError, LogOptions, LogRead, PgLogReader,
@@ -41,6 +42,11 @@ pub enum StartError {
         dir: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot read or make the checkpoint key in {dir}: {source}")]
+    CheckpointKey {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The model registry's folder inside the data folder.
@@ -75,6 +81,21 @@ pub async fn stored_log(
         )),
     };
     Ok((log, stored_registry(settings).await?))
+}
+
+/// Where a service on these settings keeps its checkpoints, for an auditor's command.
+pub async fn checkpoint_keep(settings: &Settings) -> Result<Keep, LogError> {
+    Ok(match settings.storage.backend {
+        StorageBackend::Files => Keep::File(checkpoint_file(settings)),
+        StorageBackend::Postgresql => {
+            Keep::Database(pg_log::connect_read_only(&settings.storage.postgresql_url).await?)
+        }
+    })
+}
+
+/// Where the latest checkpoint is kept with the log in the data folder.
+pub fn checkpoint_file(settings: &Settings) -> PathBuf {
+    quote_log_dir(settings).join("checkpoint")
 }
 
 /// The versions a service on these settings prices with, read without changing anything: those
@@ -167,7 +188,7 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
         dir: settings.data.dir.clone(),
         source,
     })?;
-    let store: Arc<dyn RegistryStore> = match database {
+    let store: Arc<dyn RegistryStore> = match database.clone() {
         Some(pool) => Arc::new(PgStore::new(pool)),
         None => Arc::new(FolderStore::new(models_registry_dir(settings))),
     };
@@ -181,10 +202,21 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
     let models = Arc::new(models);
     let metrics = front.metrics.clone();
     models.follow(move |schedule| metrics.models(schedule));
+    let signer =
+        CheckpointSigner::from_settings(&settings.audit.checkpoint_key, &settings.data.dir)
+            .map_err(|source| StartError::CheckpointKey {
+                dir: settings.data.dir.clone(),
+                source,
+            })?;
+    let kept = match &database {
+        Some(pool) => Keep::Database(pool.clone()),
+        None => Keep::File(checkpoint_file(settings)),
+    };
     Ok(ServerState {
         models,
         log,
         references,
+        checkpoints: Arc::new(Checkpoints::new(signer, kept)),
         front,
     })
 }

@@ -81,6 +81,9 @@ pub struct AuditSettings {
     pub start_new_chain: bool,
     /// The key for hashing insurers' references; empty: a random key kept in the data folder.
     pub reference_key: String,
+    /// The Ed25519 seed (64 hex digits) that signs the log's checkpoints, the same on every
+    /// replica; empty: a random key kept in the data folder (`checkpoint.key`).
+    pub checkpoint_key: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -160,6 +163,7 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         .set_default("audit.segment_bytes", 16 * 1024 * 1024)?
         .set_default("audit.start_new_chain", false)?
         .set_default("audit.reference_key", "")?
+        .set_default("audit.checkpoint_key", "")?
         .set_default("storage.backend", "files")?
         .set_default("storage.postgresql_url", "")?
         .set_default("auth.keys", Vec::<config::Value>::new())?

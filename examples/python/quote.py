@@ -8,7 +8,10 @@ sends 10,000 quotes over one QuoteStream, as an insurer's bulk job would.
 The stubs are generated from ../../proto with grpcio-tools on every run, so they always match
 the contract. Exits non-zero if a quote is not what a healthy service answers.
 """
+import base64
 import datetime
+import json
+import os
 import pathlib
 import sys
 import time
@@ -28,6 +31,7 @@ def generate_stubs():
         f"--python_out={GENERATED}",
         f"--grpc_python_out={GENERATED}",
         str(PROTO / "fairquote" / "v1" / "quote.proto"),
+        str(PROTO / "fairquote" / "v1" / "audit.proto"),
     ])
     if status != 0:
         sys.exit("generating the stubs failed")
@@ -149,6 +153,29 @@ def main():
                         fields.append(v.field)
             if sorted(fields) != ["language", "product", "rating_date", "transaction_type"]:
                 sys.exit(f"the violations named {fields}")
+        # A receipt: the log's signed checkpoint and the proof that the first quote is in it,
+        # for anyone to check with verify_receipt.py (no fairquote code).
+        from fairquote.v1 import audit_pb2
+        from fairquote.v1 import audit_pb2_grpc
+
+        audit = audit_pb2_grpc.AuditServiceStub(channel)
+        first = client.Quote(liability, timeout=10)
+        signed = audit.GetCheckpoint(audit_pb2.GetCheckpointRequest(), timeout=10)
+        proof = audit.ProveInclusion(
+            audit_pb2.ProveInclusionRequest(quote_id=first.quote_id, tree_size=signed.tree_size), timeout=10)
+        receipt = {
+            "quote_id": first.quote_id,
+            "note": signed.note,
+            "verifier_key": signed.verifier_key,
+            "position": proof.position,
+            "tree_size": proof.tree_size,
+            "record": base64.b64encode(proof.record).decode(),
+            "hashes": [base64.b64encode(h).decode() for h in proof.hashes],
+        }
+        path = pathlib.Path(os.environ.get("FAIRQUOTE_RECEIPT", HERE / "receipt.json"))
+        path.write_text(json.dumps(receipt, indent=2))
+        print(f"== The log's checkpoint covers {signed.tree_size} records; a receipt for quote "
+              f"{first.quote_id} (record {proof.position + 1}) is in {path}")
         # Bulk work: many quotes over one stream, each answered under its own id.
         count = 10_000
         started = time.monotonic()

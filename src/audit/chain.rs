@@ -42,6 +42,8 @@ pub struct Found<'a> {
     pub offset: u64,
     pub hash: [u8; 32],
     pub record: &'a pb::LogRecord,
+    /// The record's bytes as written: its leaf in the Merkle tree.
+    pub bytes: &'a [u8],
 }
 
 /// The segment files of a log folder, in order.
@@ -168,6 +170,7 @@ pub fn scan(
                                 offset: frame.offset as u64,
                                 hash: frame.hash,
                                 record: &record,
+                                bytes: frame.record,
                             });
                             expected = record.sequence + 1;
                             report.records += 1;

@@ -22,7 +22,9 @@ use crate::contract::pb;
 
 use super::chain::{self, VerifyReport};
 use super::index::{self, Entry, Index, SegmentEntries};
+use super::merkle::{self, Hash};
 use super::segment;
+use super::tree::FileTree;
 use super::{
     AppendFuture, AppendJob, Appended, LogError, LogRead, LoggedModelEvent, LoggedQuote,
     QuoteFilter, QuoteLog, ReadFuture, queue_append,
@@ -43,6 +45,12 @@ pub struct LogOptions {
 pub struct FileQuoteLog {
     jobs: Sender<AppendJob>,
     index: Arc<RwLock<Index>>,
+    tree: Arc<RwLock<FileTree>>,
+}
+
+/// The folder of the log's Merkle tree, inside the log folder.
+fn tree_dir(dir: &Path) -> PathBuf {
+    dir.join("tree")
 }
 
 fn write_error(context: &str, e: std::io::Error) -> LogError {
@@ -110,11 +118,35 @@ impl FileQuoteLog {
             }
         };
         let mut model_events = Vec::new();
+        let mut tree = FileTree::open(&tree_dir(dir))?;
+        let tree_size = tree.size();
+        // The leaves the tree lacks (a crash before its write, or a tree made for the first
+        // time over an older log), in the order the records are found.
+        let mut missing: Vec<(u64, Hash)> = Vec::new();
         let mut report = chain::scan(&paths, None, |found| {
             seal_up_to(found.segment, &mut sealed, &mut current);
             current.add(found.offset, found.record);
             model_events.extend(LoggedModelEvent::from_record(found.record, found.hash));
+            if found.record.sequence > tree_size {
+                missing.push((found.record.sequence, merkle::leaf_hash(found.bytes)));
+            }
         })?;
+        // Leaf `i` is the record of sequence `i + 1`: the tree is cut to the log's last record
+        // (a torn tail cut off) and given the leaves it lacks.
+        if tree_size > report.last_sequence {
+            tree.fit_to(report.last_sequence)?;
+        } else if missing
+            .iter()
+            .enumerate()
+            .all(|(i, (sequence, _))| *sequence == tree_size + 1 + i as u64)
+        {
+            let leaves: Vec<Hash> = missing.into_iter().map(|(_, leaf)| leaf).collect();
+            tree.append(&leaves)?;
+        } else {
+            tracing::warn!(
+                "the quote log's records are not numbered 1, 2, 3, ... (a chain restarted over damage): its Merkle tree follows the records as found"
+            );
+        }
         seal_up_to(paths.len().saturating_sub(1), &mut sealed, &mut current);
         if let Some(e) = sidecar_error {
             return Err(e);
@@ -183,7 +215,9 @@ impl FileQuoteLog {
             .map_err(|e| write_error(&path.display().to_string(), e))?
             .len();
 
+        let tree = Arc::new(RwLock::new(tree));
         let mut writer = Writer {
+            tree: tree.clone(),
             dir: dir.clone(),
             file,
             segment_bytes: options.segment_bytes.max(4096),
@@ -210,7 +244,7 @@ impl FileQuoteLog {
             .name("quote-log-writer".into())
             .spawn(move || writer.run(receiver))
             .map_err(|e| write_error("starting the writer", e))?;
-        Ok(FileQuoteLog { jobs, index })
+        Ok(FileQuoteLog { jobs, index, tree })
     }
 }
 
@@ -299,6 +333,27 @@ impl LogRead for FileQuoteLog {
         blocking(&self.index, |index| Ok(index.model_events.clone()))
     }
 
+    fn tree_size(&self) -> ReadFuture<u64> {
+        let tree = self.tree.clone();
+        Box::pin(async move { Ok(tree.read().unwrap_or_else(PoisonError::into_inner).size()) })
+    }
+
+    fn tree_nodes(&self, nodes: Vec<merkle::Node>) -> ReadFuture<Vec<Hash>> {
+        let tree = self.tree.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let tree = tree.read().unwrap_or_else(PoisonError::into_inner);
+                let mut reader = &*tree;
+                nodes
+                    .into_iter()
+                    .map(|node| merkle::Nodes::node(&mut reader, node))
+                    .collect()
+            })
+            .await
+            .map_err(|e| LogError::Read(e.to_string()))?
+        })
+    }
+
     fn verify(&self) -> ReadFuture<VerifyReport> {
         let index = self.index.clone();
         Box::pin(async move {
@@ -332,6 +387,8 @@ struct Writer {
     /// cut succeeds every append fails, so no record ever follows a torn one.
     cut_to: Option<u64>,
     index: Arc<RwLock<Index>>,
+    /// The Merkle tree of the durable records; read by proofs while the writer grows it.
+    tree: Arc<RwLock<FileTree>>,
 }
 
 impl Writer {
@@ -354,6 +411,7 @@ impl Writer {
     fn write_batch(&mut self, batch: Vec<AppendJob>) -> Option<LogError> {
         let recorded_at = now();
         let mut bytes = Vec::new();
+        let mut leaves = Vec::with_capacity(batch.len());
         let mut written = Vec::with_capacity(batch.len());
         let mut previous = self.previous;
         for (offset_sequence, (event, reply)) in batch.into_iter().enumerate() {
@@ -363,6 +421,7 @@ impl Writer {
                 event: Some(event),
             };
             let encoded = record.encode_to_vec();
+            leaves.push(merkle::leaf_hash(&encoded));
             let hash = segment::chain_hash(&previous, &encoded);
             let offset = bytes.len() as u64;
             segment::encode_frame(&encoded, &hash, &mut bytes);
@@ -373,6 +432,7 @@ impl Writer {
             Ok((segment, start)) => {
                 self.previous = previous;
                 self.next_sequence += written.len() as u64;
+                self.grow_tree(&leaves);
                 let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
                 debug_assert_eq!(segment + 1, index.segments.len());
                 for (record, offset, hash, reply) in written {
@@ -394,6 +454,21 @@ impl Writer {
                 }
                 Some(error)
             }
+        }
+    }
+
+    /// Adds durable records' leaves to the tree. The tree is derived: should its files refuse
+    /// the write, it is brought back to the records at the next start, and the proofs it cannot
+    /// give until then are refused rather than wrong.
+    fn grow_tree(&mut self, leaves: &[Hash]) {
+        let mut tree = self.tree.write().unwrap_or_else(PoisonError::into_inner);
+        let before = tree.size();
+        if before + 1 != self.next_sequence - leaves.len() as u64 {
+            return;
+        }
+        if let Err(e) = tree.append(leaves) {
+            tracing::error!("the quote log's Merkle tree could not be written: {e}");
+            let _ = tree.fit_to(before);
         }
     }
 
@@ -482,6 +557,21 @@ pub fn read_dir_quotes(dir: &Path, filter: &QuoteFilter) -> Result<Vec<LoggedQuo
         }
     })?;
     Ok(quotes)
+}
+
+/// The Merkle tree of a log folder's records, computed from the records themselves (for an
+/// auditor's command, which trusts nothing derived): its size and every complete node.
+pub fn tree_of_dir(
+    dir: &Path,
+) -> Result<(u64, std::collections::HashMap<merkle::Node, Hash>), LogError> {
+    let mut leaves = Vec::new();
+    chain::scan(&chain::segments(dir)?, None, |found| {
+        leaves.push(merkle::leaf_hash(found.bytes));
+    })?;
+    let nodes = merkle::appended(0, &leaves, |node| {
+        Err::<Hash, LogError>(LogError::Read(format!("node {node:?} before the first")))
+    })?;
+    Ok((leaves.len() as u64, nodes.into_iter().collect()))
 }
 
 #[cfg(test)]

@@ -124,6 +124,27 @@ impl LogRead for FolderReader {
         let dir = self.dir.clone();
         blocking(move || file_log::read_dir_model_events(&dir))
     }
+
+    fn tree_size(&self) -> ReadFuture<u64> {
+        let dir = self.dir.clone();
+        blocking(move || file_log::tree_of_dir(&dir).map(|(size, _)| size))
+    }
+
+    fn tree_nodes(&self, wanted: Vec<super::merkle::Node>) -> ReadFuture<Vec<super::merkle::Hash>> {
+        let dir = self.dir.clone();
+        blocking(move || {
+            let (_, nodes) = file_log::tree_of_dir(&dir)?;
+            wanted
+                .into_iter()
+                .map(|n| {
+                    nodes
+                        .get(&n)
+                        .copied()
+                        .ok_or_else(|| LogError::Read(format!("no node {n:?} in the log's tree")))
+                })
+                .collect()
+        })
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ use crate::fairness::report::FairnessReport;
 use crate::portfolio::Portfolio;
 use crate::rating::{self, ModelSchedule};
 
+use super::checkpoint::{self, Checkpoints};
+use super::merkle::{self, Hash};
+use super::proof::{self, ProofError};
 use super::replay::{FieldDifference, differences};
 use super::{LogError, LogRead, LoggedModelEvent, LoggedQuote, QuoteFilter, VerifyReport};
 
@@ -33,6 +36,10 @@ pub enum AuditError {
     Unreplayable(String),
     #[error(transparent)]
     Log(#[from] LogError),
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    #[error("the record of quote {0} does not hash to its leaf in the log's tree")]
+    LeafMismatch(String),
     #[error("the export could not be written: {0}")]
     Export(String),
     /// The work on a blocking thread did not finish (it panicked or the runtime stopped).
@@ -75,6 +82,159 @@ pub async fn quote(
         .await?
         .filter(|q| own_tenant.is_none_or(|t| t == q.tenant))
         .ok_or_else(|| AuditError::QuoteNotFound(quote_id.to_owned()))
+}
+
+/// What an inclusion proof is asked for: a quote by its id (within the caller's tenant) or,
+/// for an auditor, a position; and a tree size (`None`: the latest checkpoint's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leaf {
+    Quote(String),
+    Position(u64),
+}
+
+/// That a record is in the log: where, its bytes when asked by quote, its leaf hash and path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inclusion {
+    pub position: u64,
+    pub tree_size: u64,
+    pub record: Vec<u8>,
+    pub leaf: Hash,
+    pub path: Vec<Hash>,
+    pub root: Hash,
+}
+
+/// The latest signed checkpoint (signing a new one if the log has grown).
+pub async fn checkpoint(
+    log: &dyn LogRead,
+    checkpoints: &Checkpoints,
+) -> Result<checkpoint::Signed, AuditError> {
+    Ok(checkpoints.latest(log).await?)
+}
+
+/// The size a proof is asked in: the one given, or the latest checkpoint's.
+async fn size_or_latest(
+    log: &dyn LogRead,
+    checkpoints: &Checkpoints,
+    size: Option<u64>,
+) -> Result<u64, AuditError> {
+    match size {
+        Some(size) => Ok(size),
+        None => Ok(checkpoints.latest(log).await?.checkpoint.size),
+    }
+}
+
+pub async fn inclusion(
+    log: &dyn LogRead,
+    checkpoints: &Checkpoints,
+    leaf: &Leaf,
+    tree_size: Option<u64>,
+    own_tenant: Option<&str>,
+) -> Result<Inclusion, AuditError> {
+    let tree_size = size_or_latest(log, checkpoints, tree_size).await?;
+    let (position, record) = match leaf {
+        Leaf::Quote(quote_id) => {
+            let logged = quote(log, quote_id, own_tenant).await?;
+            let record = pb::LogRecord {
+                sequence: logged.sequence,
+                recorded_at: logged.recorded_at.clone(),
+                event: Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+                    request: Some(logged.request),
+                    response: Some(logged.response),
+                    tenant: logged.tenant,
+                })),
+            };
+            (
+                logged.sequence.saturating_sub(1),
+                prost::Message::encode_to_vec(&record),
+            )
+        }
+        Leaf::Position(position) => (*position, Vec::new()),
+    };
+    let (leaf_hash, path) = proof::inclusion(log, position, tree_size).await?;
+    if !record.is_empty() && merkle::leaf_hash(&record) != leaf_hash {
+        let Leaf::Quote(id) = leaf else {
+            unreachable!("a record is read by quote")
+        };
+        return Err(AuditError::LeafMismatch(id.clone()));
+    }
+    Ok(Inclusion {
+        position,
+        tree_size,
+        record,
+        leaf: leaf_hash,
+        root: proof::root(log, tree_size).await?,
+        path,
+    })
+}
+
+/// That the tree of `old` records is a prefix of the tree of `new` (`None`: the latest).
+pub async fn consistency(
+    log: &dyn LogRead,
+    checkpoints: &Checkpoints,
+    old: u64,
+    new: Option<u64>,
+) -> Result<Consistency, AuditError> {
+    let new = size_or_latest(log, checkpoints, new).await?;
+    Ok(Consistency {
+        path: proof::consistency(log, old, new).await?,
+        old_root: proof::root(log, old).await?,
+        new_root: proof::root(log, new).await?,
+        old,
+        new,
+    })
+}
+
+/// That a tree of `old` records is a prefix of a tree of `new`: the path and both roots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consistency {
+    pub old: u64,
+    pub new: u64,
+    pub path: Vec<Hash>,
+    pub old_root: Hash,
+    pub new_root: Hash,
+}
+
+/// Whether the log still extends a checkpoint: its first `checkpoint.size` records hash to the
+/// checkpoint's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    pub checkpoint: checkpoint::Checkpoint,
+    /// How many records the log holds now.
+    pub records: u64,
+    /// What is wrong, when the log does not extend the checkpoint.
+    pub problem: Option<String>,
+}
+
+/// Checks a signed checkpoint (its signature with `verifier_key`, then the log against it).
+pub async fn extends(
+    log: &dyn LogRead,
+    note: &str,
+    verifier_key: &str,
+) -> Result<Extension, AuditError> {
+    let checkpoint = checkpoint::verify(note, verifier_key)
+        .map_err(|e| AuditError::invalid("checkpoint", e.to_string()))?;
+    let records = log.tree_size().await?;
+    let problem = if records < checkpoint.size {
+        Some(format!(
+            "the log holds {records} records where the checkpoint of {} covers {}: records {} to {} were removed",
+            checkpoint.time,
+            checkpoint.size,
+            records + 1,
+            checkpoint.size
+        ))
+    } else if proof::root(log, checkpoint.size).await? != checkpoint.root {
+        Some(format!(
+            "the log's first {} records do not hash to the root the checkpoint of {} signed: records it covered were changed, removed or replaced",
+            checkpoint.size, checkpoint.time
+        ))
+    } else {
+        None
+    };
+    Ok(Extension {
+        checkpoint,
+        records,
+        problem,
+    })
 }
 
 /// One page of logged quotes.

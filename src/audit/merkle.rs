@@ -56,7 +56,7 @@ pub trait Nodes {
 /// The hash of leaves `start..end` (`end > start`), from the complete nodes.
 fn subtree<N: Nodes>(nodes: &mut N, start: u64, end: u64) -> Result<Hash, N::Error> {
     let n = end - start;
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         return nodes.node(Node {
             level: n.trailing_zeros() as u8,
             index: start / n,
@@ -316,7 +316,9 @@ mod tests {
     }
 
     fn leaves(n: usize) -> Vec<Hash> {
-        (0..n).map(|i| leaf_hash(format!("record {i}").as_bytes())).collect()
+        (0..n)
+            .map(|i| leaf_hash(format!("record {i}").as_bytes()))
+            .collect()
     }
 
     #[test]
@@ -330,7 +332,11 @@ mod tests {
             at += batch;
         }
         for size in 0..=70u64 {
-            assert_eq!(root(&mut kept, size).unwrap(), mth(&all[..size as usize]), "{size}");
+            assert_eq!(
+                root(&mut kept, size).unwrap(),
+                mth(&all[..size as usize]),
+                "{size}"
+            );
         }
     }
 
@@ -357,7 +363,10 @@ mod tests {
             for index in 0..size {
                 let proof = inclusion_proof(&mut kept, index, size).unwrap();
                 let leaf = &all[index as usize];
-                assert!(verify_inclusion(leaf, index, size, &proof, &r), "{index}/{size}");
+                assert!(
+                    verify_inclusion(leaf, index, size, &proof, &r),
+                    "{index}/{size}"
+                );
                 let other = &all[(index as usize + 1) % all.len()];
                 assert!(!verify_inclusion(other, index, size, &proof, &r));
                 let mut wrong = r;
@@ -367,7 +376,10 @@ mod tests {
             for old in 1..=size {
                 let proof = consistency_proof(&mut kept, old, size).unwrap();
                 let old_root = root(&mut kept, old).unwrap();
-                assert!(verify_consistency(old, size, &proof, &old_root, &r), "{old}->{size}");
+                assert!(
+                    verify_consistency(old, size, &proof, &old_root, &r),
+                    "{old}->{size}"
+                );
                 if old < size {
                     let mut forged = old_root;
                     forged[31] ^= 1;

@@ -8,6 +8,7 @@
 //! a service, and [`inquiry`] answers the auditor's questions the same way over any of them.
 
 mod chain;
+pub mod checkpoint;
 pub mod export;
 mod file_log;
 mod folder;
@@ -15,9 +16,11 @@ mod index;
 pub mod inquiry;
 pub mod merkle;
 pub mod pg_log;
+pub mod proof;
 pub mod reference;
 pub mod replay;
 pub mod segment;
+mod tree;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -245,6 +248,10 @@ pub trait LogRead: Send + Sync {
     fn verify(&self) -> ReadFuture<VerifyReport>;
     /// Every model change, in log order (they are few: a handful per version).
     fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>>;
+    /// How many records the log's Merkle tree covers: its durable records.
+    fn tree_size(&self) -> ReadFuture<u64>;
+    /// Complete nodes of the log's Merkle tree (see `merkle`), in the order asked.
+    fn tree_nodes(&self, nodes: Vec<merkle::Node>) -> ReadFuture<Vec<merkle::Hash>>;
 }
 
 /// Where quotes and model events are kept, and appended to.
@@ -287,5 +294,13 @@ impl LogRead for DisabledLog {
 
     fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>> {
         Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn tree_size(&self) -> ReadFuture<u64> {
+        Box::pin(async { Ok(0) })
+    }
+
+    fn tree_nodes(&self, _nodes: Vec<merkle::Node>) -> ReadFuture<Vec<merkle::Hash>> {
+        Box::pin(async { Err(LogError::Read("the quote log is off".into())) })
     }
 }

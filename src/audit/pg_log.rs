@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use crate::contract::pb;
 
 use super::chain::{ChainBreak, VerifyReport};
+use super::merkle::{self, Hash, Node};
 use super::segment;
 use super::{
     AppendFuture, AppendJob, Appended, LogError, LogRead, LoggedModelEvent, LoggedQuote,
@@ -70,7 +71,140 @@ pub async fn connect(url: &str) -> Result<PgPool, LogError> {
         .await
         .map_err(|e| LogError::Write(format!("migrating the PostgreSQL schema: {e}")))?;
     index_references(&pool).await?;
+    grow_tree_from_records(&pool).await?;
     Ok(pool)
+}
+
+/// How many leaves the stored tree holds.
+async fn stored_tree_size<'e, E: sqlx::PgExecutor<'e>>(executor: E) -> Result<u64, LogError> {
+    let (last,): (Option<i64>,) = sqlx::query_as("SELECT max(idx) FROM log_tree WHERE level = 0")
+        .fetch_one(executor)
+        .await
+        .map_err(read_error)?;
+    Ok(last.map_or(0, |i| i as u64 + 1))
+}
+
+/// Stored nodes by position; a node asked for and not stored is an error.
+async fn stored_nodes<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    nodes: &[Node],
+) -> Result<std::collections::HashMap<Node, Hash>, LogError> {
+    let levels: Vec<i16> = nodes.iter().map(|n| i16::from(n.level)).collect();
+    let indexes: Vec<i64> = nodes.iter().map(|n| n.index as i64).collect();
+    let rows: Vec<(i16, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT t.level, t.idx, t.hash FROM log_tree t \
+         JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) \
+         ON t.level = w.level AND t.idx = w.idx",
+    )
+    .bind(&levels)
+    .bind(&indexes)
+    .fetch_all(executor)
+    .await
+    .map_err(read_error)?;
+    let mut found = std::collections::HashMap::with_capacity(rows.len());
+    for (level, idx, hash) in rows {
+        let hash: Hash = hash
+            .try_into()
+            .map_err(|_| LogError::Read(format!("tree node {idx} of level {level}: bad length")))?;
+        found.insert(
+            Node {
+                level: level as u8,
+                index: idx as u64,
+            },
+            hash,
+        );
+    }
+    if let Some(missing) = nodes.iter().find(|n| !found.contains_key(n)) {
+        return Err(LogError::Read(format!(
+            "node {} of level {} of the log's tree is not stored",
+            missing.index, missing.level
+        )));
+    }
+    Ok(found)
+}
+
+/// Adds leaves to a tree of `size` leaves, in the caller's transaction.
+async fn grow_tree(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    size: u64,
+    leaves: &[Hash],
+) -> Result<(), LogError> {
+    if leaves.is_empty() {
+        return Ok(());
+    }
+    // The right edge: the last node of every level whose count is odd.
+    let edge: Vec<Node> = (0..64u8)
+        .filter(|level| (size >> level) & 1 == 1)
+        .map(|level| Node {
+            level,
+            index: (size >> level) - 1,
+        })
+        .collect();
+    let known = stored_nodes(&mut **tx, &edge).await?;
+    let new = merkle::appended(size, leaves, |node| {
+        known.get(&node).copied().ok_or_else(|| {
+            LogError::Read(format!(
+                "the tree's edge lacks node {} of level {}",
+                node.index, node.level
+            ))
+        })
+    })?;
+    for chunk in new.chunks(10_000) {
+        let mut insert: QueryBuilder<Postgres> =
+            QueryBuilder::new("INSERT INTO log_tree (level, idx, hash) ");
+        insert.push_values(chunk, |mut row, (node, hash)| {
+            row.push_bind(i16::from(node.level))
+                .push_bind(node.index as i64)
+                .push_bind(hash.to_vec());
+        });
+        insert
+            .build()
+            .execute(&mut **tx)
+            .await
+            .map_err(write_error)?;
+    }
+    Ok(())
+}
+
+/// Gives the tree the leaves of records logged before it existed, a thousand at a time, under
+/// the chain's lock (appends wait).
+async fn grow_tree_from_records(pool: &PgPool) -> Result<(), LogError> {
+    loop {
+        let mut tx = pool.begin().await.map_err(write_error)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CHAIN_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(write_error)?;
+        let size = stored_tree_size(&mut *tx).await?;
+        let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT sequence, record FROM quote_log WHERE sequence > $1 ORDER BY sequence LIMIT 1000",
+        )
+        .bind(size as i64)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(read_error)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut leaves = Vec::with_capacity(rows.len());
+        for (i, (sequence, record)) in rows.iter().enumerate() {
+            if *sequence as u64 != size + 1 + i as u64 {
+                tracing::warn!(
+                    sequence,
+                    "the quote log's records are not numbered 1, 2, 3, ...: its tree stops before record {sequence}"
+                );
+                break;
+            }
+            leaves.push(merkle::leaf_hash(record));
+        }
+        let complete = leaves.len() == rows.len();
+        grow_tree(&mut tx, size, &leaves).await?;
+        tx.commit().await.map_err(write_error)?;
+        if !complete {
+            return Ok(());
+        }
+    }
 }
 
 /// Fills in the reference column of quotes logged before it existed, from their records, a
@@ -231,6 +365,8 @@ async fn append_batch(
     let recorded_at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut rows = Vec::with_capacity(events.len());
     let mut appended = Vec::with_capacity(events.len());
+    let mut leaves = Vec::with_capacity(events.len());
+    let tree_size = sequence;
     for event in events {
         sequence += 1;
         let record = pb::LogRecord {
@@ -240,6 +376,7 @@ async fn append_batch(
         };
         let columns = quote_columns(&record);
         let bytes = record.encode_to_vec();
+        leaves.push(merkle::leaf_hash(&bytes));
         let hash = segment::chain_hash(&previous, &bytes);
         previous = hash;
         appended.push(Appended { sequence, hash });
@@ -267,6 +404,11 @@ async fn append_batch(
         .execute(&mut *tx)
         .await
         .map_err(write_error)?;
+    // The tree grows with the records, in their transaction, where it is level with them
+    // (behind only on a log older than it, which the next start fills in).
+    if stored_tree_size(&mut *tx).await? == tree_size {
+        grow_tree(&mut tx, tree_size, &leaves).await?;
+    }
     tx.commit().await.map_err(write_error)?;
     Ok(appended)
 }
@@ -315,6 +457,14 @@ impl LogRead for PgQuoteLog {
         self.reads.model_events()
     }
 
+    fn tree_size(&self) -> ReadFuture<u64> {
+        self.reads.tree_size()
+    }
+
+    fn tree_nodes(&self, nodes: Vec<Node>) -> ReadFuture<Vec<Hash>> {
+        self.reads.tree_nodes(nodes)
+    }
+
     fn verify(&self) -> ReadFuture<VerifyReport> {
         self.reads.verify()
     }
@@ -341,6 +491,19 @@ impl LogRead for PgLogReader {
     fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>> {
         let pool = self.0.clone();
         Box::pin(async move { model_events(&pool).await })
+    }
+
+    fn tree_size(&self) -> ReadFuture<u64> {
+        let pool = self.0.clone();
+        Box::pin(async move { stored_tree_size(&pool).await })
+    }
+
+    fn tree_nodes(&self, nodes: Vec<Node>) -> ReadFuture<Vec<Hash>> {
+        let pool = self.0.clone();
+        Box::pin(async move {
+            let found = stored_nodes(&pool, &nodes).await?;
+            Ok(nodes.iter().map(|n| found[n]).collect())
+        })
     }
 
     fn verify(&self) -> ReadFuture<VerifyReport> {

@@ -36,6 +36,8 @@ pub fn differences(
         rating_date,
         valid_until,
         quoted_at,
+        // The answer's place in the log, not a result of pricing (the record holds none).
+        log_position: _,
     } = recorded;
     compare("quote_id", quote_id.clone(), replayed.quote_id.clone());
     compare("quoted_at", quoted_at.clone(), replayed.quoted_at.clone());

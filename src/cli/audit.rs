@@ -35,8 +35,23 @@ pub struct AuditArgs {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Check every record and every link of the hash chain.
-    Verify,
+    /// Check every record and every link of the hash chain; with `--checkpoint`, also that the
+    /// log still extends a signed checkpoint taken earlier (nothing it covered was cut or
+    /// changed).
+    Verify {
+        /// A checkpoint file, as `fairquote audit checkpoint` writes it.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The log's verifier key (`fairquote+<id>+<key>`); by default the key of the data
+        /// folder or settings, or (with --server) the one the service gives.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Write the log's latest signed checkpoint to a file (or print it), with its verifier key.
+    Checkpoint {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print one logged quote.
     Show { quote_id: String },
     /// Re-price a logged quote and compare every field with what was recorded.
@@ -119,7 +134,7 @@ async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
     let log = log.as_ref();
     let fail = |e: crate::audit::AuditError| e.to_string();
     match command {
-        AuditCommand::Verify => {
+        AuditCommand::Verify { checkpoint, key } => {
             let report = inquiry::verify(log).await.map_err(fail)?;
             if let Some((segment, offset)) = &report.torn_tail {
                 say!(
@@ -127,7 +142,29 @@ async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
                     segment.display()
                 );
             }
-            Ok(print_verify(&(&report).into()))
+            let chain = print_verify(&(&report).into());
+            let Some(file) = checkpoint else {
+                return Ok(chain);
+            };
+            let note = read_note(&file)?;
+            let key = match key {
+                Some(key) => key,
+                None => own_verifier_key(settings)?,
+            };
+            let extension = inquiry::extends(log, &note, &key).await.map_err(fail)?;
+            Ok(print_extension(&extension).max_with(chain))
+        }
+        AuditCommand::Checkpoint { out } => {
+            let keep = app::checkpoint_keep(settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            let note = crate::audit::checkpoint::kept(&keep)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or(
+                    "no checkpoint has been signed yet: a service signs one as soon as it runs",
+                )?;
+            write_note(out.as_deref(), &note, &own_verifier_key(settings)?)
         }
         AuditCommand::Show { quote_id } => {
             let quote = inquiry::quote(log, &quote_id, None).await.map_err(fail)?;
@@ -165,12 +202,61 @@ async fn remote(server: String, command: AuditCommand) -> Outcome {
         .map_err(|e| format!("cannot reach {server}: {e}"))?;
     let status = |s: tonic::Status| format!("{:?}: {}", s.code(), s.message());
     match command {
-        AuditCommand::Verify => {
+        AuditCommand::Verify { checkpoint, key } => {
             let report = client
                 .verify_chain(pb::VerifyChainRequest {})
                 .await
                 .map_err(status)?;
-            Ok(print_verify(report.get_ref()))
+            let chain = print_verify(report.get_ref());
+            let Some(file) = checkpoint else {
+                return Ok(chain);
+            };
+            let note = read_note(&file)?;
+            let latest = client
+                .get_checkpoint(pb::GetCheckpointRequest {})
+                .await
+                .map_err(status)?
+                .into_inner();
+            let key = key.unwrap_or(latest.verifier_key.clone());
+            let old = crate::audit::checkpoint::verify(&note, &key).map_err(|e| e.to_string())?;
+            let new =
+                crate::audit::checkpoint::verify(&latest.note, &key).map_err(|e| e.to_string())?;
+            let problem = if new.size < old.size {
+                Some(format!(
+                    "the service's latest checkpoint covers {} records, fewer than the {} of {}",
+                    new.size, old.size, old.time
+                ))
+            } else {
+                let proof = client
+                    .prove_consistency(pb::ProveConsistencyRequest {
+                        old_size: old.size,
+                        new_size: new.size,
+                    })
+                    .await
+                    .map_err(status)?
+                    .into_inner();
+                let path: Vec<crate::audit::merkle::Hash> = proof
+                    .hashes
+                    .iter()
+                    .filter_map(|h| <[u8; 32]>::try_from(h.as_slice()).ok())
+                    .collect();
+                (!crate::audit::merkle::verify_consistency(old.size, new.size, &path, &old.root, &new.root))
+                    .then(|| format!("the log of {} records does not extend the checkpoint of {}: records it covered were changed or removed", new.size, old.time))
+            };
+            let extension = inquiry::Extension {
+                checkpoint: old,
+                records: new.size,
+                problem,
+            };
+            Ok(print_extension(&extension).max_with(chain))
+        }
+        AuditCommand::Checkpoint { out } => {
+            let latest = client
+                .get_checkpoint(pb::GetCheckpointRequest {})
+                .await
+                .map_err(status)?
+                .into_inner();
+            write_note(out.as_deref(), &latest.note, &latest.verifier_key)
         }
         AuditCommand::Show { quote_id } => {
             let quote = client
@@ -285,4 +371,75 @@ fn print_replay(outcome: &pb::ReplayQuoteResponse) -> ExitCode {
         );
     }
     ExitCode::FAILURE
+}
+
+fn read_note(file: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// The verifier key of the key a service on these settings signs with.
+fn own_verifier_key(settings: &Settings) -> Result<String, String> {
+    crate::audit::checkpoint::CheckpointSigner::existing(
+        &settings.audit.checkpoint_key,
+        &settings.data.dir,
+    )
+    .map_err(|e| e.to_string())?
+    .map(|signer| signer.verifier_key())
+    .ok_or_else(|| {
+        format!(
+            "no checkpoint key in {} nor in audit.checkpoint_key: give the log's verifier key with --key",
+            settings.data.dir.display()
+        )
+    })
+}
+
+fn write_note(out: Option<&std::path::Path>, note: &str, verifier_key: &str) -> Outcome {
+    match out {
+        Some(path) => {
+            std::fs::write(path, note).map_err(|e| format!("{}: {e}", path.display()))?;
+            say!(
+                "the checkpoint is in {}; its verifier key: {verifier_key}",
+                path.display()
+            );
+        }
+        None => {
+            super::write_out(format_args!("{note}"), false);
+            say!("verifier key: {verifier_key}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_extension(extension: &inquiry::Extension) -> ExitCode {
+    let checkpoint = &extension.checkpoint;
+    match &extension.problem {
+        None => {
+            say!(
+                "the log of {} records extends the checkpoint of {} ({} records): nothing it covered was changed or removed",
+                extension.records,
+                checkpoint.time,
+                checkpoint.size
+            );
+            ExitCode::SUCCESS
+        }
+        Some(problem) => {
+            say!("THE LOG DOES NOT EXTEND THE CHECKPOINT: {problem}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The worse of two outcomes.
+trait Worse {
+    fn max_with(self, other: ExitCode) -> ExitCode;
+}
+
+impl Worse for ExitCode {
+    fn max_with(self, other: ExitCode) -> ExitCode {
+        if self == ExitCode::SUCCESS {
+            other
+        } else {
+            self
+        }
+    }
 }

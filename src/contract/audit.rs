@@ -181,6 +181,10 @@ impl From<LoggedQuote> for pb::AuditedQuote {
             tenant,
             hash,
         } = quote;
+        // The answer as the insurer was given it: with its place in the log, which its record
+        // cannot hold.
+        let mut response = response;
+        response.log_position = sequence.saturating_sub(1);
         pb::AuditedQuote {
             sequence,
             recorded_at,
@@ -313,5 +317,54 @@ impl FairnessOptions {
             seed: message.seed,
             period,
         })
+    }
+}
+
+impl From<&crate::audit::checkpoint::Signed> for pb::SignedCheckpoint {
+    fn from(signed: &crate::audit::checkpoint::Signed) -> Self {
+        pb::SignedCheckpoint {
+            note: signed.note.clone(),
+            tree_size: signed.checkpoint.size,
+            root_hash: signed.checkpoint.root.to_vec(),
+            time: signed.checkpoint.time.clone(),
+            verifier_key: String::new(),
+        }
+    }
+}
+
+/// What an inclusion proof asks: a quote id or else a position, and a tree size (0: latest).
+pub fn inclusion_request(
+    request: &pb::ProveInclusionRequest,
+) -> (crate::audit::inquiry::Leaf, Option<u64>) {
+    let leaf = if request.quote_id.is_empty() {
+        crate::audit::inquiry::Leaf::Position(request.position)
+    } else {
+        crate::audit::inquiry::Leaf::Quote(request.quote_id.clone())
+    };
+    (leaf, (request.tree_size != 0).then_some(request.tree_size))
+}
+
+impl From<crate::audit::inquiry::Inclusion> for pb::InclusionProof {
+    fn from(proof: crate::audit::inquiry::Inclusion) -> Self {
+        pb::InclusionProof {
+            position: proof.position,
+            tree_size: proof.tree_size,
+            record: proof.record,
+            hashes: proof.path.iter().map(|h| h.to_vec()).collect(),
+            root_hash: proof.root.to_vec(),
+            leaf_hash: proof.leaf.to_vec(),
+        }
+    }
+}
+
+impl From<crate::audit::inquiry::Consistency> for pb::ConsistencyProof {
+    fn from(proof: crate::audit::inquiry::Consistency) -> Self {
+        pb::ConsistencyProof {
+            old_size: proof.old,
+            new_size: proof.new,
+            hashes: proof.path.iter().map(|h| h.to_vec()).collect(),
+            old_root_hash: proof.old_root.to_vec(),
+            new_root_hash: proof.new_root.to_vec(),
+        }
     }
 }

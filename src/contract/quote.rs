@@ -546,6 +546,7 @@ pub fn quote_response(
         rating_date: rating_date.to_string(),
         valid_until: valid_until.to_string(),
         quoted_at: quoted_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        log_position: 0,
     }
 }
 

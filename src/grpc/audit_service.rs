@@ -10,9 +10,12 @@ use tonic::{Request, Response, Status};
 
 use crate::audit::inquiry::{self, FairnessBook, ModelEventFilter};
 use crate::audit::{AuditError, LogRead};
-use crate::contract::audit::{FAIRNESS_UPLOAD, FairnessOptions, QuoteQuery, period};
+use crate::contract::audit::{
+    FAIRNESS_UPLOAD, FairnessOptions, QuoteQuery, inclusion_request, period,
+};
 use crate::contract::pb;
 use crate::contract::upload::{UploadError, receive_bytes};
+use crate::domain::InvalidField;
 
 use super::caller::own_tenant;
 use super::server::{Deferred, ServerState};
@@ -67,6 +70,59 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
             .map(|reference| state.references.hash(reference));
         let page = inquiry::quotes(log(state), &query.filter, query.after, query.limit).await?;
         Ok(Response::new(page.into()))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        _request: Request<pb::GetCheckpointRequest>,
+    ) -> Result<Response<pb::SignedCheckpoint>, Status> {
+        let state = self.state()?;
+        let signed = inquiry::checkpoint(log(state), &state.checkpoints).await?;
+        let mut answer = pb::SignedCheckpoint::from(&signed);
+        answer.verifier_key = state.checkpoints.verifier_key();
+        Ok(Response::new(answer))
+    }
+
+    async fn prove_inclusion(
+        &self,
+        request: Request<pb::ProveInclusionRequest>,
+    ) -> Result<Response<pb::InclusionProof>, Status> {
+        let state = self.state()?;
+        let own = own_tenant(&request);
+        let (leaf, tree_size) = inclusion_request(request.get_ref());
+        // A position names any record: an insurer proves its own quotes, by their ids.
+        if own.is_some() && matches!(leaf, inquiry::Leaf::Position(_)) {
+            return Err(AuditError::InvalidRequest(vec![InvalidField::new(
+                "quote_id",
+                "required: an insurer proves its own quotes by their ids",
+            )])
+            .into());
+        }
+        let proof = inquiry::inclusion(
+            log(state),
+            &state.checkpoints,
+            &leaf,
+            tree_size,
+            own.as_deref(),
+        )
+        .await?;
+        Ok(Response::new(proof.into()))
+    }
+
+    async fn prove_consistency(
+        &self,
+        request: Request<pb::ProveConsistencyRequest>,
+    ) -> Result<Response<pb::ConsistencyProof>, Status> {
+        let state = self.state()?;
+        let pb::ProveConsistencyRequest { old_size, new_size } = *request.get_ref();
+        let proof = inquiry::consistency(
+            log(state),
+            &state.checkpoints,
+            old_size,
+            (new_size != 0).then_some(new_size),
+        )
+        .await?;
+        Ok(Response::new(proof.into()))
     }
 
     async fn list_model_events(

@@ -45,6 +45,18 @@ pub const POLICY: &[(&str, &[Role])] = &[
         "/fairquote.v1.AuditService/ListModelEvents",
         &[Auditor, Actuary],
     ),
+    (
+        "/fairquote.v1.AuditService/GetCheckpoint",
+        &[Insurer, Auditor],
+    ),
+    (
+        "/fairquote.v1.AuditService/ProveInclusion",
+        &[Insurer, Auditor],
+    ),
+    (
+        "/fairquote.v1.AuditService/ProveConsistency",
+        &[Insurer, Auditor],
+    ),
     ("/fairquote.v1.ModelService/ValidateModel", &[Actuary]),
     ("/fairquote.v1.ModelService/PublishModel", &[Actuary]),
     ("/fairquote.v1.ModelService/ListModels", &[Actuary, Auditor]),

@@ -245,7 +245,25 @@ impl From<AuditError> for Status {
             AuditError::ModelVersionUnavailable(_)
             | AuditError::ModelVersionTampered(_)
             | AuditError::Unreplayable(_) => Status::failed_precondition(message),
-            AuditError::Log(_) => Status::unavailable(message),
+            AuditError::Log(_) | AuditError::Proof(crate::audit::proof::ProofError::Log(_)) => {
+                Status::unavailable(message)
+            }
+            AuditError::Proof(crate::audit::proof::ProofError::BeyondTree { .. }) => status(
+                Code::InvalidArgument,
+                message.clone(),
+                &[InvalidField::new("tree_size", message)],
+            ),
+            AuditError::Proof(crate::audit::proof::ProofError::NotInTree { .. }) => status(
+                Code::InvalidArgument,
+                message.clone(),
+                &[InvalidField::new("position", message)],
+            ),
+            AuditError::Proof(crate::audit::proof::ProofError::Sizes { .. }) => status(
+                Code::InvalidArgument,
+                message.clone(),
+                &[InvalidField::new("old_size", message)],
+            ),
+            AuditError::LeafMismatch(_) => Status::data_loss(message),
             AuditError::Export(_) | AuditError::Interrupted(_) => Status::internal(message),
         }
     }

@@ -60,7 +60,7 @@ impl QuoteEndpoint {
         span.record("tenant", tenant);
         self.front.metrics.quote(product, decision);
         canonical.insurer_reference = state.references.hash(&canonical.insurer_reference);
-        state
+        let appended = state
             .log
             .append(pb::log_record::Event::Quote(pb::QuoteEvent {
                 request: Some(canonical),
@@ -68,6 +68,9 @@ impl QuoteEndpoint {
                 tenant: tenant.to_owned(),
             }))
             .await?;
+        let mut response = response;
+        // The leaf of the record in the log's tree (0 with the log off).
+        response.log_position = appended.sequence.saturating_sub(1);
         Ok(response)
     }
 

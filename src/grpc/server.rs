@@ -58,6 +58,8 @@ pub struct ServerState {
     pub models: Arc<ModelRegistry>,
     pub log: Arc<dyn QuoteLog>,
     pub references: ReferenceHasher,
+    /// The log's signed checkpoints.
+    pub checkpoints: Arc<crate::audit::checkpoint::Checkpoints>,
     pub front: Front,
 }
 
@@ -236,11 +238,21 @@ async fn serve_deferred(
                 .max_decoding_message_size(limits.max_message_bytes),
         )
         .add_service(
-            ModelServiceServer::new(ModelEndpoint::new(deferred, front.clone()))
+            ModelServiceServer::new(ModelEndpoint::new(deferred.clone(), front.clone()))
                 .max_decoding_message_size(limits.max_message_bytes),
         )
         .serve_with_incoming_shutdown(incoming(listener), stopping);
-    let (served, started) = tokio::join!(serving, starting);
+    let signing = sign_checkpoints(deferred.clone());
+    let (served, started) = tokio::select! {
+        outcome = async { tokio::join!(serving, starting) } => outcome,
+        () = signing => unreachable!("the signer runs until the server stops"),
+    };
+    // The last checkpoint covers every quote answered before the stop.
+    if let Ok(state) = deferred.get()
+        && let Err(e) = state.checkpoints.latest(state.log.as_ref()).await
+    {
+        tracing::warn!("the last checkpoint could not be signed: {e}");
+    }
     started?;
     Ok(served?)
 }
@@ -278,4 +290,19 @@ pub fn tls_config(
         config = config.client_ca_root(Certificate::from_pem(read(&settings.client_ca_file)?));
     }
     Ok(Some(config))
+}
+
+/// Signs a checkpoint every second while the log grows (a checkpoint unchanged is not signed
+/// again), once the state is there.
+async fn sign_checkpoints(deferred: Deferred) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Ok(state) = deferred.get()
+            && let Err(e) = state.checkpoints.latest(state.log.as_ref()).await
+        {
+            tracing::warn!("a checkpoint could not be signed: {e}");
+        }
+    }
 }

@@ -339,3 +339,145 @@ async fn a_version_changed_on_disk_is_named_with_its_file() {
         assert!(said.contains(named), "{named}: {said}");
     }
 }
+
+/// Where each whole frame of a segment ends (`u32 length ‖ record ‖ 32-byte hash`, after the
+/// 8-byte magic).
+fn frame_ends(bytes: &[u8]) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut at = 8;
+    while at + 4 <= bytes.len() {
+        let length = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+        let end = at + 4 + length + 32;
+        if end > bytes.len() {
+            break;
+        }
+        ends.push(end);
+        at = end;
+    }
+    ends
+}
+
+fn log_segments(data: &Path) -> Vec<std::path::PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir(data.join("quote-log"))
+        .expect("the log")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "fqlog"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// An auditor holding a checkpoint taken before the damage finds each damage that `verify`
+/// alone cannot: the last records removed, the newest segment deleted, a byte flipped in the
+/// newest record, a segment replaced by an older copy of itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_taken_before_finds_a_cut_or_rewritten_tail() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = file_settings(data.path());
+    settings.audit.segment_bytes = 8192;
+    let app = spawn_app_with(settings.clone()).await;
+    quote_ids(&app, 6).await;
+    drop(app);
+    let older = tempfile::tempdir().expect("a folder");
+    copy_dir(data.path(), older.path());
+    let app = spawn_app_with(settings).await;
+    quote_ids(&app, 10).await;
+    drop(app);
+    let folder = data.path().to_string_lossy().into_owned();
+    let scratch = tempfile::tempdir().expect("a folder");
+    let checkpoint = scratch.path().join("checkpoint.txt");
+    let audit = |folder: String, args: &[&str]| {
+        let mut all = vec!["audit".to_owned(), "--data".to_owned(), folder];
+        all.extend(args.iter().map(|a| a.to_string()));
+        run_fairquote(all, vec![])
+    };
+    let out = audit(
+        folder.clone(),
+        &["checkpoint", "--out", &checkpoint.to_string_lossy()],
+    )
+    .await;
+    assert!(out.status.success(), "{}", printed(&out));
+    let key = printed(&out)
+        .split("verifier key: ")
+        .nth(1)
+        .expect("the key")
+        .trim()
+        .to_owned();
+    let verify = |folder: String| {
+        let checkpoint = checkpoint.to_string_lossy().into_owned();
+        let key = key.clone();
+        async move {
+            audit(
+                folder,
+                &["verify", "--checkpoint", &checkpoint, "--key", &key],
+            )
+            .await
+        }
+    };
+    let out = verify(folder.clone()).await;
+    assert!(out.status.success(), "{}", printed(&out));
+    assert!(
+        printed(&out).contains("extends the checkpoint"),
+        "{}",
+        printed(&out)
+    );
+
+    let damaged = |damage: &dyn Fn(&Path)| {
+        let copy = tempfile::tempdir().expect("a folder");
+        copy_dir(data.path(), copy.path());
+        damage(copy.path());
+        copy
+    };
+    let newest = |dir: &Path| log_segments(dir).pop().expect("a segment");
+    let cases: Vec<(&str, tempfile::TempDir)> = vec![
+        (
+            "the last two records removed",
+            damaged(&|dir| {
+                let path = newest(dir);
+                let bytes = std::fs::read(&path).expect("read");
+                let ends = frame_ends(&bytes);
+                let keep = ends.len().saturating_sub(3);
+                let cut = if keep == 0 { 8 } else { ends[keep - 1] };
+                std::fs::write(&path, &bytes[..cut]).expect("cut");
+            }),
+        ),
+        (
+            "the newest segment deleted",
+            damaged(&|dir| std::fs::remove_file(newest(dir)).expect("deleted")),
+        ),
+        (
+            "a byte flipped in the newest record",
+            damaged(&|dir| {
+                let path = newest(dir);
+                let mut bytes = std::fs::read(&path).expect("read");
+                let ends = frame_ends(&bytes);
+                let last = ends[ends.len() - 1];
+                bytes[last - 40] ^= 0x01;
+                std::fs::write(&path, bytes).expect("flipped");
+            }),
+        ),
+        (
+            "a segment replaced by an older copy",
+            damaged(&|dir| {
+                let path = newest(older.path());
+                let name = path.file_name().expect("a name");
+                std::fs::copy(&path, dir.join("quote-log").join(name)).expect("copied");
+                for later in log_segments(dir)
+                    .into_iter()
+                    .filter(|p| p.file_name() > Some(name))
+                {
+                    std::fs::remove_file(later).expect("removed");
+                }
+            }),
+        ),
+    ];
+    for (damage, copy) in cases {
+        let out = verify(copy.path().to_string_lossy().into_owned()).await;
+        assert!(!out.status.success(), "{damage}: {}", printed(&out));
+        assert!(
+            printed(&out).contains("DOES NOT EXTEND THE CHECKPOINT"),
+            "{damage}: {}",
+            printed(&out)
+        );
+    }
+}

@@ -104,6 +104,7 @@ impl WithId for pb::QuoteResponse {
     fn with_id_of(mut self, other: &pb::QuoteResponse) -> pb::QuoteResponse {
         self.quote_id = other.quote_id.clone();
         self.quoted_at = other.quoted_at.clone();
+        self.log_position = other.log_position;
         self
     }
 }

@@ -28,4 +28,5 @@ mod quote;
 mod stream;
 mod telemetry;
 mod tls;
+mod transparency;
 mod undecodable;
