@@ -67,6 +67,29 @@ fn name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The size of the blocks a crash leaves unwritten (a file system's smallest block).
+const BLOCK: usize = 512;
+
+/// Whether the bytes from `offset` to the end hold what a crash can leave of an unsynced write:
+/// a block (aligned in the file) that was never written and reads as zeros, or a zeroed end.
+/// The writer appends each batch with one write and syncs it before answering, so after a
+/// crash the last batch is a prefix of what was written with, at worst, blocks of zeros where
+/// the disk had not yet written it. A byte that differs otherwise (a flipped bit, a record
+/// rewritten) is damage: never cut, reported with its position.
+fn never_written(bytes: &[u8], offset: usize) -> bool {
+    let tail = &bytes[offset..];
+    let zero_end = tail.iter().rev().take_while(|b| **b == 0).count();
+    if zero_end >= segment::HASH_LEN {
+        return true;
+    }
+    let first_block = offset.div_ceil(BLOCK) * BLOCK;
+    (first_block..bytes.len()).step_by(BLOCK).any(|start| {
+        bytes[start..(start + BLOCK).min(bytes.len())]
+            .iter()
+            .all(|b| *b == 0)
+    })
+}
+
 /// Whether a whole, decodable record of this chain (sequence `expected` or later) starts
 /// anywhere after `offset`. A crash can only cut the last frames written, so a damaged frame
 /// with whole records after it is damage to report, never a torn tail to cut off: cutting
@@ -178,9 +201,11 @@ pub fn scan(
                         _ if last
                             && frame.end == bytes.len()
                             && limit.is_none()
+                            && never_written(&bytes, frame.offset)
                             && !whole_records_follow(&bytes, frame.offset, expected) =>
                         {
-                            // The final frame of the log, damaged: a write cut short by a crash.
+                            // The final frame, whole in length but with a block the disk never
+                            // wrote: a write cut short by a crash.
                             report.torn_tail = Some((path.clone(), frame.offset as u64));
                             break;
                         }

@@ -16,6 +16,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{SecondsFormat, Utc};
 use prost::Message;
+use sha2::Digest;
 use tokio::sync::oneshot;
 
 use crate::contract::pb;
@@ -151,12 +152,14 @@ impl FileQuoteLog {
         if let Some(e) = sidecar_error {
             return Err(e);
         }
+        let mut cut = None;
         if let Some((path, offset)) = report.torn_tail.take() {
             tracing::warn!(
                 segment = %path.display(),
                 offset,
-                "cutting off a record that was never completely written (a crash mid-write)"
+                "cutting off a write a crash left unfinished (never synced, so never answered); the bytes are kept in quarantine/"
             );
+            cut = Some(quarantine(dir, &path, offset)?);
             let file = OpenOptions::new()
                 .write(true)
                 .open(&path)
@@ -226,6 +229,13 @@ impl FileQuoteLog {
             cut_to: None,
             index: Arc::new(RwLock::new(index)),
         };
+        if let Some(cut) = cut {
+            let (reply, _) = oneshot::channel();
+            if let Some(e) = writer.write_batch(vec![(pb::log_record::Event::TailCut(cut), reply)])
+            {
+                return Err(e);
+            }
+        }
         if let Some(reason) = restart {
             previous = [0; 32];
             writer.previous = previous;
@@ -246,6 +256,39 @@ impl FileQuoteLog {
             .map_err(|e| write_error("starting the writer", e))?;
         Ok(FileQuoteLog { jobs, index, tree })
     }
+}
+
+/// Keeps the bytes of `segment` from `offset` on in the log's `quarantine/` folder, synced,
+/// before they are cut: nothing the service removes is lost. Returns the event that records it.
+fn quarantine(dir: &Path, segment: &Path, offset: u64) -> Result<pb::TailCut, LogError> {
+    let fault = |e: std::io::Error| write_error("keeping a cut tail in quarantine", e);
+    let bytes = std::fs::read(segment).map_err(fault)?;
+    let cut = &bytes[(offset as usize).min(bytes.len())..];
+    let name = segment
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let folder = dir.join("quarantine");
+    std::fs::create_dir_all(&folder).map_err(fault)?;
+    let kept_in = format!("quarantine/{name}.{offset}.cut");
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(dir.join(&kept_in))
+        .map_err(fault)?;
+    file.write_all(cut)
+        .and_then(|()| file.sync_all())
+        .map_err(fault)?;
+    sync_dir(&folder)?;
+    sync_dir(dir)?;
+    Ok(pb::TailCut {
+        segment: name,
+        offset,
+        length: cut.len() as u64,
+        sha256: hex::encode(sha2::Sha256::digest(cut)),
+        kept_in,
+    })
 }
 
 pub(super) fn read(

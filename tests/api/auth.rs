@@ -374,7 +374,10 @@ async fn an_insurer_finds_its_quotes_by_its_own_reference_and_only_its_own() {
     let log = data.path().join("quote-log");
     let mut read = 0;
     let files = std::fs::read_dir(&log).into_iter().flatten();
-    for path in files.map(|e| e.expect("an entry").path()).filter(|p| p.is_file()) {
+    for path in files
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_file())
+    {
         let bytes = std::fs::read(path).expect("readable");
         assert!(
             !bytes.windows(13).any(|w| w == b"POL-2026-0001"),

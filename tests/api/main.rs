@@ -28,5 +28,6 @@ mod quote;
 mod stream;
 mod telemetry;
 mod tls;
+mod torn;
 mod transparency;
 mod undecodable;
