@@ -60,14 +60,18 @@ async fn load_then_kill(
     data: &Path,
     database: Option<&str>,
     kill_after: Duration,
-) -> HashSet<String> {
+) -> (HashSet<String>, pb::SignedCheckpoint) {
     let mut server = start(data, database);
     let client = QuoteServiceClient::connect(server.address.clone())
         .await
         .expect("connect");
     let mut callers = Vec::new();
+    // The kill comes `kill_after` into the load, counted from the first answer: what is tested
+    // is what survives the kill, not how fast a loaded machine starts answering.
+    let first = std::sync::Arc::new(tokio::sync::Notify::new());
     for caller in 0..4 {
         let mut client = client.clone();
+        let first = first.clone();
         callers.push(tokio::spawn(async move {
             let mut received = Vec::new();
             for i in 0.. {
@@ -77,21 +81,70 @@ async fn load_then_kill(
                     income_protection_request()
                 };
                 match client.quote(request).await {
-                    Ok(response) => received.push(response.into_inner().quote_id),
+                    Ok(response) => {
+                        received.push(response.into_inner().quote_id);
+                        first.notify_one();
+                    }
                     Err(_) => break,
                 }
             }
             received
         }));
     }
-    tokio::time::sleep(kill_after).await;
+    tokio::time::timeout(Duration::from_secs(60), first.notified())
+        .await
+        .expect("a first quote is answered");
+    tokio::time::sleep(kill_after / 2).await;
+    // A checkpoint signed while the quotes flow, then the kill.
+    let signed = AuditServiceClient::connect(server.address.clone())
+        .await
+        .expect("connect")
+        .get_checkpoint(pb::GetCheckpointRequest {})
+        .await
+        .expect("a checkpoint")
+        .into_inner();
+    tokio::time::sleep(kill_after / 2).await;
     server.process.kill().expect("SIGKILL");
     server.process.wait().expect("reaped");
     let mut received = HashSet::new();
     for caller in callers {
         received.extend(caller.await.expect("a caller"));
     }
-    received
+    (received, signed)
+}
+
+/// That the log as it is now extends a checkpoint signed before a kill.
+async fn assert_extends(
+    audit: &mut AuditServiceClient<tonic::transport::Channel>,
+    before: &pb::SignedCheckpoint,
+) {
+    use fairquote::audit::{checkpoint, merkle};
+    let latest = audit
+        .get_checkpoint(pb::GetCheckpointRequest {})
+        .await
+        .expect("a checkpoint")
+        .into_inner();
+    let key = &before.verifier_key;
+    let old = checkpoint::verify(&before.note, key).expect("the old one verifies");
+    let new = checkpoint::verify(&latest.note, key).expect("the new one, with the same key");
+    let proof = audit
+        .prove_consistency(pb::ProveConsistencyRequest {
+            old_size: old.size,
+            new_size: new.size,
+        })
+        .await
+        .expect("a proof")
+        .into_inner();
+    let path: Vec<merkle::Hash> = proof
+        .hashes
+        .iter()
+        .map(|h| h.as_slice().try_into().expect("32 bytes"))
+        .collect();
+    assert!(
+        merkle::verify_consistency(old.size, new.size, &path, &old.root, &new.root),
+        "the log after the kill does not extend the checkpoint of {} records",
+        old.size
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -101,9 +154,11 @@ async fn every_answered_quote_survives_a_sigkill() {
     let database = suite_postgresql().map(|server| fresh_database(&server));
     let database = database.as_deref();
     let mut answered = HashSet::new();
+    let mut checkpoints = Vec::new();
     for kill_after in [150, 400, 900, 50] {
-        let received =
+        let (received, signed) =
             load_then_kill(data.path(), database, Duration::from_millis(kill_after)).await;
+        checkpoints.push(signed);
         assert!(
             !received.is_empty(),
             "no quote was answered before the kill at {kill_after} ms"
@@ -130,6 +185,9 @@ async fn every_answered_quote_survives_a_sigkill() {
             "after the kill at {kill_after} ms: {:?}",
             verify.breaks
         );
+        for before in &checkpoints {
+            assert_extends(&mut audit, before).await;
+        }
         let mut client = QuoteServiceClient::connect(server.address.clone())
             .await
             .expect("connect");
