@@ -354,6 +354,29 @@ mod tests {
     }
 
     #[test]
+    fn a_log_of_ten_thousand_records_proves_every_record_and_many_prefixes() {
+        let all = leaves(10_000);
+        let mut kept = Kept::default();
+        for chunk in all.chunks(97) {
+            kept.append(chunk);
+        }
+        let size = all.len() as u64;
+        let r = root(&mut kept, size).unwrap();
+        assert_eq!(r, mth(&all));
+        for index in 0..size {
+            let proof = inclusion_proof(&mut kept, index, size).unwrap();
+            assert!(verify_inclusion(&all[index as usize], index, size, &proof, &r), "{index}");
+        }
+        for old in (1..size).step_by(37).chain([1, 2, 4095, 4096, 4097, 8192]) {
+            let new = (old + old * 7 % 1000 + 1).min(size);
+            let old_root = root(&mut kept, old).unwrap();
+            let new_root = root(&mut kept, new).unwrap();
+            let proof = consistency_proof(&mut kept, old, new).unwrap();
+            assert!(verify_consistency(old, new, &proof, &old_root, &new_root), "{old}->{new}");
+        }
+    }
+
+    #[test]
     fn every_inclusion_and_consistency_proof_verifies_and_a_wrong_one_does_not() {
         let all = leaves(40);
         let mut kept = Kept::default();
