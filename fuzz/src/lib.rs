@@ -450,14 +450,30 @@ pub fn log_segment(data: &[u8]) {
         return;
     }
     drop(opened.expect("an intact log opens"));
-    let recovered = std::fs::read(&path).expect("read the segment");
     let after = verify_dir(dir.path()).expect("verifies");
     assert!(after.intact() && after.torn_tail.is_none(), "{after:?}");
-    assert_eq!(after.records, report.records);
+    // A cut is kept aside whole and recorded as the next record; what was before it stays.
+    let mut recovered = std::fs::read(&path).expect("read the segment");
     match &report.torn_tail {
-        Some((_, 0)) => assert_eq!(recovered, segment::MAGIC),
-        Some((_, cut)) => assert_eq!(recovered, bytes[..*cut as usize]),
-        None => assert_eq!(recovered, bytes),
+        Some((_, cut)) => {
+            let cut = *cut as usize;
+            assert_eq!(after.records, report.records + 1);
+            let kept = std::fs::read(dir.path().join(format!("quarantine/{name}.{cut}.cut")))
+                .expect("the cut bytes are kept");
+            assert_eq!(kept, bytes[cut.min(bytes.len())..]);
+            // Cut at 0, a segment shorter than its header was started again.
+            let (before, expected) = if cut == 0 {
+                (segment::MAGIC.len(), &segment::MAGIC[..])
+            } else {
+                (cut, &bytes[..cut])
+            };
+            assert_eq!(&recovered[..before], expected);
+            recovered.truncate(before);
+        }
+        None => {
+            assert_eq!(after.records, report.records);
+            assert_eq!(recovered, bytes);
+        }
     }
     if mode & 1 == 1 {
         // Whatever was flipped or cut, what the log keeps is the reference up to a record

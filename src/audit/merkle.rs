@@ -365,14 +365,20 @@ mod tests {
         assert_eq!(r, mth(&all));
         for index in 0..size {
             let proof = inclusion_proof(&mut kept, index, size).unwrap();
-            assert!(verify_inclusion(&all[index as usize], index, size, &proof, &r), "{index}");
+            assert!(
+                verify_inclusion(&all[index as usize], index, size, &proof, &r),
+                "{index}"
+            );
         }
         for old in (1..size).step_by(37).chain([1, 2, 4095, 4096, 4097, 8192]) {
             let new = (old + old * 7 % 1000 + 1).min(size);
             let old_root = root(&mut kept, old).unwrap();
             let new_root = root(&mut kept, new).unwrap();
             let proof = consistency_proof(&mut kept, old, new).unwrap();
-            assert!(verify_consistency(old, new, &proof, &old_root, &new_root), "{old}->{new}");
+            assert!(
+                verify_consistency(old, new, &proof, &old_root, &new_root),
+                "{old}->{new}"
+            );
         }
     }
 

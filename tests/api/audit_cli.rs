@@ -380,8 +380,15 @@ async fn a_checkpoint_taken_before_finds_a_cut_or_rewritten_tail() {
     drop(app);
     let older = tempfile::tempdir().expect("a folder");
     copy_dir(data.path(), older.path());
-    let app = spawn_app_with(settings).await;
+    let mut app = spawn_app_with(settings).await;
     quote_ids(&app, 10).await;
+    // The auditor's checkpoint, taken when the last quote had been answered.
+    let taken = app
+        .audit
+        .get_checkpoint(fairquote::contract::pb::GetCheckpointRequest {})
+        .await
+        .expect("a checkpoint")
+        .into_inner();
     drop(app);
     let folder = data.path().to_string_lossy().into_owned();
     let scratch = tempfile::tempdir().expect("a folder");
@@ -391,12 +398,20 @@ async fn a_checkpoint_taken_before_finds_a_cut_or_rewritten_tail() {
         all.extend(args.iter().map(|a| a.to_string()));
         run_fairquote(all, vec![])
     };
+    // The command hands out the latest checkpoint the service kept, with the same key.
+    let kept = scratch.path().join("kept.txt");
     let out = audit(
         folder.clone(),
-        &["checkpoint", "--out", &checkpoint.to_string_lossy()],
+        &["checkpoint", "--out", &kept.to_string_lossy()],
     )
     .await;
     assert!(out.status.success(), "{}", printed(&out));
+    assert!(
+        printed(&out).contains(&taken.verifier_key),
+        "{}",
+        printed(&out)
+    );
+    std::fs::write(&checkpoint, &taken.note).expect("written");
     let key = printed(&out)
         .split("verifier key: ")
         .nth(1)
