@@ -42,6 +42,10 @@ pub enum StartError {
         dir: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the quote log does not extend the last checkpoint this service signed: {0}. Restore the log from a backup; to start anyway, move the checkpoint aside (quote-log/checkpoint), knowing that the records it covered are lost"
+    )]
+    BehindCheckpoint(String),
     #[error("cannot read or make the checkpoint key in {dir}: {source}")]
     CheckpointKey {
         dir: PathBuf,
@@ -212,6 +216,25 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
         Some(pool) => Keep::Database(pool.clone()),
         None => Keep::File(checkpoint_file(settings)),
     };
+    // The log must extend the last checkpoint this service signed: a checkpoint covers only
+    // records that were durable, so a log behind it lost records no crash can lose.
+    if let Some(note) = crate::audit::checkpoint::kept(&kept).await? {
+        match crate::audit::inquiry::extends(log.as_ref(), &note, &signer.verifier_key()).await {
+            Ok(extension) => {
+                match extension.problem {
+                    // The operator chose to go on past damage; the break stays on record.
+                    Some(problem) if settings.audit.start_new_chain => tracing::error!(
+                        "the quote log does not extend the last checkpoint signed: {problem}; going on as audit.start_new_chain says"
+                    ),
+                    Some(problem) => return Err(StartError::BehindCheckpoint(problem)),
+                    None => {}
+                }
+            }
+            // Signed with another key (another replica's, or a key since replaced): not ours
+            // to hold the log to.
+            Err(e) => tracing::warn!("the kept checkpoint is not checked: {e}"),
+        }
+    }
     Ok(ServerState {
         models,
         log,

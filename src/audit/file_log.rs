@@ -120,34 +120,28 @@ impl FileQuoteLog {
         };
         let mut model_events = Vec::new();
         let mut tree = FileTree::open(&tree_dir(dir))?;
-        let tree_size = tree.size();
-        // The leaves the tree lacks (a crash before its write, or a tree made for the first
-        // time over an older log), in the order the records are found.
-        let mut missing: Vec<(u64, Hash)> = Vec::new();
+        // The tree is derived: it is made to agree with the records as they are (leaf `i` is the
+        // record found `i`-th, of sequence `i + 1` in a chain numbered without gaps), so that a
+        // record changed or removed shows as a root that no longer matches a checkpoint.
+        let stored = tree.leaves()?;
+        let mut agree = 0u64;
+        let mut recomputed: Vec<Hash> = Vec::new();
         let mut report = chain::scan(&paths, None, |found| {
             seal_up_to(found.segment, &mut sealed, &mut current);
             current.add(found.offset, found.record);
             model_events.extend(LoggedModelEvent::from_record(found.record, found.hash));
-            if found.record.sequence > tree_size {
-                missing.push((found.record.sequence, merkle::leaf_hash(found.bytes)));
+            let leaf = merkle::leaf_hash(found.bytes);
+            let index = agree as usize + recomputed.len();
+            if recomputed.is_empty() && stored.get(index) == Some(&leaf) {
+                agree += 1;
+            } else {
+                recomputed.push(leaf);
             }
         })?;
-        // Leaf `i` is the record of sequence `i + 1`: the tree is cut to the log's last record
-        // (a torn tail cut off) and given the leaves it lacks.
-        if tree_size > report.last_sequence {
-            tree.fit_to(report.last_sequence)?;
-        } else if missing
-            .iter()
-            .enumerate()
-            .all(|(i, (sequence, _))| *sequence == tree_size + 1 + i as u64)
-        {
-            let leaves: Vec<Hash> = missing.into_iter().map(|(_, leaf)| leaf).collect();
-            tree.append(&leaves)?;
-        } else {
-            tracing::warn!(
-                "the quote log's records are not numbered 1, 2, 3, ... (a chain restarted over damage): its Merkle tree follows the records as found"
-            );
+        if agree < tree.size() {
+            tree.fit_to(agree)?;
         }
+        tree.append(&recomputed)?;
         seal_up_to(paths.len().saturating_sub(1), &mut sealed, &mut current);
         if let Some(e) = sidecar_error {
             return Err(e);

@@ -140,6 +140,20 @@ impl FileTree {
         Ok(hash)
     }
 
+    /// Every leaf hash the tree holds, in order.
+    pub fn leaves(&self) -> Result<Vec<Hash>, LogError> {
+        let Some(file) = self.levels.first() else {
+            return Ok(Vec::new());
+        };
+        let mut bytes = vec![0u8; (self.size * HASH) as usize];
+        file.read_exact_at(&mut bytes, 0)
+            .map_err(|e| LogError::Read(format!("the tree's leaves: {e}")))?;
+        Ok(bytes
+            .chunks_exact(HASH as usize)
+            .map(|c| c.try_into().expect("32 bytes"))
+            .collect())
+    }
+
     /// Appends the leaf hashes of new records, and the nodes they complete.
     pub fn append(&mut self, leaves: &[Hash]) -> Result<(), LogError> {
         if leaves.is_empty() {

@@ -494,5 +494,27 @@ async fn a_checkpoint_taken_before_finds_a_cut_or_rewritten_tail() {
             "{damage}: {}",
             printed(&out)
         );
+        // Nor does the service start on it, as if nothing had happened.
+        let mut settings = file_settings(copy.path());
+        settings.audit.segment_bytes = 8192;
+        match fairquote::app::start(&settings).await {
+            Ok(_) => panic!("{damage}: the service started on a damaged log"),
+            Err(e) => {
+                let said = e.to_string();
+                // A flipped byte is damage the chain itself finds; the others only a checkpoint.
+                let expected = if damage.contains("flipped") {
+                    "broken"
+                } else {
+                    "does not extend the last checkpoint"
+                };
+                assert!(said.contains(expected), "{damage}: {said}");
+            }
+        }
     }
+    // The undamaged log starts.
+    let mut settings = file_settings(data.path());
+    settings.audit.segment_bytes = 8192;
+    fairquote::app::start(&settings)
+        .await
+        .expect("the log as it was starts");
 }
