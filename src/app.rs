@@ -80,7 +80,7 @@ pub async fn stored_log(
 ) -> Result<(Box<dyn LogRead>, Arc<dyn RegistryStore>), LogError> {
     let log: Box<dyn LogRead> = match settings.storage.backend {
         StorageBackend::Files => Box::new(FolderReader::open(&quote_log_dir(settings))?),
-        StorageBackend::Postgresql => Box::new(PgLogReader(
+        StorageBackend::Postgresql => Box::new(PgLogReader::auditor(
             pg_log::connect_read_only(&settings.storage.postgresql_url).await?,
         )),
     };

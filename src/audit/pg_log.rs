@@ -45,7 +45,46 @@ pub struct PgQuoteLog {
 /// The log's read half on a pool: the service's own, or an auditor's read-only one
 /// (`connect_read_only`).
 #[derive(Clone)]
-pub struct PgLogReader(pub PgPool);
+pub struct PgLogReader {
+    pool: PgPool,
+    /// Whether the Merkle tree is read from `log_tree` (the service, which grows it) or
+    /// recomputed from the records (an auditor, who trusts nothing derived).
+    trust_stored_tree: bool,
+}
+
+impl PgLogReader {
+    /// The service's reader: the tree as it keeps it.
+    pub fn service(pool: PgPool) -> Self {
+        PgLogReader {
+            pool,
+            trust_stored_tree: true,
+        }
+    }
+
+    /// An auditor's reader: every root and proof recomputed from the records themselves.
+    pub fn auditor(pool: PgPool) -> Self {
+        PgLogReader {
+            pool,
+            trust_stored_tree: false,
+        }
+    }
+}
+
+/// The tree of the records as they are: its size and every complete node.
+async fn tree_from_records(
+    pool: &PgPool,
+) -> Result<(u64, std::collections::HashMap<Node, Hash>), LogError> {
+    let mut leaves = Vec::new();
+    let mut rows = sqlx::query("SELECT record FROM quote_log ORDER BY sequence").fetch(pool);
+    while let Some(row) = rows.next().await {
+        let bytes: Vec<u8> = row.map_err(read_error)?.get(0);
+        leaves.push(merkle::leaf_hash(&bytes));
+    }
+    let nodes = merkle::appended(0, &leaves, |node| {
+        Err::<Hash, LogError>(LogError::Read(format!("node {node:?} before the first")))
+    })?;
+    Ok((leaves.len() as u64, nodes.into_iter().collect()))
+}
 
 fn read_error(e: sqlx::Error) -> LogError {
     LogError::Read(format!("PostgreSQL: {e}"))
@@ -266,7 +305,7 @@ impl PgQuoteLog {
         let (jobs, receiver) = mpsc::unbounded_channel();
         tokio::spawn(write(pool.clone(), receiver));
         PgQuoteLog {
-            reads: PgLogReader(pool),
+            reads: PgLogReader::service(pool),
             jobs,
         }
     }
@@ -472,7 +511,7 @@ impl LogRead for PgQuoteLog {
 
 impl LogRead for PgLogReader {
     fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
-        let pool = self.0.clone();
+        let pool = self.pool.clone();
         let quote_id = quote_id.to_owned();
         Box::pin(async move { get_quote(&pool, &quote_id).await })
     }
@@ -483,31 +522,56 @@ impl LogRead for PgLogReader {
         after: u64,
         limit: usize,
     ) -> ReadFuture<Vec<LoggedQuote>> {
-        let pool = self.0.clone();
+        let pool = self.pool.clone();
         let filter = filter.clone();
         Box::pin(async move { list_quotes(&pool, &filter, after, limit).await })
     }
 
     fn model_events(&self) -> ReadFuture<Vec<LoggedModelEvent>> {
-        let pool = self.0.clone();
+        let pool = self.pool.clone();
         Box::pin(async move { model_events(&pool).await })
     }
 
     fn tree_size(&self) -> ReadFuture<u64> {
-        let pool = self.0.clone();
-        Box::pin(async move { stored_tree_size(&pool).await })
+        let (pool, stored) = (self.pool.clone(), self.trust_stored_tree);
+        Box::pin(async move {
+            if stored {
+                // The tree never covers more than the records there are: records deleted
+                // behind the service's back shrink the log it answers for.
+                let (head,): (Option<i64>,) = sqlx::query_as("SELECT max(sequence) FROM quote_log")
+                    .fetch_one(&pool)
+                    .await
+                    .map_err(read_error)?;
+                let records = head.map_or(0, |h| h as u64);
+                Ok(stored_tree_size(&pool).await?.min(records))
+            } else {
+                Ok(tree_from_records(&pool).await?.0)
+            }
+        })
     }
 
     fn tree_nodes(&self, nodes: Vec<Node>) -> ReadFuture<Vec<Hash>> {
-        let pool = self.0.clone();
+        let (pool, stored) = (self.pool.clone(), self.trust_stored_tree);
         Box::pin(async move {
-            let found = stored_nodes(&pool, &nodes).await?;
-            Ok(nodes.iter().map(|n| found[n]).collect())
+            let found = if stored {
+                stored_nodes(&pool, &nodes).await?
+            } else {
+                tree_from_records(&pool).await?.1
+            };
+            nodes
+                .iter()
+                .map(|n| {
+                    found
+                        .get(n)
+                        .copied()
+                        .ok_or_else(|| LogError::Read(format!("no node {n:?} in the log's tree")))
+                })
+                .collect()
         })
     }
 
     fn verify(&self) -> ReadFuture<VerifyReport> {
-        let pool = self.0.clone();
+        let pool = self.pool.clone();
         Box::pin(async move { verify(&pool).await })
     }
 }

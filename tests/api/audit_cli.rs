@@ -518,3 +518,69 @@ async fn a_checkpoint_taken_before_finds_a_cut_or_rewritten_tail() {
         .await
         .expect("the log as it was starts");
 }
+
+/// In PostgreSQL, the last records deleted leave a chain that verifies; the auditor's
+/// `verify --checkpoint` recomputes the tree from the records (never from the service's
+/// `log_tree`, which still holds them) and finds the cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auditor_finds_records_deleted_from_the_database_with_a_checkpoint() {
+    let server = PgServer::start();
+    let url = server.database();
+    let data = tempfile::tempdir().expect("a folder");
+    let mut app = spawn_app_with(pg_settings(data.path(), &url)).await;
+    quote_ids(&app, 6).await;
+    let taken = app
+        .audit
+        .get_checkpoint(fairquote::contract::pb::GetCheckpointRequest {})
+        .await
+        .expect("a checkpoint")
+        .into_inner();
+    drop(app);
+    let scratch = tempfile::tempdir().expect("a folder");
+    let file = scratch.path().join("checkpoint.txt");
+    std::fs::write(&file, &taken.note).expect("written");
+    let verify = || {
+        run_fairquote(
+            vec![
+                "audit".into(),
+                "--postgresql".into(),
+                url.clone(),
+                "verify".into(),
+                "--checkpoint".into(),
+                file.to_string_lossy().into_owned(),
+                "--key".into(),
+                taken.verifier_key.clone(),
+            ],
+            vec![],
+        )
+    };
+    let out = verify().await;
+    assert!(out.status.success(), "{}", printed(&out));
+
+    let owner = sqlx::PgPool::connect(&url).await.expect("connects");
+    sqlx::query("DELETE FROM quote_log WHERE sequence > (SELECT max(sequence) - 2 FROM quote_log)")
+        .execute(&owner)
+        .await
+        .expect("deleted");
+    let out = verify().await;
+    assert!(
+        printed(&out).contains("the chain is intact"),
+        "{}",
+        printed(&out)
+    );
+    assert!(!out.status.success(), "{}", printed(&out));
+    assert!(
+        printed(&out).contains("DOES NOT EXTEND THE CHECKPOINT"),
+        "{}",
+        printed(&out)
+    );
+    // Nor does a replica start on it as if nothing had happened.
+    match fairquote::app::start(&pg_settings(data.path(), &url)).await {
+        Ok(_) => panic!("a replica started on a log cut behind its checkpoint"),
+        Err(e) => assert!(
+            e.to_string()
+                .contains("does not extend the last checkpoint"),
+            "{e}"
+        ),
+    }
+}
