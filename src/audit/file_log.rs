@@ -597,18 +597,13 @@ pub fn read_dir_quotes(dir: &Path, filter: &QuoteFilter) -> Result<Vec<LoggedQuo
 }
 
 /// The Merkle tree of a log folder's records, computed from the records themselves (for an
-/// auditor's command, which trusts nothing derived): its size and every complete node.
-pub fn tree_of_dir(
-    dir: &Path,
-) -> Result<(u64, std::collections::HashMap<merkle::Node, Hash>), LogError> {
+/// auditor's command, which trusts nothing derived).
+pub fn tree_of_dir(dir: &Path) -> Result<super::proof::TreeOfRecords, LogError> {
     let mut leaves = Vec::new();
     chain::scan(&chain::segments(dir)?, None, |found| {
         leaves.push(merkle::leaf_hash(found.bytes));
     })?;
-    let nodes = merkle::appended(0, &leaves, |node| {
-        Err::<Hash, LogError>(LogError::Read(format!("node {node:?} before the first")))
-    })?;
-    Ok((leaves.len() as u64, nodes.into_iter().collect()))
+    Ok(super::proof::TreeOfRecords::of(&leaves))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! segment being written has no sidecar yet and is read whole.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use prost::Message;
 
@@ -11,11 +12,27 @@ use crate::contract::pb;
 
 use super::chain::{self, VerifyReport};
 use super::index::{SegmentEntries, sidecar};
+use super::proof::TreeOfRecords;
 use super::segment::{self, Read};
 use super::{LogError, LogRead, LoggedModelEvent, LoggedQuote, QuoteFilter, ReadFuture, file_log};
 
 pub struct FolderReader {
     dir: PathBuf,
+    /// The tree of the records, computed once per reader: a check asks its size and then its
+    /// nodes, and each would otherwise read the whole folder.
+    tree: Arc<OnceLock<TreeOfRecords>>,
+}
+
+/// The folder's tree, computed on first use.
+fn tree_of<'a>(
+    dir: &Path,
+    cell: &'a OnceLock<TreeOfRecords>,
+) -> Result<&'a TreeOfRecords, LogError> {
+    if let Some(tree) = cell.get() {
+        return Ok(tree);
+    }
+    let tree = file_log::tree_of_dir(dir)?;
+    Ok(cell.get_or_init(|| tree))
 }
 
 impl FolderReader {
@@ -26,6 +43,7 @@ impl FolderReader {
         }
         Ok(FolderReader {
             dir: dir.to_path_buf(),
+            tree: Arc::default(),
         })
     }
 }
@@ -126,24 +144,13 @@ impl LogRead for FolderReader {
     }
 
     fn tree_size(&self) -> ReadFuture<u64> {
-        let dir = self.dir.clone();
-        blocking(move || file_log::tree_of_dir(&dir).map(|(size, _)| size))
+        let (dir, cell) = (self.dir.clone(), self.tree.clone());
+        blocking(move || Ok(tree_of(&dir, &cell)?.size))
     }
 
     fn tree_nodes(&self, wanted: Vec<super::merkle::Node>) -> ReadFuture<Vec<super::merkle::Hash>> {
-        let dir = self.dir.clone();
-        blocking(move || {
-            let (_, nodes) = file_log::tree_of_dir(&dir)?;
-            wanted
-                .into_iter()
-                .map(|n| {
-                    nodes
-                        .get(&n)
-                        .copied()
-                        .ok_or_else(|| LogError::Read(format!("no node {n:?} in the log's tree")))
-                })
-                .collect()
-        })
+        let (dir, cell) = (self.dir.clone(), self.tree.clone());
+        blocking(move || tree_of(&dir, &cell)?.nodes(&wanted))
     }
 }
 

@@ -24,6 +24,7 @@ use crate::contract::pb;
 
 use super::chain::{ChainBreak, VerifyReport};
 use super::merkle::{self, Hash, Node};
+use super::proof::TreeOfRecords;
 use super::segment;
 use super::{
     AppendFuture, AppendJob, Appended, LogError, LogRead, LoggedModelEvent, LoggedQuote,
@@ -70,20 +71,15 @@ impl PgLogReader {
     }
 }
 
-/// The tree of the records as they are: its size and every complete node.
-async fn tree_from_records(
-    pool: &PgPool,
-) -> Result<(u64, std::collections::HashMap<Node, Hash>), LogError> {
+/// The tree of the records as they are.
+async fn tree_from_records(pool: &PgPool) -> Result<TreeOfRecords, LogError> {
     let mut leaves = Vec::new();
     let mut rows = sqlx::query("SELECT record FROM quote_log ORDER BY sequence").fetch(pool);
     while let Some(row) = rows.next().await {
         let bytes: Vec<u8> = row.map_err(read_error)?.get(0);
         leaves.push(merkle::leaf_hash(&bytes));
     }
-    let nodes = merkle::appended(0, &leaves, |node| {
-        Err::<Hash, LogError>(LogError::Read(format!("node {node:?} before the first")))
-    })?;
-    Ok((leaves.len() as u64, nodes.into_iter().collect()))
+    Ok(TreeOfRecords::of(&leaves))
 }
 
 fn read_error(e: sqlx::Error) -> LogError {
@@ -545,7 +541,7 @@ impl LogRead for PgLogReader {
                 let records = head.map_or(0, |h| h as u64);
                 Ok(stored_tree_size(&pool).await?.min(records))
             } else {
-                Ok(tree_from_records(&pool).await?.0)
+                Ok(tree_from_records(&pool).await?.size)
             }
         })
     }
@@ -553,20 +549,12 @@ impl LogRead for PgLogReader {
     fn tree_nodes(&self, nodes: Vec<Node>) -> ReadFuture<Vec<Hash>> {
         let (pool, stored) = (self.pool.clone(), self.trust_stored_tree);
         Box::pin(async move {
-            let found = if stored {
-                stored_nodes(&pool, &nodes).await?
+            if stored {
+                let found = stored_nodes(&pool, &nodes).await?;
+                Ok(nodes.iter().map(|n| found[n]).collect())
             } else {
-                tree_from_records(&pool).await?.1
-            };
-            nodes
-                .iter()
-                .map(|n| {
-                    found
-                        .get(n)
-                        .copied()
-                        .ok_or_else(|| LogError::Read(format!("no node {n:?} in the log's tree")))
-                })
-                .collect()
+                tree_from_records(&pool).await?.nodes(&nodes)
+            }
         })
     }
 

@@ -44,6 +44,37 @@ async fn over_log<T>(
     compute(&mut fetched)
 }
 
+/// A whole tree in memory, computed from the records' leaves: what an auditor's reader proves
+/// with, trusting nothing the service derived.
+pub struct TreeOfRecords {
+    pub size: u64,
+    nodes: HashMap<Node, Hash>,
+}
+
+impl TreeOfRecords {
+    pub fn of(leaves: &[Hash]) -> Self {
+        let nodes = merkle::appended(0, leaves, |_| Err(()))
+            .expect("from an empty tree every left sibling is among the leaves");
+        TreeOfRecords {
+            size: leaves.len() as u64,
+            nodes: nodes.into_iter().collect(),
+        }
+    }
+
+    /// The complete nodes asked for, in order.
+    pub fn nodes(&self, wanted: &[Node]) -> Result<Vec<Hash>, LogError> {
+        wanted
+            .iter()
+            .map(|n| {
+                self.nodes
+                    .get(n)
+                    .copied()
+                    .ok_or_else(|| LogError::Read(format!("no node {n:?} in the log's tree")))
+            })
+            .collect()
+    }
+}
+
 /// A size the tree covers, or why not.
 async fn covered(log: &dyn LogRead, size: u64) -> Result<(), ProofError> {
     let have = log.tree_size().await?;
