@@ -233,7 +233,7 @@ async fn a_flipped_byte_is_found_at_its_exact_record_and_stops_the_service() {
         .iter()
         .find(|q| q.response.quote_id == ids[9])
         .expect("quote 10");
-    let segment = segments(&dir).into_iter().next().expect("a segment");
+    let segment = log_segments(&dir).into_iter().next().expect("a segment");
     let mut bytes = std::fs::read(&segment).expect("read");
     // Find the record by its quote id and flip a byte inside it.
     let position = bytes
@@ -288,7 +288,7 @@ async fn a_torn_last_record_is_cut_off_at_start() {
         }
     }
     let dir = fairquote::app::quote_log_dir(&settings);
-    let segment = segments(&dir).into_iter().next().expect("a segment");
+    let segment = log_segments(&dir).into_iter().next().expect("a segment");
     let mut bytes = std::fs::read(&segment).expect("read");
     let whole = bytes.len();
     // Half a frame: a length that promises more than is there.
@@ -542,15 +542,4 @@ async fn quotes_in_sealed_segments_are_found_by_id_and_page_across_restarts() {
     let mut app = spawn_app_with(settings).await;
     check(&mut app, &sent).await;
     assert_eq!(sidecars(&log_dir).len(), files.len());
-}
-
-/// The log's segment files, in order (the folder also holds sidecars, the tree, checkpoints).
-fn segments(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .expect("list")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "fqlog"))
-        .collect();
-    paths.sort();
-    paths
 }

@@ -340,33 +340,6 @@ async fn a_version_changed_on_disk_is_named_with_its_file() {
     }
 }
 
-/// Where each whole frame of a segment ends (`u32 length ‖ record ‖ 32-byte hash`, after the
-/// 8-byte magic).
-fn frame_ends(bytes: &[u8]) -> Vec<usize> {
-    let mut ends = Vec::new();
-    let mut at = 8;
-    while at + 4 <= bytes.len() {
-        let length = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
-        let end = at + 4 + length + 32;
-        if end > bytes.len() {
-            break;
-        }
-        ends.push(end);
-        at = end;
-    }
-    ends
-}
-
-fn log_segments(data: &Path) -> Vec<std::path::PathBuf> {
-    let mut paths: Vec<_> = std::fs::read_dir(data.join("quote-log"))
-        .expect("the log")
-        .map(|e| e.expect("an entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "fqlog"))
-        .collect();
-    paths.sort();
-    paths
-}
-
 /// An auditor holding a checkpoint taken before the damage finds each damage that `verify`
 /// alone cannot: the last records removed, the newest segment deleted, a byte flipped in the
 /// newest record, a segment replaced by an older copy of itself.
@@ -443,14 +416,18 @@ async fn a_checkpoint_taken_before_finds_a_cut_or_rewritten_tail() {
         damage(copy.path());
         copy
     };
-    let newest = |dir: &Path| log_segments(dir).pop().expect("a segment");
+    let newest = |dir: &Path| {
+        log_segments(&dir.join("quote-log"))
+            .pop()
+            .expect("a segment")
+    };
     let cases: Vec<(&str, tempfile::TempDir)> = vec![
         (
             "the last two records removed",
             damaged(&|dir| {
                 let path = newest(dir);
                 let bytes = std::fs::read(&path).expect("read");
-                let ends = frame_ends(&bytes);
+                let ends: Vec<usize> = frames(&bytes).into_iter().map(|f| f.end).collect();
                 let keep = ends.len().saturating_sub(3);
                 let cut = if keep == 0 { 8 } else { ends[keep - 1] };
                 std::fs::write(&path, &bytes[..cut]).expect("cut");
@@ -465,7 +442,7 @@ async fn a_checkpoint_taken_before_finds_a_cut_or_rewritten_tail() {
             damaged(&|dir| {
                 let path = newest(dir);
                 let mut bytes = std::fs::read(&path).expect("read");
-                let ends = frame_ends(&bytes);
+                let ends: Vec<usize> = frames(&bytes).into_iter().map(|f| f.end).collect();
                 let last = ends[ends.len() - 1];
                 bytes[last - 40] ^= 0x01;
                 std::fs::write(&path, bytes).expect("flipped");
@@ -477,7 +454,7 @@ async fn a_checkpoint_taken_before_finds_a_cut_or_rewritten_tail() {
                 let path = newest(older.path());
                 let name = path.file_name().expect("a name");
                 std::fs::copy(&path, dir.join("quote-log").join(name)).expect("copied");
-                for later in log_segments(dir)
+                for later in log_segments(&dir.join("quote-log"))
                     .into_iter()
                     .filter(|p| p.file_name() > Some(name))
                 {

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fairquote::audit::segment;
 use fairquote::contract::pb;
 
 use crate::helpers::*;
@@ -90,20 +89,9 @@ fn read_only(folder: &Path, on: bool) {
     assert!(status.success(), "chattr failed on {}", folder.display());
 }
 
-/// The log's segments, oldest first.
-fn segments(log: &Path) -> Vec<PathBuf> {
-    let mut segments: Vec<PathBuf> = std::fs::read_dir(log)
-        .expect("the log folder")
-        .map(|entry| entry.expect("an entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == segment::EXTENSION))
-        .collect();
-    segments.sort();
-    segments
-}
-
 /// Whether the next write must start a new segment.
 fn segment_is_full(log: &Path) -> bool {
-    let newest = segments(log).pop().expect("a segment");
+    let newest = log_segments(log).pop().expect("a segment");
     std::fs::metadata(newest).expect("its size").len() >= SMALL_SEGMENT
 }
 

@@ -414,3 +414,35 @@ pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
         .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
         .unwrap_or_default()
 }
+
+/// The segment files of a log folder, oldest first (the folder also holds sidecars, the
+/// tree, checkpoints and the quarantine).
+pub fn log_segments(log: &Path) -> Vec<PathBuf> {
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(log)
+        .expect("the log folder")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|e| e == fairquote::audit::segment::EXTENSION)
+        })
+        .collect();
+    segments.sort();
+    segments
+}
+
+/// Where each whole frame of a segment lies (`u32 length ‖ record ‖ 32-byte hash`, after the
+/// 8-byte magic).
+pub fn frames(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut frames = Vec::new();
+    let mut at = 8;
+    while at + 4 <= bytes.len() {
+        let length = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+        let end = at + 4 + length + 32;
+        if end > bytes.len() {
+            break;
+        }
+        frames.push(at..end);
+        at = end;
+    }
+    frames
+}

@@ -30,28 +30,12 @@ async fn answered_log() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn newest_segment(dir: &Path) -> PathBuf {
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .expect("the log")
-        .map(|e| e.expect("an entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "fqlog"))
-        .collect();
-    paths.sort();
-    paths.pop().expect("a segment")
+    log_segments(dir).pop().expect("a segment")
 }
 
-/// Where each whole frame starts (`u32 length ‖ record ‖ 32-byte hash`, after the 8-byte magic).
-fn frame_starts(bytes: &[u8]) -> Vec<usize> {
-    let mut starts = Vec::new();
-    let mut at = 8;
-    while at + 4 <= bytes.len() {
-        let length = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
-        if at + 4 + length + 32 > bytes.len() {
-            break;
-        }
-        starts.push(at);
-        at += 4 + length + 32;
-    }
-    starts
+/// Where the newest record's frame starts.
+fn last_frame_start(bytes: &[u8]) -> usize {
+    frames(bytes).last().expect("a frame").start
 }
 
 fn open(dir: &Path) -> Result<FileQuoteLog, LogError> {
@@ -72,7 +56,7 @@ async fn quote_count(log: &FileQuoteLog) -> usize {
 /// The last record of a segment, decoded.
 fn last_record(segment: &Path) -> pb::LogRecord {
     let bytes = std::fs::read(segment).expect("read");
-    let start = *frame_starts(&bytes).last().expect("a frame");
+    let start = last_frame_start(&bytes);
     let length = u32::from_le_bytes(bytes[start..start + 4].try_into().expect("4")) as usize;
     pb::LogRecord::decode(&bytes[start + 4..start + 4 + length]).expect("a record")
 }
@@ -85,7 +69,7 @@ async fn a_write_cut_at_any_byte_is_kept_aside_and_recorded() {
     let (data, dir) = answered_log().await;
     let segment = newest_segment(&dir);
     let whole = std::fs::read(&segment).expect("read");
-    let start = *frame_starts(&whole).last().expect("a frame");
+    let start = last_frame_start(&whole);
     let before = {
         let log = open(&dir).expect("opens");
         quote_count(&log).await - 1
@@ -132,7 +116,7 @@ async fn a_flipped_byte_in_the_newest_record_is_damage_not_a_torn_write() {
     let (data, dir) = answered_log().await;
     let segment = newest_segment(&dir);
     let whole = std::fs::read(&segment).expect("read");
-    let start = *frame_starts(&whole).last().expect("a frame");
+    let start = last_frame_start(&whole);
     let sequence = last_record(&segment).sequence;
 
     let mut flipped = whole.clone();
