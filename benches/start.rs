@@ -1,25 +1,46 @@
-//! How long the embedded quote log takes to open, by the number of records it holds: the start
-//! time the constant-time start of issue 16 is to be measured against. A log of N real-sized
-//! quote records (priced by the default models) is written through the log itself, then opened
-//! three times; the bench reports the records, the bytes and the median time to open.
+//! How long the embedded quote log takes to open, by the number of records it holds. A log of N
+//! real-sized quote records (priced by the default models) is written through the log itself,
+//! then opened three times reading the whole log (as a start without a checkpoint of its own
+//! does) and three times from a checkpoint of it (as the service starts), each waiting for the
+//! full verification that the latter leaves to the background. The bench reports the records,
+//! the bytes, the median time to open each way and the time of the background verification.
 //! Run: `cargo bench --bench start [-- RECORDS]` (default 1,000,000; about 2 KB a record).
 
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use fairquote::audit::{FileQuoteLog, LogOptions, QuoteLog};
+use fairquote::audit::checkpoint::Checkpoint;
+use fairquote::audit::{
+    FileQuoteLog, LogOptions, LogRead, QuoteLog, Verification, VerificationState,
+};
 use fairquote::contract::pb;
 use fairquote::contract::quote::quote_response;
 use fairquote::domain::QuoteRequest;
 
-fn options(dir: &std::path::Path) -> LogOptions {
+fn options(
+    dir: &std::path::Path,
+    trusted: Option<Checkpoint>,
+    verification: &Arc<Verification>,
+) -> LogOptions {
     LogOptions {
-        dir: dir.to_path_buf(),
         segment_bytes: 16 << 20,
-        start_new_chain: false,
+        trusted,
+        verification: verification.clone(),
+        ..LogOptions::at(dir)
     }
+}
+
+fn median(mut times: Vec<Duration>) -> String {
+    times.sort();
+    format!(
+        "median {:.2} s (min {:.2} s, max {:.2} s)",
+        times[1].as_secs_f64(),
+        times[0].as_secs_f64(),
+        times[2].as_secs_f64()
+    )
 }
 
 fn main() {
@@ -35,7 +56,7 @@ fn main() {
 
     let dir = tempfile::tempdir().expect("a folder");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    let log = FileQuoteLog::open(options(dir.path())).expect("a new log");
+    let log = FileQuoteLog::open(options(dir.path(), None, &Arc::default())).expect("a new log");
     let written = Instant::now();
     runtime.block_on(async {
         let mut pending = Vec::new();
@@ -57,6 +78,16 @@ fn main() {
             appended.await.expect("appended");
         }
     });
+    let checkpoint = runtime.block_on(async {
+        let size = log.tree_size().await.expect("a size");
+        Checkpoint {
+            size,
+            root: fairquote::audit::proof::root(&log, size)
+                .await
+                .expect("a root"),
+            time: "2026-12-02T00:00:00Z".into(),
+        }
+    });
     drop(log);
     let bytes: u64 = std::fs::read_dir(dir.path())
         .expect("the log")
@@ -69,20 +100,44 @@ fn main() {
         bytes as f64 / 1e6,
         written.elapsed().as_secs_f64()
     );
-    let mut times: Vec<Duration> = (0..3)
+    let whole: Vec<Duration> = (0..3)
         .map(|_| {
             let started = Instant::now();
-            let log = FileQuoteLog::open(options(dir.path())).expect("opens");
+            let log =
+                FileQuoteLog::open(options(dir.path(), None, &Arc::default())).expect("opens");
             let took = started.elapsed();
             drop(log);
             took
         })
         .collect();
-    times.sort();
     println!(
-        "opening the log of {records} records: median {:.2} s (min {:.2} s, max {:.2} s)",
-        times[1].as_secs_f64(),
-        times[0].as_secs_f64(),
-        times[2].as_secs_f64()
+        "opening the log of {records} records, reading all of it: {}",
+        median(whole)
+    );
+    let (opens, verifications): (Vec<Duration>, Vec<Duration>) = (0..3)
+        .map(|_| {
+            let verification = Arc::new(Verification::default());
+            let started = Instant::now();
+            let log =
+                FileQuoteLog::open(options(dir.path(), Some(checkpoint.clone()), &verification))
+                    .expect("opens");
+            let took = started.elapsed();
+            while verification.state() == VerificationState::Running {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            assert_eq!(verification.state(), VerificationState::Intact);
+            assert_eq!(verification.progress(), (records, records));
+            let verified = started.elapsed();
+            drop(log);
+            (took, verified)
+        })
+        .unzip();
+    println!(
+        "opening the log of {records} records from its checkpoint: {}",
+        median(opens)
+    );
+    println!(
+        "  and its full verification in the background, done after: {}",
+        median(verifications)
     );
 }

@@ -8,7 +8,7 @@ use crate::audit::checkpoint::{CheckpointSigner, Checkpoints, Keep};
 use crate::audit::reference::ReferenceHasher;
 use crate::audit::{
     DisabledLog, FileQuoteLog, FolderReader, LogError, LogOptions, LogRead, PgLogReader,
-    PgQuoteLog, QuoteLog, pg_log,
+    PgQuoteLog, QuoteLog, Verification, pg_log,
 };
 use crate::config::Settings;
 use crate::config::StorageBackend;
@@ -150,6 +150,36 @@ pub async fn start(settings: &Settings) -> Result<ServerState, StartError> {
     load(settings, front).await
 }
 
+/// Verifies a whole database log after start, reporting to `verification`. A replica's start
+/// reads nothing of the chain, so nothing waits on this; what it finds is logged and exported.
+fn verify_in_background(log: Arc<PgQuoteLog>, verification: Arc<Verification>) {
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let outcome = match log.verify().await {
+            Ok(report) if report.intact() => Ok(report.records),
+            Ok(report) => Err(report
+                .breaks
+                .first()
+                .map(|b| format!("record {}: {}", b.sequence, b.problem))
+                .unwrap_or_default()),
+            Err(e) => Err(e.to_string()),
+        };
+        match &outcome {
+            Ok(records) => tracing::info!(
+                records,
+                seconds = started.elapsed().as_secs_f64(),
+                "the full verification of the quote log found it intact"
+            ),
+            Err(problem) => tracing::error!(
+                %problem,
+                "the full verification of the quote log found damage"
+            ),
+        }
+        verification.begin(*outcome.as_ref().unwrap_or(&0));
+        verification.end(outcome);
+    });
+}
+
 /// Opens the quote log and the model registry: the slow part of starting.
 pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, StartError> {
     // A key made on first start lives in one replica's data folder: the others would hash the
@@ -168,16 +198,37 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
         }
         StorageBackend::Files => None,
     };
+    let signer =
+        CheckpointSigner::from_settings(&settings.audit.checkpoint_key, &settings.data.dir)
+            .map_err(|source| StartError::CheckpointKey {
+                dir: settings.data.dir.clone(),
+                source,
+            })?;
+    let kept = match &database {
+        Some(pool) => Keep::Database(pool.clone()),
+        None => Keep::File(checkpoint_file(settings)),
+    };
+    let kept_note = crate::audit::checkpoint::kept(&kept).await?;
+    let verification = front.metrics.verification();
     let log: Arc<dyn QuoteLog> = if !settings.audit.enabled {
         tracing::warn!("the quote log is switched off: quotes are not recorded (benchmarks only)");
         Arc::new(DisabledLog)
     } else if let Some(pool) = &database {
-        Arc::new(PgQuoteLog::new(pool.clone()))
+        let log = Arc::new(PgQuoteLog::new(pool.clone()));
+        verify_in_background(log.clone(), verification);
+        log
     } else {
+        // Signed by this service's own key, the last checkpoint vouches for the records it
+        // covers: the start reads only what follows, the rest is verified in the background.
+        let trusted = kept_note
+            .as_deref()
+            .and_then(|note| crate::audit::checkpoint::verify(note, &signer.verifier_key()).ok());
         let options = LogOptions {
             dir: quote_log_dir(settings),
             segment_bytes: settings.audit.segment_bytes,
             start_new_chain: settings.audit.start_new_chain,
+            trusted,
+            verification,
         };
         let log = tokio::task::spawn_blocking(move || FileQuoteLog::open(options))
             .await
@@ -206,19 +257,9 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
     let models = Arc::new(models);
     let metrics = front.metrics.clone();
     models.follow(move |schedule| metrics.models(schedule));
-    let signer =
-        CheckpointSigner::from_settings(&settings.audit.checkpoint_key, &settings.data.dir)
-            .map_err(|source| StartError::CheckpointKey {
-                dir: settings.data.dir.clone(),
-                source,
-            })?;
-    let kept = match &database {
-        Some(pool) => Keep::Database(pool.clone()),
-        None => Keep::File(checkpoint_file(settings)),
-    };
     // The log must extend the last checkpoint this service signed: a checkpoint covers only
     // records that were durable, so a log behind it lost records no crash can lose.
-    if let Some(note) = crate::audit::checkpoint::kept(&kept).await? {
+    if let Some(note) = kept_note {
         match crate::audit::inquiry::extends(log.as_ref(), &note, &signer.verifier_key()).await {
             Ok(extension) => {
                 match extension.problem {

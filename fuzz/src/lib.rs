@@ -434,9 +434,8 @@ pub fn log_segment(data: &[u8]) {
         assert!(*cut <= bytes.len() as u64);
     }
     let opened = FileQuoteLog::open(LogOptions {
-        dir: dir.path().to_path_buf(),
         segment_bytes: 1 << 20,
-        start_new_chain: false,
+        ..LogOptions::at(dir.path())
     });
     if let Some(first) = report.breaks.first() {
         match opened {

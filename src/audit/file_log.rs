@@ -9,7 +9,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -21,11 +20,14 @@ use tokio::sync::oneshot;
 
 use crate::contract::pb;
 
-use super::chain::{self, VerifyReport};
-use super::index::{self, Entry, Index, SegmentEntries};
+use super::boundary::{self, Boundary};
+use super::chain::{self, ScanFrom, VerifyReport};
+use super::checkpoint::Checkpoint;
+use super::index::{Entry, Index, Sealer};
 use super::merkle::{self, Hash};
 use super::segment;
 use super::tree::FileTree;
+use super::verification::{FullCheck, Verification, VerificationState};
 use super::{
     AppendFuture, AppendJob, Appended, LogError, LogRead, LoggedModelEvent, LoggedQuote,
     QuoteFilter, QuoteLog, ReadFuture, queue_append,
@@ -41,6 +43,25 @@ pub struct LogOptions {
     pub segment_bytes: u64,
     /// Start a new chain after a break instead of refusing to append.
     pub start_new_chain: bool,
+    /// The last checkpoint this service signed, its signature already checked: the start
+    /// reads only the records after the latest segment boundary it covers, and verifies the
+    /// rest in the background.
+    pub trusted: Option<Checkpoint>,
+    /// Where the full verification of the log reports its progress and outcome.
+    pub verification: Arc<Verification>,
+}
+
+impl LogOptions {
+    /// The defaults for a log in `dir`: 16 MiB segments, no checkpoint to start from.
+    pub fn at(dir: &Path) -> Self {
+        LogOptions {
+            dir: dir.to_path_buf(),
+            segment_bytes: 16 << 20,
+            start_new_chain: false,
+            trusted: None,
+            verification: Arc::default(),
+        }
+    }
 }
 
 pub struct FileQuoteLog {
@@ -93,58 +114,124 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 impl FileQuoteLog {
-    /// Opens (or creates) the log: cuts off a torn last record, verifies the chain, builds the
-    /// index, and starts the writer.
+    /// Opens (or creates) the log: takes it up after the latest boundary the trusted
+    /// checkpoint covers (else from its start), cuts off a torn last record, verifies the chain
+    /// read, builds the index, and starts the writer (and, when the start did not read the whole
+    /// log, its full verification in the background).
     pub fn open(options: LogOptions) -> Result<Self, LogError> {
         let dir = &options.dir;
         std::fs::create_dir_all(dir).map_err(|e| write_error(&dir.display().to_string(), e))?;
         let paths = chain::segments(dir)?;
-        // Segment by segment: a finished one goes to its sidecar, so that memory holds one.
-        let mut sealed = Vec::new();
-        let mut current = SegmentEntries::default();
-        let mut sidecar_error = None;
-        let mut seal_up_to = |segment: usize,
-                              sealed: &mut Vec<Option<index::Sealed>>,
-                              current: &mut SegmentEntries| {
-            while sealed.len() < segment {
-                let entries = std::mem::take(current);
-                match index::seal(&paths[sealed.len()], &entries) {
-                    Ok(summary) => sealed.push(summary),
-                    Err(e) => {
-                        sidecar_error.get_or_insert(e);
-                        sealed.push(None);
+        let mut tree = FileTree::open(&tree_dir(dir))?;
+        let resume = match &options.trusted {
+            Some(signed) if !options.start_new_chain => {
+                match boundary::resume(dir, &paths, &tree, signed) {
+                    Ok(resume) => Some(resume),
+                    Err(why) => {
+                        tracing::info!("reading the whole quote log at start: {why}");
+                        None
                     }
                 }
             }
+            _ => None,
         };
-        let mut model_events = Vec::new();
-        let mut tree = FileTree::open(&tree_dir(dir))?;
+        let (from, mut boundaries, mut model_events) = match resume {
+            Some(r) => (
+                ScanFrom {
+                    segment: r.segment,
+                    previous: r.after.last_hash,
+                    expected: r.after.last_sequence + 1,
+                },
+                r.boundaries,
+                r.model_events,
+            ),
+            None => (ScanFrom::START, Vec::new(), Vec::new()),
+        };
+        let resumed = from.segment > 0;
+        let leaves_before = boundaries.last().map_or(0, |b| b.leaves);
+        let mut sealer = Sealer::after(
+            &paths,
+            boundaries.iter().map(|b| b.quotes.clone()).collect(),
+        );
         // The tree is derived: it is made to agree with the records as they are (leaf `i` is the
-        // record found `i`-th, of sequence `i + 1` in a chain numbered without gaps), so that a
-        // record changed or removed shows as a root that no longer matches a checkpoint.
-        let stored = tree.leaves()?;
-        let mut agree = 0u64;
+        // record found `i`-th), so that a record changed or removed shows as a root that no
+        // longer matches a checkpoint.
+        let stored = tree.leaves_from(leaves_before)?;
+        let mut agree = leaves_before;
         let mut recomputed: Vec<Hash> = Vec::new();
-        let mut report = chain::scan(&paths, None, |found| {
-            seal_up_to(found.segment, &mut sealed, &mut current);
-            current.add(found.offset, found.record);
-            model_events.extend(LoggedModelEvent::from_record(found.record, found.hash));
+        // The end of each segment read, for its boundary once it is sealed.
+        let mut ends: Vec<(usize, Boundary)> = Vec::new();
+        let mut report = chain::scan_from(&paths, from, None, |found| {
+            sealer.add(found.segment, found.offset, found.record);
+            let leaf_index = agree + recomputed.len() as u64;
+            if ends
+                .last()
+                .is_none_or(|(segment, _)| *segment != found.segment)
+            {
+                ends.push((
+                    found.segment,
+                    Boundary {
+                        segment: file_name(&paths[found.segment]),
+                        last_offset: 0,
+                        last_hash: [0; 32],
+                        last_sequence: 0,
+                        leaves: 0,
+                        quotes: None,
+                        model_events: Vec::new(),
+                    },
+                ));
+            }
+            let (_, end) = ends.last_mut().expect("just pushed");
+            end.last_offset = found.offset;
+            end.last_hash = found.hash;
+            end.last_sequence = found.record.sequence;
+            end.leaves = leaf_index + 1;
+            if let Some(event) = LoggedModelEvent::from_record(found.record, found.hash) {
+                end.model_events.push((found.offset, leaf_index));
+                model_events.push(event);
+            }
             let leaf = merkle::leaf_hash(found.bytes);
-            let index = agree as usize + recomputed.len();
-            if recomputed.is_empty() && stored.get(index) == Some(&leaf) {
+            let at = (leaf_index - leaves_before) as usize;
+            if recomputed.is_empty() && stored.get(at) == Some(&leaf) {
                 agree += 1;
             } else {
                 recomputed.push(leaf);
             }
         })?;
+        let leaves = agree + recomputed.len() as u64;
         if agree < tree.size() {
             tree.fit_to(agree)?;
         }
         tree.append(&recomputed)?;
-        seal_up_to(paths.len().saturating_sub(1), &mut sealed, &mut current);
-        if let Some(e) = sidecar_error {
-            return Err(e);
+        let last_segment = paths.len().saturating_sub(1);
+        let (sealed, current) = sealer.finish_with_current(last_segment)?;
+        // The segment being written keeps its end in the writer; the others get boundaries,
+        // in order and without a gap.
+        let mut writing = Boundary {
+            segment: String::new(),
+            last_offset: 0,
+            last_hash: [0; 32],
+            last_sequence: 0,
+            leaves: 0,
+            quotes: None,
+            model_events: Vec::new(),
+        };
+        let mut last_frame = None;
+        for (segment, mut end) in ends {
+            if segment == last_segment {
+                last_frame = Some(end.last_offset);
+                writing = end;
+            } else if segment == boundaries.len() {
+                end.quotes = sealed[segment].clone();
+                boundaries.push(end);
+            }
         }
         let mut cut = None;
         if let Some((path, offset)) = report.torn_tail.take() {
@@ -189,7 +276,13 @@ impl FileQuoteLog {
                 )));
             }
             tracing::error!(%breaks, "the quote log is broken; starting a new chain as configured");
+            options.verification.begin(leaves);
+            options.verification.end(Err(breaks.clone()));
             restart = Some(breaks);
+            // Boundaries over a broken chain would let a later start skip the break.
+            let _ = std::fs::rename(dir.join("boundaries"), dir.join("boundaries.distrusted"));
+        } else {
+            boundary::rewrite(dir, &boundaries)?;
         }
         let (path, file) = match paths.last() {
             Some(path) if restart.is_none() => {
@@ -199,7 +292,11 @@ impl FileQuoteLog {
                     .map_err(|e| write_error(&path.display().to_string(), e))?;
                 (path.clone(), file)
             }
-            _ => new_segment(dir, next_sequence)?,
+            _ => {
+                last_frame = None;
+                writing.model_events.clear();
+                new_segment(dir, next_sequence)?
+            }
         };
         let mut index = Index::new(paths.clone(), sealed, current);
         index.model_events = model_events;
@@ -220,8 +317,12 @@ impl FileQuoteLog {
             segment_bytes: options.segment_bytes.max(4096),
             previous,
             next_sequence,
+            leaves,
+            last_frame,
+            model_events_here: writing.model_events,
             cut_to: None,
             index: Arc::new(RwLock::new(index)),
+            refuse_when_broken: resumed.then(|| options.verification.clone()),
         };
         if let Some(cut) = cut {
             let (reply, _) = oneshot::channel();
@@ -243,11 +344,34 @@ impl FileQuoteLog {
             }
         }
         let index = writer.index.clone();
+        let check = resumed.then(|| {
+            let read = index.read().unwrap_or_else(PoisonError::into_inner);
+            FullCheck {
+                dir: dir.clone(),
+                paths: read.segments.clone(),
+                limit: read.durable_len,
+                records: writer.leaves,
+                index: index.clone(),
+                tree: tree.clone(),
+                verification: options.verification.clone(),
+            }
+        });
+        if check.is_none() && report.intact() {
+            // The start read and verified the whole log.
+            options.verification.begin(writer.leaves);
+            options.verification.end(Ok(writer.leaves));
+        }
         let (jobs, receiver) = channel();
         std::thread::Builder::new()
             .name("quote-log-writer".into())
             .spawn(move || writer.run(receiver))
             .map_err(|e| write_error("starting the writer", e))?;
+        if let Some(check) = check {
+            std::thread::Builder::new()
+                .name("quote-log-verifier".into())
+                .spawn(move || check.run())
+                .map_err(|e| write_error("starting the full verification", e))?;
+        }
         Ok(FileQuoteLog { jobs, index, tree })
     }
 }
@@ -292,16 +416,8 @@ pub(super) fn read(
     let read_error =
         |e: std::io::Error| LogError::Read(format!("{}: {e}", entry_segment.display()));
     let file = File::open(entry_segment).map_err(read_error)?;
-    let mut length = [0u8; 4];
-    file.read_exact_at(&mut length, offset)
-        .map_err(read_error)?;
-    let length = u32::from_le_bytes(length) as usize;
-    let mut frame = vec![0u8; length + segment::HASH_LEN];
-    file.read_exact_at(&mut frame, offset + 4)
-        .map_err(read_error)?;
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(&frame[length..]);
-    let record = pb::LogRecord::decode(&frame[..length])
+    let (bytes, hash, _) = segment::read_frame_at(&file, offset).map_err(read_error)?;
+    let record = pb::LogRecord::decode(bytes.as_slice())
         .map_err(|e| LogError::Read(format!("a record cannot be decoded: {e}")))?;
     Ok((record, hash))
 }
@@ -426,6 +542,15 @@ struct Writer {
     index: Arc<RwLock<Index>>,
     /// The Merkle tree of the durable records; read by proofs while the writer grows it.
     tree: Arc<RwLock<FileTree>>,
+    /// The records of the log: the size the tree should have.
+    leaves: u64,
+    /// Where the last frame of the current segment starts, and its model events (offset,
+    /// leaf): its boundary once it is sealed.
+    last_frame: Option<u64>,
+    model_events_here: Vec<(u64, u64)>,
+    /// The full verification left to the background: once it finds damage, nothing more is
+    /// appended, as a start that had found it would not have started.
+    refuse_when_broken: Option<Arc<Verification>>,
 }
 
 impl Writer {
@@ -446,6 +571,15 @@ impl Writer {
 
     /// Writes and syncs a batch, then answers each job. Returns the error, if any.
     fn write_batch(&mut self, batch: Vec<AppendJob>) -> Option<LogError> {
+        if let Some(verification) = &self.refuse_when_broken
+            && verification.state() == VerificationState::Broken
+        {
+            let error = LogError::Broken(verification.problem().unwrap_or_default());
+            for (_, reply) in batch {
+                let _ = reply.send(Err(error.clone()));
+            }
+            return Some(error);
+        }
         let recorded_at = now();
         let mut bytes = Vec::new();
         let mut leaves = Vec::with_capacity(batch.len());
@@ -469,10 +603,17 @@ impl Writer {
             Ok((segment, start)) => {
                 self.previous = previous;
                 self.next_sequence += written.len() as u64;
+                let first_leaf = self.leaves;
+                self.leaves += written.len() as u64;
                 self.grow_tree(&leaves);
                 let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
                 debug_assert_eq!(segment + 1, index.segments.len());
-                for (record, offset, hash, reply) in written {
+                for (at, (record, offset, hash, reply)) in written.into_iter().enumerate() {
+                    if matches!(record.event, Some(pb::log_record::Event::Model(_))) {
+                        self.model_events_here
+                            .push((start + offset, first_leaf + at as u64));
+                    }
+                    self.last_frame = Some(start + offset);
                     index.current.add(start + offset, &record);
                     index
                         .model_events
@@ -500,7 +641,7 @@ impl Writer {
     fn grow_tree(&mut self, leaves: &[Hash]) {
         let mut tree = self.tree.write().unwrap_or_else(PoisonError::into_inner);
         let before = tree.size();
-        if before + 1 != self.next_sequence - leaves.len() as u64 {
+        if before + leaves.len() as u64 != self.leaves {
             return;
         }
         if let Err(e) = tree.append(leaves) {
@@ -558,17 +699,38 @@ impl Writer {
     /// writer on the full segment, to start the next one with the next batch.
     fn start_segment(&mut self) -> Result<(), LogError> {
         // Only this thread changes the index: what it reads here still holds below.
-        let sealed = self
-            .index
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .seal_current()?;
+        let (sealed, full) = {
+            let index = self.index.read().unwrap_or_else(PoisonError::into_inner);
+            let full = index
+                .segments
+                .last()
+                .map(|p| file_name(p))
+                .unwrap_or_default();
+            (index.seal_current()?, full)
+        };
+        // Its boundary, so that a later start can take the log up after it.
+        if let Some(last_offset) = self.last_frame {
+            boundary::append(
+                &self.dir,
+                &Boundary {
+                    segment: full,
+                    last_offset,
+                    last_hash: self.previous,
+                    last_sequence: self.next_sequence - 1,
+                    leaves: self.leaves,
+                    quotes: sealed.clone(),
+                    model_events: self.model_events_here.clone(),
+                },
+            )?;
+        }
         let (path, file) = new_segment(&self.dir, self.next_sequence)?;
         let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
         // The full segment's quotes are in its sidecar; memory keeps only the new one's.
         index.start_segment(path, sealed);
         index.durable_len = segment::MAGIC.len() as u64;
         self.file = file;
+        self.last_frame = None;
+        self.model_events_here.clear();
         Ok(())
     }
 }

@@ -176,9 +176,8 @@ mod tests {
     /// A log of `n` quotes in 4 KiB segments, alternately of tenants `a` and `b`; their ids.
     async fn log_of(dir: &Path, n: usize) -> Vec<String> {
         let log = FileQuoteLog::open(LogOptions {
-            dir: dir.to_path_buf(),
             segment_bytes: 4096,
-            start_new_chain: false,
+            ..LogOptions::at(dir)
         })
         .expect("a log");
         let mut ids = Vec::new();

@@ -211,11 +211,11 @@ impl<'a> Reader<'a> {
 }
 
 /// What stays in memory of a sealed segment that holds quotes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
-    last_sequence: u64,
-    min_id: u128,
-    max_id: u128,
+    pub(super) last_sequence: u64,
+    pub(super) min_id: u128,
+    pub(super) max_id: u128,
 }
 
 pub fn sidecar(segment: &Path) -> PathBuf {
@@ -236,6 +236,69 @@ pub fn seal(segment: &Path, entries: &SegmentEntries) -> Result<Option<Sealed>, 
             .map_err(|e| LogError::Write(format!("{}: {e}", path.display())))?;
     }
     Ok(Some(summary))
+}
+
+/// Writes the sidecars of sealed segments as a scan reads their records in order: each
+/// segment's entries are sealed once the scan has moved past it, so memory holds one segment.
+pub struct Sealer<'a> {
+    /// The segments to seal, in order.
+    paths: &'a [PathBuf],
+    sealed: Vec<Option<Sealed>>,
+    current: SegmentEntries,
+    error: Option<LogError>,
+}
+
+impl<'a> Sealer<'a> {
+    pub fn new(paths: &'a [PathBuf]) -> Self {
+        Self::after(paths, Vec::new())
+    }
+
+    /// A sealer whose first `sealed.len()` segments are sealed already.
+    pub fn after(paths: &'a [PathBuf], sealed: Vec<Option<Sealed>>) -> Self {
+        Sealer {
+            paths,
+            sealed,
+            current: SegmentEntries::default(),
+            error: None,
+        }
+    }
+
+    fn seal_up_to(&mut self, segment: usize) {
+        while self.sealed.len() < segment.min(self.paths.len()) {
+            let entries = std::mem::take(&mut self.current);
+            match seal(&self.paths[self.sealed.len()], &entries) {
+                Ok(summary) => self.sealed.push(summary),
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                    self.sealed.push(None);
+                }
+            }
+        }
+    }
+
+    /// A record found in `segment` at `offset`.
+    pub fn add(&mut self, segment: usize, offset: u64, record: &pb::LogRecord) {
+        self.seal_up_to(segment);
+        self.current.add(offset, record);
+    }
+
+    /// Seals every segment before `segment`; returns their summaries, and the entries of the
+    /// segments from `segment` on.
+    pub fn finish_with_current(
+        mut self,
+        segment: usize,
+    ) -> Result<(Vec<Option<Sealed>>, SegmentEntries), LogError> {
+        self.seal_up_to(segment);
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok((self.sealed, self.current)),
+        }
+    }
+
+    /// Seals every segment before `segment`; returns their summaries.
+    pub fn finish(self, segment: usize) -> Result<Vec<Option<Sealed>>, LogError> {
+        self.finish_with_current(segment).map(|(sealed, _)| sealed)
+    }
 }
 
 /// Every segment of the log and where to find its quotes.

@@ -7,6 +7,7 @@
 //! auditor's command reads a folder ([`FolderReader`]) or a database ([`PgLogReader`]) without
 //! a service, and [`inquiry`] answers the auditor's questions the same way over any of them.
 
+mod boundary;
 mod chain;
 pub mod checkpoint;
 pub mod export;
@@ -21,6 +22,7 @@ pub mod reference;
 pub mod replay;
 pub mod segment;
 mod tree;
+pub mod verification;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -35,6 +37,7 @@ pub use file_log::{FileQuoteLog, LogOptions, read_dir_quotes, verify_dir};
 pub use folder::FolderReader;
 pub use inquiry::AuditError;
 pub use pg_log::{PgLogReader, PgQuoteLog};
+pub use verification::{Verification, VerificationState};
 
 /// A record once it is durable.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,9 @@
 //! A segment file `<first sequence, 20 digits>.fqlog` starts with an 8-byte magic, then holds
 //! frames: `u32 little-endian length ‖ record bytes ‖ 32-byte chain hash`.
 
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
 use sha2::{Digest, Sha256};
 
 pub const MAGIC: &[u8; 8] = b"FQLOG\x00\x01\n";
@@ -66,4 +69,18 @@ pub fn read_frame(bytes: &[u8], offset: usize) -> Read<'_> {
         hash,
         end,
     })
+}
+
+/// Reads the frame that starts at `offset` of a segment file: its record's bytes, its chain
+/// hash, and where the next frame starts.
+pub fn read_frame_at(file: &File, offset: u64) -> std::io::Result<(Vec<u8>, [u8; 32], u64)> {
+    let mut length = [0u8; 4];
+    file.read_exact_at(&mut length, offset)?;
+    let length = u32::from_le_bytes(length) as usize;
+    let mut frame = vec![0u8; length + HASH_LEN];
+    file.read_exact_at(&mut frame, offset + 4)?;
+    let mut hash = [0u8; HASH_LEN];
+    hash.copy_from_slice(&frame[length..]);
+    frame.truncate(length);
+    Ok((frame, hash, offset + 4 + (length + HASH_LEN) as u64))
 }

@@ -140,13 +140,14 @@ impl FileTree {
         Ok(hash)
     }
 
-    /// Every leaf hash the tree holds, in order.
-    pub fn leaves(&self) -> Result<Vec<Hash>, LogError> {
+    /// The leaf hashes the tree holds from leaf `first` on, in order.
+    pub fn leaves_from(&self, first: u64) -> Result<Vec<Hash>, LogError> {
         let Some(file) = self.levels.first() else {
             return Ok(Vec::new());
         };
-        let mut bytes = vec![0u8; (self.size * HASH) as usize];
-        file.read_exact_at(&mut bytes, 0)
+        let first = first.min(self.size);
+        let mut bytes = vec![0u8; ((self.size - first) * HASH) as usize];
+        file.read_exact_at(&mut bytes, first * HASH)
             .map_err(|e| LogError::Read(format!("the tree's leaves: {e}")))?;
         Ok(bytes
             .chunks_exact(HASH as usize)

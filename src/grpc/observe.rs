@@ -10,10 +10,11 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter};
+use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, ObservableGauge};
 use opentelemetry::propagation::Extractor;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use crate::audit::Verification;
 use crate::domain::Product;
 use crate::rating::ModelSchedule;
 
@@ -54,10 +55,47 @@ pub struct Metrics {
     quotes: Counter<u64>,
     models_in_force: Gauge<u64>,
     in_force: Mutex<BTreeSet<(String, String)>>,
+    /// The quote log's full verification, read by the gauges below when they are collected.
+    verification: Arc<Verification>,
+    _verification_gauges: [ObservableGauge<u64>; 3],
+}
+
+/// The progress and outcome of the quote log's full verification: records verified, records to
+/// verify, and the state (0 running, 1 intact, 2 broken).
+fn verification_gauges(
+    meter: &Meter,
+    verification: &Arc<Verification>,
+) -> [ObservableGauge<u64>; 3] {
+    let gauge = |name: &'static str, description: &'static str, read: fn(&Verification) -> u64| {
+        let verification = verification.clone();
+        meter
+            .u64_observable_gauge(name)
+            .with_description(description)
+            .with_callback(move |observer| observer.observe(read(&verification), &[]))
+            .build()
+    };
+    [
+        gauge(
+            "fairquote.log.verification.verified",
+            "Records of the quote log verified so far by its full verification",
+            |v| v.progress().0,
+        ),
+        gauge(
+            "fairquote.log.verification.records",
+            "Records of the quote log its full verification is to verify",
+            |v| v.progress().1,
+        ),
+        gauge(
+            "fairquote.log.verification.state",
+            "The quote log's full verification: 0 running, 1 intact, 2 damage found",
+            |v| v.state() as u64,
+        ),
+    ]
 }
 
 impl Metrics {
     pub fn new(meter: &Meter) -> Self {
+        let verification = Arc::new(Verification::default());
         Metrics {
             calls: meter
                 .u64_counter("rpc.server.calls")
@@ -77,7 +115,14 @@ impl Metrics {
                 .with_description("1 for each model version in force, by product and version")
                 .build(),
             in_force: Mutex::new(BTreeSet::new()),
+            _verification_gauges: verification_gauges(meter, &verification),
+            verification,
         }
+    }
+
+    /// Where the quote log's full verification reports, for these metrics to read.
+    pub fn verification(&self) -> Arc<Verification> {
+        self.verification.clone()
     }
 
     pub fn quote(&self, product: &str, decision: &str) {

@@ -393,9 +393,8 @@ async fn unknown_and_malformed_ids_and_missing_versions_are_clear_errors() {
     let orphan = uuid::Uuid::now_v7().to_string();
     {
         let log = fairquote::audit::FileQuoteLog::open(fairquote::audit::LogOptions {
-            dir: fairquote::app::quote_log_dir(&foreign_settings),
             segment_bytes: 1 << 20,
-            start_new_chain: false,
+            ..fairquote::audit::LogOptions::at(&fairquote::app::quote_log_dir(&foreign_settings))
         })
         .expect("a log");
         use fairquote::audit::QuoteLog;

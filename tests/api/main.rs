@@ -25,6 +25,7 @@ mod operations;
 mod postgres;
 mod properties;
 mod quote;
+mod start;
 mod stream;
 mod telemetry;
 mod tls;

@@ -109,6 +109,9 @@ async fn a_call_is_traced_under_the_callers_trace_and_counted() {
         "rpc.server.duration",
         "fairquote.quotes",
         "fairquote.models.in_force",
+        "fairquote.log.verification.verified",
+        "fairquote.log.verification.records",
+        "fairquote.log.verification.state",
     ] {
         assert!(
             names.iter().any(|n| n == name),

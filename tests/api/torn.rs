@@ -40,9 +40,8 @@ fn last_frame_start(bytes: &[u8]) -> usize {
 
 fn open(dir: &Path) -> Result<FileQuoteLog, LogError> {
     FileQuoteLog::open(LogOptions {
-        dir: dir.to_path_buf(),
         segment_bytes: 16 << 20,
-        start_new_chain: false,
+        ..LogOptions::at(dir)
     })
 }
 
