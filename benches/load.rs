@@ -4,6 +4,8 @@
 //! (a) a bare echo of the `QuoteService` (same server settings, answering a fixed, real-sized
 //!     quote without pricing or logging): the transport's limit;
 //! (b) fairquote's `Quote` with the durable quote log on (as in production);
+//! (b') `Quote` with the durable log on but neither its Merkle tree nor its checkpoints
+//!     (`audit.transparency = false`): what the tree and the signatures cost;
 //! (c) `Quote` with the log off;
 //! (d) `Quote` with the log on while a new model version is published, activated and rolled
 //!     back over and over: failed requests and p99 against (b);
@@ -67,6 +69,14 @@ fn settings(data: &std::path::Path, log: bool) -> fairquote::config::Settings {
     settings.data.dir = data.to_path_buf();
     settings.audit.enabled = log;
     settings
+}
+
+/// The durable log without its Merkle tree and checkpoints.
+async fn untransparent_server() -> (String, tempfile::TempDir, tokio::sync::oneshot::Sender<()>) {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = settings(data.path(), true);
+    settings.audit.transparency = false;
+    serve_settings(settings, data).await
 }
 
 struct Round {
@@ -277,6 +287,11 @@ fn main() {
         let on = drive(&address, seconds, callers).await;
         on.print("(b) Quote, durable log on");
 
+        let (bare_address, _bare_data, stop_bare) = untransparent_server().await;
+        let bare = drive(&bare_address, seconds, callers).await;
+        let _ = stop_bare.send(());
+        bare.print("(b') Quote, durable log on, no tree or checkpoints");
+
         let (off_address, _off_data, stop_off) = quote_server(false).await;
         let off = drive(&off_address, seconds, callers).await;
         let _ = stop_off.send(());
@@ -296,6 +311,7 @@ fn main() {
         println!("Quote (log on) / echo throughput:   {:.2}", on.rate / echo.rate);
         println!("Quote (log off) / echo throughput:  {:.2}", off.rate / echo.rate);
         println!("log on / log off throughput:        {:.2}", on.rate / off.rate);
+        println!("with / without tree and checkpoints: {:.2}", on.rate / bare.rate);
         println!(
             "during model swaps: {} failed; p99 {:.2}× the p99 before",
             during.failed,

@@ -210,6 +210,11 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
     };
     let kept_note = crate::audit::checkpoint::kept(&kept).await?;
     let verification = front.metrics.verification();
+    if !settings.audit.transparency {
+        tracing::warn!(
+            "audit.transparency is off: the log grows no Merkle tree and no checkpoint is signed (benchmarks only)"
+        );
+    }
     let log: Arc<dyn QuoteLog> = if !settings.audit.enabled {
         tracing::warn!("the quote log is switched off: quotes are not recorded (benchmarks only)");
         Arc::new(DisabledLog)
@@ -229,6 +234,7 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
             start_new_chain: settings.audit.start_new_chain,
             trusted,
             verification,
+            tree: settings.audit.transparency,
         };
         let log = tokio::task::spawn_blocking(move || FileQuoteLog::open(options))
             .await
@@ -280,7 +286,11 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
         models,
         log,
         references,
-        checkpoints: Arc::new(Checkpoints::new(signer, kept)),
+        checkpoints: Arc::new(if settings.audit.transparency {
+            Checkpoints::new(signer, kept)
+        } else {
+            Checkpoints::new(signer, kept).on_demand_only()
+        }),
         front,
     })
 }

@@ -74,6 +74,9 @@ pub struct DataSettings {
 pub struct AuditSettings {
     /// Keep the quote log. Only a benchmark switches it off, to measure what it costs.
     pub enabled: bool,
+    /// Grow the log's Merkle tree and sign its checkpoints. Only a benchmark switches it off,
+    /// to measure what they cost; the hash chain and the durability stay.
+    pub transparency: bool,
     /// A new log segment starts once the current one reaches this many bytes. Only the quotes
     /// of the segment being written are indexed in memory; sealed ones are indexed on disk.
     pub segment_bytes: u64,
@@ -160,6 +163,7 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         .set_default("models.dir", "models")?
         .set_default("data.dir", "data")?
         .set_default("audit.enabled", true)?
+        .set_default("audit.transparency", true)?
         .set_default("audit.segment_bytes", 16 * 1024 * 1024)?
         .set_default("audit.start_new_chain", false)?
         .set_default("audit.reference_key", "")?

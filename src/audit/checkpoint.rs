@@ -254,6 +254,8 @@ pub struct Checkpoints {
     signer: CheckpointSigner,
     latest: tokio::sync::Mutex<Option<Signed>>,
     keep: Keep,
+    /// Signed every second and at shutdown; off only in a benchmark (`audit.transparency`).
+    periodic: bool,
 }
 
 /// Where signed checkpoints are kept for an auditor's command to hand out.
@@ -270,7 +272,21 @@ impl Checkpoints {
             signer,
             latest: tokio::sync::Mutex::new(None),
             keep,
+            periodic: true,
         }
+    }
+
+    /// Signed only on demand: for a benchmark measuring what the periodic signatures cost.
+    pub fn on_demand_only(self) -> Self {
+        Checkpoints {
+            periodic: false,
+            ..self
+        }
+    }
+
+    /// Whether the service signs one every second while the log grows, and at shutdown.
+    pub fn periodic(&self) -> bool {
+        self.periodic
     }
 
     pub fn verifier_key(&self) -> String {

@@ -49,6 +49,9 @@ pub struct LogOptions {
     pub trusted: Option<Checkpoint>,
     /// Where the full verification of the log reports its progress and outcome.
     pub verification: Arc<Verification>,
+    /// Grow the Merkle tree. Only a benchmark turns it off (`audit.transparency`), to measure
+    /// its cost; the start then reads the whole log.
+    pub tree: bool,
 }
 
 impl LogOptions {
@@ -60,6 +63,7 @@ impl LogOptions {
             start_new_chain: false,
             trusted: None,
             verification: Arc::default(),
+            tree: true,
         }
     }
 }
@@ -131,7 +135,7 @@ impl FileQuoteLog {
         let paths = chain::segments(dir)?;
         let mut tree = FileTree::open(&tree_dir(dir))?;
         let resume = match &options.trusted {
-            Some(signed) if !options.start_new_chain => {
+            Some(signed) if !options.start_new_chain && options.tree => {
                 match boundary::resume(dir, &paths, &tree, signed) {
                     Ok(resume) => Some(resume),
                     Err(why) => {
@@ -323,6 +327,7 @@ impl FileQuoteLog {
             cut_to: None,
             index: Arc::new(RwLock::new(index)),
             refuse_when_broken: resumed.then(|| options.verification.clone()),
+            tree_on: options.tree,
         };
         if let Some(cut) = cut {
             let (reply, _) = oneshot::channel();
@@ -551,6 +556,8 @@ struct Writer {
     /// The full verification left to the background: once it finds damage, nothing more is
     /// appended, as a start that had found it would not have started.
     refuse_when_broken: Option<Arc<Verification>>,
+    /// Whether the tree is grown (`audit.transparency`).
+    tree_on: bool,
 }
 
 impl Writer {
@@ -592,7 +599,9 @@ impl Writer {
                 event: Some(event),
             };
             let encoded = record.encode_to_vec();
-            leaves.push(merkle::leaf_hash(&encoded));
+            if self.tree_on {
+                leaves.push(merkle::leaf_hash(&encoded));
+            }
             let hash = segment::chain_hash(&previous, &encoded);
             let offset = bytes.len() as u64;
             segment::encode_frame(&encoded, &hash, &mut bytes);
@@ -639,6 +648,9 @@ impl Writer {
     /// the write, it is brought back to the records at the next start, and the proofs it cannot
     /// give until then are refused rather than wrong.
     fn grow_tree(&mut self, leaves: &[Hash]) {
+        if !self.tree_on {
+            return;
+        }
         let mut tree = self.tree.write().unwrap_or_else(PoisonError::into_inner);
         let before = tree.size();
         if before + leaves.len() as u64 != self.leaves {

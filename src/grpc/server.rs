@@ -249,6 +249,7 @@ async fn serve_deferred(
     };
     // The last checkpoint covers every quote answered before the stop.
     if let Ok(state) = deferred.get()
+        && state.checkpoints.periodic()
         && let Err(e) = state.checkpoints.latest(state.log.as_ref()).await
     {
         tracing::warn!("the last checkpoint could not be signed: {e}");
@@ -300,6 +301,7 @@ async fn sign_checkpoints(deferred: Deferred) {
     loop {
         tick.tick().await;
         if let Ok(state) = deferred.get()
+            && state.checkpoints.periodic()
             && let Err(e) = state.checkpoints.latest(state.log.as_ref()).await
         {
             tracing::warn!("a checkpoint could not be signed: {e}");

@@ -227,3 +227,24 @@ async fn a_proof_of_what_the_log_does_not_hold_is_refused_with_its_field() {
         .expect_err("no such quote");
     assert_eq!(status.code(), Code::NotFound);
 }
+
+/// The benchmarks' switch (`audit.transparency = false`): the log kept without its tree still
+/// holds every quote in its chain, and the next start with the tree on computes it from the
+/// records, so that every quote answered meanwhile is proved.
+#[tokio::test]
+async fn a_log_kept_without_its_tree_is_proved_again_after_the_next_start() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = file_settings(data.path());
+    settings.audit.transparency = false;
+    let mut app = spawn_app_with(settings.clone()).await;
+    let answered = quotes(&app, 6).await;
+    let (before, _) = checkpoint(&mut app).await;
+    assert_eq!(before.size, 0, "no tree was grown");
+    assert!(verified(&mut app).await.intact);
+    drop(app);
+    settings.audit.transparency = true;
+    let mut app = spawn_app_with(settings).await;
+    let (now, _) = checkpoint(&mut app).await;
+    assert!(now.size > answered.last().expect("a quote").log_position);
+    assert_included(&mut app, &answered, &now).await;
+}
