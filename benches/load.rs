@@ -162,6 +162,7 @@ async fn postgresql_server(
     settings.storage.backend = fairquote::config::StorageBackend::Postgresql;
     settings.storage.postgresql_url = url.to_owned();
     settings.audit.reference_key = "the load bench's key".to_owned();
+    settings.audit.checkpoint_key = "0b".repeat(32);
     serve_settings(settings, data).await
 }
 

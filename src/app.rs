@@ -34,6 +34,10 @@ pub enum StartError {
     )]
     SharedReferenceKey,
     #[error(
+        "with storage.backend = postgresql, set audit.checkpoint_key (FAIRQUOTE__AUDIT__CHECKPOINT_KEY, 64 hexadecimal digits, from a secret): every replica signs the one log's checkpoints, and an auditor checks them with one key"
+    )]
+    SharedCheckpointKey,
+    #[error(
         "storage.backend = postgresql needs storage.postgresql_url (FAIRQUOTE__STORAGE__POSTGRESQL_URL)"
     )]
     NoDatabaseUrl,
@@ -190,6 +194,11 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
         }
         if settings.audit.reference_key.is_empty() {
             return Err(StartError::SharedReferenceKey);
+        }
+        // A key per replica would sign the one log's checkpoints with many keys: a replica
+        // could not hold the log to another's checkpoint, nor an auditor check them all.
+        if settings.audit.checkpoint_key.is_empty() {
+            return Err(StartError::SharedCheckpointKey);
         }
     }
     let database = match settings.storage.backend {

@@ -31,7 +31,8 @@ fn start(data: &Path, database: Option<&str>) -> Server {
         command
             .env("FAIRQUOTE__STORAGE__BACKEND", "postgresql")
             .env("FAIRQUOTE__STORAGE__POSTGRESQL_URL", url)
-            .env("FAIRQUOTE__AUDIT__REFERENCE_KEY", "the crash test's key");
+            .env("FAIRQUOTE__AUDIT__REFERENCE_KEY", "the crash test's key")
+            .env("FAIRQUOTE__AUDIT__CHECKPOINT_KEY", SHARED_CHECKPOINT_KEY);
     }
     let mut process = command
         .stdout(Stdio::null())

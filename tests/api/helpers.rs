@@ -139,9 +139,14 @@ pub fn test_settings(data: &Path) -> Settings {
         settings.storage.backend = StorageBackend::Postgresql;
         settings.storage.postgresql_url = fresh_database(&server);
         settings.audit.reference_key = "the test suite's reference key".to_owned();
+        settings.audit.checkpoint_key = SHARED_CHECKPOINT_KEY.to_owned();
     }
     settings
 }
+
+/// The checkpoint key every replica of a test on PostgreSQL signs with (an Ed25519 seed).
+pub const SHARED_CHECKPOINT_KEY: &str =
+    "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed";
 
 /// Settings on the data folder whatever the suite runs on, for the tests of the file log
 /// itself (its segments, its recovery, a full disk).

@@ -150,6 +150,7 @@ pub fn pg_settings(data: &Path, url: &str) -> Settings {
     settings.storage.backend = StorageBackend::Postgresql;
     settings.storage.postgresql_url = url.to_owned();
     settings.audit.reference_key = "the replicas' shared reference key".to_owned();
+    settings.audit.checkpoint_key = SHARED_CHECKPOINT_KEY.to_owned();
     settings
 }
 
@@ -317,6 +318,23 @@ async fn replicas_without_a_shared_reference_key_do_not_start() {
     assert!(error.contains("audit.reference_key"), "{error}");
     assert!(
         !data.path().join("reference.key").exists(),
+        "no per-replica key is made"
+    );
+}
+
+#[tokio::test]
+async fn replicas_without_a_shared_checkpoint_key_do_not_start() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = pg_settings(data.path(), "postgres://postgres@127.0.0.1:1/unused");
+    settings.audit.checkpoint_key.clear();
+    let error = fairquote::app::start(&settings)
+        .await
+        .err()
+        .expect("the service does not start")
+        .to_string();
+    assert!(error.contains("audit.checkpoint_key"), "{error}");
+    assert!(
+        !data.path().join("checkpoint.key").exists(),
         "no per-replica key is made"
     );
 }
