@@ -50,6 +50,9 @@ pub struct FactorEntry {
     pub table: String,
     /// `justified`, `review overdue` or `no record`.
     pub status: String,
+    /// The protected criteria of the justified tier the table rates (age, health, ...), as its
+    /// justification record declares them: the model loads only if every one it rates is.
+    pub protected_criteria: Vec<String>,
     pub justification: Option<crate::rating::book::Justification>,
 }
 
@@ -232,9 +235,27 @@ pub fn report(
             .push(format!("{} {}: {}", f.product.code(), f.table, f.status));
     }
     verdict.passed.push(
-        "no table, column or key names a protected attribute (the model would not load otherwise)"
+        "no table, column or key rates a criterion the anti-discrimination acts of 10 May 2007 never allow (the model would not load otherwise)"
             .into(),
     );
+    let justifiable: Vec<String> = inventory
+        .iter()
+        .filter(|f| !f.protected_criteria.is_empty())
+        .map(|f| {
+            format!(
+                "{} {} ({})",
+                f.product.code(),
+                f.table,
+                f.protected_criteria.join(", ")
+            )
+        })
+        .collect();
+    if !justifiable.is_empty() {
+        verdict.passed.push(format!(
+            "tables that rate a criterion allowed only with an objective justification, each under a record that declares it: {}",
+            justifiable.join("; ")
+        ));
+    }
     let flagged_pairs: Vec<&PairParity> =
         parity.iter().filter(|p| p.verdict == "flagged").collect();
     if flagged_pairs.is_empty() {
@@ -331,7 +352,7 @@ pub fn report(
             ),
         },
         prohibited_factors:
-            "every table and column of both products passed the protected-attribute lint".into(),
+            "every column and key of both products' tables passed the protected-criteria lint: none names a criterion of the anti-discrimination acts of 10 May 2007 that is never allowed (in English, French, Dutch or German), and each that is allowed only with a justification is declared by its table's record".into(),
         factor_inventory: inventory,
         parity,
         outcomes,
@@ -371,20 +392,24 @@ fn factor_inventory(books: &RateBooks, date: NaiveDate) -> Vec<FactorEntry> {
     let mut inventory = Vec::new();
     for (product, records, tables) in products {
         for name in tables {
-            let record = records.values().find(|r| {
-                r.factor == name
-                    || r.factor.starts_with(&format!("{name}.csv"))
-                    || r.factor.starts_with(&format!("{name}:"))
-            });
+            let record = records.values().find(|r| r.covers(name));
             let status = match record {
                 None => "no record",
                 Some(r) if r.review_date < date => "review overdue",
                 Some(_) => "justified",
             };
+            let protected_criteria = records
+                .values()
+                .filter(|r| r.covers(name))
+                .flat_map(|r| &r.protected_criteria)
+                .filter_map(|code| crate::tables::lint::by_code(code))
+                .map(|c| c.label.to_owned())
+                .collect();
             inventory.push(FactorEntry {
                 product,
                 table: name.to_owned(),
                 status: status.to_owned(),
+                protected_criteria,
                 justification: record.cloned(),
             });
         }

@@ -49,6 +49,26 @@ pub struct Justification {
     pub credibility: String,
     pub approver: String,
     pub review_date: NaiveDate,
+    /// The criteria of the anti-discrimination acts the factor touches and may rate only with
+    /// this justification (`age`, `health`, `disability`, `civil_status`, `wealth`).
+    pub protected_criteria: Vec<String>,
+}
+
+impl Justification {
+    /// Whether the record is about `table` (its `factor` names the table's file, or a part of
+    /// it as `table.csv: ...` or `table: ...`).
+    pub fn covers(&self, table: &str) -> bool {
+        factor_covers(&self.factor, table)
+    }
+}
+
+/// Whether a justification record's `factor` is about `table`: it names the table's file, or a
+/// part of it as `table.csv: ...` or `table: ...`.
+pub fn factor_covers(factor: &str, table: &str) -> bool {
+    let factor = factor.trim();
+    factor == table
+        || factor.starts_with(&format!("{table}.csv"))
+        || factor.starts_with(&format!("{table}:"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -114,7 +114,7 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
         Product::IncomeProtection => INCOME_PROTECTION,
     };
     let columns: Vec<&str> = COMMON.iter().chain(product_columns).copied().collect();
-    if !table.check_columns(&columns, faults) {
+    if !table.check_case_columns(&columns, faults) {
         return Vec::new();
     }
     let mut cases = Vec::new();

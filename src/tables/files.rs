@@ -96,6 +96,7 @@ impl ModelFiles {
             return None;
         };
         RatingTable::parse(self.label(&file), bytes)
+            .map(|table| table.declaring(super::manifest::declared_criteria(self, name)))
             .map_err(|fault| faults.push(fault))
             .ok()
     }

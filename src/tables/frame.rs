@@ -13,12 +13,15 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::fault::TableFault;
-use super::lint::protected_attribute;
+use super::lint::{self, Tier};
 
 /// A rating table as loaded: its file name (`liability/base_rates.csv`) and its frame.
 pub struct RatingTable {
     pub file: String,
     frame: DataFrame,
+    /// The justified-tier criteria its justification records declare (`protected_criterion`):
+    /// the only protected criteria it may rate.
+    declared: Vec<String>,
 }
 
 /// The first data row is row 2 of the file, as a spreadsheet numbers it.
@@ -36,7 +39,16 @@ impl RatingTable {
             .into_reader_with_file_handle(Cursor::new(bytes))
             .finish()
             .map_err(|e| TableFault::file(&file, format!("not a readable CSV table: {e}")))?;
-        Ok(RatingTable { file, frame })
+        Ok(RatingTable {
+            file,
+            frame,
+            declared: Vec::new(),
+        })
+    }
+
+    /// The table with the criteria its justification records declare.
+    pub fn declaring(self, declared: Vec<String>) -> Self {
+        RatingTable { declared, ..self }
     }
 
     pub fn height(&self) -> usize {
@@ -48,8 +60,53 @@ impl RatingTable {
     }
 
     /// Checks that the columns are exactly those expected (order free), and that no column
-    /// names a protected attribute. Returns false when a column is missing.
+    /// rates a protected criterion it may not (`tables::lint`). Returns false when a column is
+    /// missing.
     pub fn check_columns(&self, expected: &[&str], faults: &mut Vec<TableFault>) -> bool {
+        self.check_header(expected, true, faults)
+    }
+
+    /// The header of a table of test cases: applications, whose fields the contract fixes, not
+    /// rating factors, so not put through the lint.
+    pub fn check_case_columns(&self, expected: &[&str], faults: &mut Vec<TableFault>) -> bool {
+        self.check_header(expected, false, faults)
+    }
+
+    /// A fault for a name that rates a protected criterion, if it does: a criterion of the
+    /// never tier always, one of the justified tier unless the table's record declares it.
+    fn criterion_fault(&self, row: Option<usize>, column: &str, name: &str) -> Option<TableFault> {
+        let criterion = lint::criterion(name)?;
+        if criterion.tier == Tier::Justified && self.declared.iter().any(|c| c == criterion.code) {
+            return None;
+        }
+        let what = if name == column {
+            "the column".to_owned()
+        } else {
+            format!("`{name}`")
+        };
+        Some(match criterion.tier {
+            Tier::Never => TableFault::at(
+                &self.file,
+                row,
+                Some(column),
+                format!(
+                    "{what} names {}, a criterion of the anti-discrimination acts of 10 May 2007 that may never be a rating factor",
+                    criterion.label
+                ),
+            ),
+            Tier::Justified => TableFault::at(
+                &self.file,
+                row,
+                Some(column),
+                format!(
+                    "{what} rates {}, a criterion of the anti-discrimination acts of 10 May 2007 that a table may rate only with an objective justification: declare it in the table's justification record (protected_criterion = \"{}\"), with its aim and its evidence",
+                    criterion.label, criterion.code
+                ),
+            ),
+        })
+    }
+
+    fn check_header(&self, expected: &[&str], lint: bool, faults: &mut Vec<TableFault>) -> bool {
         let present: Vec<String> = self
             .frame
             .get_column_names()
@@ -69,14 +126,12 @@ impl RatingTable {
             }
         }
         for column in &present {
-            if let Some(attribute) = protected_attribute(column) {
-                faults.push(TableFault::at(
-                    &self.file,
-                    Some(1),
-                    Some(column),
-                    format!("the column names a protected attribute ({attribute}), which may never be a rating factor"),
-                ));
-            } else if !expected.contains(&column.as_str()) {
+            let criterion = lint
+                .then(|| self.criterion_fault(Some(1), column, column))
+                .flatten();
+            let refused = criterion.is_some();
+            faults.extend(criterion);
+            if !refused && !expected.contains(&column.as_str()) {
                 faults.push(TableFault::at(
                     &self.file,
                     Some(1),
@@ -117,15 +172,11 @@ impl RatingTable {
         value.map(str::to_owned)
     }
 
-    /// A key cell: required, and not naming a protected attribute.
+    /// A key cell: required, and not rating a protected criterion it may not.
     pub fn key(&self, index: usize, column: &str, faults: &mut Vec<TableFault>) -> Option<String> {
         let value = self.required(index, column, faults)?;
-        if let Some(attribute) = protected_attribute(&value) {
-            faults.push(self.fault(
-                index,
-                column,
-                format!("`{value}` names a protected attribute ({attribute}), which may never be a rating factor"),
-            ));
+        if let Some(fault) = self.criterion_fault(Some(file_row(index)), column, &value) {
+            faults.push(fault);
             return None;
         }
         Some(value)

@@ -61,6 +61,25 @@ pub struct JustificationRecord {
     pub approver: String,
     #[serde(deserialize_with = "date")]
     pub review_date: NaiveDate,
+    /// The protected criteria the factor touches (`tables::lint`, justified tier): one code or a
+    /// list, e.g. `"age"` or `["age", "wealth"]`.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub protected_criterion: Vec<String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(
+        match <OneOrMany as serde::Deserialize>::deserialize(deserializer)? {
+            OneOrMany::One(code) => vec![code],
+            OneOrMany::Many(codes) => codes,
+        },
+    )
 }
 
 /// A date written either as a TOML date (`2026-01-01`) or as a string (`"2026-01-01"`).
@@ -146,6 +165,20 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Option<Manifest
                 )));
             }
         }
+        for code in &record.protected_criterion {
+            match super::lint::by_code(code) {
+                Some(c) if c.tier == super::lint::Tier::Justified => {}
+                Some(c) => faults.push(at(format!(
+                    "justification record `{}` declares {}, which the anti-discrimination acts allow in no rating factor: no record can justify it",
+                    record.id, c.label
+                ))),
+                None => faults.push(at(format!(
+                    "justification record `{}`: protected_criterion `{code}` is not one of {}",
+                    record.id,
+                    super::lint::justifiable_codes()
+                ))),
+            }
+        }
         if !["low", "medium", "high"].contains(&record.credibility.as_str()) {
             faults.push(at(format!(
                 "justification record `{}`: credibility `{}` is not low, medium or high",
@@ -154,6 +187,22 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Option<Manifest
         }
     }
     Some(manifest)
+}
+
+/// The protected criteria the manifest's justification records declare for `table`; none when
+/// the manifest does not read (`read` reports why).
+pub fn declared_criteria(files: &ModelFiles, table: &str) -> Vec<String> {
+    let manifest = files
+        .files
+        .get(MANIFEST)
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .and_then(|text| toml::from_str::<Manifest>(text).ok());
+    manifest
+        .iter()
+        .flat_map(|m| &m.justifications)
+        .filter(|j| crate::rating::book::factor_covers(&j.factor, table))
+        .flat_map(|j| j.protected_criterion.iter().cloned())
+        .collect()
 }
 
 /// Which product a version folder holds, by its manifest's `product`.

@@ -136,6 +136,7 @@ fn compile<B>(
                         credibility: j.credibility.clone(),
                         approver: j.approver.clone(),
                         review_date: j.review_date,
+                        protected_criteria: j.protected_criterion.clone(),
                     },
                 )
             })

@@ -155,23 +155,36 @@ fn a_non_positive_factor() {
 }
 
 #[test]
-fn a_column_named_after_a_protected_attribute() {
-    let faults = rejected(Sandbox::new().edit(
-        "liability/deductible_factors.csv",
-        "deductible,factor\n0,1.00",
-        "deductible,factor,gender\n0,1.00,f",
-    ));
-    assert_fault(
-        &faults,
-        "liability/deductible_factors.csv",
-        Some(1),
-        "gender",
-        "protected attribute (gender)",
-    );
+fn a_column_naming_a_criterion_never_allowed_in_any_of_four_languages() {
+    for (column, criterion) in [
+        ("gender", "sex (with pregnancy"),
+        ("sexe", "sex (with pregnancy"),
+        ("geslacht", "sex (with pregnancy"),
+        ("Geschlecht", "sex (with pregnancy"),
+        ("nationalité", "nationality"),
+        ("nationaliteit", "nationality"),
+        ("Staatsangehörigkeit", "nationality"),
+        ("godsdienst", "religious or philosophical belief"),
+        ("taal", "language"),
+        ("langue", "language"),
+    ] {
+        let faults = rejected(Sandbox::new().edit(
+            "liability/deductible_factors.csv",
+            "deductible,factor\n0,1.00",
+            &format!("deductible,factor,{column}\n0,1.00,f"),
+        ));
+        assert_fault(
+            &faults,
+            "liability/deductible_factors.csv",
+            Some(1),
+            column,
+            criterion,
+        );
+    }
 }
 
 #[test]
-fn a_key_naming_a_protected_attribute() {
+fn a_key_naming_a_criterion_never_allowed() {
     let faults = rejected(Sandbox::new().edit(
         "income_protection/parameters.csv",
         "min_age,18,",
@@ -182,7 +195,7 @@ fn a_key_naming_a_protected_attribute() {
         "income_protection/parameters.csv",
         Some(12),
         "parameter",
-        "protected attribute (nationality)",
+        "names nationality, a criterion of the anti-discrimination acts of 10 May 2007 that may never be a rating factor",
     );
 
     let faults = rejected(Sandbox::new().edit(
@@ -195,7 +208,83 @@ fn a_key_naming_a_protected_attribute() {
         "liability/base_rates.csv",
         Some(18),
         "class",
-        "protected attribute (HIV status)",
+        "names HIV status",
+    );
+}
+
+/// Age, health (smoking), disability, civil or family situation and wealth or income may be
+/// rated only by a table whose justification record declares the criterion.
+#[test]
+fn a_criterion_of_the_justified_tier_needs_a_record_that_declares_it() {
+    // The default base rates rate age, declared by IP-BASE: without the declaration, refused.
+    let faults = rejected(Sandbox::new().edit(
+        "income_protection/manifest.toml",
+        "review_date = 2027-12-31\nprotected_criterion = \"age\"\n",
+        "review_date = 2027-12-31\n",
+    ));
+    for column in ["age_min", "age_max"] {
+        assert_fault(
+            &faults,
+            "income_protection/base_rates.csv",
+            Some(1),
+            column,
+            "rates age, a criterion of the anti-discrimination acts of 10 May 2007 that a table may rate only with an objective justification: declare it in the table's justification record (protected_criterion = \"age\")",
+        );
+    }
+    // The smoker table rates health, in any language's name of it.
+    let faults = rejected(
+        Sandbox::new()
+            .edit(
+                "income_protection/manifest.toml",
+                "protected_criterion = \"health\"\n",
+                "",
+            )
+            .edit(
+                "income_protection/smoker_factors.csv",
+                "smoker,factor",
+                "fumeur,factor",
+            ),
+    );
+    assert_fault(
+        &faults,
+        "income_protection/smoker_factors.csv",
+        Some(1),
+        "fumeur",
+        "rates state of health (smoking included)",
+    );
+    // A liability table with a column on family situation, Dutch, accented or not: declared, it
+    // is only an unknown column; undeclared, a criterion too.
+    let faults = rejected(Sandbox::new().edit(
+        "liability/deductible_factors.csv",
+        "deductible,factor\n0,1.00",
+        "deductible,factor,gezinssituatie\n0,1.00,x",
+    ));
+    assert_fault(
+        &faults,
+        "liability/deductible_factors.csv",
+        Some(1),
+        "gezinssituatie",
+        "rates civil or family situation",
+    );
+    // A record may not declare a criterion that no justification allows, nor an unknown one.
+    let faults = rejected(Sandbox::new().edit(
+        "income_protection/manifest.toml",
+        "protected_criterion = \"health\"",
+        "protected_criterion = [\"health\", \"nationality\", \"astrology\"]",
+    ));
+    assert_fault(
+        &faults,
+        "income_protection/manifest.toml",
+        None,
+        "justifications",
+        "declares nationality, which the anti-discrimination acts allow in no rating factor",
+    );
+    assert_fault(
+        &faults,
+        "income_protection/manifest.toml",
+        None,
+        "justifications",
+        "protected_criterion `astrology` is not one of age, health, disability, civil_status, wealth",
     );
 }
 

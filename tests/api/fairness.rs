@@ -66,6 +66,7 @@ fn an_unjustified_loading_is_flagged_with_its_cells_and_a_justified_one_is_liste
         credibility: "medium".into(),
         approver: "chief actuary".into(),
         review_date: NaiveDate::from_ymd_opt(2032, 6, 30).expect("a date"),
+        protected_criteria: Vec::new(),
     };
     books
         .income_protection
