@@ -381,6 +381,7 @@ pub fn logged_portfolio(quotes: Vec<LoggedQuote>) -> Portfolio {
         frame: polars::prelude::DataFrame::empty(),
         policy_ids,
         requests,
+        provenance: "the quotes in the log, as insurers asked them; the log holds no group attribute of an insured".to_owned(),
     }
 }
 

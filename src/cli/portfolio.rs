@@ -25,9 +25,14 @@ pub enum PortfolioCommand {
         /// The rating date of every row (default: today).
         #[arg(long)]
         rating_date: Option<NaiveDate>,
-        /// `.csv` or `.parquet`.
+        /// `.csv` or `.parquet`; how it was made is written beside it
+        /// (`<out>.provenance.json`), for the fairness report to state.
         #[arg(long)]
         out: PathBuf,
+        /// How to draw the audit-only group columns (default: the built-in
+        /// `src/portfolio/groups.toml`).
+        #[arg(long)]
+        groups: Option<PathBuf>,
     },
 }
 
@@ -55,11 +60,32 @@ pub fn generate(command: PortfolioCommand) -> ExitCode {
         seed,
         rating_date,
         out,
+        groups,
     } = command;
     let date = rating_date.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let outcome = portfolio::generate(size, seed, date)
+    let model = match &groups {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| portfolio::GroupModel::parse(&text))
+            .map_err(|e| format!("{}: {e}", path.display())),
+        None => Ok(portfolio::GroupModel::built_in()),
+    };
+    let outcome = model.and_then(|model| {
+        let mut frame =
+            portfolio::generate_with(size, seed, date, &model).map_err(|e| e.to_string())?;
+        portfolio::write_frame(&mut frame, &out).map_err(|e| e.to_string())?;
+        portfolio::write_generated(
+            &out,
+            &portfolio::Generated {
+                generator: format!("fairquote {} portfolio generate", env!("CARGO_PKG_VERSION")),
+                size,
+                seed,
+                rating_date: date,
+                groups: model,
+            },
+        )
         .map_err(|e| e.to_string())
-        .and_then(|mut frame| portfolio::write_frame(&mut frame, &out).map_err(|e| e.to_string()));
+    });
     match outcome {
         Ok(()) => {
             say!(

@@ -12,7 +12,11 @@ use serde::Serialize;
 
 use super::metrics::{DemographicParity, GroupRate, demographic_parity, selection_rates};
 
+/// Bootstrap resamples for an interval.
 pub const RESAMPLES: usize = 200;
+/// Label shuffles for a permutation p-value: enough that the smallest p-value, 1/1001, stays
+/// significant after Holm's adjustment for a report's dozen outcome tests.
+pub const PERMUTATIONS: usize = 1000;
 pub const SIGNIFICANCE: f64 = 0.05;
 pub const MATERIAL_POINTS: f64 = 0.05;
 pub const MATERIAL_RELATIVE: f64 = 0.05;
@@ -80,6 +84,8 @@ pub struct AcceptanceByGroup {
     pub decline_rates: Vec<GroupRate>,
     pub difference_interval: Interval,
     pub p_value: f64,
+    /// The p-value adjusted (Holm) for every test the report makes.
+    pub p_adjusted: f64,
     pub material: bool,
 }
 
@@ -100,6 +106,8 @@ pub struct PremiumByGroup {
     pub largest_deviation: f64,
     pub deviation_interval: Interval,
     pub p_value: f64,
+    /// The p-value adjusted (Holm) for every test the report makes.
+    pub p_adjusted: f64,
     pub material: bool,
 }
 
@@ -108,6 +116,30 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
         return 0.0;
     }
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// The median of sorted values: the mean of the two middle ones for an even count.
+pub fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// Holm's step-down adjustment of p-values for the many tests one report makes: the k-th
+/// smallest of m is multiplied by (m − k + 1), and no adjusted value is below an earlier one.
+pub fn holm(p_values: &[f64]) -> Vec<f64> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|a, b| p_values[*a].total_cmp(&p_values[*b]));
+    let mut adjusted = vec![0.0; m];
+    let mut running: f64 = 0.0;
+    for (k, &i) in order.iter().enumerate() {
+        running = running.max((p_values[i] * (m - k) as f64).min(1.0));
+        adjusted[i] = running;
+    }
+    adjusted
 }
 
 /// The observations with each group as a number, so that resampling and shuffling copy
@@ -200,7 +232,7 @@ fn test(
     resampled.sort_by(f64::total_cmp);
     let mut labels = coded.groups.clone();
     let mut as_large = 0;
-    for _ in 0..RESAMPLES {
+    for _ in 0..PERMUTATIONS {
         labels.shuffle(&mut rng);
         if statistic(coded, &labels, &all) >= observed {
             as_large += 1;
@@ -212,7 +244,7 @@ fn test(
             low: percentile(&resampled, 0.025),
             high: percentile(&resampled, 0.975),
         },
-        (as_large as f64 + 1.0) / (RESAMPLES as f64 + 1.0),
+        (as_large as f64 + 1.0) / (PERMUTATIONS as f64 + 1.0),
     )
 }
 
@@ -231,6 +263,7 @@ pub fn acceptance(observations: &[Observation], seed: u64) -> AcceptanceByGroup 
         decline_rates: selection_rates(observations.iter().map(|o| (o.group.as_str(), o.declined))),
         difference_interval: interval,
         p_value,
+        p_adjusted: p_value,
     }
 }
 
@@ -257,7 +290,7 @@ pub fn premium(observations: &[Observation], seed: u64) -> PremiumByGroup {
                 group: group.to_owned(),
                 policies: values.len() as u64,
                 mean,
-                median: percentile(&values, 0.5),
+                median: median(&values),
                 ratio_to_overall: if overall == 0.0 { 1.0 } else { mean / overall },
             }
         })
@@ -269,6 +302,7 @@ pub fn premium(observations: &[Observation], seed: u64) -> PremiumByGroup {
         largest_deviation: observed,
         deviation_interval: interval,
         p_value,
+        p_adjusted: p_value,
         material: p_value < SIGNIFICANCE && observed >= MATERIAL_RELATIVE,
     }
 }

@@ -12,11 +12,17 @@ use crate::domain::{Decision, Product, ProductApplication, QuoteRequest, Transac
 use crate::portfolio::Portfolio;
 use crate::rating::{self, RateBooks};
 
+use super::attribution::{self, GapAttribution, Split};
 use super::outcomes::{self, AcceptanceByGroup, Observation, PremiumByGroup, RiskAdjusted};
 use super::parity::{PairParity, parity};
+use super::proxies::{self, Proxy};
 
-/// Columns a portfolio may carry for the audit only; never sent to pricing.
-pub const AUDIT_ONLY: &[&str] = &["gender", "nationality_group"];
+/// A column with more distinct values than this is no group (an identifier, an amount).
+pub const MAX_GROUPS: usize = 20;
+
+/// A factor carries a material part of a gap from this difference in mean log premium on
+/// (about 1 % of the premium).
+pub const MATERIAL_TERM: f64 = 0.01;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Scope {
@@ -26,6 +32,10 @@ pub struct Scope {
     pub income_protection_effective_from: String,
     /// Where the portfolio came from (its file name, or the upload).
     pub portfolio: String,
+    /// How it was made, and for a generated book how its groups were drawn.
+    pub provenance: String,
+    /// The audit-only group columns analysed.
+    pub group_attributes: Vec<String>,
     pub rating_date: String,
     pub policies: u64,
     pub seed: u64,
@@ -41,6 +51,20 @@ pub struct GroupOutcome {
     /// Premium per 1,000 EUR of turnover (liability) or per 100 EUR of monthly benefit.
     pub premium_per_unit: PremiumByGroup,
     pub risk_adjusted: RiskAdjusted,
+    /// Where each pair of groups' premium gap comes from, table by table.
+    pub gaps: Vec<GapAttribution>,
+    /// Which eligibility rules decline and refer each group.
+    pub acceptance_drivers: Vec<ReasonsOfGroup>,
+}
+
+/// The reasons behind a group's declines and referrals.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReasonsOfGroup {
+    pub group: String,
+    pub policies: u64,
+    /// Each reason code of a decline, with the share of the group's policies it declined.
+    pub declined_by: Vec<(String, f64)>,
+    pub referred_by: Vec<(String, f64)>,
 }
 
 /// A rating table and the justification record that covers it.
@@ -80,7 +104,17 @@ pub struct FairnessReport {
     pub factor_inventory: Vec<FactorEntry>,
     pub parity: Vec<PairParity>,
     pub outcomes: Vec<GroupOutcome>,
+    /// Every rating input's association with every group, by product.
+    pub proxies: Vec<ProductProxies>,
     pub renewal_vs_new_business: RenewalCheck,
+    /// What the report cannot show, and why.
+    pub cannot_show: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductProxies {
+    pub product: Product,
+    pub proxies: Vec<Proxy>,
 }
 
 fn unit(application: &ProductApplication) -> f64 {
@@ -94,19 +128,114 @@ fn unit(application: &ProductApplication) -> f64 {
     }
 }
 
-/// The decision, the total and the risk premium of a request.
-type Priced = (Decision, Option<Decimal>, Option<Decimal>);
+/// What the report needs of one priced request.
+struct Priced {
+    decision: Decision,
+    total: Option<Decimal>,
+    risk: Option<Decimal>,
+    reasons: Vec<&'static str>,
+    /// Its log premium per unit, by table; `None` for a decline.
+    split: Option<Split>,
+}
 
 fn priced(books: &RateBooks, request: &QuoteRequest) -> Option<Priced> {
-    rating::quote_figures(books, request, request.rating_date)
-        .ok()
-        .map(|q| {
+    let quote = rating::quote_figures(books, request, request.rating_date).ok()?;
+    let total = quote.premium.as_ref().map(|p| p.total);
+    let split = total
+        .filter(|_| quote.decision != Decision::Decline)
+        .and_then(|t| t.to_f64())
+        .and_then(|t| attribution::split(&quote.worksheet, t, unit(&request.application)));
+    Some(Priced {
+        decision: quote.decision,
+        total,
+        risk: quote.premium.as_ref().map(|p| p.risk_premium),
+        reasons: quote.reasons.iter().map(|r| r.code).collect(),
+        split,
+    })
+}
+
+/// A rating input as a portfolio column, the bands its numbers fall in (`None`: a category
+/// already), and the tables it is rated through.
+type RatingInput = (&'static str, Option<&'static [f64]>, Vec<&'static str>);
+
+/// The rating inputs of a product as categories (amounts and ages in bands).
+fn rating_inputs(product: Product) -> Vec<RatingInput> {
+    use crate::rating::book::table;
+    const TURNOVER: &[f64] = &[20_000.0, 35_000.0, 50_000.0, 75_000.0];
+    const INCOME: &[f64] = &[1_800.0, 2_400.0, 3_000.0, 4_000.0];
+    const BENEFIT: &[f64] = &[800.0, 1_200.0, 1_600.0, 2_200.0];
+    const AGE: &[f64] = &[25.0, 35.0, 45.0, 55.0];
+    const YEARS: &[f64] = &[3.0, 6.0, 11.0];
+    match product {
+        Product::Liability => vec![
+            ("occupation", None, vec![table::BASE_RATES]),
+            ("work_setting", None, vec![table::BASE_RATES]),
             (
-                q.decision,
-                q.premium.as_ref().map(|p| p.total),
-                q.premium.as_ref().map(|p| p.risk_premium),
-            )
+                "limit_of_indemnity",
+                None,
+                vec![table::INCREASED_LIMIT_FACTORS],
+            ),
+            ("deductible", None, vec![table::DEDUCTIBLE_FACTORS]),
+            ("claims_last_5_years", None, vec![table::EXPERIENCE_FACTORS]),
+            (
+                "risk_management_measures",
+                None,
+                vec![table::RISK_MANAGEMENT_CREDITS],
+            ),
+            ("years_of_activity", Some(YEARS), vec![]),
+            (
+                "annual_turnover",
+                Some(TURNOVER),
+                vec![attribution::CHARGES],
+            ),
+            ("transaction_type", None, vec![]),
+            ("payment_frequency", None, vec![]),
+        ],
+        Product::IncomeProtection => vec![
+            ("occupation", None, vec![table::OCCUPATION_CLASS_FACTORS]),
+            ("age", Some(AGE), vec![table::BASE_RATES]),
+            ("deferred_period_days", None, vec![table::BASE_RATES]),
+            ("benefit_period", None, vec![table::BASE_RATES]),
+            ("smoker", None, vec![table::SMOKER_FACTORS]),
+            ("employment_status", None, vec![]),
+            ("average_monthly_income", Some(INCOME), vec![]),
+            ("monthly_benefit", Some(BENEFIT), vec![attribution::CHARGES]),
+            ("claims_last_5_years", None, vec![]),
+            ("transaction_type", None, vec![]),
+            ("payment_frequency", None, vec![]),
+        ],
+    }
+}
+
+fn reasons_of(observations: &[(String, &Priced)]) -> Vec<ReasonsOfGroup> {
+    let mut by_group: std::collections::BTreeMap<&str, Vec<&Priced>> = Default::default();
+    for (group, p) in observations {
+        by_group.entry(group.as_str()).or_default().push(p);
+    }
+    by_group
+        .into_iter()
+        .map(|(group, priced)| {
+            let n = priced.len() as f64;
+            let rates = |decision: Decision| {
+                let mut counts: std::collections::BTreeMap<&str, u64> = Default::default();
+                for p in priced.iter().filter(|p| p.decision == decision) {
+                    for code in &p.reasons {
+                        *counts.entry(code).or_default() += 1;
+                    }
+                }
+                counts
+                    .into_iter()
+                    .map(|(code, c)| (code.to_owned(), c as f64 / n))
+                    .collect()
+            };
+            ReasonsOfGroup {
+                group: group.to_owned(),
+                policies: priced.len() as u64,
+                declined_by: rates(Decision::Decline),
+                referred_by: rates(Decision::Refer),
+            }
         })
+        .collect()
 }
 
 pub fn report(
@@ -129,43 +258,127 @@ pub fn report(
         let text = portfolio.frame.column(name).ok()?.str().ok()?.clone();
         Some(text.iter().map(|v| v.map(str::to_owned)).collect())
     };
+    let inventory = factor_inventory(books, date);
+    let mut cannot_show = Vec::new();
+    // The audit-only columns the data carry (never a rating input, never priced): a rating
+    // input, say employment status whose guaranteed-salary rule declines short deferrals for
+    // employees, moves outcomes by design and is analysed as a proxy instead.
+    let mut attributes: Vec<(String, Vec<Option<String>>)> = Vec::new();
+    for name in crate::portfolio::group_columns(&portfolio.frame) {
+        let Some(values) = column(&name) else {
+            continue;
+        };
+        let distinct: std::collections::BTreeSet<&str> =
+            values.iter().flatten().map(String::as_str).collect();
+        if distinct.len() > MAX_GROUPS {
+            cannot_show.push(format!(
+                "the column `{name}` has {} distinct values, more than the {MAX_GROUPS} a group may have: it is not analysed as a group",
+                distinct.len()
+            ));
+        } else {
+            attributes.push((name, values));
+        }
+    }
+    if attributes.is_empty() {
+        cannot_show.push(
+            "the book carries no audit-only group column (such as gender or nationality_group): outcomes by group, their attribution and proxies cannot be shown"
+                .to_owned(),
+        );
+    }
+    let units: Vec<f64> = requests.iter().map(|r| unit(&r.application)).collect();
     let mut outcomes = Vec::new();
+    let mut all_proxies = Vec::new();
     for product in Product::ALL {
-        // Only the audit-only columns: a rating input (say employment status, whose
-        // guaranteed-salary rule declines short deferrals for employees) moves outcomes by design.
-        let attributes: Vec<(String, Vec<Option<String>>)> = AUDIT_ONLY
-            .iter()
-            .filter_map(|a| column(a).map(|c| (a.to_string(), c)))
-            .collect();
-        for (attribute, groups) in attributes {
-            let observations: Vec<Observation> = requests
+        let mut product_proxies = Vec::new();
+        for (attribute, groups) in &attributes {
+            let rows: Vec<(usize, String, &Priced)> = requests
                 .iter()
                 .zip(&results)
-                .zip(&groups)
-                .filter(|((r, _), _)| r.application.product() == product)
-                .filter_map(|((r, result), group)| {
-                    let (decision, total, risk) = result.as_ref()?;
-                    let priced = *decision != Decision::Decline;
-                    let per_unit = total
-                        .filter(|_| priced)
+                .zip(groups)
+                .enumerate()
+                .filter(|(_, ((r, _), _))| r.application.product() == product)
+                .filter_map(|(i, ((_, result), group))| Some((i, group.clone()?, result.as_ref()?)))
+                .collect();
+            if rows.is_empty() {
+                cannot_show.push(format!(
+                    "no {} policy has a value of `{attribute}`: its outcomes by {attribute} cannot be shown",
+                    product.code()
+                ));
+                continue;
+            }
+            let observations: Vec<Observation> = rows
+                .iter()
+                .map(|(i, group, p)| {
+                    let offered = p.decision != Decision::Decline;
+                    let per_unit = p
+                        .total
+                        .filter(|_| offered)
                         .and_then(|t| t.to_f64())
-                        .map(|t| t / unit(&r.application).max(1e-9));
-                    let to_risk = match (total, risk) {
-                        (Some(t), Some(k)) if priced && !k.is_zero() => (t / k).to_f64(),
+                        .map(|t| t / units[*i].max(1e-9));
+                    let to_risk = match (p.total, p.risk) {
+                        (Some(t), Some(k)) if offered && !k.is_zero() => (t / k).to_f64(),
                         _ => None,
                     };
-                    Some(Observation {
-                        group: group.clone().unwrap_or_else(|| "unknown".into()),
-                        accepted: *decision == Decision::Accept,
-                        referred: *decision == Decision::Refer,
-                        declined: *decision == Decision::Decline,
+                    Observation {
+                        group: group.clone(),
+                        accepted: p.decision == Decision::Accept,
+                        referred: p.decision == Decision::Refer,
+                        declined: p.decision == Decision::Decline,
                         premium_per_unit: per_unit,
                         premium_to_risk: to_risk,
-                    })
+                    }
                 })
                 .collect();
-            if observations.is_empty() {
-                continue;
+            let splits: Vec<(String, Split)> = rows
+                .iter()
+                .filter_map(|(_, group, p)| Some((group.clone(), p.split.clone()?)))
+                .collect();
+            let mut gaps = attribution::attribute(&splits, seed.wrapping_add(2));
+            for gap in &mut gaps {
+                for factor in &mut gap.factors {
+                    let table = if factor.table == attribution::CHARGES {
+                        crate::rating::book::table::PARAMETERS
+                    } else {
+                        factor.table.as_str()
+                    };
+                    if let Some(entry) = inventory
+                        .iter()
+                        .find(|f| f.product == product && f.table == table)
+                    {
+                        factor.status = entry.status.clone();
+                        factor.protected_criteria = entry.protected_criteria.clone();
+                    }
+                }
+            }
+            let drivers: Vec<(String, &Priced)> =
+                rows.iter().map(|(_, g, p)| (g.clone(), *p)).collect();
+            for (input, edges, tables) in rating_inputs(product) {
+                let Some(values) = column(input) else {
+                    continue;
+                };
+                let banded: Vec<(String, &str)> = rows
+                    .iter()
+                    .map(|(i, group, _)| {
+                        let value = values[*i].as_deref().unwrap_or("");
+                        let value = match edges {
+                            Some(edges) => proxies::band(value, edges),
+                            None => value.to_owned(),
+                        };
+                        (value, group.as_str())
+                    })
+                    .collect();
+                let pairs: Vec<(&str, &str)> =
+                    banded.iter().map(|(v, g)| (v.as_str(), *g)).collect();
+                let (cramers_v, p_value) = proxies::association(&pairs);
+                product_proxies.push(Proxy {
+                    input: input.to_owned(),
+                    attribute: attribute.clone(),
+                    cramers_v,
+                    p_value,
+                    p_adjusted: p_value,
+                    flagged: false,
+                    tables: tables.iter().map(|t| t.to_string()).collect(),
+                });
             }
             outcomes.push(GroupOutcome {
                 product,
@@ -173,9 +386,50 @@ pub fn report(
                 acceptance: outcomes::acceptance(&observations, seed),
                 premium_per_unit: outcomes::premium(&observations, seed.wrapping_add(1)),
                 risk_adjusted: outcomes::risk_adjusted(&observations),
+                gaps,
+                acceptance_drivers: reasons_of(&drivers),
+            });
+        }
+        if !product_proxies.is_empty() {
+            all_proxies.push(ProductProxies {
+                product,
+                proxies: product_proxies,
             });
         }
     }
+    // Many tests in one report: each p-value is adjusted (Holm) for the others of its family,
+    // the outcome tests and the proxy tests, so that a difference found by chance among them
+    // is not called material.
+    let mut raw: Vec<f64> = Vec::new();
+    for o in &outcomes {
+        raw.push(o.acceptance.p_value);
+        raw.push(o.premium_per_unit.p_value);
+    }
+    let proxy_raw: Vec<f64> = all_proxies
+        .iter()
+        .flat_map(|p| p.proxies.iter().map(|x| x.p_value))
+        .collect();
+    let mut next = outcomes::holm(&raw)
+        .into_iter()
+        .chain(outcomes::holm(&proxy_raw));
+    for o in &mut outcomes {
+        o.acceptance.p_adjusted = next.next().unwrap_or(1.0);
+        o.acceptance.material = o.acceptance.p_adjusted < outcomes::SIGNIFICANCE
+            && o.acceptance.parity.difference >= outcomes::MATERIAL_POINTS;
+        o.premium_per_unit.p_adjusted = next.next().unwrap_or(1.0);
+        o.premium_per_unit.material = o.premium_per_unit.p_adjusted < outcomes::SIGNIFICANCE
+            && o.premium_per_unit.largest_deviation >= outcomes::MATERIAL_RELATIVE;
+    }
+    for p in &mut all_proxies {
+        for x in &mut p.proxies {
+            x.p_adjusted = next.next().unwrap_or(1.0);
+            x.flagged = x.p_adjusted < outcomes::SIGNIFICANCE && x.cramers_v >= proxies::PROXY_V;
+        }
+    }
+    cannot_show.push(
+        "no claims experience was given: whether premium differences between groups are matched by claims differences (loss ratios, actual against expected by group) cannot be shown"
+            .to_owned(),
+    );
 
     let renewals: Vec<(usize, Option<Decimal>, Option<Decimal>)> = requests
         .par_iter()
@@ -191,8 +445,8 @@ pub fn report(
             };
             (
                 i,
-                priced(books, &new).and_then(|p| p.1),
-                priced(books, &renewal).and_then(|p| p.1),
+                priced(books, &new).and_then(|p| p.total),
+                priced(books, &renewal).and_then(|p| p.total),
             )
         })
         .collect();
@@ -213,7 +467,6 @@ pub fn report(
         }
     }
 
-    let inventory = factor_inventory(books, date);
     let parity = parity(books, date);
     let mut verdict = Verdict {
         passed: Vec::new(),
@@ -282,38 +535,159 @@ pub fn report(
     for o in &outcomes {
         let what = format!("{} by {}", o.product.code(), o.attribute);
         if o.acceptance.material {
+            let drivers = o
+                .acceptance_drivers
+                .iter()
+                .map(|d| {
+                    let top = d
+                        .declined_by
+                        .iter()
+                        .chain(&d.referred_by)
+                        .max_by(|a, b| a.1.total_cmp(&b.1))
+                        .map(|(code, rate)| format!("{code} {:.1} %", rate * 100.0))
+                        .unwrap_or_else(|| "none".into());
+                    format!("{}: {top}", d.group)
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
             verdict.flagged.push(format!(
-                "{what}: acceptance rates differ by {:.1} points (ratio {:.2}), p = {:.3}",
+                "{what}: acceptance rates differ by {:.1} points (ratio {:.2}), p = {:.3} adjusted for the report's {} outcome tests; the rule declining or referring most, by group: {drivers}",
                 o.acceptance.parity.difference * 100.0,
                 o.acceptance.parity.ratio,
-                o.acceptance.p_value
+                o.acceptance.p_adjusted,
+                raw.len()
             ));
         } else {
             verdict.passed.push(format!(
-                "{what}: acceptance rates differ by {:.1} points, not material (p = {:.3})",
+                "{what}: acceptance rates differ by {:.1} points, not material (p = {:.3} adjusted)",
                 o.acceptance.parity.difference * 100.0,
-                o.acceptance.p_value
+                o.acceptance.p_adjusted
             ));
         }
-        if o.acceptance.parity.four_fifths_flag {
+        // The four-fifths rule of thumb on its own flags chance in a small group: it is a
+        // finding only where the difference is also significant.
+        if o.acceptance.parity.four_fifths_flag && o.acceptance.p_adjusted < outcomes::SIGNIFICANCE
+        {
             verdict.flagged.push(format!(
-                "{what}: acceptance ratio {:.2} is below four fifths",
-                o.acceptance.parity.ratio
+                "{what}: acceptance ratio {:.2} is below four fifths (p = {:.3} adjusted)",
+                o.acceptance.parity.ratio, o.acceptance.p_adjusted
             ));
-        }
-        if o.premium_per_unit.material {
-            verdict.flagged.push(format!(
-                "{what}: a group's mean premium per unit of cover is {:.1} % off the overall mean, p = {:.3}; against expected cost, {:.1} % ({})",
-                o.premium_per_unit.largest_deviation * 100.0,
-                o.premium_per_unit.p_value,
-                o.risk_adjusted.largest_deviation * 100.0,
-                if o.risk_adjusted.largest_deviation < outcomes::MATERIAL_RELATIVE { "explained by the risk and cover" } else { "not explained by the risk" }
-            ));
-        } else {
+        } else if o.acceptance.parity.four_fifths_flag {
             verdict.passed.push(format!(
-                "{what}: premium per unit of cover within {:.1} % of the mean, not material (p = {:.3})",
-                o.premium_per_unit.largest_deviation * 100.0, o.premium_per_unit.p_value
+                "{what}: acceptance ratio {:.2} is below four fifths, but the difference is not significant (p = {:.3} adjusted): too few policies in a group to tell it from chance",
+                o.acceptance.parity.ratio, o.acceptance.p_adjusted
             ));
+        }
+        if !o.premium_per_unit.material {
+            verdict.passed.push(format!(
+                "{what}: premium per unit of cover within {:.1} % of the mean, not material (p = {:.3} adjusted)",
+                o.premium_per_unit.largest_deviation * 100.0, o.premium_per_unit.p_adjusted
+            ));
+            continue;
+        }
+        // A material difference: which factors make it, and whether each is justified.
+        let Some(widest) = o
+            .gaps
+            .iter()
+            .max_by(|a, b| a.gap.abs().total_cmp(&b.gap.abs()))
+        else {
+            continue;
+        };
+        let (more, less) = if widest.gap >= 0.0 {
+            (&widest.groups[0], &widest.groups[1])
+        } else {
+            (&widest.groups[1], &widest.groups[0])
+        };
+        let carriers: Vec<&attribution::FactorShare> = widest
+            .factors
+            .iter()
+            .filter(|f| f.difference.abs() >= MATERIAL_TERM)
+            .collect();
+        let described = carriers
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {:+.1} % ({})",
+                    f.table,
+                    (f.difference.signum() * widest.gap.signum() * f.difference.abs()).exp_m1()
+                        * 100.0,
+                    f.status
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let unjustified: Vec<&&attribution::FactorShare> = carriers
+            .iter()
+            .filter(|f| f.status != "justified")
+            .collect();
+        let sentence = format!(
+            "{what}: {more} pays {:.1} % more per unit of cover than {less} (geometric means; p = {:.3} adjusted); the gap comes from {}",
+            widest.gap.abs().exp_m1() * 100.0,
+            o.premium_per_unit.p_adjusted,
+            if described.is_empty() {
+                "no single factor".to_owned()
+            } else {
+                described
+            }
+        );
+        if unjustified.is_empty() {
+            verdict
+                .passed
+                .push(format!("{sentence}: each a justified factor"));
+        } else {
+            verdict.flagged.push(format!(
+                "{sentence}: {} without a valid justification",
+                unjustified
+                    .iter()
+                    .map(|f| f.table.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    for p in &all_proxies {
+        for x in p.proxies.iter().filter(|x| x.flagged) {
+            let unjustified: Vec<&str> = x
+                .tables
+                .iter()
+                .filter(|t| {
+                    let table = if t.as_str() == attribution::CHARGES {
+                        crate::rating::book::table::PARAMETERS
+                    } else {
+                        t.as_str()
+                    };
+                    inventory.iter().any(|f| {
+                        f.product == p.product && f.table == table && f.status != "justified"
+                    })
+                })
+                .map(String::as_str)
+                .collect();
+            let sentence = format!(
+                "{} {} is associated with {} (Cramér's V {:.2}, p = {:.3} adjusted), a possible proxy",
+                p.product.code(),
+                x.input,
+                x.attribute,
+                x.cramers_v,
+                x.p_adjusted
+            );
+            if unjustified.is_empty() {
+                verdict.passed.push(format!(
+                    "{sentence}; {}",
+                    if x.tables.is_empty() {
+                        "it is rated by no table".to_owned()
+                    } else {
+                        format!(
+                            "rated through {} under a justification record",
+                            x.tables.join(", ")
+                        )
+                    }
+                ));
+            } else {
+                verdict.flagged.push(format!(
+                    "{sentence} rated through {} without a valid justification",
+                    unjustified.join(", ")
+                ));
+            }
         }
     }
     if check.renewal_higher == 0 {
@@ -339,15 +713,22 @@ pub fn report(
                 .effective_from
                 .to_string(),
             portfolio: source.to_owned(),
+            provenance: portfolio.provenance.clone(),
+            group_attributes: attributes.iter().map(|(a, _)| a.clone()).collect(),
             rating_date: date.to_string(),
             policies: requests.len() as u64,
             seed,
             engine: format!("fairquote {}", env!("CARGO_PKG_VERSION")),
             thresholds: format!(
-                "material: p < {} and at least {} points or {} %; four-fifths below 0.8; {} resamples",
+                "material: p < {} after Holm's adjustment for the report's {} outcome tests (permutation, {} shuffles), and at least {} points or {} %; four-fifths below 0.8 and significant; a factor carries a gap from {} in mean log premium; a proxy from Cramér's V {} with p < 0.05 (χ² test, Holm-adjusted for the {} proxy tests); intervals from {} bootstrap resamples",
                 outcomes::SIGNIFICANCE,
+                raw.len(),
+                outcomes::PERMUTATIONS,
                 outcomes::MATERIAL_POINTS * 100.0,
                 outcomes::MATERIAL_RELATIVE * 100.0,
+                MATERIAL_TERM,
+                proxies::PROXY_V,
+                proxy_raw.len(),
                 outcomes::RESAMPLES
             ),
         },
@@ -356,7 +737,9 @@ pub fn report(
         factor_inventory: inventory,
         parity,
         outcomes,
+        proxies: all_proxies,
         renewal_vs_new_business: check,
+        cannot_show,
     }
 }
 

@@ -2,9 +2,16 @@
 //! (ChaCha8), for impact analysis and fairness reports when no real book is at hand.
 //!
 //! Half liability, half income protection; three in five insureds in an intimacy profession;
-//! turnovers and incomes log-normal; a few claims; some applications outside eligibility so
-//! that declines and referrals appear. Two audit-only columns, `gender` and
-//! `nationality_group`, are drawn independently of everything else and never priced.
+//! turnovers (median 45,000 EUR) and incomes (median 2,800 EUR a month) log-normal; a few
+//! claims. Income protection insures 30 % to 80 % of income (the product's cap), except one
+//! application in 33 that asks for more and is declined; employees mostly choose the deferred
+//! periods after their employer's guaranteed month, the self-employed shorter ones. Ages run to
+//! 65 where cover ends at 60, so that declines and referrals appear. The audit-only group
+//! columns are drawn after the rating inputs, as `groups.toml` (or the caller's file) says:
+//! each from weights that may depend on one rating input, so that a report has something to
+//! find; they are never priced.
+
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -54,8 +61,18 @@ const DEFERRED: &[(&str, f64)] = &[
     ("365", 0.05),
 ];
 const PERIODS: &[(&str, f64)] = &[("2_years", 0.3), ("5_years", 0.45), ("to_age_65", 0.25)];
-const GENDERS: &[(&str, f64)] = &[("f", 0.7), ("m", 0.2), ("x", 0.1)];
-const NATIONALITY_GROUPS: &[(&str, f64)] = &[("belgian", 0.45), ("eu", 0.35), ("non_eu", 0.2)];
+/// Employees: the employer pays the first month, so a deferred period of 30 days or more.
+const DEFERRED_EMPLOYEE: &[(&str, f64)] = &[
+    ("7", 0.01),
+    ("14", 0.01),
+    ("30", 0.50),
+    ("60", 0.20),
+    ("90", 0.15),
+    ("180", 0.10),
+    ("365", 0.03),
+];
+/// The share of income-protection applications that ask for more than the product's cap.
+const OVER_CAP: f64 = 0.03;
 
 fn weighted<T: Copy>(rng: &mut ChaCha8Rng, choices: &[(T, f64)]) -> T {
     let mut draw: f64 = rng.random();
@@ -79,11 +96,30 @@ fn round_to(value: f64, step: f64) -> String {
     format!("{:.0}", (value / step).round() * step)
 }
 
-/// `size` applications, rated on `rating_date`.
+/// `size` applications, rated on `rating_date`, with the built-in group model.
 pub fn generate(size: usize, seed: u64, rating_date: chrono::NaiveDate) -> PolarsResult<DataFrame> {
+    generate_with(size, seed, rating_date, &GroupModel::built_in())
+}
+
+/// `size` applications, rated on `rating_date`, their groups drawn as `groups` says.
+pub fn generate_with(
+    size: usize,
+    seed: u64,
+    rating_date: chrono::NaiveDate,
+    groups: &GroupModel,
+) -> PolarsResult<DataFrame> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut columns: Vec<Vec<Option<String>>> =
-        vec![Vec::with_capacity(size); super::COLUMNS.len() + 2];
+    let width = super::COLUMNS.len() + groups.attribute.len();
+    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(size); width];
+    let given: Vec<Option<usize>> = groups
+        .attribute
+        .iter()
+        .map(|a| {
+            a.given
+                .as_deref()
+                .and_then(|g| super::COLUMNS.iter().position(|c| *c == g))
+        })
+        .collect();
     let date = rating_date.to_string();
     for i in 0..size {
         let liability = rng.random_bool(0.5);
@@ -92,7 +128,7 @@ pub fn generate(size: usize, seed: u64, rating_date: chrono::NaiveDate) -> Polar
         } else {
             COMPARATORS[rng.random_range(0..COMPARATORS.len())]
         };
-        let mut row: Vec<Option<String>> = vec![None; super::COLUMNS.len() + 2];
+        let mut row: Vec<Option<String>> = vec![None; width];
         row[0] = Some(format!("P{i:09}"));
         row[1] = Some(
             if liability {
@@ -135,35 +171,166 @@ pub fn generate(size: usize, seed: u64, rating_date: chrono::NaiveDate) -> Polar
             row[12] = Some(measures.join(";"));
         } else {
             row[6] = Some(weighted(&mut rng, &[(0u32, 0.88), (1, 0.09), (2, 0.03)]).to_string());
-            let income = log_normal(&mut rng, 2_800.0, 0.45);
+            let income = (log_normal(&mut rng, 2_800.0, 0.45).max(600.0) / 10.0).round() * 10.0;
+            let employee = rng.random_bool(0.35);
             row[13] = Some(rng.random_range(18..66u32).to_string());
             row[14] = Some(
-                if rng.random_bool(0.35) {
+                if employee {
                     "employee"
                 } else {
                     "self_employed"
                 }
                 .into(),
             );
-            row[15] = Some(round_to(income, 10.0));
-            row[16] = Some(round_to(income * rng.random_range(0.35..0.9), 50.0).max("50".into()));
-            row[17] = Some(weighted(&mut rng, DEFERRED).into());
+            row[15] = Some(format!("{income:.0}"));
+            let share = if rng.random_bool(OVER_CAP) {
+                rng.random_range(0.85..1.0)
+            } else {
+                rng.random_range(0.30..0.80)
+            };
+            // Rounded down to 50 EUR, so that rounding never lifts a benefit over the cap.
+            let benefit = ((income * share / 50.0).floor() * 50.0).max(50.0);
+            row[16] = Some(format!("{benefit:.0}"));
+            row[17] = Some(
+                weighted(
+                    &mut rng,
+                    if employee {
+                        DEFERRED_EMPLOYEE
+                    } else {
+                        DEFERRED
+                    },
+                )
+                .into(),
+            );
             row[18] = Some(weighted(&mut rng, PERIODS).into());
             row[19] = Some(if rng.random_bool(0.25) { "yes" } else { "no" }.into());
         }
-        row[20] = Some(weighted(&mut rng, GENDERS).into());
-        row[21] = Some(weighted(&mut rng, NATIONALITY_GROUPS).into());
+        for (at, attribute) in groups.attribute.iter().enumerate() {
+            let by = given[at]
+                .and_then(|column| row[column].as_deref())
+                .and_then(|value| attribute.by.get(value));
+            let weights = by.unwrap_or(&attribute.default);
+            row[super::COLUMNS.len() + at] = Some(weighted_group(&mut rng, weights));
+        }
         for (column, value) in columns.iter_mut().zip(row) {
             column.push(value);
         }
     }
     let names = super::COLUMNS
         .iter()
-        .copied()
-        .chain(["gender", "nationality_group"]);
+        .map(|c| c.to_string())
+        .chain(groups.attribute.iter().map(|a| a.name.clone()));
     let columns = names
         .zip(columns)
         .map(|(name, values)| Column::new(name.into(), values))
         .collect();
     DataFrame::new(size, columns)
+}
+
+fn weighted_group(rng: &mut ChaCha8Rng, weights: &BTreeMap<String, f64>) -> String {
+    let mut draw: f64 = rng.random();
+    for (value, weight) in weights {
+        if draw < *weight {
+            return value.clone();
+        }
+        draw -= weight;
+    }
+    weights.keys().last().cloned().unwrap_or_default()
+}
+
+/// How the audit-only group columns of a generated book are drawn (`groups.toml`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupModel {
+    pub attribute: Vec<GroupAttribute>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupAttribute {
+    /// The column's name: not a rating input.
+    pub name: String,
+    /// The rating input whose value the weights depend on, if any.
+    #[serde(default)]
+    pub given: Option<String>,
+    /// The weights of each value when `given` has no entry in `by`.
+    pub default: BTreeMap<String, f64>,
+    /// The weights for a value of `given`.
+    #[serde(default)]
+    pub by: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+const BUILT_IN: &str = include_str!("groups.toml");
+
+impl GroupModel {
+    /// The model in `src/portfolio/groups.toml`.
+    pub fn built_in() -> Self {
+        Self::parse(BUILT_IN).expect("the built-in group model is valid")
+    }
+
+    /// Reads and checks a group model: every name new, every `given` a rating input, every
+    /// distribution's weights non-negative and adding up to 1.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let model: GroupModel = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut names = std::collections::BTreeSet::new();
+        for attribute in &model.attribute {
+            let name = &attribute.name;
+            if super::COLUMNS.contains(&name.as_str()) || name == "insurer_reference" {
+                return Err(format!("`{name}` is a rating input, not a group"));
+            }
+            if !names.insert(name.clone()) {
+                return Err(format!("`{name}` is given twice"));
+            }
+            if let Some(given) = &attribute.given
+                && !super::COLUMNS.contains(&given.as_str())
+            {
+                return Err(format!(
+                    "{name}: given = `{given}` is not a rating input ({})",
+                    super::COLUMNS.join(", ")
+                ));
+            }
+            let distributions = std::iter::once(("default".to_owned(), &attribute.default)).chain(
+                attribute
+                    .by
+                    .iter()
+                    .map(|(value, weights)| (format!("by.{value}"), weights)),
+            );
+            for (place, weights) in distributions {
+                let total: f64 = weights.values().sum();
+                if weights.is_empty()
+                    || weights.values().any(|w| !w.is_finite() || *w < 0.0)
+                    || (total - 1.0).abs() > 1e-9
+                {
+                    return Err(format!(
+                        "{name}.{place}: the weights must be non-negative and add up to 1 (they add up to {total})"
+                    ));
+                }
+            }
+        }
+        Ok(model)
+    }
+
+    /// How the groups were drawn, in a sentence for a report.
+    pub fn describe(&self) -> String {
+        self.attribute
+            .iter()
+            .map(|a| match &a.given {
+                Some(given) => format!(
+                    "{} drawn by {given} ({} values of {given} with weights of their own, the rest {})",
+                    a.name,
+                    a.by.len(),
+                    weights(&a.default)
+                ),
+                None => format!("{} drawn independently ({})", a.name, weights(&a.default)),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+fn weights(w: &BTreeMap<String, f64>) -> String {
+    w.iter()
+        .map(|(value, weight)| format!("{value} {weight}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

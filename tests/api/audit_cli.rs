@@ -561,3 +561,110 @@ async fn an_auditor_finds_records_deleted_from_the_database_with_a_checkpoint() 
         ),
     }
 }
+
+/// A book made by `portfolio generate` carries how it was made beside it, and the fairness
+/// report on it states that, groups included; a book without it is said to be of unknown
+/// provenance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_books_report_states_how_it_was_made_and_how_its_groups_were_drawn() {
+    let scratch = tempfile::tempdir().expect("a folder");
+    let groups = scratch.path().join("groups.toml");
+    std::fs::write(
+        &groups,
+        "[[attribute]]\nname = \"age_group_of_partner\"\ngiven = \"smoker\"\ndefault = { a = 0.5, b = 0.5 }\n[attribute.by]\nyes = { a = 0.9, b = 0.1 }\n",
+    )
+    .expect("written");
+    let book = scratch.path().join("book.parquet");
+    let generated = run_fairquote(
+        vec![
+            "portfolio".into(),
+            "generate".into(),
+            "--size".into(),
+            "300".into(),
+            "--seed".into(),
+            "4".into(),
+            "--rating-date".into(),
+            "2026-12-01".into(),
+            "--groups".into(),
+            groups.to_string_lossy().into_owned(),
+            "--out".into(),
+            book.to_string_lossy().into_owned(),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(generated.status.success(), "{}", printed(&generated));
+    let report = |book: std::path::PathBuf| {
+        let out = scratch.path().join("report.json");
+        async move {
+            let cli = run_fairquote(
+                vec![
+                    "fairness".into(),
+                    "report".into(),
+                    "--portfolio".into(),
+                    book.to_string_lossy().into_owned(),
+                    "--rating-date".into(),
+                    "2026-12-01".into(),
+                    "--out".into(),
+                    out.to_string_lossy().into_owned(),
+                ],
+                vec![(
+                    "FAIRQUOTE__MODELS__DIR".into(),
+                    models_dir().to_string_lossy().into_owned(),
+                )],
+            )
+            .await;
+            let report: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&out).expect("the report")).expect("JSON");
+            (cli, report)
+        }
+    };
+    let (_, made) = report(book.clone()).await;
+    let provenance = made["scope"]["provenance"].as_str().expect("a statement");
+    assert!(
+        provenance.contains("portfolio generate (300 applications, seed 4, rated on 2026-12-01)")
+            && provenance.contains("age_group_of_partner drawn by smoker"),
+        "{provenance}"
+    );
+    assert_eq!(
+        made["scope"]["group_attributes"],
+        serde_json::json!(["age_group_of_partner"])
+    );
+    let copied = scratch.path().join("copy.parquet");
+    std::fs::copy(&book, &copied).expect("copied");
+    let (_, unknown) = report(copied).await;
+    assert!(
+        unknown["scope"]["provenance"]
+            .as_str()
+            .expect("a statement")
+            .contains("no provenance file (copy.parquet.provenance.json)"),
+        "{}",
+        unknown["scope"]
+    );
+    // A group model that does not add up is refused, naming the file.
+    std::fs::write(
+        &groups,
+        "[[attribute]]\nname = \"g\"\ndefault = { a = 0.7 }\n",
+    )
+    .expect("written");
+    let refused = run_fairquote(
+        vec![
+            "portfolio".into(),
+            "generate".into(),
+            "--size".into(),
+            "10".into(),
+            "--groups".into(),
+            groups.to_string_lossy().into_owned(),
+            "--out".into(),
+            book.to_string_lossy().into_owned(),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(!refused.status.success());
+    assert!(
+        printed(&refused).contains("groups.toml: g.default"),
+        "{}",
+        printed(&refused)
+    );
+}
