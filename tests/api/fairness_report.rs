@@ -183,6 +183,49 @@ async fn the_same_report_comes_through_grpc() {
     );
 }
 
+/// Run in the page by the browser test: every text of every chart inside its chart and clear
+/// of every other, as the browser lays them out.
+const LAYOUT_CHECK: &str = r#"
+const problems = [];
+const charts = document.querySelectorAll('svg.chart');
+charts.forEach((svg, c) => {
+  const view = svg.viewBox.baseVal;
+  const boxes = [];
+  svg.querySelectorAll('text').forEach(t => {
+    const b = t.getBBox();
+    if (b.x < -0.5 || b.y < -0.5 || b.x + b.width > view.width + 0.5 || b.y + b.height > view.height + 0.5)
+      problems.push('chart ' + c + ': "' + t.textContent + '" leaves the chart');
+    boxes.push([b, t.textContent]);
+  });
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, ta] = boxes[i], [b, tb] = boxes[j];
+    if (a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5)
+      problems.push('chart ' + c + ': "' + ta + '" overlaps "' + tb + '"');
+  }
+});
+const pre = document.createElement('pre');
+pre.id = 'layout-check';
+pre.textContent = 'charts ' + charts.length + '; problems ' + problems.length + ' ' + problems.slice(0, 20).join(' | ');
+document.body.appendChild(pre);
+"#;
+
+/// The number of pages of a PDF, from its page tree's `/Count` (Chromium writes it plainly).
+fn pdf_pages(bytes: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(bytes);
+    text.match_indices("/Type /Pages")
+        .filter_map(|(at, _)| {
+            let object = &text[at.saturating_sub(200)..(at + 200).min(text.len())];
+            let count = object.split("/Count ").nth(1)?;
+            count
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// The HTML page opens in headless Chromium without errors, its charts render, and a screenshot
 /// is taken. `.ci/run` installs Debian's chromium.
 #[test]
@@ -243,6 +286,57 @@ fn the_html_report_renders_in_a_browser() {
     );
     assert!(dom.matches("<svg").count() >= 9, "the charts are missing");
     assert!(dom.matches("<rect").count() >= 20, "the bars are missing");
+
+    // No text of a chart is clipped (leaves its chart) or overlaps another: measured by the
+    // browser's own layout, in a copy of the page with a checking script at its end.
+    let checked = dir.path().join("checked.html");
+    std::fs::write(
+        &checked,
+        html.replace(
+            "</body>",
+            &format!("<script>{LAYOUT_CHECK}</script></body>"),
+        ),
+    )
+    .expect("written");
+    let dom = std::process::Command::new(chromium)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", checked.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let verdict = dom
+        .split("<pre id=\"layout-check\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .expect("the layout check ran");
+    assert!(
+        verdict.starts_with("charts ") && verdict.contains("; problems 0"),
+        "{verdict}"
+    );
+    let charts: usize = verdict["charts ".len()..]
+        .split(';')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert!(charts >= 9, "{verdict}");
+
+    // It prints: a PDF of A4 pages, as many as its sections need.
+    let pdf = dir.path().join("report.pdf");
+    let printed = run(&[
+        format!("--print-to-pdf={}", pdf.display()),
+        "--no-pdf-header-footer".to_owned(),
+    ]);
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    let bytes = std::fs::read(&pdf).expect("a PDF");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let pages = pdf_pages(&bytes);
+    assert!((4..=40).contains(&pages), "{pages} pages");
 
     let shot = dir.path().join("report.png");
     let screenshot = run(&[
