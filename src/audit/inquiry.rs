@@ -413,18 +413,93 @@ pub async fn fairness_report(
         FairnessBook::Logged(filter) => all_quotes(log, filter).await?,
         FairnessBook::Portfolio { .. } => Vec::new(),
     };
+    // Over a period of the log, every version in force at some time in it; on a portfolio, the
+    // versions of its rating date.
+    let governance = match &book {
+        FairnessBook::Logged(filter) => {
+            let from = filter.from.map(|t| t.date_naive());
+            let to = filter.to.map(|t| t.date_naive()).unwrap_or(rating_date);
+            let mut versions: Vec<&crate::rating::book::ModelVersion> = Vec::new();
+            for product_versions in [
+                models
+                    .liability
+                    .iter()
+                    .map(|b| &b.version)
+                    .collect::<Vec<_>>(),
+                models
+                    .income_protection
+                    .iter()
+                    .map(|b| &b.version)
+                    .collect::<Vec<_>>(),
+            ] {
+                for (i, version) in product_versions.iter().enumerate() {
+                    let ends = product_versions.get(i + 1).map(|next| next.effective_from);
+                    let starts_before_end = version.effective_from <= to;
+                    let ends_after_start = match (ends, from) {
+                        (Some(end), Some(from)) => end > from,
+                        _ => true,
+                    };
+                    if starts_before_end && ends_after_start {
+                        versions.push(version);
+                    }
+                }
+            }
+            let mut governance = crate::fairness::report::Governance::of(&versions);
+            // What the log recorded of the models in the period: each change put in force or
+            // rolled back, with who made it and how its records differ from the one before.
+            let mut before: std::collections::HashMap<i32, String> = Default::default();
+            for event in log.model_events().await? {
+                let at = chrono::DateTime::parse_from_rfc3339(&event.recorded_at)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .ok();
+                let e = &event.event;
+                let in_period = at.is_some_and(|at| {
+                    filter.from.is_none_or(|from| at >= from) && filter.to.is_none_or(|to| at < to)
+                });
+                let takes_effect =
+                    matches!(e.kind.as_str(), "loaded" | "activated" | "rolled_back");
+                if in_period && e.kind != "loaded" {
+                    let records = match (
+                        before
+                            .get(&e.product)
+                            .and_then(|id| models.published.get(id)),
+                        models.published.get(&e.model_version),
+                    ) {
+                        (Some(old), Some(new)) if takes_effect => format!(
+                            ": {}",
+                            crate::fairness::report::record_changes(old.version(), new.version())
+                        ),
+                        _ => String::new(),
+                    };
+                    governance.changes.push(format!(
+                        "{} {} {} {} ({}) by {}{records}",
+                        event.recorded_at,
+                        crate::contract::product_of_number(e.product).map_or("", |p| p.code()),
+                        e.kind,
+                        e.model_version,
+                        e.label,
+                        e.actor
+                    ));
+                }
+                if takes_effect {
+                    before.insert(e.product, e.model_version.clone());
+                }
+            }
+            Some(governance)
+        }
+        FairnessBook::Portfolio { .. } => None,
+    };
     off_runtime(move || {
         let (portfolio, source) = match book {
             FairnessBook::Logged(_) => (logged_portfolio(logged), "the quote log".to_owned()),
             FairnessBook::Portfolio { portfolio, source } => (portfolio, source),
         };
-        Ok(crate::fairness::report::report(
-            &books,
-            &portfolio,
-            &source,
-            seed,
-            rating_date,
-        ))
+        let mut report =
+            crate::fairness::report::report(&books, &portfolio, &source, seed, rating_date);
+        if let Some(governance) = governance {
+            report.governance = governance;
+        }
+        Ok(report)
     })
     .await
 }

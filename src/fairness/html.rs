@@ -288,6 +288,27 @@ svg.chart .axis{stroke:#555}svg.chart .tick{font-size:10px;fill:#444}svg.chart .
         page.push_str("</table>");
     }
 
+    page.push_str("<h2>Governance</h2><table><tr><th>product</th><th>version</th><th>label</th><th>in force from</th><th>justification records</th></tr>");
+    for v in &report.governance.versions {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            v.product.code(),
+            escape(&v.id),
+            escape(&v.label),
+            escape(&v.effective_from),
+            v.justification_records
+        );
+    }
+    page.push_str("</table>");
+    if !report.governance.changes.is_empty() {
+        page.push_str("<ul>");
+        for change in &report.governance.changes {
+            let _ = write!(page, "<li>{}</li>", escape(change));
+        }
+        page.push_str("</ul>");
+    }
+
     let r = &report.renewal_vs_new_business;
     let _ = writeln!(
         page,

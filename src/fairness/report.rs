@@ -107,8 +107,95 @@ pub struct FairnessReport {
     /// Every rating input's association with every group, by product.
     pub proxies: Vec<ProductProxies>,
     pub renewal_vs_new_business: RenewalCheck,
+    /// The versions the report covers, and what changed between them.
+    pub governance: Governance,
     /// What the report cannot show, and why.
     pub cannot_show: Vec<String>,
+}
+
+/// The model versions in force over the report's period (for a portfolio, on its rating date),
+/// and the changes of their justification records from one to the next.
+#[derive(Debug, Clone, Serialize)]
+pub struct Governance {
+    pub versions: Vec<VersionInForce>,
+    pub changes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionInForce {
+    pub product: Product,
+    pub id: String,
+    pub label: String,
+    pub effective_from: String,
+    pub justification_records: usize,
+}
+
+impl VersionInForce {
+    pub fn of(version: &crate::rating::book::ModelVersion) -> Self {
+        VersionInForce {
+            product: version.product,
+            id: version.id.clone(),
+            label: version.label.clone(),
+            effective_from: version.effective_from.to_string(),
+            justification_records: version.justifications.len(),
+        }
+    }
+}
+
+/// How one version's justification records differ from another's.
+pub fn record_changes(
+    old: &crate::rating::book::ModelVersion,
+    new: &crate::rating::book::ModelVersion,
+) -> String {
+    let mut said = Vec::new();
+    for (id, record) in &new.justifications {
+        match old.justifications.get(id) {
+            None => said.push(format!("record {id} added ({})", record.factor)),
+            Some(before) if before != record => {
+                said.push(format!("record {id} changed ({})", record.factor))
+            }
+            Some(_) => {}
+        }
+    }
+    for (id, record) in &old.justifications {
+        if !new.justifications.contains_key(id) {
+            said.push(format!("record {id} removed ({})", record.factor));
+        }
+    }
+    if said.is_empty() {
+        "the same justification records".to_owned()
+    } else {
+        said.join("; ")
+    }
+}
+
+impl Governance {
+    /// The versions in order, each product's consecutive pairs compared record by record.
+    pub fn of(versions: &[&crate::rating::book::ModelVersion]) -> Self {
+        let mut changes = Vec::new();
+        for pair in versions.windows(2) {
+            let (old, new) = (pair[0], pair[1]);
+            if old.product != new.product {
+                continue;
+            }
+            let name = |v: &crate::rating::book::ModelVersion| {
+                format!("{} ({})", &v.id[..v.id.len().min(12)], v.effective_from)
+            };
+            let said = record_changes(old, new);
+            changes.push(format!(
+                "{} {} replaced {} on {}: {}",
+                new.product.code(),
+                name(new),
+                name(old),
+                new.effective_from,
+                said
+            ));
+        }
+        Governance {
+            versions: versions.iter().map(|v| VersionInForce::of(v)).collect(),
+            changes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -739,6 +826,10 @@ pub fn report(
         outcomes,
         proxies: all_proxies,
         renewal_vs_new_business: check,
+        governance: Governance::of(&[
+            &books.liability.version,
+            &books.income_protection.version,
+        ]),
         cannot_show,
     }
 }

@@ -265,6 +265,11 @@ async fn the_command_lines_fairness_report_prices_with_the_versions_in_force_as_
         serde_json::from_slice(&std::fs::read(&out).expect("the report")).expect("JSON");
     let from_service: serde_json::Value = serde_json::from_str(&served.json).expect("JSON");
     assert_eq!(from_cli, from_service);
+    // The versions the period saw, the one put in force among them, and what changed.
+    let versions = from_service["governance"]["versions"].to_string();
+    assert!(versions.contains(&id), "{versions}");
+    let changes = from_service["governance"]["changes"].to_string();
+    assert!(changes.contains("liability"), "{changes}");
 }
 
 /// `fairquote audit show ID | head`: a reader that stops reading ends the command quietly (no
