@@ -242,9 +242,9 @@ impl From<&ImpactReport> for pb::ImpactReport {
             rises: r.rises,
             falls: r.falls,
             unchanged: r.unchanged,
-            total_old: r.total_old.to_string(),
-            total_new: r.total_new.to_string(),
-            total_change: r.total_change.to_string(),
+            total_old: super::quote::eur(r.total_old),
+            total_new: super::quote::eur(r.total_new),
+            total_change: super::quote::eur(r.total_change),
             percentiles: r
                 .percentiles
                 .iter()
@@ -270,7 +270,7 @@ impl From<&ImpactReport> for pb::ImpactReport {
                     value: s.value.clone(),
                     policies: s.policies,
                     mean_relative_change: s.mean_relative_change,
-                    total_change: s.total_change,
+                    total_change: super::quote::eur(s.total_change),
                 })
                 .collect(),
             flips: r

@@ -85,7 +85,8 @@ pub struct SegmentChange {
     pub value: String,
     pub policies: u64,
     pub mean_relative_change: f64,
-    pub total_change: f64,
+    /// The exact sum of the segment's changes, in euros.
+    pub total_change: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -259,6 +260,8 @@ pub fn analyse(
         Vec::with_capacity(n),
     );
     let (mut changes, mut relatives) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    // Each segment's change, summed exactly: money is never summed as a float.
+    let mut segment_totals: BTreeMap<(&'static str, String), Decimal> = BTreeMap::new();
     for (&row, priced) in rows.iter().zip(priced) {
         let policy = &portfolio.policy_ids[row];
         let Row {
@@ -290,6 +293,13 @@ pub fn analyse(
                     std::cmp::Ordering::Equal => report.unchanged += 1,
                 }
                 let change = y - x;
+                for (dimension, key) in [
+                    ("occupation", &occupation),
+                    ("cover_options", &option),
+                    ("age_band", &age),
+                ] {
+                    *segment_totals.entry((dimension, key.clone())).or_default() += change;
+                }
                 let relative = if x.is_zero() {
                     None
                 } else {
@@ -364,13 +374,10 @@ pub fn analyse(
         // The eager aggregations are deprecated in favour of the lazy engine, which this crate
         // leaves out to keep its build short (see DEVELOPERS); they remain exact.
         #[allow(deprecated)]
-        let (grouped, sums) = (
-            frame
-                .group_by([dimension])?
-                .select(["relative_change"])
-                .mean()?,
-            frame.group_by([dimension])?.select(["change"]).sum()?,
-        );
+        let grouped = frame
+            .group_by([dimension])?
+            .select(["relative_change"])
+            .mean()?;
         let counts = frame.group_by([dimension])?.select(["policy_id"]).count()?;
         let keys = grouped.column(dimension)?.str()?;
         let means = grouped.column("relative_change_mean")?.f64()?;
@@ -380,12 +387,9 @@ pub fn analyse(
                 continue;
             };
             let Some(mean) = means.get(i) else { continue };
-            let total = sums
-                .column(dimension)?
-                .str()?
-                .iter()
-                .position(|k| k == Some(key))
-                .and_then(|j| sums.column("change_sum").ok()?.f64().ok()?.get(j))
+            let total = segment_totals
+                .get(&(dimension, key.to_owned()))
+                .copied()
                 .unwrap_or_default();
             let policies = counts
                 .column(dimension)?

@@ -11,6 +11,8 @@ use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic_types::StatusExt;
 
+use rust_decimal::Decimal;
+
 use crate::helpers::*;
 
 fn portfolio_csv(size: usize, seed: u64) -> Vec<u8> {
@@ -184,6 +186,35 @@ async fn impact_analysis_agrees_row_by_row_with_the_quote_path() {
     };
     let ids = column("policy_id");
     let (old_totals, new_totals) = (column("old_total"), column("new_total"));
+    // Money is exact and in euros everywhere in the report: the totals, and each segment's
+    // change, which add up, to the cent, to the total change and to the rows' own changes.
+    let euros = |money: &Option<pb::Money>| {
+        let money = money.as_ref().expect("an amount");
+        assert_eq!(money.currency, "EUR");
+        dec(&money.amount)
+    };
+    let (old_sum, new_sum) = (euros(&report.total_old), euros(&report.total_new));
+    assert_eq!(euros(&report.total_change), new_sum - old_sum);
+    let rows_change: Decimal = old_totals
+        .iter()
+        .zip(&new_totals)
+        .filter_map(|(a, b)| Some(dec(b.as_deref()?) - dec(a.as_deref()?)))
+        .sum();
+    assert_eq!(rows_change, new_sum - old_sum);
+    let occupation = column("occupation");
+    let shown = report
+        .segments
+        .iter()
+        .filter(|s| s.dimension == "occupation")
+        .collect::<Vec<_>>();
+    assert!(!shown.is_empty());
+    for segment in shown {
+        let exact: Decimal = (0..frame.height())
+            .filter(|i| occupation[*i].as_deref() == Some(segment.value.as_str()))
+            .filter_map(|i| Some(dec(new_totals[i].as_deref()?) - dec(old_totals[i].as_deref()?)))
+            .sum();
+        assert_eq!(euros(&segment.total_change), exact, "{segment:?}");
+    }
     let (old_decisions, new_decisions) = (column("old_decision"), column("new_decision"));
     let analysed: HashMap<String, usize> = ids
         .iter()
