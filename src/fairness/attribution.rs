@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::domain::{Operation, Worksheet};
@@ -121,34 +122,42 @@ pub fn attribute(splits: &[(String, Split)], seed: u64) -> Vec<GapAttribution> {
     tables.sort_unstable();
     let groups: Vec<(&str, Vec<&Split>)> = by_group.into_iter().collect();
     let term = |s: &Split, table: &str| s.terms.get(table).copied().unwrap_or(0.0);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Vec::new();
+    let mut pair = 0usize;
     for (i, (first, a)) in groups.iter().enumerate() {
         for (second, b) in &groups[i + 1..] {
+            pair += 1;
             let gap = mean(a.iter().map(|s| s.total)) - mean(b.iter().map(|s| s.total));
             let differences: Vec<f64> = tables
                 .iter()
                 .map(|t| mean(a.iter().map(|s| term(s, t))) - mean(b.iter().map(|s| term(s, t))))
                 .collect();
-            // Resampled within each group: the gap and every term, on the same draws.
-            let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(RESAMPLES); tables.len() + 1];
-            for _ in 0..RESAMPLES {
-                let pick_a: Vec<&Split> = (0..a.len())
-                    .map(|_| a[rng.random_range(0..a.len())])
-                    .collect();
-                let pick_b: Vec<&Split> = (0..b.len())
-                    .map(|_| b[rng.random_range(0..b.len())])
-                    .collect();
-                draws[0].push(
-                    mean(pick_a.iter().map(|s| s.total)) - mean(pick_b.iter().map(|s| s.total)),
-                );
-                for (k, t) in tables.iter().enumerate() {
-                    draws[k + 1].push(
+            // Resampled within each group: the gap and every term, on the same draws, each draw
+            // its own seeded stream (parallel, and the same on any machine).
+            let per_draw: Vec<Vec<f64>> = (0..RESAMPLES)
+                .into_par_iter()
+                .map(|r| {
+                    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                    rng.set_stream((pair * RESAMPLES + r) as u64 + 1);
+                    let pick_a: Vec<&Split> = (0..a.len())
+                        .map(|_| a[rng.random_range(0..a.len())])
+                        .collect();
+                    let pick_b: Vec<&Split> = (0..b.len())
+                        .map(|_| b[rng.random_range(0..b.len())])
+                        .collect();
+                    std::iter::once(
+                        mean(pick_a.iter().map(|s| s.total)) - mean(pick_b.iter().map(|s| s.total)),
+                    )
+                    .chain(tables.iter().map(|t| {
                         mean(pick_a.iter().map(|s| term(s, t)))
-                            - mean(pick_b.iter().map(|s| term(s, t))),
-                    );
-                }
-            }
+                            - mean(pick_b.iter().map(|s| term(s, t)))
+                    }))
+                    .collect()
+                })
+                .collect();
+            let mut draws: Vec<Vec<f64>> = (0..=tables.len())
+                .map(|k| per_draw.iter().map(|d| d[k]).collect())
+                .collect();
             let intervals: Vec<Interval> = draws
                 .iter_mut()
                 .map(|d| {

@@ -214,30 +214,40 @@ fn deviation(coded: &Coded, groups: &[usize], rows: &[usize]) -> f64 {
 
 /// Bootstrap interval of a statistic over policies, and its permutation p-value (how often
 /// shuffling the group labels gives a statistic at least as large).
+/// The generator of draw `i` of a test seeded with `seed`: each draw its own stream, so that
+/// the draws can run in parallel and still give the same result on any machine.
+fn draw_rng(seed: u64, i: usize) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(i as u64 + 1);
+    rng
+}
+
 fn test(
     coded: &Coded,
     seed: u64,
-    statistic: impl Fn(&Coded, &[usize], &[usize]) -> f64,
+    statistic: impl Fn(&Coded, &[usize], &[usize]) -> f64 + Sync,
 ) -> (f64, Interval, f64) {
+    use rayon::prelude::*;
     let n = coded.groups.len();
     let all: Vec<usize> = (0..n).collect();
     let observed = statistic(coded, &coded.groups, &all);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut resampled: Vec<f64> = (0..RESAMPLES)
-        .map(|_| {
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = draw_rng(seed, i);
             let sample: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
             statistic(coded, &coded.groups, &sample)
         })
         .collect();
     resampled.sort_by(f64::total_cmp);
-    let mut labels = coded.groups.clone();
-    let mut as_large = 0;
-    for _ in 0..PERMUTATIONS {
-        labels.shuffle(&mut rng);
-        if statistic(coded, &labels, &all) >= observed {
-            as_large += 1;
-        }
-    }
+    let as_large = (0..PERMUTATIONS)
+        .into_par_iter()
+        .filter(|i| {
+            let mut labels = coded.groups.clone();
+            labels.shuffle(&mut draw_rng(seed, RESAMPLES + i));
+            statistic(coded, &labels, &all) >= observed
+        })
+        .count();
     (
         observed,
         Interval {

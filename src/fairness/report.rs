@@ -665,71 +665,75 @@ pub fn report(
                 o.acceptance.parity.ratio, o.acceptance.p_adjusted
             ));
         }
-        if !o.premium_per_unit.material {
-            verdict.passed.push(format!(
-                "{what}: premium per unit of cover within {:.1} % of the mean, not material (p = {:.3} adjusted)",
-                o.premium_per_unit.largest_deviation * 100.0, o.premium_per_unit.p_adjusted
-            ));
-            continue;
-        }
-        // A material difference: which factors make it, and whether each is justified.
-        let Some(widest) = o
+        let significant = o.premium_per_unit.p_adjusted < outcomes::SIGNIFICANCE;
+        // Where a difference is there (significant), which factors make it, and whether each is
+        // justified: what an auditor asks next.
+        let explained = o
             .gaps
             .iter()
             .max_by(|a, b| a.gap.abs().total_cmp(&b.gap.abs()))
-        else {
-            continue;
-        };
-        let (more, less) = if widest.gap >= 0.0 {
-            (&widest.groups[0], &widest.groups[1])
-        } else {
-            (&widest.groups[1], &widest.groups[0])
-        };
-        let carriers: Vec<&attribution::FactorShare> = widest
-            .factors
-            .iter()
-            .filter(|f| f.difference.abs() >= MATERIAL_TERM)
-            .collect();
-        let described = carriers
-            .iter()
-            .map(|f| {
-                format!(
-                    "{} {:+.1} % ({})",
-                    f.table,
-                    (f.difference.signum() * widest.gap.signum() * f.difference.abs()).exp_m1()
-                        * 100.0,
-                    f.status
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let unjustified: Vec<&&attribution::FactorShare> = carriers
-            .iter()
-            .filter(|f| f.status != "justified")
-            .collect();
-        let sentence = format!(
-            "{what}: {more} pays {:.1} % more per unit of cover than {less} (geometric means; p = {:.3} adjusted); the gap comes from {}",
-            widest.gap.abs().exp_m1() * 100.0,
-            o.premium_per_unit.p_adjusted,
-            if described.is_empty() {
-                "no single factor".to_owned()
-            } else {
-                described
-            }
-        );
-        if unjustified.is_empty() {
-            verdict
-                .passed
-                .push(format!("{sentence}: each a justified factor"));
-        } else {
-            verdict.flagged.push(format!(
-                "{sentence}: {} without a valid justification",
-                unjustified
+            .filter(|_| significant)
+            .map(|widest| {
+                let (more, less) = if widest.gap >= 0.0 {
+                    (&widest.groups[0], &widest.groups[1])
+                } else {
+                    (&widest.groups[1], &widest.groups[0])
+                };
+                let carriers: Vec<&attribution::FactorShare> = widest
+                    .factors
                     .iter()
-                    .map(|f| f.table.as_str())
+                    .filter(|f| f.difference.abs() >= MATERIAL_TERM)
+                    .collect();
+                let described = carriers
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{} {:+.1} % ({})",
+                            f.table,
+                            (f.difference * widest.gap.signum()).exp_m1() * 100.0,
+                            f.status
+                        )
+                    })
                     .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+                    .join(", ");
+                let unjustified: Vec<String> = carriers
+                    .iter()
+                    .filter(|f| f.status != "justified")
+                    .map(|f| f.table.clone())
+                    .collect();
+                let sentence = format!(
+                    "{more} pays {:.1} % more per unit of cover than {less} (geometric means), and the gap comes from {}",
+                    widest.gap.abs().exp_m1() * 100.0,
+                    if described.is_empty() {
+                        "no single factor".to_owned()
+                    } else {
+                        described
+                    }
+                );
+                (sentence, unjustified)
+            });
+        match (o.premium_per_unit.material, explained) {
+            (true, Some((sentence, unjustified))) if !unjustified.is_empty() => {
+                verdict.flagged.push(format!(
+                    "{what}: a material difference (p = {:.3} adjusted): {sentence}: {} without a valid justification",
+                    o.premium_per_unit.p_adjusted,
+                    unjustified.join(", ")
+                ))
+            }
+            (true, Some((sentence, _))) => verdict.passed.push(format!(
+                "{what}: a material difference (p = {:.3} adjusted), explained: {sentence}, each a justified factor",
+                o.premium_per_unit.p_adjusted
+            )),
+            (false, Some((sentence, _))) => verdict.passed.push(format!(
+                "{what}: premium per unit of cover within {:.1} % of the mean, not material (it is from 5 %), though significant (p = {:.3} adjusted): {sentence}",
+                o.premium_per_unit.largest_deviation * 100.0,
+                o.premium_per_unit.p_adjusted
+            )),
+            (_, None) => verdict.passed.push(format!(
+                "{what}: premium per unit of cover within {:.1} % of the mean, not material (p = {:.3} adjusted)",
+                o.premium_per_unit.largest_deviation * 100.0,
+                o.premium_per_unit.p_adjusted
+            )),
         }
     }
     for p in &all_proxies {
