@@ -95,9 +95,15 @@ impl ModelFiles {
             faults.push(TableFault::file(self.label(&file), "the table is missing"));
             return None;
         };
-        RatingTable::parse(self.label(&file), bytes)
-            .map(|table| table.declaring(super::manifest::declared_criteria(self, name)))
-            .map_err(|fault| faults.push(fault))
-            .ok()
+        match RatingTable::parse(self.label(&file), bytes) {
+            Ok((table, ragged)) => {
+                faults.extend(ragged);
+                Some(table.declaring(super::manifest::declared_criteria(self, name)))
+            }
+            Err(found) => {
+                faults.extend(found);
+                None
+            }
+        }
     }
 }

@@ -22,6 +22,8 @@ pub struct RatingTable {
     /// The justified-tier criteria its justification records declare (`protected_criterion`):
     /// the only protected criteria it may rate.
     declared: Vec<String>,
+    /// Its numbers are written with a decimal comma (a `;` file, as Belgian Excel saves one).
+    decimal_comma: bool,
 }
 
 /// The first data row is row 2 of the file, as a spreadsheet numbers it.
@@ -30,20 +32,117 @@ pub fn file_row(index: usize) -> usize {
 }
 
 impl RatingTable {
-    /// Parses CSV bytes. Every column is text; an unreadable file is one fault.
-    pub fn parse(file: impl Into<String>, bytes: &[u8]) -> Result<Self, TableFault> {
+    /// Parses CSV bytes as a spreadsheet saves them (`tables::spreadsheet`: UTF-8, `,` or `;`
+    /// with decimal commas). Every column is text; the faults of an unreadable file are located.
+    /// Rows with too many or too few cells are faults beside the table, which is still read (a
+    /// missing cell empty, an extra one dropped) so that its other faults are found too.
+    pub fn parse(
+        file: impl Into<String>,
+        bytes: &[u8],
+    ) -> Result<(Self, Vec<TableFault>), Vec<TableFault>> {
         let file = file.into();
+        let sniffed = super::spreadsheet::sniff(&file, bytes)?;
         let frame = CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
-            .into_reader_with_file_handle(Cursor::new(bytes))
+            .map_parse_options(|options| {
+                options
+                    .with_separator(sniffed.separator)
+                    .with_truncate_ragged_lines(true)
+            })
+            .into_reader_with_file_handle(Cursor::new(sniffed.text.as_bytes()))
             .finish()
-            .map_err(|e| TableFault::file(&file, format!("not a readable CSV table: {e}")))?;
-        Ok(RatingTable {
-            file,
-            frame,
-            declared: Vec::new(),
-        })
+            .map_err(|e| {
+                vec![TableFault::file(
+                    &file,
+                    format!("the table cannot be read as CSV text: {e}"),
+                )]
+            })?;
+        Ok((
+            RatingTable {
+                file,
+                frame,
+                declared: Vec::new(),
+                decimal_comma: sniffed.decimal_comma,
+            },
+            sniffed.ragged,
+        ))
+    }
+
+    /// A cell's value as its content: a number in its canonical form (decimal comma or point,
+    /// trailing zeros and an exponent aside), any other text trimmed.
+    fn content(&self, index: usize, column: &str) -> Option<String> {
+        let text = self.text(index, column)?;
+        let written = if self.decimal_comma {
+            text.replace(',', ".")
+        } else {
+            text.to_owned()
+        };
+        Some(
+            Decimal::from_str(&written)
+                .or_else(|_| Decimal::from_scientific(&written))
+                .map(|d| d.normalize().to_string())
+                .unwrap_or_else(|_| text.to_owned()),
+        )
+    }
+
+    /// Where this table's content first differs from `other`'s: its row (spreadsheet numbering),
+    /// its column, and what differs; `None` when they hold the same.
+    pub fn differs_from(
+        &self,
+        other: &RatingTable,
+    ) -> Option<(Option<usize>, Option<String>, String)> {
+        let columns: Vec<String> = other
+            .frame
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let mine: Vec<String> = self
+            .frame
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        if mine != columns {
+            return Some((
+                Some(1),
+                None,
+                format!(
+                    "the columns are {} where {} are expected",
+                    mine.join(", "),
+                    columns.join(", ")
+                ),
+            ));
+        }
+        for index in 0..self.height().max(other.height()) {
+            if index >= self.height() || index >= other.height() {
+                return Some((
+                    Some(file_row(index)),
+                    None,
+                    format!(
+                        "the table has {} rows where {} are expected",
+                        self.height(),
+                        other.height()
+                    ),
+                ));
+            }
+            for column in &columns {
+                let (a, b) = (self.content(index, column), other.content(index, column));
+                if a != b {
+                    return Some((
+                        Some(file_row(index)),
+                        Some(column.clone()),
+                        format!(
+                            "the cell holds {} where {} is expected",
+                            a.as_deref().unwrap_or("nothing"),
+                            b.as_deref().unwrap_or("nothing")
+                        ),
+                    ));
+                }
+            }
+        }
+        None
     }
 
     /// The table with the criteria its justification records declare.
@@ -210,9 +309,34 @@ impl RatingTable {
         faults: &mut Vec<TableFault>,
     ) -> Option<Decimal> {
         let value = self.required(index, column, faults)?;
-        let parsed = Decimal::from_str(&value).ok();
+        let written = if self.decimal_comma {
+            if value.contains('.') && value.contains(',') {
+                faults.push(self.fault(
+                    index,
+                    column,
+                    format!("`{value}`: write the number without a thousands separator"),
+                ));
+                return None;
+            }
+            value.replace(',', ".")
+        } else {
+            value.clone()
+        };
+        let parsed = Decimal::from_str(&written)
+            .ok()
+            .or_else(|| Decimal::from_scientific(&written).ok());
         if parsed.is_none() {
-            faults.push(self.fault(index, column, format!("`{value}` is not a decimal number")));
+            faults.push(self.fault(
+                index,
+                column,
+                if self.decimal_comma {
+                    format!(
+                        "`{value}` is not a decimal number (this file writes decimals with a comma)"
+                    )
+                } else {
+                    format!("`{value}` is not a decimal number")
+                },
+            ));
         }
         parsed
     }

@@ -18,6 +18,7 @@ pub mod lint;
 pub mod manifest;
 mod occupations;
 mod parameters;
+pub mod spreadsheet;
 pub mod wording;
 
 use std::path::Path;
@@ -213,12 +214,34 @@ fn check_derivation(
         .map_err(|e| e.to_string())
         .and_then(|text| crate::actuarial::Assumptions::parse(text).map_err(|e| e.to_string()))
         .and_then(|a| crate::actuarial::derive::base_rates_csv(&a).map_err(|e| e.to_string()));
-    match derived {
-        Err(e) => faults.push(at(&record.assumptions, e)),
-        Ok(csv) if files.files.get("base_rates.csv").map(Vec::as_slice) != Some(csv.as_bytes()) => faults.push(at(
+    let csv = match derived {
+        Err(e) => return faults.push(at(&record.assumptions, e)),
+        Ok(csv) => csv,
+    };
+    // Compared by content, cell by cell (numbers as numbers), not by bytes: the same table saved
+    // with `;` and decimal commas, or with other line endings, is the same table.
+    let label = files.label("base_rates.csv");
+    let (Some(bytes), Ok((derived, _))) = (
+        files.files.get("base_rates.csv"),
+        frame::RatingTable::parse(label.clone(), csv.as_bytes()),
+    ) else {
+        return faults.push(at(
             "base_rates.csv",
-            format!("differs from what `{}` derives: derive it again, or remove the derivation record", record.assumptions),
-        )),
-        Ok(_) => {}
+            "is missing or cannot be derived".into(),
+        ));
+    };
+    let Ok((table, _)) = frame::RatingTable::parse(label.clone(), bytes) else {
+        return; // its own faults are reported where the table is read
+    };
+    if let Some((row, column, message)) = table.differs_from(&derived) {
+        faults.push(TableFault::at(
+            label,
+            row,
+            column.as_deref(),
+            format!(
+                "{message}: it differs from what `{}` derives; derive it again, or remove the derivation record",
+                record.assumptions
+            ),
+        ));
     }
 }

@@ -501,3 +501,138 @@ fn a_catalogue_of_an_unknown_language_or_without_english_is_refused() {
         "not UTF-8",
     );
 }
+
+/// A table as Belgian Excel saves it: `;` between cells, decimal commas, a byte-order mark,
+/// Windows line endings and empty rows at the end.
+fn as_belgian_excel(csv: &str) -> String {
+    let mut out = String::from("\u{feff}");
+    for line in csv.lines() {
+        let mut cells = Vec::new();
+        let (mut cell, mut quoted) = (String::new(), false);
+        for c in line.chars() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    cell.push(c);
+                }
+                ',' if !quoted => cells.push(std::mem::take(&mut cell)),
+                c => cell.push(c),
+            }
+        }
+        cells.push(cell);
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|c| {
+                if c.parse::<f64>().is_ok() && c.contains('.') {
+                    c.replace('.', ",")
+                } else if c.contains(';') && !c.starts_with('"') {
+                    format!("\"{c}\"")
+                } else {
+                    c
+                }
+            })
+            .collect();
+        out.push_str(&cells.join(";"));
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n;;\r\n");
+    out
+}
+
+/// Every table of both default models saved as Belgian Excel saves CSV loads, and prices every
+/// expected case to the cent, as the original does.
+#[test]
+fn tables_saved_by_belgian_excel_are_read_as_the_originals() {
+    let sandbox = Sandbox::new();
+    for product in ["liability", "income_protection"] {
+        let dir = sandbox.models.join(product);
+        for entry in std::fs::read_dir(&dir).expect("the folder") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_some_and(|e| e == "csv") {
+                let text = std::fs::read_to_string(&path).expect("text");
+                std::fs::write(&path, as_belgian_excel(&text)).expect("written");
+            }
+        }
+    }
+    let converted = load_rate_books(&sandbox.models).expect("the Belgian tables load");
+    for (product, book) in [
+        (fairquote::domain::Product::Liability, "liability"),
+        (
+            fairquote::domain::Product::IncomeProtection,
+            "income_protection",
+        ),
+    ] {
+        let files = fairquote::tables::ModelFiles::read_dir(&sandbox.models.join(book), product)
+            .expect("readable");
+        let version = fairquote::tables::compile_version(&files).expect("valid");
+        assert!(!version.cases.is_empty());
+        let outcomes = fairquote::tables::expectations::run(&converted, product, &version.cases);
+        assert!(outcomes.iter().all(|o| o.passed()), "{outcomes:?}");
+    }
+}
+
+#[test]
+fn a_windows_1252_table_and_a_ragged_row_are_named_where_they_are() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("liability/occupations.csv");
+    let mut bytes = std::fs::read(&path).expect("read");
+    let text = String::from_utf8(bytes.clone()).expect("UTF-8");
+    let at = text.find("Beautician").expect("a label") + 1;
+    bytes[at] = 0xE9;
+    std::fs::write(&path, &bytes).expect("written");
+    let faults = rejected(&sandbox);
+    assert_fault(
+        &faults,
+        "liability/occupations.csv",
+        Some(3),
+        "label",
+        "is `é` in Windows-1252",
+    );
+    let faults =
+        rejected(Sandbox::new().edit("liability/deductible_factors.csv", "250,0.95", "250,0.95,x"));
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.file == "liability/deductible_factors.csv"
+                && f.row == Some(3)
+                && f.message.contains("3 cells where the header has 2")),
+        "{faults:?}"
+    );
+    // A decimal comma in a comma-separated file is a located fault, not a parser's message.
+    let faults = rejected(Sandbox::new().edit(
+        "liability/deductible_factors.csv",
+        "250,0.95",
+        "250,\"0,95\"",
+    ));
+    assert_fault(
+        &faults,
+        "liability/deductible_factors.csv",
+        Some(3),
+        "factor",
+        "`0,95` is not a decimal number",
+    );
+}
+
+/// A derived table is compared with its derivation cell by cell: one changed rate is named by
+/// its row and column, with both figures; the same table saved with `;` and decimal commas is
+/// the same table.
+#[test]
+fn a_single_changed_cell_of_a_derived_table_is_named() {
+    let faults = rejected(Sandbox::new().edit(
+        "income_protection/base_rates.csv",
+        "25,29,7,2_years,19.31",
+        "25,29,7,2_years,19.32",
+    ));
+    assert_fault(
+        &faults,
+        "income_protection/base_rates.csv",
+        Some(3),
+        "rate",
+        "the cell holds 19.32 where 19.31 is expected: it differs from what `assumptions.toml` derives",
+    );
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("income_protection/base_rates.csv");
+    let text = std::fs::read_to_string(&path).expect("text");
+    std::fs::write(&path, as_belgian_excel(&text)).expect("written");
+    load_rate_books(&sandbox.models).expect("the same table, saved otherwise");
+}
