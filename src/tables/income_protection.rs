@@ -13,6 +13,7 @@ use crate::rating::book::{
 use super::fault::TableFault;
 use super::files::ModelFiles;
 use super::frame::{BandRow, RatingTable, check_bands};
+use super::plausibility::Shape;
 use super::{occupations, parameters};
 
 const PARAMETERS: &[&str] = &[
@@ -222,6 +223,7 @@ fn class_factors(
     }
     let before = faults.len();
     let mut factors = BTreeMap::new();
+    let mut rows = Vec::new();
     let mut seen = HashMap::new();
     for index in 0..t.height() {
         let class = t.key(index, "class", faults);
@@ -229,8 +231,17 @@ fn class_factors(
         if let (Some(class), Some(factor)) = (class, factor)
             && t.unique(&mut seen, class.clone(), index, "class", faults)
         {
-            factors.insert(class, factor);
+            factors.insert(class.clone(), factor);
+            rows.push((class, index, factor));
         }
+    }
+    if faults.len() == before {
+        // Classes are numbered from the lightest risk up.
+        rows.sort_by(|a, b| {
+            let number = |c: &str| c.parse::<u32>().unwrap_or(u32::MAX);
+            number(&a.0).cmp(&number(&b.0)).then(a.0.cmp(&b.0))
+        });
+        Shape::rising("class factors rise with the class", "class").check(t, &rows, faults);
     }
     let classes: BTreeSet<&str> = catalog
         .map(|c| c.occupations.values().map(|o| o.class.as_str()).collect())

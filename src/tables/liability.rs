@@ -10,6 +10,7 @@ use crate::rating::book::{Band, LiabilityEligibility, LiabilityRateBook, ModelVe
 use super::fault::TableFault;
 use super::files::ModelFiles;
 use super::frame::{BandRow, RatingTable, check_bands};
+use super::plausibility::Shape;
 use super::{occupations, parameters};
 
 const PARAMETERS: &[&str] = &[
@@ -32,10 +33,27 @@ pub fn compile(
         .and_then(|t| base_rates(&t, catalog.as_ref(), faults));
     let increased_limit_factors = files
         .table(table::INCREASED_LIMIT_FACTORS, faults)
-        .and_then(|t| amount_factors(&t, "limit", faults));
+        .and_then(|t| {
+            amount_factors(
+                &t,
+                "limit",
+                Shape::rising("increased-limit factors rise with the limit", "limit"),
+                faults,
+            )
+        });
     let deductible_factors = files
         .table(table::DEDUCTIBLE_FACTORS, faults)
-        .and_then(|t| amount_factors(&t, "deductible", faults));
+        .and_then(|t| {
+            amount_factors(
+                &t,
+                "deductible",
+                Shape::falling(
+                    "deductible factors fall as the deductible rises",
+                    "deductible",
+                ),
+                faults,
+            )
+        });
     let experience_factors = files
         .table(table::EXPERIENCE_FACTORS, faults)
         .and_then(|t| experience(&t, faults));
@@ -155,12 +173,14 @@ fn base_rates(
 fn amount_factors(
     t: &RatingTable,
     key: &str,
+    shape: Shape,
     faults: &mut Vec<TableFault>,
 ) -> Option<BTreeMap<Decimal, Decimal>> {
     if !t.check_columns(&[key, "factor"], faults) {
         return None;
     }
     let mut factors = BTreeMap::new();
+    let mut rows = BTreeMap::new();
     let mut seen = HashMap::new();
     let before = faults.len();
     for index in 0..t.height() {
@@ -176,7 +196,15 @@ fn amount_factors(
             && t.unique(&mut seen, amount.normalize(), index, key, faults)
         {
             factors.insert(amount.normalize(), factor);
+            rows.insert(amount.normalize(), index);
         }
+    }
+    if faults.len() == before {
+        let ordered: Vec<(String, usize, Decimal)> = factors
+            .iter()
+            .map(|(amount, factor)| (amount.to_string(), rows[amount], *factor))
+            .collect();
+        shape.check(t, &ordered, faults);
     }
     (faults.len() == before).then_some(factors)
 }
@@ -209,6 +237,14 @@ fn experience(t: &RatingTable, faults: &mut Vec<TableFault>) -> Option<Vec<Band>
         "claims bands",
         faults,
     );
+    if faults.len() == before {
+        let ordered: Vec<(String, usize, Decimal)> = rows
+            .iter()
+            .map(|r| (format!("{} to {}", r.min, r.max), r.index, r.factor))
+            .collect();
+        Shape::rising("experience factors rise with the claims", "claims band")
+            .check(t, &ordered, faults);
+    }
     (faults.len() == before).then(|| {
         rows.iter()
             .map(|r| Band {

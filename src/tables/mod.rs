@@ -18,6 +18,7 @@ pub mod lint;
 pub mod manifest;
 mod occupations;
 mod parameters;
+pub mod plausibility;
 pub mod spreadsheet;
 pub mod wording;
 

@@ -636,3 +636,65 @@ fn a_single_changed_cell_of_a_derived_table_is_named() {
     std::fs::write(&path, as_belgian_excel(&text)).expect("written");
     load_rate_books(&sandbox.models).expect("the same table, saved otherwise");
 }
+
+/// Each table runs the way an actuary expects, and a percentage typed for a fraction is named.
+#[test]
+fn factors_out_of_their_expected_shape_are_named_at_their_row() {
+    // The case: 90 typed for 0.90 passed validation.
+    let faults =
+        rejected(Sandbox::new().edit("liability/deductible_factors.csv", "500,0.90", "500,90"));
+    assert_fault(
+        &faults,
+        "liability/deductible_factors.csv",
+        Some(4),
+        "factor",
+        "the factor 90 for the deductible 500 looks like a percentage typed for a fraction: 90 % is written 0.9",
+    );
+    for (file, from, to, row, says) in [
+        (
+            "liability/deductible_factors.csv",
+            "500,0.90",
+            "500,0.97",
+            4,
+            "the factor 0.97 for the deductible 500 is above the 0.95 of the deductible 250: deductible factors fall as the deductible rises",
+        ),
+        (
+            "liability/deductible_factors.csv",
+            "0,1.00",
+            "0,1.05",
+            2,
+            "the factor 1.05 for the deductible 0 is above 1: a deductible can only lower the price",
+        ),
+        (
+            "liability/increased_limit_factors.csv",
+            "2500000,1.25",
+            "2500000,0.95",
+            4,
+            "the factor 0.95 for the limit 2500000 is below the 1.00 of the limit 1000000: increased-limit factors rise with the limit",
+        ),
+        (
+            "liability/experience_factors.csv",
+            "2,2,1.45",
+            "2,2,1.10",
+            4,
+            "the factor 1.10 for the claims band 2 to 2 is below the 1.20 of the claims band 1 to 1: experience factors rise with the claims",
+        ),
+        (
+            "income_protection/occupation_class_factors.csv",
+            "3,1.25",
+            "3,0.90",
+            4,
+            "the factor 0.90 for the class 3 is below the 1.00 of the class 2: class factors rise with the class",
+        ),
+        (
+            "liability/increased_limit_factors.csv",
+            "2500000,1.25",
+            "2500000,125",
+            4,
+            "looks like a percentage typed for a fraction: 125 % is written 1.25",
+        ),
+    ] {
+        let faults = rejected(Sandbox::new().edit(file, from, to));
+        assert_fault(&faults, file, Some(row), "factor", says);
+    }
+}
