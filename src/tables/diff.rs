@@ -83,7 +83,9 @@ fn key_columns(table: &str, frame_columns: &[String]) -> Vec<String> {
     }
 }
 
-type Rows = BTreeMap<String, BTreeMap<String, String>>;
+/// Each row by its key, each cell as (content, text as written): rows and cells are matched and
+/// compared by content, so `5E+06` is `5000000` and `0,95` in a `;` file is `0.95`.
+type Rows = BTreeMap<String, BTreeMap<String, (String, String)>>;
 
 fn rows(table: &RatingTable, name: &str) -> Rows {
     let columns: Vec<String> = table
@@ -97,7 +99,7 @@ fn rows(table: &RatingTable, name: &str) -> Rows {
         .map(|index| {
             let key = keys
                 .iter()
-                .map(|k| format!("{k}={}", table.text(index, k).unwrap_or_default()))
+                .map(|k| format!("{k}={}", table.content(index, k).unwrap_or_default()))
                 .collect::<Vec<_>>()
                 .join(", ");
             let cells = columns
@@ -106,7 +108,10 @@ fn rows(table: &RatingTable, name: &str) -> Rows {
                 .map(|c| {
                     (
                         c.clone(),
-                        table.text(index, c).unwrap_or_default().to_owned(),
+                        (
+                            table.content(index, c).unwrap_or_default(),
+                            table.text(index, c).unwrap_or_default().to_owned(),
+                        ),
                     )
                 })
                 .collect();
@@ -209,14 +214,14 @@ pub fn diff(old: &ModelFiles, new: &ModelFiles) -> Result<ModelDiff, Vec<TableFa
             };
             let columns: BTreeSet<&String> = old_cells.keys().chain(new_cells.keys()).collect();
             for column in columns {
-                let old_value = old_cells.get(column).cloned().unwrap_or_default();
-                let new_value = new_cells.get(column).cloned().unwrap_or_default();
-                if old_value != new_value {
+                let (old_content, old_value) = old_cells.get(column).cloned().unwrap_or_default();
+                let (new_content, new_value) = new_cells.get(column).cloned().unwrap_or_default();
+                if old_content != new_content {
                     out.changed_cells.push(CellChange {
                         table: name.clone(),
                         key: key.clone(),
                         column: column.clone(),
-                        relative_change: relative(&old_value, &new_value),
+                        relative_change: relative(&old_content, &new_content),
                         old: old_value,
                         new: new_value,
                     });

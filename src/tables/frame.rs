@@ -71,7 +71,7 @@ impl RatingTable {
 
     /// A cell's value as its content: a number in its canonical form (decimal comma or point,
     /// trailing zeros and an exponent aside), any other text trimmed.
-    fn content(&self, index: usize, column: &str) -> Option<String> {
+    pub fn content(&self, index: usize, column: &str) -> Option<String> {
         let text = self.text(index, column)?;
         let written = if self.decimal_comma {
             text.replace(',', ".")

@@ -111,3 +111,38 @@ fn a_changed_sentence_is_listed_by_catalogue_and_message_and_nothing_else() {
         "{d:?}"
     );
 }
+
+/// Rows and cells are compared by content: a limit written `5E+06` (as Excel writes a large
+/// number) is the row `5000000`, and `1.450` is `1.45`: the diff says nothing changed. A real
+/// change beside them is still the one change, shown as it was written.
+#[test]
+fn the_same_numbers_written_otherwise_are_no_change() {
+    let old = liability();
+    let rewritten = edited(
+        &edited(
+            &old,
+            "increased_limit_factors.csv",
+            "5000000,1.45",
+            "5E+06,1.450",
+        ),
+        "deductible_factors.csv",
+        "250,0.95",
+        "250,0.950",
+    );
+    let d = diff(&old, &rewritten).expect("a diff");
+    assert!(
+        d.changed_cells.is_empty() && d.added_rows.is_empty() && d.removed_rows.is_empty(),
+        "{d:?}"
+    );
+    let changed = edited(&rewritten, "deductible_factors.csv", "500,0.90", "500,0.88");
+    let d = diff(&old, &changed).expect("a diff");
+    assert_eq!(d.changed_cells.len(), 1, "{d:?}");
+    assert_eq!(d.changed_cells[0].key, "deductible=500");
+    assert_eq!(
+        (
+            d.changed_cells[0].old.as_str(),
+            d.changed_cells[0].new.as_str()
+        ),
+        ("0.90", "0.88")
+    );
+}
