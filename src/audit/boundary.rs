@@ -46,6 +46,19 @@ pub struct Boundary {
 }
 
 impl Boundary {
+    /// The boundary of `segment` before any of its records is seen.
+    pub fn of(segment: String) -> Self {
+        Boundary {
+            segment,
+            last_offset: 0,
+            last_hash: [0; 32],
+            last_sequence: 0,
+            leaves: 0,
+            quotes: None,
+            model_events: Vec::new(),
+        }
+    }
+
     fn line(&self) -> String {
         let quotes = match &self.quotes {
             Some(q) => format!("{}:{:032x}:{:032x}", q.last_sequence, q.min_id, q.max_id),

@@ -181,15 +181,7 @@ impl FileQuoteLog {
             {
                 ends.push((
                     found.segment,
-                    Boundary {
-                        segment: file_name(&paths[found.segment]),
-                        last_offset: 0,
-                        last_hash: [0; 32],
-                        last_sequence: 0,
-                        leaves: 0,
-                        quotes: None,
-                        model_events: Vec::new(),
-                    },
+                    Boundary::of(file_name(&paths[found.segment])),
                 ));
             }
             let (_, end) = ends.last_mut().expect("just pushed");
@@ -218,15 +210,7 @@ impl FileQuoteLog {
         let (sealed, current) = sealer.finish_with_current(last_segment)?;
         // The segment being written keeps its end in the writer; the others get boundaries,
         // in order and without a gap.
-        let mut writing = Boundary {
-            segment: String::new(),
-            last_offset: 0,
-            last_hash: [0; 32],
-            last_sequence: 0,
-            leaves: 0,
-            quotes: None,
-            model_events: Vec::new(),
-        };
+        let mut writing = Boundary::of(String::new());
         let mut last_frame = None;
         for (segment, mut end) in ends {
             if segment == last_segment {

@@ -264,7 +264,7 @@ fn the_html_report_renders_in_a_browser() {
         "--disable-sync",
     ];
     let profile = dir.path().join("profile");
-    let run = |extra: &[String]| {
+    let run_on = |page: &std::path::Path, extra: &[String]| {
         std::process::Command::new(chromium)
             .args(common)
             .arg(format!("--user-data-dir={}", profile.display()))
@@ -272,6 +272,17 @@ fn the_html_report_renders_in_a_browser() {
             .arg(format!("file://{}", page.display()))
             .output()
             .expect("chromium runs")
+    };
+    let run = |extra: &[String]| run_on(&page, extra);
+    // A file chromium makes of the page, once it says it made it.
+    let made = |extra: &[String], out: &std::path::Path| {
+        let done = run(extra);
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        std::fs::read(out).expect("the file chromium made")
     };
     let dom = run(&["--dump-dom".to_owned()]);
     assert!(
@@ -298,13 +309,7 @@ fn the_html_report_renders_in_a_browser() {
         ),
     )
     .expect("written");
-    let dom = std::process::Command::new(chromium)
-        .args(common)
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", checked.display()))
-        .output()
-        .expect("chromium runs");
+    let dom = run_on(&checked, &["--dump-dom".to_owned()]);
     let dom = String::from_utf8_lossy(&dom.stdout);
     let verdict = dom
         .split("<pre id=\"layout-check\">")
@@ -324,31 +329,25 @@ fn the_html_report_renders_in_a_browser() {
 
     // It prints: a PDF of A4 pages, as many as its sections need.
     let pdf = dir.path().join("report.pdf");
-    let printed = run(&[
-        format!("--print-to-pdf={}", pdf.display()),
-        "--no-pdf-header-footer".to_owned(),
-    ]);
-    assert!(
-        printed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&printed.stderr)
+    let bytes = made(
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".to_owned(),
+        ],
+        &pdf,
     );
-    let bytes = std::fs::read(&pdf).expect("a PDF");
     assert!(bytes.starts_with(b"%PDF-"));
     let pages = pdf_pages(&bytes);
     assert!((4..=40).contains(&pages), "{pages} pages");
 
     let shot = dir.path().join("report.png");
-    let screenshot = run(&[
-        format!("--screenshot={}", shot.display()),
-        "--window-size=1200,1800".to_owned(),
-    ]);
-    assert!(
-        screenshot.status.success(),
-        "{}",
-        String::from_utf8_lossy(&screenshot.stderr)
+    let png = made(
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1200,1800".to_owned(),
+        ],
+        &shot,
     );
-    let png = std::fs::read(&shot).expect("a screenshot");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(
         png.len() > 20_000,
