@@ -3,6 +3,8 @@
 //!
 //! (a) a bare echo of the `QuoteService` (same server settings, answering a fixed, real-sized
 //!     quote without pricing or logging): the transport's limit;
+//! (h) `grpc.health.v1.Health/Check` on the very server of (b), the bare RPC through the same
+//!     layers: the ratios of issue 19 are taken against it;
 //! (b) fairquote's `Quote` with the durable quote log on (as in production);
 //! (b') `Quote` with the durable log on but neither its Merkle tree nor its checkpoints
 //!     (`audit.transparency = false`): what the tree and the signatures cost;
@@ -29,6 +31,8 @@ use hdrhistogram::Histogram;
 use tokio::net::TcpListener;
 use tonic::transport::{Channel, Server};
 use tonic::{Request, Response, Status, Streaming};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
 
 use common::request;
 
@@ -89,7 +93,7 @@ impl Round {
     fn print(&self, label: &str) {
         let q = |p: f64| Duration::from_nanos(self.latency.value_at_quantile(p));
         println!(
-            "{label:<34} {:>8.0} quotes/s  p50 {:>9.2?}  p99 {:>9.2?}  p99.9 {:>9.2?}  failed {}",
+            "{label:<34} {:>8.0} calls/s  p50 {:>9.2?}  p99 {:>9.2?}  p99.9 {:>9.2?}  failed {}",
             self.rate,
             q(0.5),
             q(0.99),
@@ -113,21 +117,44 @@ async fn channels(address: &str) -> Vec<Channel> {
     channels
 }
 
+/// What each caller of a round calls.
+#[derive(Clone, Copy)]
+enum Call {
+    Quote,
+    Health,
+}
+
 /// Closed loop: each caller sends its next quote as soon as the last is answered.
 async fn drive(address: &str, seconds: u64, callers: usize) -> Round {
+    drive_calls(address, seconds, callers, Call::Quote).await
+}
+
+/// Closed loop: each caller makes its next call as soon as the last is answered.
+async fn drive_calls(address: &str, seconds: u64, callers: usize, call: Call) -> Round {
     let channels = channels(address).await;
     let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let failed = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for i in 0..callers {
-        let mut client = QuoteServiceClient::new(channels[i % CONNECTIONS].clone());
+        let channel = channels[i % CONNECTIONS].clone();
+        let mut client = QuoteServiceClient::new(channel.clone());
+        let mut health = HealthClient::new(channel);
         let failed = failed.clone();
         tasks.push(tokio::spawn(async move {
             let mut latency = Histogram::<u64>::new(3).expect("a histogram");
             while Instant::now() < until {
                 let sent = Instant::now();
-                if client.quote(request()).await.is_err() {
+                let ok = match call {
+                    Call::Quote => client.quote(request()).await.is_ok(),
+                    Call::Health => health
+                        .check(HealthCheckRequest {
+                            service: String::new(),
+                        })
+                        .await
+                        .is_ok(),
+                };
+                if !ok {
                     failed.fetch_add(1, Ordering::Relaxed);
                 }
                 let _ = latency.record(sent.elapsed().as_nanos() as u64);
@@ -285,6 +312,8 @@ fn main() {
         echo.print("(a) bare echo");
 
         let (address, _on_data, stop_on) = quote_server(true).await;
+        let health = drive_calls(&address, seconds, callers, Call::Health).await;
+        health.print("(h) Health/Check, the same server");
         let on = drive(&address, seconds, callers).await;
         on.print("(b) Quote, durable log on");
 
@@ -309,6 +338,8 @@ fn main() {
 
         println!();
         println!("({callers} callers over {CONNECTIONS} connections, {seconds} s a round, one process on this machine)");
+        println!("Quote (log on) / Health/Check:      {:.2}", on.rate / health.rate);
+        println!("Quote (log off) / Health/Check:     {:.2}", off.rate / health.rate);
         println!("Quote (log on) / echo throughput:   {:.2}", on.rate / echo.rate);
         println!("Quote (log off) / echo throughput:  {:.2}", off.rate / echo.rate);
         println!("log on / log off throughput:        {:.2}", on.rate / off.rate);
