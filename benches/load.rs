@@ -13,7 +13,9 @@
 //!     back over and over: failed requests and p99 against (b);
 //! (e) the resident memory of the real binary at rest and under load.
 //!
-//! Run: `cargo bench --bench load` (optionally `-- SECONDS CALLERS`). Compare the ratios of
+//! Run: `cargo bench --bench load` (optionally `-- SECONDS CALLERS`). With
+//! `FAIRQUOTE_BENCH_BODIES=DIR` it only writes the gRPC-framed request bodies of its quote and
+//! its health check there, for an outside load generator (`benches/h2load.sh`). Compare the ratios of
 //! one run; absolute figures depend on the machine and what else it does. To profile one
 //! round alone (e.g. under `perf stat`), set `FAIRQUOTE_BENCH_ONLY=log-on` or `log-off`.
 
@@ -286,6 +288,27 @@ fn main() {
         .collect();
     let seconds = numbers.first().copied().unwrap_or(5);
     let callers = numbers.get(1).copied().unwrap_or(64) as usize;
+    if let Ok(dir) = std::env::var("FAIRQUOTE_BENCH_BODIES") {
+        // A gRPC message on the wire: no compression (0), its length big-endian, its bytes.
+        let framed = |message: Vec<u8>| {
+            let mut body = vec![0u8];
+            body.extend_from_slice(&(message.len() as u32).to_be_bytes());
+            body.extend(message);
+            body
+        };
+        let dir = std::path::Path::new(&dir);
+        std::fs::write(
+            dir.join("quote.grpc"),
+            framed(prost::Message::encode_to_vec(&request())),
+        )
+        .expect("written");
+        std::fs::write(
+            dir.join("health.grpc"),
+            framed(prost::Message::encode_to_vec(&HealthCheckRequest::default())),
+        )
+        .expect("written");
+        return;
+    }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         if let Ok(only) = std::env::var("FAIRQUOTE_BENCH_ONLY") {

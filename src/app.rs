@@ -166,7 +166,12 @@ fn verify_in_background(log: Arc<PgQuoteLog>, verification: Arc<Verification>) {
                 .first()
                 .map(|b| format!("record {}: {}", b.sequence, b.problem))
                 .unwrap_or_default()),
-            Err(e) => Err(e.to_string()),
+            // Not damage: the database could not be read to the end.
+            Err(e) => {
+                tracing::warn!("the quote log could not be verified after start: {e}");
+                verification.unverified(e.to_string());
+                return;
+            }
         };
         match &outcome {
             Ok(records) => tracing::info!(

@@ -24,6 +24,8 @@ pub enum VerificationState {
     Running = 0,
     Intact = 1,
     Broken = 2,
+    /// The log could not be read to the end (a database out of reach): nothing is known.
+    Unverified = 3,
 }
 
 /// The progress and outcome of the log's full verification, read by the service's metrics.
@@ -59,6 +61,7 @@ impl Verification {
         match self.state.load(Ordering::Acquire) {
             1 => VerificationState::Intact,
             2 => VerificationState::Broken,
+            3 => VerificationState::Unverified,
             _ => VerificationState::Running,
         }
     }
@@ -80,6 +83,13 @@ impl Verification {
 
     fn advance(&self, records: u64) {
         self.verified.fetch_add(records, Ordering::Relaxed);
+    }
+
+    /// That the log could not be read to the end, and why.
+    pub fn unverified(&self, why: String) {
+        *self.problem.lock().unwrap_or_else(PoisonError::into_inner) = Some(why);
+        self.state
+            .store(VerificationState::Unverified as u8, Ordering::Release);
     }
 
     /// The outcome: `Err` names the damage.

@@ -87,7 +87,7 @@ fn verification_gauges(
         ),
         gauge(
             "fairquote.log.verification.state",
-            "The quote log's full verification: 0 running, 1 intact, 2 damage found",
+            "The quote log's full verification: 0 running, 1 intact, 2 damage found, 3 the log could not be read to the end",
             |v| v.state() as u64,
         ),
     ]

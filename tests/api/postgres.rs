@@ -501,3 +501,54 @@ async fn a_version_put_in_force_through_one_replica_prices_on_the_other_within_a
     assert!(verify.intact, "{:?}", verify.breaks);
     drop(a);
 }
+
+/// A replica's start reads nothing of the shared chain; it verifies it in the background and
+/// reports the outcome to its metrics: intact, then, once a record is changed in the database,
+/// the damage with its record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_verifies_the_whole_chain_after_start_and_finds_a_changed_record() {
+    use fairquote::audit::{Verification, VerificationState};
+    async fn outcome(verification: &Verification) -> VerificationState {
+        for _ in 0..500 {
+            if verification.state() != VerificationState::Running {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        verification.state()
+    }
+    let server = PgServer::start();
+    let url = server.database();
+    let data = tempfile::tempdir().expect("a folder");
+    let app = spawn_app_with(pg_settings(data.path(), &url)).await;
+    let ids = quote_ids(&app, 6).await;
+    drop(app);
+    let state = fairquote::app::start(&pg_settings(data.path(), &url))
+        .await
+        .expect("starts");
+    let verification = state.front.metrics.verification();
+    assert_eq!(outcome(&verification).await, VerificationState::Intact);
+    assert!(
+        verification.progress().1 > 6,
+        "{:?}",
+        verification.progress()
+    );
+    drop(state);
+
+    let owner = sqlx::PgPool::connect(&url).await.expect("connects");
+    let (sequence,): (i64,) = sqlx::query_as(
+        "UPDATE quote_log SET record = set_byte(record, 20, get_byte(record, 20) # 1) \
+         WHERE quote_id = $1 RETURNING sequence",
+    )
+    .bind(uuid::Uuid::parse_str(&ids[2]).expect("a uuid"))
+    .fetch_one(&owner)
+    .await
+    .expect("changed");
+    let state = fairquote::app::start(&pg_settings(data.path(), &url))
+        .await
+        .expect("a replica's start reads nothing of the chain");
+    let verification = state.front.metrics.verification();
+    assert_eq!(outcome(&verification).await, VerificationState::Broken);
+    let problem = verification.problem().expect("named");
+    assert!(problem.contains(&format!("record {sequence}")), "{problem}");
+}

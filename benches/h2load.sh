@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The quote path measured from outside: h2load (Debian's nghttp2-client), an HTTP/2 load
+# generator that knows nothing of fairquote, against the release binary, sending real
+# gRPC-framed requests. In one run and on one server it alternates rounds of
+# `grpc.health.v1.Health/Check` (the bare RPC) and `fairquote.v1.QuoteService/Quote`, with the
+# durable log on (the default) and then off (`audit.enabled=false`), and prints the ratios that
+# `cargo bench --bench load` prints from its own generator.
+#
+#     benches/h2load.sh [SECONDS [CONNECTIONS [STREAMS]]]      (default 10 4 16)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fairquote-target}
+seconds=${1:-10}
+connections=${2:-4}
+streams=${3:-16}
+if ! command -v h2load >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null
+fi
+cargo build --release --bin fairquote
+work=$(mktemp -d)
+trap 'kill ${server:-} 2>/dev/null || true; rm -rf "$work"' EXIT
+FAIRQUOTE_BENCH_BODIES="$work" cargo bench --bench load
+
+# Starts a server on a fresh data folder; sets $server and $address.
+start() {
+  local data="$work/data-$1" log="$work/log-$1"
+  mkdir -p "$data"
+  FAIRQUOTE__AUDIT__ENABLED=$2 RUST_LOG=info FAIRQUOTE__SERVER__LISTEN_ADDRESS=127.0.0.1:0 \
+    FAIRQUOTE__DATA__DIR="$data" "$CARGO_TARGET_DIR/release/fairquote" serve 2>"$log" &
+  server=$!
+  address=""
+  for _ in $(seq 1 300); do
+    address=$(sed -n 's/.*serving gRPC on \([0-9.:]*\).*/\1/p' "$log" | head -n 1)
+    [ -n "$address" ] && return
+    sleep 0.1
+  done
+  cat "$log"
+  echo "the server did not report its address" >&2
+  exit 1
+}
+
+# Requests a second of one round: h2load's own count, over the round's duration.
+round() {
+  local path=$1 body=$2
+  h2load --duration="$seconds" --warm-up-time=1 -c "$connections" -m "$streams" -t 1 \
+    -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
+    "http://$address$path" |
+    sed -n 's/.*finished in [0-9.]*[a-z]*, \([0-9.]*\) req\/s.*/\1/p'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+for log in true false; do
+  start "$log" "$log"
+  health=$(round /grpc.health.v1.Health/Check "$work/health.grpc")
+  quote=$(round /fairquote.v1.QuoteService/Quote "$work/quote.grpc")
+  health_again=$(round /grpc.health.v1.Health/Check "$work/health.grpc")
+  quote_again=$(round /fairquote.v1.QuoteService/Quote "$work/quote.grpc")
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  h=$(awk -v a="$health" -v b="$health_again" 'BEGIN { print (a + b) / 2 }')
+  q=$(awk -v a="$quote" -v b="$quote_again" 'BEGIN { print (a + b) / 2 }')
+  echo "log $log: Health/Check $health, $health_again req/s; Quote $quote, $quote_again req/s; Quote / Health/Check $(ratio "$q" "$h")"
+  if [ "$log" = true ]; then on=$q; else off=$q; fi
+done
+echo "log on / log off: $(ratio "$on" "$off") ($connections connections x $streams streams, ${seconds} s rounds, h2load, release binary)"
