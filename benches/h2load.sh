@@ -3,7 +3,8 @@
 # generator that knows nothing of fairquote, against the release binary, sending real
 # gRPC-framed requests. In one run and on one server it alternates rounds of
 # `grpc.health.v1.Health/Check` (the bare RPC) and `fairquote.v1.QuoteService/Quote`, with the
-# durable log on (the default) and then off (`audit.enabled=false`), and prints the ratios that
+# durable log on (the default), on without its Merkle tree and checkpoints
+# (`audit.transparency=false`), and off (`audit.enabled=false`), and prints the ratios that
 # `cargo bench --bench load` prints from its own generator.
 #
 #     benches/h2load.sh [SECONDS [CONNECTIONS [STREAMS]]]      (default 10 4 16)
@@ -22,12 +23,13 @@ work=$(mktemp -d)
 trap 'kill ${server:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 FAIRQUOTE_BENCH_BODIES="$work" cargo bench --bench load
 
-# Starts a server on a fresh data folder; sets $server and $address.
+# Starts a server on a fresh data folder with the given log settings; sets $server, $address.
 start() {
-  local data="$work/data-$1" log="$work/log-$1"
+  local name=$1 enabled=$2 transparency=$3 data="$work/data-$1" log="$work/log-$1"
   mkdir -p "$data"
-  FAIRQUOTE__AUDIT__ENABLED=$2 RUST_LOG=info FAIRQUOTE__SERVER__LISTEN_ADDRESS=127.0.0.1:0 \
-    FAIRQUOTE__DATA__DIR="$data" "$CARGO_TARGET_DIR/release/fairquote" serve 2>"$log" &
+  FAIRQUOTE__AUDIT__ENABLED=$enabled FAIRQUOTE__AUDIT__TRANSPARENCY=$transparency RUST_LOG=info \
+    FAIRQUOTE__SERVER__LISTEN_ADDRESS=127.0.0.1:0 FAIRQUOTE__DATA__DIR="$data" \
+    "$CARGO_TARGET_DIR/release/fairquote" serve 2>"$log" &
   server=$!
   address=""
   for _ in $(seq 1 300); do
@@ -40,7 +42,7 @@ start() {
   exit 1
 }
 
-# Requests a second of one round: h2load's own count, over the round's duration.
+# Requests a second of one round, as h2load counts them.
 round() {
   local path=$1 body=$2
   h2load --duration="$seconds" --warm-up-time=1 -c "$connections" -m "$streams" -t 1 \
@@ -50,18 +52,25 @@ round() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+mean() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + b) / 2 }'; }
 
-for log in true false; do
-  start "$log" "$log"
+declare -A quotes
+for mode in on bare off; do
+  case $mode in
+    on) start on true true ;;          # the default: durable log, Merkle tree, checkpoints
+    bare) start bare true false ;;     # durable log without the tree and the checkpoints
+    off) start off false true ;;       # no log (benchmarks only)
+  esac
   health=$(round /grpc.health.v1.Health/Check "$work/health.grpc")
   quote=$(round /fairquote.v1.QuoteService/Quote "$work/quote.grpc")
   health_again=$(round /grpc.health.v1.Health/Check "$work/health.grpc")
   quote_again=$(round /fairquote.v1.QuoteService/Quote "$work/quote.grpc")
   kill "$server"
   wait "$server" 2>/dev/null || true
-  h=$(awk -v a="$health" -v b="$health_again" 'BEGIN { print (a + b) / 2 }')
-  q=$(awk -v a="$quote" -v b="$quote_again" 'BEGIN { print (a + b) / 2 }')
-  echo "log $log: Health/Check $health, $health_again req/s; Quote $quote, $quote_again req/s; Quote / Health/Check $(ratio "$q" "$h")"
-  if [ "$log" = true ]; then on=$q; else off=$q; fi
+  h=$(mean "$health" "$health_again")
+  quotes[$mode]=$(mean "$quote" "$quote_again")
+  echo "log $mode: Health/Check $health, $health_again req/s; Quote $quote, $quote_again req/s; Quote / Health/Check $(ratio "${quotes[$mode]}" "$h")"
 done
-echo "log on / log off: $(ratio "$on" "$off") ($connections connections x $streams streams, ${seconds} s rounds, h2load, release binary)"
+# h2load counts HTTP/2 answers; that they were quotes, not gRPC errors, the log says.
+"$CARGO_TARGET_DIR/release/fairquote" audit --data "$work/data-on" verify | head -n 3
+echo "log on / log off: $(ratio "${quotes[on]}" "${quotes[off]}"); with / without tree and checkpoints: $(ratio "${quotes[on]}" "${quotes[bare]}") ($connections connections x $streams streams, ${seconds} s rounds, h2load, release binary)"
