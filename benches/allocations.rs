@@ -1,0 +1,150 @@
+//! Allocations per quote, step by step, and the sizes on the wire: where the quote path makes
+//! the allocator work (issue 19). A counting allocator wraps the system's; each step of the
+//! production path is run on the typical liability request (`common::request`) many times, and
+//! the bench prints the allocations and the bytes each call asks for, and the encoded sizes of
+//! the request, the response and the log record.
+//! Run: `cargo bench --bench allocations [-- CALLS]` (default 10,000).
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Utc;
+use fairquote::contract::pb;
+use fairquote::contract::quote::quote_response;
+use fairquote::domain::QuoteRequest;
+use prost::Message;
+
+struct Counting;
+
+static CALLS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is handed to the system allocator unchanged; only counted on the way.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        CALLS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: the caller's layout, as `GlobalAlloc::alloc` requires.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        CALLS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        // SAFETY: as `GlobalAlloc::realloc` requires, passed on unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `step` `calls` times; its allocations and bytes asked for, per call.
+fn per_call<T>(calls: u64, mut step: impl FnMut() -> T) -> (f64, f64) {
+    let (c0, b0) = (CALLS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
+    for _ in 0..calls {
+        std::hint::black_box(step());
+    }
+    let (c1, b1) = (CALLS.load(Ordering::Relaxed), BYTES.load(Ordering::Relaxed));
+    (
+        (c1 - c0) as f64 / calls as f64,
+        (b1 - b0) as f64 / calls as f64,
+    )
+}
+
+fn main() {
+    let calls: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let books = fairquote::tables::load_rate_books(&common::models_dir()).expect("the models");
+    let request = common::request();
+    let wire = request.encode_to_vec();
+    let domain = QuoteRequest::try_from(request.clone()).expect("a valid request");
+    let date = Utc::now().date_naive();
+    let quote = fairquote::rating::quote(&books, &domain, date).expect("priced");
+    let response = quote_response(uuid::Uuid::now_v7().to_string(), Utc::now(), &quote);
+    let record = pb::LogRecord {
+        sequence: 1,
+        recorded_at: "2026-12-02T07:00:00.000000Z".into(),
+        event: Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+            request: Some(request.clone()),
+            response: Some(response.clone()),
+            tenant: String::new(),
+        })),
+    };
+
+    let steps: Vec<(&str, (f64, f64))> = vec![
+        (
+            "decode the request",
+            per_call(calls, || pb::QuoteRequest::decode(wire.as_slice())),
+        ),
+        (
+            "convert it to the domain",
+            per_call(calls, || QuoteRequest::try_from(request.clone())),
+        ),
+        (
+            "price it, with the worksheet",
+            per_call(calls, || fairquote::rating::quote(&books, &domain, date)),
+        ),
+        (
+            "price it, figures only",
+            per_call(calls, || {
+                fairquote::rating::quote_figures(&books, &domain, date)
+            }),
+        ),
+        (
+            "write the response",
+            per_call(calls, || {
+                quote_response(uuid::Uuid::now_v7().to_string(), Utc::now(), &quote)
+            }),
+        ),
+        (
+            "encode the response",
+            per_call(calls, || response.encode_to_vec()),
+        ),
+        (
+            "build and encode the log record",
+            per_call(calls, || {
+                pb::LogRecord {
+                    sequence: 1,
+                    recorded_at: "2026-12-02T07:00:00.000000Z".into(),
+                    event: Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+                        request: Some(request.clone()),
+                        response: Some(response.clone()),
+                        tenant: String::new(),
+                    })),
+                }
+                .encode_to_vec()
+            }),
+        ),
+    ];
+    println!("allocations per call, over {calls} calls of each step:");
+    let mut total = (0.0, 0.0);
+    for (name, (allocations, bytes)) in &steps {
+        println!("  {name:<34} {allocations:>8.1} allocations  {bytes:>9.0} bytes");
+        if !name.contains("figures only") {
+            total.0 += allocations;
+            total.1 += bytes;
+        }
+    }
+    println!(
+        "  {:<34} {:>8.1} allocations  {:>9.0} bytes",
+        "a quote, all but the figures-only", total.0, total.1
+    );
+    println!(
+        "encoded sizes: request {} bytes, response {} bytes ({} worksheet steps, {} reasons), log record {} bytes",
+        wire.len(),
+        response.encoded_len(),
+        response.worksheet.as_ref().map_or(0, |w| w.steps.len()),
+        response.reasons.len(),
+        record.encoded_len()
+    );
+}
