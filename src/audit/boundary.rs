@@ -168,6 +168,12 @@ pub fn append(dir: &Path, boundary: &Boundary) -> Result<(), LogError> {
         .map_err(|e| fault(dir, e))
 }
 
+/// Sets the boundaries aside (`boundaries.distrusted`) once the log behind them is found
+/// damaged, so that the next start reads the whole log: kept, never deleted.
+pub fn set_aside(dir: &Path) {
+    let _ = std::fs::rename(path(dir), path(dir).with_extension("distrusted"));
+}
+
 /// Replaces the file with these boundaries (at start, from what was read and verified), unless
 /// it already says exactly that.
 pub fn rewrite(dir: &Path, boundaries: &[Boundary]) -> Result<(), LogError> {
@@ -196,12 +202,6 @@ pub struct Resume {
     pub model_events: Vec<LoggedModelEvent>,
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 /// The latest boundary that the service's own checkpoint covers and that checks out, or why
 /// the log must be read from its start.
 pub fn resume(
@@ -216,7 +216,7 @@ pub fn resume(
         .iter()
         .zip(paths)
         .take(paths.len().saturating_sub(1))
-        .take_while(|(b, p)| b.segment == file_name(p))
+        .take_while(|(b, p)| b.segment == segment::name(p))
         .count();
     boundaries.truncate(matching);
     let Some(chosen) = boundaries

@@ -61,12 +61,6 @@ pub fn segments(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
     Ok(paths)
 }
 
-fn name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 /// The size of the blocks a crash leaves unwritten (a file system's smallest block).
 const BLOCK: usize = 512;
 
@@ -157,7 +151,7 @@ pub fn scan_from(
         }
         let broken = |offset: usize, sequence: u64, problem: String| ChainBreak {
             sequence,
-            segment: name(path),
+            segment: segment::name(path),
             offset: offset as u64,
             problem,
         };

@@ -118,12 +118,6 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 impl FileQuoteLog {
     /// Opens (or creates) the log: takes it up after the latest boundary the trusted
     /// checkpoint covers (else from its start), cuts off a torn last record, verifies the chain
@@ -181,7 +175,7 @@ impl FileQuoteLog {
             {
                 ends.push((
                     found.segment,
-                    Boundary::of(file_name(&paths[found.segment])),
+                    Boundary::of(segment::name(&paths[found.segment])),
                 ));
             }
             let (_, end) = ends.last_mut().expect("just pushed");
@@ -210,12 +204,11 @@ impl FileQuoteLog {
         let (sealed, current) = sealer.finish_with_current(last_segment)?;
         // The segment being written keeps its end in the writer; the others get boundaries,
         // in order and without a gap.
-        let mut writing = Boundary::of(String::new());
-        let mut last_frame = None;
+        let (mut last_frame, mut model_events_here) = (None, Vec::new());
         for (segment, mut end) in ends {
             if segment == last_segment {
                 last_frame = Some(end.last_offset);
-                writing = end;
+                model_events_here = end.model_events;
             } else if segment == boundaries.len() {
                 end.quotes = sealed[segment].clone();
                 boundaries.push(end);
@@ -268,7 +261,7 @@ impl FileQuoteLog {
             options.verification.end(Err(breaks.clone()));
             restart = Some(breaks);
             // Boundaries over a broken chain would let a later start skip the break.
-            let _ = std::fs::rename(dir.join("boundaries"), dir.join("boundaries.distrusted"));
+            boundary::set_aside(dir);
         } else {
             boundary::rewrite(dir, &boundaries)?;
         }
@@ -282,7 +275,7 @@ impl FileQuoteLog {
             }
             _ => {
                 last_frame = None;
-                writing.model_events.clear();
+                model_events_here.clear();
                 new_segment(dir, next_sequence)?
             }
         };
@@ -307,7 +300,7 @@ impl FileQuoteLog {
             next_sequence,
             leaves,
             last_frame,
-            model_events_here: writing.model_events,
+            model_events_here,
             cut_to: None,
             index: Arc::new(RwLock::new(index)),
             refuse_when_broken: resumed.then(|| options.verification.clone()),
@@ -367,14 +360,11 @@ impl FileQuoteLog {
 
 /// Keeps the bytes of `segment` from `offset` on in the log's `quarantine/` folder, synced,
 /// before they are cut: nothing the service removes is lost. Returns the event that records it.
-fn quarantine(dir: &Path, segment: &Path, offset: u64) -> Result<pb::TailCut, LogError> {
+fn quarantine(dir: &Path, torn: &Path, offset: u64) -> Result<pb::TailCut, LogError> {
     let fault = |e: std::io::Error| write_error("keeping a cut tail in quarantine", e);
-    let bytes = std::fs::read(segment).map_err(fault)?;
+    let bytes = std::fs::read(torn).map_err(fault)?;
     let cut = &bytes[(offset as usize).min(bytes.len())..];
-    let name = segment
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = segment::name(torn);
     let folder = dir.join("quarantine");
     std::fs::create_dir_all(&folder).map_err(fault)?;
     let kept_in = format!("quarantine/{name}.{offset}.cut");
@@ -700,7 +690,7 @@ impl Writer {
             let full = index
                 .segments
                 .last()
-                .map(|p| file_name(p))
+                .map(|p| segment::name(p))
                 .unwrap_or_default();
             (index.seal_current()?, full)
         };

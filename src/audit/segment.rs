@@ -16,6 +16,13 @@ pub fn file_name(first_sequence: u64) -> String {
     format!("{first_sequence:020}.{EXTENSION}")
 }
 
+/// The file name of a segment's path, as reports and boundaries name it.
+pub fn name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// SHA-256(previous hash ‖ record bytes).
 pub fn chain_hash(previous: &[u8; 32], record: &[u8]) -> [u8; 32] {
     let mut hash = Sha256::new();

@@ -161,8 +161,7 @@ impl FullCheck {
                     %problem,
                     "the full verification of the quote log found damage: no more quotes are recorded; a restart reads the whole log and names it"
                 );
-                let boundaries = self.dir.join("boundaries");
-                let _ = std::fs::rename(&boundaries, boundaries.with_extension("distrusted"));
+                super::boundary::set_aside(&self.dir);
                 self.verification.end(Err(problem));
             }
         }

@@ -21,7 +21,7 @@ use super::outcomes::{Interval, RESAMPLES};
 
 /// The term of the charges and the minimum premium: what the worksheet did to the risk premium
 /// after the tables' factors, all from `parameters.csv`.
-pub const CHARGES: &str = "parameters";
+pub const CHARGES: &str = crate::rating::book::table::PARAMETERS;
 
 /// One policy's log premium per unit, split by table.
 #[derive(Debug, Clone, PartialEq)]

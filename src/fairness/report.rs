@@ -294,6 +294,17 @@ fn rating_inputs(product: Product) -> Vec<RatingInput> {
     }
 }
 
+/// The inventory's entry of a product's table (the charges' term is `parameters.csv`'s).
+fn entry_of<'a>(
+    inventory: &'a [FactorEntry],
+    product: Product,
+    table: &str,
+) -> Option<&'a FactorEntry> {
+    inventory
+        .iter()
+        .find(|f| f.product == product && f.table == table)
+}
+
 fn reasons_of(observations: &[(String, &Priced)]) -> Vec<ReasonsOfGroup> {
     let mut by_group: std::collections::BTreeMap<&str, Vec<&Priced>> = Default::default();
     for (group, p) in observations {
@@ -423,15 +434,7 @@ pub fn report(
             let mut gaps = attribution::attribute(&splits, seed.wrapping_add(2));
             for gap in &mut gaps {
                 for factor in &mut gap.factors {
-                    let table = if factor.table == attribution::CHARGES {
-                        crate::rating::book::table::PARAMETERS
-                    } else {
-                        factor.table.as_str()
-                    };
-                    if let Some(entry) = inventory
-                        .iter()
-                        .find(|f| f.product == product && f.table == table)
-                    {
+                    if let Some(entry) = entry_of(&inventory, product, &factor.table) {
                         factor.status = entry.status.clone();
                         factor.protected_criteria = entry.protected_criteria.clone();
                     }
@@ -742,14 +745,7 @@ pub fn report(
                 .tables
                 .iter()
                 .filter(|t| {
-                    let table = if t.as_str() == attribution::CHARGES {
-                        crate::rating::book::table::PARAMETERS
-                    } else {
-                        t.as_str()
-                    };
-                    inventory.iter().any(|f| {
-                        f.product == p.product && f.table == table && f.status != "justified"
-                    })
+                    entry_of(&inventory, p.product, t).is_some_and(|f| f.status != "justified")
                 })
                 .map(String::as_str)
                 .collect();

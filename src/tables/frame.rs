@@ -73,17 +73,24 @@ impl RatingTable {
     /// trailing zeros and an exponent aside), any other text trimmed.
     pub fn content(&self, index: usize, column: &str) -> Option<String> {
         let text = self.text(index, column)?;
+        Some(
+            self.number(text)
+                .map(|d| d.normalize().to_string())
+                .unwrap_or_else(|| text.to_owned()),
+        )
+    }
+
+    /// A cell's text read as a number, as this file writes numbers: with a decimal point, or a
+    /// decimal comma in a `;` file, or an exponent (`5E+06`) as a spreadsheet may write one.
+    fn number(&self, text: &str) -> Option<Decimal> {
         let written = if self.decimal_comma {
             text.replace(',', ".")
         } else {
             text.to_owned()
         };
-        Some(
-            Decimal::from_str(&written)
-                .or_else(|_| Decimal::from_scientific(&written))
-                .map(|d| d.normalize().to_string())
-                .unwrap_or_else(|_| text.to_owned()),
-        )
+        Decimal::from_str(&written)
+            .or_else(|_| Decimal::from_scientific(&written))
+            .ok()
     }
 
     /// Where this table's content first differs from `other`'s: its row (spreadsheet numbering),
@@ -309,22 +316,15 @@ impl RatingTable {
         faults: &mut Vec<TableFault>,
     ) -> Option<Decimal> {
         let value = self.required(index, column, faults)?;
-        let written = if self.decimal_comma {
-            if value.contains('.') && value.contains(',') {
-                faults.push(self.fault(
-                    index,
-                    column,
-                    format!("`{value}`: write the number without a thousands separator"),
-                ));
-                return None;
-            }
-            value.replace(',', ".")
-        } else {
-            value.clone()
-        };
-        let parsed = Decimal::from_str(&written)
-            .ok()
-            .or_else(|| Decimal::from_scientific(&written).ok());
+        if self.decimal_comma && value.contains('.') && value.contains(',') {
+            faults.push(self.fault(
+                index,
+                column,
+                format!("`{value}`: write the number without a thousands separator"),
+            ));
+            return None;
+        }
+        let parsed = self.number(&value);
         if parsed.is_none() {
             faults.push(self.fault(
                 index,

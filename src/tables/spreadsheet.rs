@@ -87,6 +87,20 @@ fn cells(line: &str, separator: char) -> usize {
     count
 }
 
+/// The separator of a file, from its header: `;` or a tab where the header holds one and no
+/// `,`, else `,`.
+fn separator_of(header: &str) -> u8 {
+    if header.contains(',') {
+        b','
+    } else if header.contains(';') {
+        b';'
+    } else if header.contains('\t') {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
 fn not_utf8(file: &str, bytes: &[u8], at: usize) -> TableFault {
     let before = &bytes[..at];
     let row = before.iter().filter(|b| **b == b'\n').count() + 1;
@@ -99,11 +113,7 @@ fn not_utf8(file: &str, bytes: &[u8], at: usize) -> TableFault {
         .position(|b| *b == b'\n')
         .unwrap_or(bytes.len());
     let header = String::from_utf8_lossy(&bytes[..header_end]);
-    let separator = if header.contains(';') && !header.contains(',') {
-        b';'
-    } else {
-        b','
-    };
+    let separator = separator_of(&header);
     let cell = bytes[line_start..at]
         .iter()
         .filter(|b| **b == separator)
@@ -136,13 +146,7 @@ pub fn sniff(file: &str, bytes: &[u8]) -> Result<Sniffed, Vec<TableFault>> {
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
     let header = lines.first().copied().unwrap_or("");
-    let separator = if header.contains(';') && !header.contains(',') {
-        b';'
-    } else if header.contains('\t') && !header.contains(',') {
-        b'\t'
-    } else {
-        b','
-    };
+    let separator = separator_of(header);
     // A spreadsheet writes an empty row as separators alone (`;;`).
     let blank = |line: &str| {
         line.chars()
