@@ -646,6 +646,21 @@ async fn a_generated_books_report_states_how_it_was_made_and_how_its_groups_were
         "{}",
         unknown["scope"]
     );
+    // A provenance file that does not read is said, not taken for none.
+    std::fs::write(
+        scratch.path().join("copy.parquet.provenance.json"),
+        "{ not json",
+    )
+    .expect("written");
+    let (_, garbled) = report(scratch.path().join("copy.parquet")).await;
+    assert!(
+        garbled["scope"]["provenance"]
+            .as_str()
+            .expect("a statement")
+            .contains("cannot be read"),
+        "{}",
+        garbled["scope"]
+    );
     // A group model that does not add up is refused, naming the file.
     std::fs::write(
         &groups,
