@@ -128,7 +128,6 @@ pub fn run(command: ActuarialCommand) -> ExitCode {
 }
 
 fn derive(assumptions: &Path, model: &Path) -> Result<String, String> {
-    use sha2::{Digest, Sha256};
     let bytes =
         std::fs::read(assumptions).map_err(|e| format!("{}: {e}", assumptions.display()))?;
     let text =
@@ -152,7 +151,7 @@ fn derive(assumptions: &Path, model: &Path) -> Result<String, String> {
         .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
     let record = format!(
         "[derivation]\nassumptions = \"{name}\"\nassumptions_sha256 = \"{}\"\ncommand = \"fairquote actuarial derive --assumptions {name} --model .\"\n",
-        hex::encode(Sha256::digest(&bytes))
+        crate::tables::files::content_sha256(&name, &bytes)
     );
     std::fs::write(
         &manifest_path,

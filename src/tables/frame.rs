@@ -80,6 +80,29 @@ impl RatingTable {
         )
     }
 
+    /// The whole table as its content, in one canonical byte form: the column names, then each
+    /// row's cells by `content` (empty cells empty), each length-prefixed. Two files that hold the
+    /// same table, however a spreadsheet saved them, give the same bytes; the version id hashes
+    /// these, not the file.
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut out = b"table\n".to_vec();
+        let mut push = |text: &str| {
+            out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+            out.extend_from_slice(text.as_bytes());
+        };
+        let columns = self.columns();
+        push(&columns.len().to_string());
+        for column in &columns {
+            push(column.trim());
+        }
+        for index in 0..self.height() {
+            for column in &columns {
+                push(&self.content(index, column).unwrap_or_default());
+            }
+        }
+        out
+    }
+
     /// A cell's text read as a number, as this file writes numbers: with a decimal point, or a
     /// decimal comma in a `;` file, or an exponent (`5E+06`) as a spreadsheet may write one.
     fn number(&self, text: &str) -> Option<Decimal> {
@@ -155,6 +178,15 @@ impl RatingTable {
     /// The table with the criteria its justification records declare.
     pub fn declaring(self, declared: Vec<String>) -> Self {
         RatingTable { declared, ..self }
+    }
+
+    /// The column names, in the file's order.
+    pub fn columns(&self) -> Vec<String> {
+        self.frame
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
     }
 
     pub fn height(&self) -> usize {

@@ -192,7 +192,6 @@ fn check_derivation(
     record: &manifest::DerivationRecord,
     faults: &mut Vec<TableFault>,
 ) {
-    use sha2::{Digest, Sha256};
     let at = |file: &str, message: String| TableFault::file(files.label(file), message);
     let Some(bytes) = files.files.get(&record.assumptions) else {
         faults.push(at(
@@ -204,7 +203,7 @@ fn check_derivation(
         ));
         return;
     };
-    if hex::encode(Sha256::digest(bytes)) != record.assumptions_sha256 {
+    if files::content_sha256(&record.assumptions, bytes) != record.assumptions_sha256 {
         faults.push(at(
             &record.assumptions,
             "changed since the table was derived: derive it again".into(),

@@ -698,3 +698,62 @@ fn factors_out_of_their_expected_shape_are_named_at_their_row() {
         assert_fault(&faults, file, Some(row), "factor", says);
     }
 }
+
+/// Every table saved as Belgian Excel saves it (`;`, decimal commas, a byte-order mark, CRLF),
+/// an exponent for a large amount, and the other text files with CRLF: the same content, so the
+/// same version id, and no change in the diff.
+#[test]
+fn the_version_id_does_not_depend_on_how_the_tables_were_saved() {
+    use fairquote::domain::Product;
+    use fairquote::tables::ModelFiles;
+    for product in Product::ALL {
+        let dir = crate::helpers::models_dir().join(product.code());
+        let files = ModelFiles::read_dir(&dir, product).expect("readable");
+        let mut saved = files.clone();
+        for (name, bytes) in saved.files.iter_mut() {
+            let text = String::from_utf8(bytes.clone()).expect("text");
+            let text = if name.ends_with(".csv") {
+                let belgian: String = text
+                    .lines()
+                    .map(|line| {
+                        let cells: Vec<String> = line
+                            .split(',')
+                            .map(|cell| {
+                                let is_number = cell.parse::<f64>().is_ok();
+                                if cell == "5000000" {
+                                    "5E+06".to_owned()
+                                } else if is_number {
+                                    cell.replace('.', ",")
+                                } else if cell.contains(';') {
+                                    format!("\"{cell}\"")
+                                } else {
+                                    cell.to_owned()
+                                }
+                            })
+                            .collect();
+                        cells.join(";") + "\r\n"
+                    })
+                    .collect();
+                format!("\u{feff}{belgian}\r\n")
+            } else {
+                text.replace('\n', "\r\n")
+            };
+            *bytes = text.into_bytes();
+        }
+        assert_ne!(files.files, saved.files, "{product:?}: saved otherwise");
+        assert_eq!(files.version_id(), saved.version_id(), "{product:?}");
+        let diff = fairquote::tables::diff::diff(&files, &saved).expect("a diff");
+        assert!(diff.is_empty(), "{product:?}: {diff:?}");
+        // One cell changed is another version.
+        let mut changed = saved.clone();
+        let name = if product == Product::Liability {
+            "deductible_factors.csv"
+        } else {
+            "smoker_factors.csv"
+        };
+        let text = String::from_utf8(changed.files[name].clone()).expect("text");
+        let text = text.replacen("1,00", "1,01", 1);
+        changed.files.insert(name.to_owned(), text.into_bytes());
+        assert_ne!(files.version_id(), changed.version_id(), "{product:?}");
+    }
+}
