@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod contract;
 pub mod domain;
+pub mod experience;
 pub mod fairness;
 pub mod grpc;
 pub mod impact;

@@ -16,6 +16,7 @@ macro_rules! say {
 
 mod actuarial;
 mod audit;
+mod experience;
 mod fairness;
 mod health;
 mod keys;
@@ -73,6 +74,9 @@ pub enum Command {
     /// The sickness–death model behind income protection.
     #[command(subcommand)]
     Actuarial(actuarial::ActuarialCommand),
+    /// Claims experience: generate, fit a version from it, watch a version against it.
+    #[command(subcommand)]
+    Experience(experience::ExperienceCommand),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -91,6 +95,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Portfolio(command) => portfolio::generate(command),
         Command::Impact(args) => portfolio::impact(args),
         Command::Actuarial(command) => actuarial::run(command),
+        Command::Experience(command) => experience::run(command),
         Command::Keys(command) => keys::run(command),
         Command::Fairness(command) => fairness::run(command, &settings),
         Command::Health { server } => health::run(server, &settings),

@@ -1,14 +1,14 @@
 //! The manifest of a model version: what it is, from when it applies, who made it.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::Product;
 
 use super::fault::TableFault;
 use super::files::{MANIFEST, ModelFiles};
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub product: String,
@@ -33,6 +33,54 @@ pub struct Manifest {
     /// Where a derived table comes from, written by `fairquote actuarial derive`.
     #[serde(default)]
     pub derivation: Option<DerivationRecord>,
+    /// Where fitted tables come from, written by `fairquote experience fit`.
+    #[serde(default)]
+    pub fit: Option<FitRecord>,
+}
+
+/// The experience tables were fitted from and how, so that validation can fit them again
+/// (`experience::fit::check`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FitRecord {
+    /// The experience file, in the version folder.
+    pub experience: String,
+    /// The SHA-256 (hex) of its cells' content.
+    pub experience_sha256: String,
+    pub method: String,
+    /// The tables the fit wrote.
+    pub tables: Vec<String>,
+    pub valuation_date: String,
+    /// The command that fitted them.
+    pub command: String,
+    /// Each intimacy profession's credibility against its comparator.
+    #[serde(default)]
+    pub credibility: Vec<CredibilityRecord>,
+}
+
+/// What the credibility of one intimacy profession came to: the manifest's record of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredibilityRecord {
+    pub occupation: String,
+    pub comparator: String,
+    pub claims: u64,
+    /// Thousands of EUR of turnover × years.
+    pub exposure: String,
+    /// The claims the comparator's class predicts for the profession's cells.
+    pub expected_claims: f64,
+    pub relativity: f64,
+    pub relativity_low: f64,
+    pub relativity_high: f64,
+    /// Bühlmann–Straub credibility.
+    pub z: f64,
+    pub z_limited_fluctuation: f64,
+    pub credibility_weighted: f64,
+    pub class_from: String,
+    pub class_to: String,
+    /// For a profession that stays: the experience that would move it, in words.
+    #[serde(default)]
+    pub needed: String,
 }
 
 /// The assumptions a table was derived from, so that anyone can derive it again.
@@ -41,7 +89,7 @@ pub struct Manifest {
 pub struct DerivationRecord {
     /// The assumptions file, in the version folder.
     pub assumptions: String,
-    /// Its SHA-256, hex.
+    /// The SHA-256 (hex) of its content (`files::content_sha256`): how it was saved does not count.
     pub assumptions_sha256: String,
     /// The command that derived the table.
     pub command: String,

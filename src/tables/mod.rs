@@ -103,7 +103,45 @@ impl<B> CompiledVersion<B> {
     }
 }
 
-fn compile<B>(
+/// What validation checks of a book whose manifest records a fit from experience.
+trait Fitted {
+    fn check_fit(
+        &self,
+        files: &ModelFiles,
+        record: &manifest::FitRecord,
+        faults: &mut Vec<TableFault>,
+    );
+}
+
+impl Fitted for LiabilityRateBook {
+    fn check_fit(
+        &self,
+        files: &ModelFiles,
+        record: &manifest::FitRecord,
+        faults: &mut Vec<TableFault>,
+    ) {
+        let evidence = self
+            .version
+            .justifications
+            .iter()
+            .map(|(id, j)| (id.clone(), j.evidence.clone()))
+            .collect();
+        crate::experience::fit::check(files, self, record, &evidence, faults);
+    }
+}
+
+impl Fitted for IncomeProtectionRateBook {
+    fn check_fit(&self, files: &ModelFiles, _: &manifest::FitRecord, faults: &mut Vec<TableFault>) {
+        faults.push(TableFault::at(
+            files.label(files::MANIFEST),
+            None,
+            Some("fit"),
+            "income protection's tables are not fitted from experience (only liability's are): remove the [fit] record",
+        ));
+    }
+}
+
+fn compile<B: Fitted>(
     files: &ModelFiles,
     compile_book: impl FnOnce(&ModelFiles, ModelVersion, &mut Vec<TableFault>) -> Option<B>,
 ) -> Result<CompiledVersion<B>, InvalidModel> {
@@ -150,6 +188,14 @@ fn compile<B>(
     let cases = expectations::read(files, &mut faults);
     if let Some(record) = manifest.as_ref().and_then(|m| m.derivation.as_ref()) {
         check_derivation(files, record, &mut faults);
+    }
+    // Fitted again only from tables that compile: their own faults come first.
+    if let (Some(book), Some(record), true) = (
+        &book,
+        manifest.as_ref().and_then(|m| m.fit.as_ref()),
+        faults.is_empty(),
+    ) {
+        book.check_fit(files, record, &mut faults);
     }
     match (book, manifest) {
         (Some(book), Some(manifest)) if faults.is_empty() => Ok(CompiledVersion {

@@ -13,6 +13,7 @@ mod crash;
 mod deploy;
 mod disk;
 mod expected_premiums;
+mod experience;
 mod fairness;
 mod fairness_report;
 mod fuzz_corpus;

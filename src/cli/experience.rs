@@ -1,0 +1,285 @@
+//! `fairquote experience`: generate a synthetic experience from known relativities, fit a
+//! liability version from experience, and watch a version against it (`crate::experience`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::domain::Product;
+use crate::experience::{self, LiabilityExperience, fit::FitError, generate::Truth, monitor};
+use crate::tables::ModelFiles;
+
+#[derive(Debug, Subcommand)]
+pub enum ExperienceCommand {
+    /// Draw a liability experience (CSV) from the true relativities of a TOML file, for the
+    /// occupations and classes of a version.
+    Generate {
+        #[arg(long)]
+        truth: PathBuf,
+        /// The liability version folder whose occupations, classes and rates the cells use.
+        #[arg(long)]
+        model: PathBuf,
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Fit a liability version's rates and each intimacy profession's class from experience,
+    /// and write the candidate version (draft) to a new folder.
+    Fit {
+        #[arg(long)]
+        experience: PathBuf,
+        /// The liability version folder to start from.
+        #[arg(long)]
+        model: PathBuf,
+        /// A new folder for the candidate version.
+        #[arg(long)]
+        out: PathBuf,
+        /// The report as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Actual against expected claims of an experience under a liability version.
+    Monitor {
+        #[arg(long)]
+        experience: PathBuf,
+        /// The liability version folder in force.
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: ExperienceCommand) -> ExitCode {
+    let result = match command {
+        ExperienceCommand::Generate { truth, model, out } => generate(&truth, &model, &out),
+        ExperienceCommand::Fit {
+            experience,
+            model,
+            out,
+            json,
+        } => fit(&experience, &model, &out, json),
+        ExperienceCommand::Monitor {
+            experience,
+            model,
+            json,
+        } => watch(&experience, &model, json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fairquote experience: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn files(model: &Path) -> Result<ModelFiles, String> {
+    ModelFiles::read_dir(model, Product::Liability).map_err(|e| faults(&e.faults))
+}
+
+fn faults(faults: &[crate::tables::TableFault]) -> String {
+    let mut text = String::from("it has faults:");
+    for fault in faults {
+        text.push_str(&format!("\n  {fault}"));
+    }
+    text
+}
+
+fn failed(e: FitError) -> String {
+    faults(&e.faults())
+}
+
+fn generate(truth: &Path, model: &Path, out: &Path) -> Result<(), String> {
+    let text = String::from_utf8(read(truth)?)
+        .map_err(|_| format!("{}: not UTF-8 text", truth.display()))?;
+    let truth_values = Truth::parse(&text).map_err(|e| format!("{}: {e}", truth.display()))?;
+    let book = crate::tables::compile_liability(&files(model)?).map_err(|e| faults(&e.faults))?;
+    let csv = experience::generate::liability_csv(&truth_values, &book)
+        .map_err(|e| format!("{}: {e}", truth.display()))?;
+    std::fs::write(out, &csv).map_err(|e| format!("{}: {e}", out.display()))?;
+    say!(
+        "{}: {} cells from {} (seed {})",
+        out.display(),
+        csv.lines().count() - 1,
+        truth.display(),
+        truth_values.seed
+    );
+    Ok(())
+}
+
+fn fit(experience: &Path, model: &Path, out: &Path, json: bool) -> Result<(), String> {
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(format!(
+            "{}: the candidate goes to a new or empty folder",
+            out.display()
+        ));
+    }
+    let bytes = read(experience)?;
+    // Without the output folder, which does not change what is fitted: fitting the same
+    // experience onto the same version gives the same candidate wherever it is written.
+    let command = format!(
+        "fairquote experience fit --experience {} --model {}",
+        experience.display(),
+        model.display()
+    );
+    let fitted = experience::fitted_version(&files(model)?, &bytes, &command)
+        .map_err(|e| format!("{}: {}", experience.display(), failed(e)))?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    for (name, content) in &fitted.files.files {
+        let path = out.join(name);
+        std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if json {
+        let report = serde_json::json!({
+            "version_id": fitted.version_id,
+            "fit": fitted.fit,
+            "cases_changed": fitted.cases.iter().map(|(case, before, after)| serde_json::json!({
+                "case": case, "before": before, "after": after,
+            })).collect::<Vec<_>>(),
+        });
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    let fit = &fitted.fit;
+    say!(
+        "candidate {} in {} (draft): fitted from {} cells, {} claims, {} thousand-EUR turnover-years, valued {}",
+        fitted.version_id,
+        out.display(),
+        fit.cells,
+        fit.claims,
+        fit.exposure,
+        fit.valuation_date
+    );
+    say!("frequency relativities (± standard error of the log):");
+    for r in &fit.frequency {
+        say!(
+            "  {:<28} {:>12.6} ± {:.4}",
+            r.level,
+            r.relativity,
+            r.standard_error
+        );
+    }
+    say!(
+        "severity relativities (dispersion {:.3}):",
+        fit.severity_dispersion
+    );
+    for r in &fit.severity {
+        say!(
+            "  {:<28} {:>12.4} ± {:.4}",
+            r.level,
+            r.relativity,
+            r.standard_error
+        );
+    }
+    match fit.k {
+        Some(k) => say!(
+            "Bühlmann–Straub: K = {k:.1} expected claims (within {:.4}, between {:.4}); full credibility by limited fluctuation at {:.0} claims",
+            fit.within_variance,
+            fit.between_variance,
+            fit.full_credibility_claims
+        ),
+        None => say!(
+            "Bühlmann–Straub: the occupations differ by no more than chance (between {:.4}): no profession's own experience is credible",
+            fit.between_variance
+        ),
+    }
+    say!("intimacy professions against their comparators:");
+    for p in &fit.professions {
+        say!(
+            "  {:<26} {:>5} claims  relativity {:.3} ({:.3} to {:.3})  Z {:.3}  weighted {:.3}  LF Z {:.3}  class {} → {}",
+            p.occupation,
+            p.claims,
+            p.relativity,
+            p.relativity_low,
+            p.relativity_high,
+            p.z,
+            p.credibility_weighted,
+            p.z_limited_fluctuation,
+            p.class_from,
+            p.class_to
+        );
+        if !p.needed.is_empty() {
+            say!("      stays: {}", p.needed);
+        }
+    }
+    for kept in &fit.kept {
+        say!("kept from the base: {kept}");
+    }
+    for (case, before, after) in &fitted.cases {
+        say!("expected case {case}: {before} → {after} (review it)");
+    }
+    Ok(())
+}
+
+fn watch(experience: &Path, model: &Path, json: bool) -> Result<(), String> {
+    let bytes = read(experience)?;
+    let name = experience.display().to_string();
+    let cells = LiabilityExperience::parse(&name, &bytes).map_err(|f| faults(&f))?;
+    let book = crate::tables::compile_liability(&files(model)?).map_err(|e| faults(&e.faults))?;
+    let report = monitor::liability(&book, &cells).map_err(failed)?;
+    if json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    say!(
+        "actual against expected under {} (capped claims over the risk premium before credits), valued {}",
+        report.version,
+        report.valuation_date
+    );
+    let line = |r: &monitor::ActualExpected| {
+        format!(
+            "  {:<28} {:>6} claims  A/E {:.3} ({:.3} to {:.3})",
+            r.group, r.claims, r.ratio, r.low, r.high
+        )
+    };
+    say!("{}", line(&report.total));
+    say!("by occupation:");
+    for r in &report.by_occupation {
+        say!("{}", line(r));
+    }
+    say!("by class:");
+    for r in &report.by_class {
+        say!("{}", line(r));
+    }
+    say!("intimacy profession against its comparator (ratio of their A/E):");
+    for p in &report.by_pair {
+        say!(
+            "  {:<26} / {:<22} {:.3} ({:.3} to {:.3})",
+            p.profession,
+            p.comparator,
+            p.ratio,
+            p.low,
+            p.high
+        );
+    }
+    let outside: Vec<&monitor::ActualExpected> = report
+        .by_cell
+        .iter()
+        .filter(|r| r.low > 1.0 || r.high < 1.0)
+        .collect();
+    say!(
+        "by cell: {} cells, {} with an interval that excludes 1 (all in --json)",
+        report.by_cell.len(),
+        outside.len()
+    );
+    for r in outside {
+        say!("{}", line(r));
+    }
+    Ok(())
+}

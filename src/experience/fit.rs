@@ -1,0 +1,1114 @@
+//! Fits a liability version's relativities from claims experience (`docs/EXPERIENCE.md`).
+//!
+//! - The **rates** come from the comparator professions' experience: a Poisson GLM of claim
+//!   frequency (class, work setting, deductible, claims band; exposure as the offset) and a Gamma
+//!   GLM of the mean claim (class, work setting, deductible; claims as the weights). The base
+//!   rate of a class and setting is frequency × severity at the base deductible and claims band;
+//!   the deductible and experience factors are the fitted relativities. A row for which the
+//!   comparators have no experience (a class no comparator is in, say) keeps the base version's
+//!   value, and the report says so.
+//! - Each **intimacy profession** is then measured against its comparator's class: its claims
+//!   over the claims that class predicts for its own cells, with the exact Poisson interval, and
+//!   blended with the comparator by credibility (Bühlmann–Straub over occupations × years;
+//!   limited fluctuation beside it). The complement of credibility is the comparator's
+//!   relativity, 1. The profession takes the class whose pure premium is nearest its
+//!   credibility-weighted one; when that is not its comparator's class, a justification record
+//!   carries the evidence. One that stays is told how much experience would move it.
+//!
+//! The fit is a function of the base version's tables and the experience alone, so validation
+//! runs it again on the candidate and compares (`check`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::domain::WorkSetting;
+use crate::rating::book::{LiabilityRateBook, OccupationKind, table};
+use crate::tables::fault::TableFault;
+use crate::tables::files::{self, ModelFiles};
+use crate::tables::frame::{RatingTable, file_row};
+use crate::tables::manifest::{CredibilityRecord, FitRecord};
+
+use super::credibility::{self, LimitedFluctuation, Observation, Structure};
+use super::glm::{self, Design, Family, GlmError};
+use super::{LiabilityCell, LiabilityExperience};
+
+/// The experience's name inside a fitted version.
+pub const EXPERIENCE_FILE: &str = "experience.csv";
+/// The tables a liability fit writes.
+pub const FITTED_TABLES: [&str; 4] = [
+    "base_rates.csv",
+    "deductible_factors.csv",
+    "experience_factors.csv",
+    "occupations.csv",
+];
+pub const METHOD: &str = "Poisson GLM of claim frequency (log link, exposure offset) and Gamma GLM of the mean claim (log link, claims as weights) on the comparator professions, by IRLS; each intimacy profession against its comparator's class by Bühlmann–Straub credibility over occupations × years, limited fluctuation beside it";
+/// The observed relativity's interval.
+pub const INTERVAL: f64 = 0.95;
+/// Decimals of a fitted factor or rate.
+const DECIMALS: u32 = 4;
+
+#[derive(Debug, Error)]
+pub enum FitError {
+    #[error("the experience is not usable")]
+    Experience(Vec<TableFault>),
+    #[error("the {model} cannot be fitted: {cause}")]
+    Model {
+        model: &'static str,
+        cause: GlmError,
+    },
+    #[error("{0}")]
+    Book(String),
+}
+
+impl FitError {
+    /// Every fault, located where it can be.
+    pub fn faults(&self) -> Vec<TableFault> {
+        match self {
+            FitError::Experience(faults) => faults.clone(),
+            other => vec![TableFault::file(EXPERIENCE_FILE, other.to_string())],
+        }
+    }
+}
+
+/// One fitted coefficient, as a relativity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Relativity {
+    /// `class=L2`, `deductible=250`, or `(base)` for the intercept.
+    pub level: String,
+    pub relativity: f64,
+    pub standard_error: f64,
+}
+
+/// The fit, as a report and as the candidate version's files.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiabilityFit {
+    pub experience_sha256: String,
+    pub cells: usize,
+    pub claims: u64,
+    pub exposure: String,
+    pub valuation_date: String,
+    pub basic_limit: String,
+    pub frequency: Vec<Relativity>,
+    pub severity: Vec<Relativity>,
+    pub severity_dispersion: f64,
+    /// Bühlmann–Straub's structure: `k` in expected claims (infinite: no credibility).
+    pub within_variance: f64,
+    pub between_variance: f64,
+    pub k: Option<f64>,
+    pub full_credibility_claims: f64,
+    pub professions: Vec<CredibilityRecord>,
+    /// What the fit left as the base version had it, and why.
+    pub kept: Vec<String>,
+    /// The fitted tables, as CSV text, by file name.
+    #[serde(skip)]
+    pub tables: BTreeMap<String, String>,
+}
+
+/// The comparators' data, summed by rating key.
+#[derive(Debug, Default, Clone, Copy)]
+struct Sums {
+    exposure: Decimal,
+    claims: u64,
+    incurred: Decimal,
+}
+
+/// A factor's levels in the design: the first is the base.
+struct Levels<T: Ord + Clone> {
+    name: &'static str,
+    levels: Vec<T>,
+    first_column: usize,
+}
+
+impl<T: Ord + Clone> Levels<T> {
+    fn new(name: &'static str, values: BTreeSet<T>, first_column: usize) -> Self {
+        Levels {
+            name,
+            levels: values.into_iter().collect(),
+            first_column,
+        }
+    }
+
+    fn columns(&self) -> usize {
+        self.levels.len().saturating_sub(1)
+    }
+
+    /// The design column of a level, `None` for the base; `Err` when the level was not fitted.
+    fn column(&self, value: &T) -> Result<Option<usize>, ()> {
+        match self.levels.iter().position(|l| l == value) {
+            Some(0) => Ok(None),
+            Some(i) => Ok(Some(self.first_column + i - 1)),
+            None => Err(()),
+        }
+    }
+}
+
+struct Model {
+    fit: glm::Fit,
+}
+
+impl Model {
+    fn eta(&self, columns: &[usize]) -> f64 {
+        columns.iter().map(|&j| self.fit.coefficients[j]).sum()
+    }
+}
+
+fn decimal_text(value: f64) -> String {
+    Decimal::from_f64(value)
+        .unwrap_or_default()
+        .round_dp_with_strategy(DECIMALS, RoundingStrategy::MidpointNearestEven)
+        .normalize()
+        .to_string()
+}
+
+fn round(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+/// Fits the relativities of `book` (compiled from `base`) from `experience`, and writes the
+/// fitted tables as CSV text in the layout of the base's own.
+pub fn fit_liability(
+    base: &ModelFiles,
+    book: &LiabilityRateBook,
+    experience: &LiabilityExperience,
+) -> Result<LiabilityFit, FitError> {
+    check_keys(book, experience)?;
+    let cells = sorted(&experience.cells);
+    let class_of = |cell: &LiabilityCell| -> Option<(String, OccupationKind)> {
+        let occupation = book.occupations.get(&cell.occupation)?;
+        let class = match occupation.kind {
+            OccupationKind::Comparator => occupation.class.clone(),
+            OccupationKind::Intimacy => book
+                .occupations
+                .get(occupation.comparator.as_deref()?)?
+                .class
+                .clone(),
+        };
+        Some((class, occupation.kind))
+    };
+
+    // The comparators' experience by rating key, summed exactly.
+    let mut frequency_sums: BTreeMap<(String, WorkSetting, Decimal, u32), Sums> = BTreeMap::new();
+    for cell in &cells {
+        if let Some((class, OccupationKind::Comparator)) = class_of(cell) {
+            let sums = frequency_sums
+                .entry((class, cell.work_setting, cell.deductible, cell.claims_band))
+                .or_default();
+            sums.exposure += cell.exposure;
+            sums.claims += u64::from(cell.claim_count);
+            sums.incurred += cell.incurred_capped;
+        }
+    }
+    if frequency_sums.is_empty() {
+        return Err(FitError::Book(
+            "no comparator profession has experience: the rates are fitted on the comparators'"
+                .into(),
+        ));
+    }
+    let classes = Levels::new(
+        "class",
+        frequency_sums.keys().map(|k| k.0.clone()).collect(),
+        1,
+    );
+    let settings = Levels::new(
+        "work_setting",
+        frequency_sums.keys().map(|k| k.1).collect(),
+        1 + classes.columns(),
+    );
+    let deductibles = Levels::new(
+        "deductible",
+        frequency_sums.keys().map(|k| k.2).collect(),
+        1 + classes.columns() + settings.columns(),
+    );
+    let bands = Levels::new(
+        "claims_band",
+        frequency_sums.keys().map(|k| k.3).collect(),
+        1 + classes.columns() + settings.columns() + deductibles.columns(),
+    );
+    let mut frequency_columns = vec!["(base)".to_owned()];
+    frequency_columns.extend(names(&classes, |c| c.clone()));
+    frequency_columns.extend(names(&settings, |s| s.code().to_owned()));
+    frequency_columns.extend(names(&deductibles, |d| d.to_string()));
+    let severity_columns = frequency_columns.clone();
+    frequency_columns.extend(names(&bands, |b| b.to_string()));
+
+    let key_columns = |class: &String,
+                       setting: &WorkSetting,
+                       deductible: &Decimal,
+                       band: Option<&u32>|
+     -> Option<Vec<usize>> {
+        let mut columns = vec![0];
+        columns.extend(classes.column(class).ok()?);
+        columns.extend(settings.column(setting).ok()?);
+        columns.extend(deductibles.column(deductible).ok()?);
+        if let Some(band) = band {
+            columns.extend(bands.column(band).ok()?);
+        }
+        Some(columns)
+    };
+
+    let mut frequency_design = Design {
+        columns: frequency_columns,
+        rows: Vec::new(),
+        y: Vec::new(),
+        weight: Vec::new(),
+    };
+    let mut severity_sums: BTreeMap<(String, WorkSetting, Decimal), Sums> = BTreeMap::new();
+    for ((class, setting, deductible, band), sums) in &frequency_sums {
+        let exposure = sums.exposure.to_f64().unwrap_or(0.0);
+        if exposure <= 0.0 {
+            continue;
+        }
+        frequency_design.rows.push(
+            key_columns(class, setting, deductible, Some(band)).expect("a level of the data"),
+        );
+        frequency_design.y.push(sums.claims as f64 / exposure);
+        frequency_design.weight.push(exposure);
+        let severity = severity_sums
+            .entry((class.clone(), *setting, *deductible))
+            .or_default();
+        severity.claims += sums.claims;
+        severity.incurred += sums.incurred;
+    }
+    let mut severity_design = Design {
+        columns: severity_columns,
+        rows: Vec::new(),
+        y: Vec::new(),
+        weight: Vec::new(),
+    };
+    for ((class, setting, deductible), sums) in &severity_sums {
+        if sums.claims == 0 || sums.incurred.is_zero() {
+            continue;
+        }
+        severity_design
+            .rows
+            .push(key_columns(class, setting, deductible, None).expect("a level of the data"));
+        severity_design
+            .y
+            .push(sums.incurred.to_f64().unwrap_or(0.0) / sums.claims as f64);
+        severity_design.weight.push(sums.claims as f64);
+    }
+    let frequency = Model {
+        fit: glm::fit(&frequency_design, Family::Poisson).map_err(|cause| FitError::Model {
+            model: "frequency model",
+            cause,
+        })?,
+    };
+    let severity = Model {
+        fit: glm::fit(&severity_design, Family::Gamma).map_err(|cause| FitError::Model {
+            model: "severity model",
+            cause,
+        })?,
+    };
+
+    // The fitted tables.
+    let mut kept = Vec::new();
+    let base_deductible = deductibles.levels[0];
+    let base_band = bands.levels[0];
+    // The base levels keep their factors, as written in a fitted table (so that fitting the
+    // fitted version again gives the same tables).
+    let written = |factor: Decimal| {
+        factor
+            .round_dp_with_strategy(DECIMALS, RoundingStrategy::MidpointNearestEven)
+            .to_f64()
+            .unwrap_or(1.0)
+    };
+    let base_deductible_factor = book
+        .deductible_factors
+        .get(&base_deductible)
+        .map_or(1.0, |f| written(*f));
+    let base_band_factor = book
+        .experience_factors
+        .iter()
+        .find(|b| b.min == base_band)
+        .map_or(1.0, |b| written(b.factor));
+    let mut tables = BTreeMap::new();
+    let base_rates_table = table_of(base, table::BASE_RATES)?;
+    let mut fitted_rates: BTreeMap<(String, WorkSetting), f64> = BTreeMap::new();
+    tables.insert(
+        "base_rates.csv".to_owned(),
+        rewrite(&base_rates_table, "rate", |index| {
+            let class = base_rates_table.text(index, "class")?.to_owned();
+            let setting = WorkSetting::from_code(base_rates_table.text(index, "work_setting")?)?;
+            let value = match key_columns(&class, &setting, &base_deductible, None) {
+                Some(columns) => {
+                    // At the base deductible and claims band: no column of theirs.
+                    let rate = libm::exp(frequency.eta(&columns) + severity.eta(&columns))
+                        / (base_deductible_factor * base_band_factor);
+                    decimal_text(rate)
+                }
+                None => {
+                    kept.push(format!(
+                        "base_rates.csv row {}: {class} {} (no comparator has experience there)",
+                        file_row(index),
+                        setting.code()
+                    ));
+                    base_rates_table.content(index, "rate")?
+                }
+            };
+            fitted_rates.insert(
+                (class, setting),
+                value.parse::<f64>().ok().filter(|r| *r > 0.0)?,
+            );
+            Some(value)
+        }),
+    );
+    let deductible_table = table_of(base, table::DEDUCTIBLE_FACTORS)?;
+    tables.insert(
+        "deductible_factors.csv".to_owned(),
+        rewrite(&deductible_table, "factor", |index| {
+            let deductible: Decimal = deductible_table
+                .content(index, "deductible")?
+                .parse()
+                .ok()?;
+            Some(match deductibles.column(&deductible) {
+                Ok(column) => {
+                    let eta = column
+                        .map(|j| frequency.fit.coefficients[j] + severity.fit.coefficients[j])
+                        .unwrap_or(0.0);
+                    decimal_text(base_deductible_factor * libm::exp(eta))
+                }
+                Err(()) => {
+                    kept.push(format!(
+                        "deductible_factors.csv row {}: {deductible} EUR (no comparator has experience there)",
+                        file_row(index)
+                    ));
+                    deductible_table.content(index, "factor")?
+                }
+            })
+        }),
+    );
+    let band_table = table_of(base, table::EXPERIENCE_FACTORS)?;
+    tables.insert(
+        "experience_factors.csv".to_owned(),
+        rewrite(&band_table, "factor", |index| {
+            let band: u32 = band_table.content(index, "claims_min")?.parse().ok()?;
+            Some(match bands.column(&band) {
+                Ok(column) => {
+                    let eta = column.map(|j| frequency.fit.coefficients[j]).unwrap_or(0.0);
+                    decimal_text(base_band_factor * libm::exp(eta))
+                }
+                Err(()) => {
+                    kept.push(format!(
+                        "experience_factors.csv row {}: {band} claims (no comparator has experience there)",
+                        file_row(index)
+                    ));
+                    band_table.content(index, "factor")?
+                }
+            })
+        }),
+    );
+
+    // Each occupation's claims against what its (comparator's) class predicts, by year.
+    let mut by_occupation: BTreeMap<String, BTreeMap<u32, Observation>> = BTreeMap::new();
+    let mut exposure_of: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut left_out = 0usize;
+    for cell in &cells {
+        let Some((class, _)) = class_of(cell) else {
+            continue;
+        };
+        let Some(columns) = key_columns(
+            &class,
+            &cell.work_setting,
+            &cell.deductible,
+            Some(&cell.claims_band),
+        ) else {
+            left_out += 1;
+            continue;
+        };
+        let expected = cell.exposure_f64() * libm::exp(frequency.eta(&columns));
+        let year = by_occupation
+            .entry(cell.occupation.clone())
+            .or_default()
+            .entry(cell.period)
+            .or_insert(Observation {
+                actual: 0.0,
+                expected: 0.0,
+            });
+        year.actual += f64::from(cell.claim_count);
+        year.expected += expected;
+        *exposure_of.entry(cell.occupation.clone()).or_default() += cell.exposure;
+    }
+    if left_out > 0 {
+        kept.push(format!(
+            "{left_out} cells at a class, setting, deductible or claims band the comparators have no experience of are left out of the professions' credibility"
+        ));
+    }
+    let risks: Vec<Vec<Observation>> = by_occupation
+        .values()
+        .map(|years| years.values().copied().collect())
+        .collect();
+    let structure = credibility::buhlmann_straub(&risks).unwrap_or(Structure {
+        within: f64::NAN,
+        between: 0.0,
+        k: f64::INFINITY,
+        mean: 1.0,
+    });
+    let limited = LimitedFluctuation::STANDARD;
+
+    // The classes' pure premiums, from the fitted rates: the geometric mean over settings. Only
+    // classes the comparators' experience rates are compared: a class kept from the base is on
+    // another footing (illustrative, or another experience), so no profession moves into it.
+    let mut class_level: BTreeMap<String, (f64, u32)> = BTreeMap::new();
+    for ((class, _), rate) in fitted_rates
+        .iter()
+        .filter(|((class, _), _)| classes.levels.contains(class))
+    {
+        let entry = class_level.entry(class.clone()).or_insert((0.0, 0));
+        entry.0 += libm::log(*rate);
+        entry.1 += 1;
+    }
+    let class_level: BTreeMap<String, f64> = class_level
+        .into_iter()
+        .map(|(class, (sum, n))| (class, sum / f64::from(n)))
+        .collect();
+
+    let mut professions = Vec::new();
+    for occupation in book.occupations.occupations.values() {
+        if occupation.kind != OccupationKind::Intimacy {
+            continue;
+        }
+        let Some(comparator) = occupation
+            .comparator
+            .as_deref()
+            .and_then(|c| book.occupations.get(c))
+        else {
+            continue;
+        };
+        let years = by_occupation.get(&occupation.code);
+        let actual: f64 = years
+            .iter()
+            .flat_map(|y| y.values())
+            .map(|o| o.actual)
+            .sum();
+        let expected: f64 = years
+            .iter()
+            .flat_map(|y| y.values())
+            .map(|o| o.expected)
+            .sum();
+        let exposure = exposure_of
+            .get(&occupation.code)
+            .copied()
+            .unwrap_or_default();
+        let class_from = comparator.class.clone();
+        let (relativity, low, high) = if expected > 0.0 {
+            let (low, high) = credibility::poisson_interval(actual, INTERVAL);
+            (actual / expected, low / expected, high / expected)
+        } else {
+            (1.0, 0.0, f64::INFINITY)
+        };
+        let z = structure.z(expected);
+        let blended = z * relativity + (1.0 - z);
+        let class_to = match class_level.get(&class_from) {
+            Some(level) => {
+                let target = level + libm::log(blended);
+                let mut best = (class_from.clone(), (target - level).abs());
+                for (class, other) in &class_level {
+                    let distance = (target - other).abs();
+                    if distance < best.1 - 1e-12 {
+                        best = (class.clone(), distance);
+                    }
+                }
+                best.0
+            }
+            None => class_from.clone(),
+        };
+        let needed = if class_to == class_from {
+            needed(
+                &class_level,
+                &class_from,
+                relativity,
+                &structure,
+                &limited,
+                expected,
+                exposure,
+            )
+        } else {
+            String::new()
+        };
+        professions.push(CredibilityRecord {
+            occupation: occupation.code.clone(),
+            comparator: comparator.code.clone(),
+            claims: actual as u64,
+            exposure: exposure.normalize().to_string(),
+            expected_claims: round(expected, 4),
+            relativity: round(relativity, 4),
+            relativity_low: round(low, 4),
+            relativity_high: if high.is_finite() {
+                round(high, 4)
+            } else {
+                high
+            },
+            z: round(z, 4),
+            z_limited_fluctuation: round(limited.z(actual), 4),
+            credibility_weighted: round(blended, 4),
+            class_from,
+            class_to,
+            needed,
+        });
+    }
+    let occupations_table = table_of(base, table::OCCUPATIONS)?;
+    tables.insert(
+        "occupations.csv".to_owned(),
+        rewrite_occupations(&occupations_table, &professions),
+    );
+
+    let named = |model: &Model, design: &Design| -> Vec<Relativity> {
+        design
+            .columns
+            .iter()
+            .zip(&model.fit.coefficients)
+            .zip(&model.fit.standard_errors)
+            .map(|((level, b), se)| Relativity {
+                level: level.clone(),
+                relativity: libm::exp(*b),
+                standard_error: *se,
+            })
+            .collect()
+    };
+    let total_exposure: Decimal = experience.cells.iter().map(|c| c.exposure).sum();
+    Ok(LiabilityFit {
+        experience_sha256: experience.content_sha256.clone(),
+        cells: experience.cells.len(),
+        claims: experience
+            .cells
+            .iter()
+            .map(|c| u64::from(c.claim_count))
+            .sum(),
+        exposure: total_exposure.normalize().to_string(),
+        valuation_date: experience.valuation_date().to_string(),
+        basic_limit: experience.basic_limit().normalize().to_string(),
+        frequency: named(&frequency, &frequency_design),
+        severity: named(&severity, &severity_design),
+        severity_dispersion: severity.fit.dispersion,
+        within_variance: structure.within,
+        between_variance: structure.between,
+        k: structure.k.is_finite().then_some(structure.k),
+        full_credibility_claims: limited.full(),
+        professions,
+        kept,
+        tables,
+    })
+}
+
+fn names<T: Ord + Clone>(levels: &Levels<T>, text: impl Fn(&T) -> String) -> Vec<String> {
+    levels
+        .levels
+        .iter()
+        .skip(1)
+        .map(|l| format!("{}={}", levels.name, text(l)))
+        .collect()
+}
+
+/// The cells in key order, so that the fit does not depend on the file's row order.
+fn sorted(cells: &[LiabilityCell]) -> Vec<&LiabilityCell> {
+    let mut sorted: Vec<&LiabilityCell> = cells.iter().collect();
+    sorted.sort_by(|a, b| {
+        (
+            &a.occupation,
+            a.work_setting,
+            a.limit_of_indemnity,
+            a.deductible,
+            a.claims_band,
+            a.period,
+        )
+            .cmp(&(
+                &b.occupation,
+                b.work_setting,
+                b.limit_of_indemnity,
+                b.deductible,
+                b.claims_band,
+                b.period,
+            ))
+    });
+    sorted
+}
+
+/// How much experience would move a profession that stays: to the nearer edge of the next
+/// class in the direction of its observed relativity.
+fn needed(
+    class_level: &BTreeMap<String, f64>,
+    class: &str,
+    relativity: f64,
+    structure: &Structure,
+    limited: &LimitedFluctuation,
+    expected: f64,
+    exposure: Decimal,
+) -> String {
+    let Some(&level) = class_level.get(class) else {
+        return "its comparator's class has no rate".into();
+    };
+    let up = relativity > 1.0;
+    let next = class_level
+        .iter()
+        .filter(|(c, l)| c.as_str() != class && if up { **l > level } else { **l < level })
+        .map(|(c, l)| (c, *l))
+        .min_by(|a, b| (a.1 - level).abs().total_cmp(&(b.1 - level).abs()));
+    let Some((next_class, next_level)) = next else {
+        return format!(
+            "no experience moves it: no class the experience rates is {} {class}",
+            if up { "above" } else { "below" }
+        );
+    };
+    // The edge between the two classes, as a relativity to the comparator's.
+    let edge = libm::exp((next_level - level) / 2.0);
+    let beyond = if up {
+        relativity > edge
+    } else {
+        relativity < edge
+    };
+    if !beyond {
+        return format!(
+            "no amount of experience moves it at the relativity observed ({relativity:.3}): class {next_class} starts at {edge:.3}"
+        );
+    }
+    let z_needed = (edge - 1.0) / (relativity - 1.0);
+    let claims_limited = limited.full() * z_needed * z_needed;
+    let per_claim = exposure.to_f64().unwrap_or(0.0) / expected.max(f64::MIN_POSITIVE);
+    match structure.weight_for(z_needed) {
+        Some(expected_needed) => format!(
+            "at the relativity observed ({relativity:.3}), class {next_class} needs Z = {z_needed:.3}: about {expected_needed:.0} expected claims ({:.0} thousand-EUR turnover-years) by Bühlmann–Straub, {claims_limited:.0} claims by limited fluctuation",
+            expected_needed * per_claim
+        ),
+        None => format!(
+            "the occupations' experience shows no difference beyond chance (Bühlmann–Straub gives no credibility); by limited fluctuation, class {next_class} needs {claims_limited:.0} claims at the relativity observed ({relativity:.3})"
+        ),
+    }
+}
+
+/// Every key of the experience must be one the version rates, and its basic limit the limit
+/// whose increased-limit factor is 1.
+pub(crate) fn check_keys(
+    book: &LiabilityRateBook,
+    experience: &LiabilityExperience,
+) -> Result<(), FitError> {
+    let file = &experience.file;
+    let mut faults = Vec::new();
+    let at = |index: usize, column: &str, message: String| {
+        TableFault::at(file, Some(file_row(index)), Some(column), message)
+    };
+    let basic = experience.basic_limit();
+    if book.increased_limit_factors.get(&basic) != Some(&Decimal::ONE) {
+        faults.push(at(
+            0,
+            "basic_limit",
+            format!(
+                "claims are capped at {basic} EUR, but the version's increased-limit factor is 1 at another limit: cap at the basic limit of the version"
+            ),
+        ));
+    }
+    for (index, cell) in experience.cells.iter().enumerate() {
+        if faults.len() >= 100 {
+            break;
+        }
+        if book.occupations.get(&cell.occupation).is_none() {
+            faults.push(at(
+                index,
+                "occupation",
+                format!("`{}` is not an occupation of the version", cell.occupation),
+            ));
+        }
+        if !book
+            .increased_limit_factors
+            .contains_key(&cell.limit_of_indemnity)
+        {
+            faults.push(at(
+                index,
+                "limit_of_indemnity",
+                format!(
+                    "{} EUR is not a limit the version offers",
+                    cell.limit_of_indemnity
+                ),
+            ));
+        }
+        if !book.deductible_factors.contains_key(&cell.deductible) {
+            faults.push(at(
+                index,
+                "deductible",
+                format!(
+                    "{} EUR is not a deductible the version offers",
+                    cell.deductible
+                ),
+            ));
+        }
+        if !book
+            .experience_factors
+            .iter()
+            .any(|b| b.min == cell.claims_band)
+        {
+            faults.push(at(
+                index,
+                "claims_band",
+                format!(
+                    "{} is not where a claims band of the version starts",
+                    cell.claims_band
+                ),
+            ));
+        }
+    }
+    if faults.is_empty() {
+        Ok(())
+    } else {
+        Err(FitError::Experience(faults))
+    }
+}
+
+fn table_of(files: &ModelFiles, name: &str) -> Result<RatingTable, FitError> {
+    let mut faults = Vec::new();
+    files
+        .table(name, &mut faults)
+        .ok_or_else(|| FitError::Book(format!("the base version's {name}.csv does not read")))
+}
+
+/// A CSV field, quoted when it must be.
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The table again, in its columns and rows, with `column` from `value` (the cell's own
+/// content where `value` gives none).
+fn rewrite(
+    table: &RatingTable,
+    column: &str,
+    mut value: impl FnMut(usize) -> Option<String>,
+) -> String {
+    rewrite_cells(
+        table,
+        |index, name| {
+            if name == column { value(index) } else { None }
+        },
+    )
+}
+
+pub(crate) fn rewrite_cells(
+    table: &RatingTable,
+    mut value: impl FnMut(usize, &str) -> Option<String>,
+) -> String {
+    let columns = table.columns();
+    let mut out = columns
+        .iter()
+        .map(|c| field(c))
+        .collect::<Vec<_>>()
+        .join(",");
+    out.push('\n');
+    for index in 0..table.height() {
+        let row: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                field(
+                    &value(index, c)
+                        .or_else(|| table.content(index, c))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// `occupations.csv` with each intimacy profession at the class its credibility gives.
+fn rewrite_occupations(table: &RatingTable, professions: &[CredibilityRecord]) -> String {
+    rewrite_cells(table, |index, column| {
+        let code = table.text(index, "occupation")?;
+        let profession = professions.iter().find(|p| p.occupation == code)?;
+        match column {
+            "class" => Some(profession.class_to.clone()),
+            "justification" => Some(if profession.class_to == profession.class_from {
+                String::new()
+            } else {
+                justification_id(code)
+            }),
+            _ => None,
+        }
+    })
+}
+
+/// The justification record of a profession the fit moves.
+pub fn justification_id(occupation: &str) -> String {
+    format!("FIT-{occupation}")
+}
+
+/// The justification record's evidence for a profession the fit moves.
+pub fn evidence(p: &CredibilityRecord, full_claims: f64) -> String {
+    format!(
+        "{} claims on {} thousand-EUR turnover-years against {:.2} expected at its comparator's ({}) class {}: observed relativity {:.3} (95 % exact Poisson interval {:.3} to {:.3}); Bühlmann–Straub Z = {:.3}, credibility-weighted relativity {:.3}; limited fluctuation Z = {:.3} (full at {:.0} claims); class {} to {}",
+        p.claims,
+        p.exposure,
+        p.expected_claims,
+        p.comparator,
+        p.class_from,
+        p.relativity,
+        p.relativity_low,
+        p.relativity_high,
+        p.z,
+        p.credibility_weighted,
+        p.z_limited_fluctuation,
+        full_claims,
+        p.class_from,
+        p.class_to
+    )
+}
+
+/// The credibility levels of the manifest, by Z.
+pub fn credibility_level(z: f64) -> &'static str {
+    if z >= 0.7 {
+        "high"
+    } else if z >= 0.3 {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+/// A candidate version: the base's files with the fitted tables, the experience as
+/// `experience.csv`, and a draft manifest that records the fit and justifies every profession
+/// it moves.
+pub fn candidate(
+    base: &ModelFiles,
+    book: &LiabilityRateBook,
+    experience_bytes: &[u8],
+    command: &str,
+) -> Result<(ModelFiles, LiabilityFit), FitError> {
+    let experience = LiabilityExperience::parse(EXPERIENCE_FILE, experience_bytes)
+        .map_err(FitError::Experience)?;
+    let fit = fit_liability(base, book, &experience)?;
+    let mut files = base.clone();
+    files
+        .files
+        .insert(EXPERIENCE_FILE.to_owned(), experience_bytes.to_vec());
+    for (name, text) in &fit.tables {
+        files.files.insert(name.clone(), text.clone().into_bytes());
+    }
+    let manifest = manifest(base, &fit, command)?;
+    files
+        .files
+        .insert(files::MANIFEST.to_owned(), manifest.into_bytes());
+    Ok((files, fit))
+}
+
+fn manifest(base: &ModelFiles, fit: &LiabilityFit, command: &str) -> Result<String, FitError> {
+    let unreadable = || FitError::Book("the base version's manifest does not read".into());
+    let text = base
+        .files
+        .get(files::MANIFEST)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .ok_or_else(unreadable)?;
+    let mut manifest: toml::Table = text.parse().map_err(|_| unreadable())?;
+    let label = manifest
+        .get("label")
+        .and_then(|l| l.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let suffix = format!(", fitted from experience valued {}", fit.valuation_date);
+    let label = match label.find(", fitted from experience valued") {
+        Some(at) => format!("{}{suffix}", &label[..at]),
+        None => format!("{label}{suffix}"),
+    };
+    manifest.insert("label".into(), label.into());
+    // A draft that no one has approved: publishing needs `approved` and an approver's name.
+    manifest.insert("status".into(), "draft".into());
+    manifest.insert("approver".into(), "".into());
+    let review_date = chrono::NaiveDate::parse_from_str(&fit.valuation_date, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.checked_add_days(chrono::Days::new(365)))
+        .unwrap_or_default()
+        .to_string();
+    let mut justifications: Vec<toml::Value> = manifest
+        .get("justifications")
+        .and_then(|j| j.as_array())
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|j| {
+            !j.get("id")
+                .and_then(|i| i.as_str())
+                .is_some_and(|i| i.starts_with("FIT-"))
+        })
+        .collect();
+    for record in &mut justifications {
+        let Some(record) = record.as_table_mut() else {
+            continue;
+        };
+        let factor = record
+            .get("factor")
+            .and_then(|f| f.as_str())
+            .unwrap_or_default();
+        if FITTED_TABLES[..3]
+            .iter()
+            .any(|t| crate::rating::book::factor_covers(factor, t.trim_end_matches(".csv")))
+        {
+            record.insert(
+                "evidence".into(),
+                format!(
+                    "fitted from {EXPERIENCE_FILE} ({} cells, {} claims, valued {}): see the manifest's [fit]",
+                    fit.cells, fit.claims, fit.valuation_date
+                )
+                .into(),
+            );
+        }
+    }
+    for p in &fit.professions {
+        if p.class_to == p.class_from {
+            continue;
+        }
+        let mut record = toml::Table::new();
+        record.insert("id".into(), justification_id(&p.occupation).into());
+        record.insert(
+            "factor".into(),
+            format!("occupations.csv: {} class", p.occupation).into(),
+        );
+        record.insert(
+            "aim".into(),
+            format!(
+                "price {} by its own claims where they are credible, against its comparator {} otherwise",
+                p.occupation, p.comparator
+            )
+            .into(),
+        );
+        record.insert(
+            "evidence".into(),
+            evidence(p, fit.full_credibility_claims).into(),
+        );
+        record.insert("credibility".into(), credibility_level(p.z).into());
+        record.insert("approver".into(), "pending approval".into());
+        record.insert(
+            "review_date".into(),
+            review_date
+                .parse::<toml::value::Datetime>()
+                .map(toml::Value::Datetime)
+                .unwrap_or_else(|_| review_date.clone().into()),
+        );
+        justifications.push(toml::Value::Table(record));
+    }
+    manifest.insert("justifications".into(), justifications.into());
+    let mut record = toml::Table::new();
+    record.insert("experience".into(), EXPERIENCE_FILE.into());
+    record.insert(
+        "experience_sha256".into(),
+        fit.experience_sha256.clone().into(),
+    );
+    record.insert("method".into(), METHOD.into());
+    record.insert(
+        "tables".into(),
+        FITTED_TABLES
+            .iter()
+            .map(|t| toml::Value::from(*t))
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    record.insert("valuation_date".into(), fit.valuation_date.clone().into());
+    record.insert("command".into(), command.into());
+    let credibility = toml::Value::try_from(&fit.professions)
+        .map_err(|e| FitError::Book(format!("the credibility records: {e}")))?;
+    record.insert("credibility".into(), credibility);
+    manifest.insert("fit".into(), record.into());
+    toml::to_string(&manifest).map_err(|e| FitError::Book(format!("the manifest: {e}")))
+}
+
+/// Validation of a fitted version: its experience is the one recorded, and fitting it again
+/// gives its tables, its professions' credibility and the evidence of its records.
+pub fn check(
+    files: &ModelFiles,
+    book: &LiabilityRateBook,
+    record: &FitRecord,
+    justifications: &BTreeMap<String, String>,
+    faults: &mut Vec<TableFault>,
+) {
+    let at = |file: &str, message: String| TableFault::file(files.label(file), message);
+    let Some(bytes) = files.files.get(&record.experience) else {
+        return faults.push(at(
+            files::MANIFEST,
+            format!(
+                "the fit names `{}`, which is not in the version",
+                record.experience
+            ),
+        ));
+    };
+    let experience = match LiabilityExperience::parse(&files.label(&record.experience), bytes) {
+        Ok(experience) => experience,
+        Err(found) => return faults.extend(found),
+    };
+    if experience.content_sha256 != record.experience_sha256 {
+        return faults.push(at(
+            &record.experience,
+            "changed since the tables were fitted from it: fit again".into(),
+        ));
+    }
+    let fit = match fit_liability(files, book, &experience) {
+        Ok(fit) => fit,
+        Err(e) => {
+            return faults.extend(e.faults().into_iter().map(|mut f| {
+                f.message = format!("fitting the experience again: {}", f.message);
+                f
+            }));
+        }
+    };
+    for (name, text) in &fit.tables {
+        let label = files.label(name);
+        let (Some(bytes), Ok((fitted, _))) = (
+            files.files.get(name),
+            RatingTable::parse(label.clone(), text.as_bytes()),
+        ) else {
+            faults.push(at(name, "is missing or cannot be fitted".into()));
+            continue;
+        };
+        let Ok((table, _)) = RatingTable::parse(label.clone(), bytes) else {
+            continue; // its own faults are reported where the table is read
+        };
+        if let Some((row, column, message)) = table.differs_from(&fitted) {
+            faults.push(TableFault::at(
+                label,
+                row,
+                column.as_deref(),
+                format!(
+                    "{message}: it differs from what the fit of `{}` gives; fit again, or remove the [fit] record",
+                    record.experience
+                ),
+            ));
+        }
+    }
+    if fit.professions != record.credibility {
+        let named = fit
+            .professions
+            .iter()
+            .find(|p| !record.credibility.contains(p))
+            .map(|p| p.occupation.clone())
+            .unwrap_or_else(|| "a profession".into());
+        faults.push(TableFault::at(
+            files.label(files::MANIFEST),
+            None,
+            Some("fit.credibility"),
+            format!(
+                "the credibility recorded for {named} is not what the fit of `{}` gives: fit again",
+                record.experience
+            ),
+        ));
+    }
+    for p in &fit.professions {
+        if p.class_to == p.class_from {
+            continue;
+        }
+        let id = justification_id(&p.occupation);
+        if justifications.get(&id) != Some(&evidence(p, fit.full_credibility_claims)) {
+            faults.push(TableFault::at(
+                files.label(files::MANIFEST),
+                None,
+                Some("justifications"),
+                format!(
+                    "justification record `{id}` must carry the evidence the fit of `{}` gives: fit again",
+                    record.experience
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Actual against expected: the capped claims of an experience against the risk premium the
+//! version in force charges its cells (`rate × increased-limit factor at the basic limit ×
+//! deductible factor × experience factor × exposure`, before credits and the minimum), by
+//! occupation, class, intimacy profession against its comparator, and rating cell.
+//!
+//! An interval is approximate: the claims of a group are compound Poisson, so the variance of
+//! its actual is about `claims × mean claim² × (1 + cv²)`, with `cv²` the squared coefficient of
+//! variation of a claim estimated from the cells' mean claims (which overstates it: the cells
+//! differ in mean too, so the intervals are wide rather than narrow). A group without claims
+//! has the exact Poisson upper limit of no claims.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use crate::rating::book::LiabilityRateBook;
+
+use super::credibility::poisson_interval;
+use super::{LiabilityCell, LiabilityExperience, fit};
+
+/// The normal quantile of a two-sided 95 % interval.
+const Z95: f64 = 1.959_963_984_540_054;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActualExpected {
+    pub group: String,
+    pub cells: usize,
+    pub claims: u64,
+    /// Thousands of EUR of turnover × years.
+    pub exposure: String,
+    /// EUR: capped incurred claims.
+    pub actual: String,
+    /// EUR: what the version's risk premium expects.
+    pub expected: String,
+    pub ratio: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairRatio {
+    pub profession: String,
+    pub comparator: String,
+    /// The profession's actual over expected divided by its comparator's.
+    pub ratio: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Monitor {
+    pub version: String,
+    pub experience_sha256: String,
+    pub valuation_date: String,
+    pub claim_cv2: f64,
+    pub total: ActualExpected,
+    pub by_occupation: Vec<ActualExpected>,
+    pub by_class: Vec<ActualExpected>,
+    pub by_pair: Vec<PairRatio>,
+    pub by_cell: Vec<ActualExpected>,
+}
+
+#[derive(Default)]
+struct Sums {
+    cells: usize,
+    claims: u64,
+    exposure: Decimal,
+    actual: Decimal,
+    expected: Decimal,
+}
+
+impl Sums {
+    fn add(&mut self, cell: &LiabilityCell, expected: Decimal) {
+        self.cells += 1;
+        self.claims += u64::from(cell.claim_count);
+        self.exposure += cell.exposure;
+        self.actual += cell.incurred_capped;
+        self.expected += expected;
+    }
+
+    fn report(&self, group: String, mean_claim: f64, cv2: f64) -> ActualExpected {
+        let actual = self.actual.to_f64().unwrap_or(0.0);
+        let expected = self.expected.to_f64().unwrap_or(0.0);
+        let ratio = if expected > 0.0 {
+            actual / expected
+        } else {
+            f64::NAN
+        };
+        let (low, high) = if expected <= 0.0 {
+            (f64::NAN, f64::NAN)
+        } else if self.claims == 0 {
+            (0.0, poisson_interval(0.0, 0.95).1 * mean_claim / expected)
+        } else {
+            let mean = actual / self.claims as f64;
+            let se = (self.claims as f64 * (1.0 + cv2)).sqrt() * mean / expected;
+            ((ratio - Z95 * se).max(0.0), ratio + Z95 * se)
+        };
+        ActualExpected {
+            group,
+            cells: self.cells,
+            claims: self.claims,
+            exposure: self.exposure.normalize().to_string(),
+            actual: self.actual.round_dp(2).to_string(),
+            expected: self.expected.round_dp(2).to_string(),
+            ratio,
+            low,
+            high,
+        }
+    }
+}
+
+/// Actual against expected of `experience` under `book`.
+pub fn liability(
+    book: &LiabilityRateBook,
+    experience: &LiabilityExperience,
+) -> Result<Monitor, fit::FitError> {
+    fit::check_keys(book, experience)?;
+    let basic = experience.basic_limit();
+    let mut total = Sums::default();
+    let mut by_occupation: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut by_class: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut by_cell: BTreeMap<String, Sums> = BTreeMap::new();
+    for cell in &experience.cells {
+        let Some(occupation) = book.occupations.get(&cell.occupation) else {
+            continue;
+        };
+        let expected = (super::risk_rate(
+            book,
+            &occupation.class,
+            cell.work_setting,
+            basic,
+            cell.deductible,
+            cell.claims_band,
+        ) * cell.exposure)
+            .round_dp(6);
+        total.add(cell, expected);
+        by_occupation
+            .entry(cell.occupation.clone())
+            .or_default()
+            .add(cell, expected);
+        by_class
+            .entry(occupation.class.clone())
+            .or_default()
+            .add(cell, expected);
+        by_cell
+            .entry(format!(
+                "{} {} limit {} deductible {} claims {}",
+                cell.occupation,
+                cell.work_setting.code(),
+                cell.limit_of_indemnity,
+                cell.deductible,
+                cell.claims_band
+            ))
+            .or_default()
+            .add(cell, expected);
+    }
+    let mean_claim = if total.claims > 0 {
+        total.actual.to_f64().unwrap_or(0.0) / total.claims as f64
+    } else {
+        0.0
+    };
+    let cv2 = claim_cv2(experience, mean_claim);
+    let report = |map: &BTreeMap<String, Sums>| -> Vec<ActualExpected> {
+        map.iter()
+            .map(|(group, sums)| sums.report(group.clone(), mean_claim, cv2))
+            .collect()
+    };
+    let by_occupation_report = report(&by_occupation);
+    let by_pair = book
+        .occupations
+        .parity_pairs()
+        .filter_map(|(profession, comparator)| {
+            let p = by_occupation_report
+                .iter()
+                .find(|r| r.group == profession.code)?;
+            let c = by_occupation_report
+                .iter()
+                .find(|r| r.group == comparator.code)?;
+            let ratio = p.ratio / c.ratio;
+            // The delta method on the ratio of two independent ratios.
+            let relative = |r: &ActualExpected| ((r.high - r.ratio) / Z95) / r.ratio;
+            let se = ratio * (relative(p).powi(2) + relative(c).powi(2)).sqrt();
+            Some(PairRatio {
+                profession: profession.code.clone(),
+                comparator: comparator.code.clone(),
+                ratio,
+                low: (ratio - Z95 * se).max(0.0),
+                high: ratio + Z95 * se,
+            })
+        })
+        .collect();
+    Ok(Monitor {
+        version: book.version.id.clone(),
+        experience_sha256: experience.content_sha256.clone(),
+        valuation_date: experience.valuation_date().to_string(),
+        claim_cv2: cv2,
+        total: total.report("all".into(), mean_claim, cv2),
+        by_occupation: by_occupation_report,
+        by_class: report(&by_class),
+        by_pair,
+        by_cell: report(&by_cell),
+    })
+}
+
+/// The squared coefficient of variation of one claim, from the cells' mean claims weighted by
+/// their claims (Pearson, as the Gamma dispersion is estimated).
+fn claim_cv2(experience: &LiabilityExperience, mean: f64) -> f64 {
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    let mut sum = 0.0;
+    let mut cells = 0usize;
+    for cell in &experience.cells {
+        if cell.claim_count == 0 {
+            continue;
+        }
+        let n = f64::from(cell.claim_count);
+        let y = cell.incurred_f64() / n;
+        sum += n * (y - mean) * (y - mean) / (mean * mean);
+        cells += 1;
+    }
+    if cells > 1 {
+        sum / (cells - 1) as f64
+    } else {
+        0.0
+    }
+}
