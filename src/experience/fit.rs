@@ -1054,28 +1054,16 @@ pub fn check(
         }
     };
     for (name, text) in &fit.tables {
-        let label = files.label(name);
-        let (Some(bytes), Ok((fitted, _))) = (
-            files.files.get(name),
-            RatingTable::parse(label.clone(), text.as_bytes()),
-        ) else {
-            faults.push(at(name, "is missing or cannot be fitted".into()));
-            continue;
-        };
-        let Ok((table, _)) = RatingTable::parse(label.clone(), bytes) else {
-            continue; // its own faults are reported where the table is read
-        };
-        if let Some((row, column, message)) = table.differs_from(&fitted) {
-            faults.push(TableFault::at(
-                label,
-                row,
-                column.as_deref(),
-                format!(
-                    "{message}: it differs from what the fit of `{}` gives; fit again, or remove the [fit] record",
-                    record.experience
-                ),
-            ));
-        }
+        crate::tables::check_rederived(
+            files,
+            name,
+            text,
+            &format!(
+                "it differs from what the fit of `{}` gives; fit again, or remove the [fit] record",
+                record.experience
+            ),
+            faults,
+        );
     }
     if fit.professions != record.credibility {
         let named = fit

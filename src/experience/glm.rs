@@ -84,6 +84,7 @@ pub fn fit(design: &Design, family: Family) -> Result<Fit, GlmError> {
     beta[0] = libm::log(mean);
     let mut deviance = f64::INFINITY;
     let mut information = vec![0.0; p * p];
+    let mean_of = |beta: &[f64], row: &[usize]| libm::exp(row.iter().map(|&j| beta[j]).sum());
     for iteration in 1..=MAX_ITERATIONS {
         let mut xtwx = vec![0.0; p * p];
         let mut xtwz = vec![0.0; p];
@@ -110,10 +111,7 @@ pub fn fit(design: &Design, family: Family) -> Result<Fit, GlmError> {
             .iter()
             .zip(&design.weight)
             .zip(&design.y)
-            .map(|((row, &w), &y)| {
-                let mu = libm::exp(row.iter().map(|&j| beta[j]).sum());
-                w * unit_deviance(family, y, mu)
-            })
+            .map(|((row, &w), &y)| w * unit_deviance(family, y, mean_of(&beta, row)))
             .sum();
         let converged = (deviance - next).abs() <= TOLERANCE * (next.abs() + 0.1);
         deviance = next;
@@ -127,7 +125,7 @@ pub fn fit(design: &Design, family: Family) -> Result<Fit, GlmError> {
                         .zip(&design.weight)
                         .zip(&design.y)
                         .map(|((row, &w), &y)| {
-                            let mu = libm::exp(row.iter().map(|&j| beta[j]).sum());
+                            let mu = mean_of(&beta, row);
                             w * (y - mu) * (y - mu) / (mu * mu)
                         })
                         .sum();

@@ -264,30 +264,48 @@ fn check_derivation(
         Err(e) => return faults.push(at(&record.assumptions, e)),
         Ok(csv) => csv,
     };
-    // Compared by content, cell by cell (numbers as numbers), not by bytes: the same table saved
-    // with `;` and decimal commas, or with other line endings, is the same table.
-    let label = files.label("base_rates.csv");
-    let (Some(bytes), Ok((derived, _))) = (
-        files.files.get("base_rates.csv"),
-        frame::RatingTable::parse(label.clone(), csv.as_bytes()),
+    check_rederived(
+        files,
+        "base_rates.csv",
+        &csv,
+        &format!(
+            "it differs from what `{}` derives; derive it again, or remove the derivation record",
+            record.assumptions
+        ),
+        faults,
+    );
+}
+
+/// A table a version records as derived or fitted, against what deriving or fitting it again
+/// gives (`text`): compared by content, cell by cell (numbers as numbers), not by bytes, so the
+/// same table saved with `;` and decimal commas, or with other line endings, is the same table.
+/// The first difference is named at its row and column, followed by `remedy`.
+pub(crate) fn check_rederived(
+    files: &ModelFiles,
+    name: &str,
+    text: &str,
+    remedy: &str,
+    faults: &mut Vec<TableFault>,
+) {
+    let label = files.label(name);
+    let (Some(bytes), Ok((again, _))) = (
+        files.files.get(name),
+        frame::RatingTable::parse(label.clone(), text.as_bytes()),
     ) else {
-        return faults.push(at(
-            "base_rates.csv",
-            "is missing or cannot be derived".into(),
+        return faults.push(TableFault::file(
+            label,
+            "is missing or cannot be made again",
         ));
     };
     let Ok((table, _)) = frame::RatingTable::parse(label.clone(), bytes) else {
         return; // its own faults are reported where the table is read
     };
-    if let Some((row, column, message)) = table.differs_from(&derived) {
+    if let Some((row, column, message)) = table.differs_from(&again) {
         faults.push(TableFault::at(
             label,
             row,
             column.as_deref(),
-            format!(
-                "{message}: it differs from what `{}` derives; derive it again, or remove the derivation record",
-                record.assumptions
-            ),
+            format!("{message}: {remedy}"),
         ));
     }
 }
