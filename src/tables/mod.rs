@@ -21,6 +21,7 @@ mod parameters;
 pub mod plausibility;
 pub mod spreadsheet;
 pub mod wording;
+pub mod workbook;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -212,6 +212,18 @@ fn a_fit_recovers_the_true_relativities_and_moves_only_credible_professions() {
     fairquote::tables::load_rate_books(&models).expect("the candidate validates");
     let (ok, out, err) = fairquote(&["model", "test", text(&models)]);
     assert!(ok, "{out}{err}");
+    // In Excel and back (the experience, the [fit] record and the FIT record included), it is
+    // the same version.
+    let files =
+        fairquote::tables::ModelFiles::read_dir(&candidate, fairquote::domain::Product::Liability)
+            .expect("readable");
+    let book = fairquote::tables::workbook::export(&files).expect("a workbook");
+    let back = fairquote::tables::workbook::import("candidate.xlsx", &book).expect("it reads");
+    assert_eq!(back.version_id(), files.version_id());
+    assert_eq!(
+        Some(files.version_id().as_str()),
+        report["version_id"].as_str()
+    );
 }
 
 #[test]

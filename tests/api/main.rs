@@ -33,3 +33,4 @@ mod tls;
 mod torn;
 mod transparency;
 mod undecodable;
+mod workbook;

@@ -68,6 +68,24 @@ pub enum ModelCommand {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Write a version as an Excel workbook: a sheet per table (headers frozen, numbers as
+    /// numbers), the manifest and its justification records on sheets of their own.
+    Export {
+        /// A product's version folder (`models/liability`), or a published version's id on a
+        /// running service.
+        version_or_dir: String,
+        #[arg(long)]
+        xlsx: PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Write the version a workbook (as `export` writes it) holds into a new folder, and say
+    /// whether it validates.
+    Import {
+        xlsx: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Price every case of each product's `expected_premiums.csv` and list those that do not
     /// come out as expected.
     Test {
@@ -146,6 +164,46 @@ pub fn run(command: ModelCommand, settings: &Settings) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ModelCommand::Export {
+            version_or_dir,
+            xlsx,
+            remote,
+        } => {
+            let dir = Path::new(&version_or_dir);
+            let files = if dir.is_dir() {
+                tables::manifest::product_in(dir).and_then(|product| {
+                    tables::ModelFiles::read_dir(dir, product).map_err(|e| e.to_string())
+                })
+            } else {
+                super::runtime()
+                    .map_err(|_| "cannot start the runtime".to_owned())
+                    .and_then(|runtime| {
+                        runtime.block_on(remote::files(&version_or_dir, &remote, settings))
+                    })
+            };
+            let written = files.and_then(|files| {
+                let bytes = tables::workbook::export(&files).map_err(|e| e.to_string())?;
+                std::fs::write(&xlsx, bytes).map_err(|e| format!("{}: {e}", xlsx.display()))?;
+                Ok(files.version_id())
+            });
+            match written {
+                Ok(id) => {
+                    say!("version {id} written to {}", xlsx.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("fairquote model export: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        ModelCommand::Import { xlsx, out } => match import(&xlsx, &out) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("fairquote model import: {e}");
+                ExitCode::FAILURE
+            }
+        },
         ModelCommand::Test { dir, json } => {
             let dir = dir.unwrap_or_else(|| settings.models.dir.clone());
             match test(&dir) {
@@ -157,6 +215,54 @@ pub fn run(command: ModelCommand, settings: &Settings) -> ExitCode {
             }
         }
     }
+}
+
+fn import(xlsx: &Path, out: &Path) -> Result<ExitCode, String> {
+    let bytes = std::fs::read(xlsx).map_err(|e| format!("{}: {e}", xlsx.display()))?;
+    let files =
+        tables::workbook::import(&xlsx.display().to_string(), &bytes).map_err(|faults| {
+            let mut text = String::from("the workbook has faults:");
+            for fault in faults {
+                text.push_str(&format!("\n  {fault}"));
+            }
+            text
+        })?;
+    if out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some()) {
+        return Err(format!(
+            "{}: the version goes to a new or empty folder",
+            out.display()
+        ));
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    for (name, content) in &files.files {
+        std::fs::write(out.join(name), content).map_err(|e| format!("{name}: {e}"))?;
+    }
+    say!(
+        "version {} ({}) written to {}",
+        files.version_id(),
+        files.product.code(),
+        out.display()
+    );
+    let (validation, _) = crate::registry::validate(&files);
+    for fault in &validation.faults {
+        eprintln!("  {fault}");
+    }
+    for case in validation.cases.iter().filter(|c| !c.passed()) {
+        eprintln!(
+            "  case {} (row {}) does not come out as expected",
+            case.expected.case, case.expected.row
+        );
+    }
+    Ok(if validation.valid() {
+        say!(
+            "it validates, and its {} expected-premium cases pass",
+            validation.cases.len()
+        );
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("it does not validate (the files are written, to be fixed)");
+        ExitCode::FAILURE
+    })
 }
 
 fn test(dir: &std::path::Path) -> Result<Vec<CaseOutcome>, tables::InvalidModel> {

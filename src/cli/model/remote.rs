@@ -185,18 +185,7 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
             out,
             remote,
         } => {
-            let mut client = connect(&remote, settings).await?;
-            let mut chunks = client
-                .download_model(pb::DownloadModelRequest {
-                    model_version: version,
-                })
-                .await
-                .map_err(status)?
-                .into_inner();
-            let mut files: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
-            while let Some(chunk) = chunks.message().await.map_err(status)? {
-                files.entry(chunk.file_name).or_default().extend(chunk.data);
-            }
+            let files = download(&version, &remote, settings).await?;
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
             for (name, bytes) in &files {
                 std::fs::write(out.join(name), bytes).map_err(|e| format!("{name}: {e}"))?;
@@ -204,8 +193,50 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
             say!("{} files written to {}", files.len(), out.display());
             Ok(ExitCode::SUCCESS)
         }
-        ModelCommand::Validate { .. } | ModelCommand::Test { .. } | ModelCommand::Diff { .. } => {
+        ModelCommand::Validate { .. }
+        | ModelCommand::Test { .. }
+        | ModelCommand::Diff { .. }
+        | ModelCommand::Export { .. }
+        | ModelCommand::Import { .. } => {
             Err("this command works on folders, not on a server".into())
         }
     }
+}
+
+/// A published version's files, by name.
+async fn download(
+    version: &str,
+    remote: &Remote,
+    settings: &Settings,
+) -> Result<std::collections::BTreeMap<String, Vec<u8>>, String> {
+    let mut client = connect(remote, settings).await?;
+    let mut chunks = client
+        .download_model(pb::DownloadModelRequest {
+            model_version: version.to_owned(),
+        })
+        .await
+        .map_err(status)?
+        .into_inner();
+    let mut files: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+    while let Some(chunk) = chunks.message().await.map_err(status)? {
+        files.entry(chunk.file_name).or_default().extend(chunk.data);
+    }
+    Ok(files)
+}
+
+/// A published version as a version's files (its product from its manifest).
+pub async fn files(
+    version: &str,
+    remote: &Remote,
+    settings: &Settings,
+) -> Result<ModelFiles, String> {
+    let files = download(version, remote, settings).await?;
+    let product = files
+        .get(crate::tables::files::MANIFEST)
+        .and_then(|m| std::str::from_utf8(m).ok())
+        .and_then(|m| m.parse::<toml::Table>().ok())
+        .and_then(|m| m.get("product")?.as_str().map(str::to_owned))
+        .and_then(|code| Product::ALL.into_iter().find(|p| p.code() == code))
+        .ok_or("the version's manifest names no product")?;
+    Ok(ModelFiles { product, files })
 }
