@@ -286,3 +286,79 @@ impl From<&ImpactReport> for pb::ImpactReport {
         }
     }
 }
+
+/// An experience for monitoring, at most (two million cells are about 200 MB of CSV).
+pub const MAX_EXPERIENCE_BYTES: usize = 256 << 20;
+
+const EXPERIENCE_UPLOAD: UploadRules = UploadRules {
+    max_bytes: MAX_EXPERIENCE_BYTES,
+    noun: "an experience",
+    header_carries: "the version and the experience",
+};
+
+/// The version an experience is monitored under (`None`: the one in force today) and the
+/// experience's bytes.
+pub async fn experience_upload(
+    upload: impl Stream<Item = Result<pb::ExperienceUpload, tonic::Status>> + Unpin,
+) -> Result<(Option<String>, Vec<u8>), UploadError> {
+    receive_bytes(
+        upload,
+        &EXPERIENCE_UPLOAD,
+        |first| {
+            if first.model_version.is_empty() {
+                Ok(None)
+            } else {
+                version_id("model_version", &first.model_version)
+                    .map(Some)
+                    .map_err(|e| vec![e])
+            }
+        },
+        |m| &m.data,
+    )
+    .await
+}
+
+impl From<&crate::experience::monitor::ActualExpected> for pb::ActualExpected {
+    fn from(r: &crate::experience::monitor::ActualExpected) -> Self {
+        pb::ActualExpected {
+            group: r.group.clone(),
+            cells: r.cells as u64,
+            claims: r.claims,
+            exposure: r.exposure.clone(),
+            actual: super::quote::eur(r.actual),
+            expected: super::quote::eur(r.expected),
+            ratio: r.ratio,
+            low: r.low,
+            high: r.high,
+        }
+    }
+}
+
+impl From<&crate::experience::monitor::Monitor> for pb::ExperienceMonitor {
+    fn from(m: &crate::experience::monitor::Monitor) -> Self {
+        let all = |rows: &[crate::experience::monitor::ActualExpected]| {
+            rows.iter().map(pb::ActualExpected::from).collect()
+        };
+        pb::ExperienceMonitor {
+            model_version: m.version.clone(),
+            experience_sha256: m.experience_sha256.clone(),
+            valuation_date: m.valuation_date.clone(),
+            claim_cv2: m.claim_cv2,
+            total: Some(pb::ActualExpected::from(&m.total)),
+            by_occupation: all(&m.by_occupation),
+            by_class: all(&m.by_class),
+            by_pair: m
+                .by_pair
+                .iter()
+                .map(|p| pb::PairRatio {
+                    profession: p.profession.clone(),
+                    comparator: p.comparator.clone(),
+                    ratio: p.ratio,
+                    low: p.low,
+                    high: p.high,
+                })
+                .collect(),
+            by_cell: all(&m.by_cell),
+        }
+    }
+}

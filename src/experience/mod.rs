@@ -450,3 +450,48 @@ pub fn fitted_version(
         cases: changed,
     })
 }
+
+/// Why an experience could not be monitored under a published version.
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    #[error("no model version {0} is published")]
+    UnknownVersion(String),
+    #[error(
+        "version {0} is an income-protection version: experience is monitored against liability versions"
+    )]
+    NotLiability(String),
+    #[error("no liability version is in force: {0}")]
+    NoneInForce(String),
+    #[error("the experience has faults: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Experience(Vec<TableFault>),
+}
+
+/// Actual against expected of an experience (CSV bytes) under a published liability version,
+/// or the one in force for new business on `today`: what `ModelService.MonitorExperience`
+/// answers, as `fairquote experience monitor` does for a folder.
+pub fn monitor_published(
+    schedule: &crate::rating::schedule::ModelSchedule,
+    version: Option<&str>,
+    today: NaiveDate,
+    experience: &[u8],
+) -> Result<monitor::Monitor, MonitorError> {
+    use crate::rating::schedule::PublishedBook;
+    let book = match version {
+        Some(id) => match schedule.published.get(id) {
+            Some(PublishedBook::Liability(book)) => book.clone(),
+            Some(PublishedBook::IncomeProtection(_)) => {
+                return Err(MonitorError::NotLiability(id.to_owned()));
+            }
+            None => return Err(MonitorError::UnknownVersion(id.to_owned())),
+        },
+        None => std::sync::Arc::new(
+            schedule
+                .books_in_force(today)
+                .map_err(|e| MonitorError::NoneInForce(e.description))?
+                .liability,
+        ),
+    };
+    let cells = LiabilityExperience::parse(fit::EXPERIENCE_FILE, experience)
+        .map_err(MonitorError::Experience)?;
+    monitor::liability(&book, &cells).map_err(|e| MonitorError::Experience(e.faults()))
+}

@@ -31,9 +31,9 @@ pub struct ActualExpected {
     /// Thousands of EUR of turnover × years.
     pub exposure: String,
     /// EUR: capped incurred claims.
-    pub actual: String,
-    /// EUR: what the version's risk premium expects.
-    pub expected: String,
+    pub actual: Decimal,
+    /// EUR: what the version's risk premium expects, to the cent.
+    pub expected: Decimal,
     pub ratio: f64,
     pub low: f64,
     pub high: f64,
@@ -102,8 +102,8 @@ impl Sums {
             cells: self.cells,
             claims: self.claims,
             exposure: self.exposure.normalize().to_string(),
-            actual: self.actual.round_dp(2).to_string(),
-            expected: self.expected.round_dp(2).to_string(),
+            actual: self.actual.round_dp(2),
+            expected: self.expected.round_dp(2),
             ratio,
             low,
             high,

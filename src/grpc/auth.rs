@@ -68,6 +68,10 @@ pub const POLICY: &[(&str, &[Role])] = &[
     ("/fairquote.v1.ModelService/RollbackModel", &[Actuary]),
     ("/fairquote.v1.ModelService/DiffModels", &[Actuary, Auditor]),
     ("/fairquote.v1.ModelService/AnalyseImpact", &[Actuary]),
+    (
+        "/fairquote.v1.ModelService/MonitorExperience",
+        &[Actuary, Auditor],
+    ),
 ];
 
 /// Services any caller may use without a key: health checks come from load balancers.

@@ -11,6 +11,7 @@ use crate::contract::pb;
 use crate::contract::upload::UploadError;
 use crate::domain::InvalidField;
 use crate::domain::invalid::describe_fields;
+use crate::experience::MonitorError;
 use crate::impact::ImpactError;
 use crate::rating::RatingError;
 use crate::registry::RegistryError;
@@ -280,6 +281,8 @@ pub enum ModelError {
     Impact(#[from] ImpactError),
     #[error(transparent)]
     Upload(#[from] UploadError),
+    #[error(transparent)]
+    Monitor(#[from] crate::experience::MonitorError),
     /// The work on a blocking thread did not finish (it panicked or the runtime stopped).
     #[error("the model work was interrupted: {0}")]
     Interrupted(String),
@@ -310,6 +313,22 @@ impl From<ModelError> for Status {
             ModelError::InvalidRequest(fields)
             | ModelError::Upload(UploadError::Invalid(fields))
             | ModelError::Impact(ImpactError::InvalidPortfolio(fields)) => bad_request(&fields),
+            ModelError::Monitor(MonitorError::Experience(faults)) => bad_request(
+                &faults
+                    .iter()
+                    .map(|f| f.as_invalid_field())
+                    .collect::<Vec<_>>(),
+            ),
+            ModelError::Monitor(MonitorError::NotLiability(_)) => {
+                bad_request(&[InvalidField::new(
+                    "model_version",
+                    "an income-protection version: experience is monitored against liability versions",
+                )])
+            }
+            ModelError::Monitor(MonitorError::UnknownVersion(_)) => Status::not_found(message),
+            ModelError::Monitor(MonitorError::NoneInForce(_)) => {
+                Status::failed_precondition(message)
+            }
             // The transport's own answer (`grpc::limits` words a message over the limit).
             ModelError::Upload(UploadError::BrokeOff(status)) => status,
             // A table fault is located by file, row and column, as the field of the upload.

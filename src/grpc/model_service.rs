@@ -8,7 +8,7 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::contract::models::{
-    impact_upload, model_upload, schedule_response, version_id, version_info,
+    experience_upload, impact_upload, model_upload, schedule_response, version_id, version_info,
 };
 use crate::contract::{pb, required_product};
 use crate::registry::{self, VersionStatus};
@@ -199,6 +199,24 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         Ok(Response::new(Box::pin(tokio_stream::iter(
             answer.into_iter().map(Ok),
         ))))
+    }
+
+    async fn monitor_experience(
+        &self,
+        request: Request<Streaming<pb::ExperienceUpload>>,
+    ) -> Result<Response<pb::ExperienceMonitor>, Status> {
+        let (version, bytes) = experience_upload(request.into_inner())
+            .await
+            .map_err(ModelError::from)?;
+        let schedule = self.state.get()?.models.schedule();
+        let today = chrono::Utc::now().date_naive();
+        let monitor = tokio::task::spawn_blocking(move || {
+            crate::experience::monitor_published(&schedule, version.as_deref(), today, &bytes)
+        })
+        .await
+        .map_err(ModelError::interrupted)?
+        .map_err(ModelError::from)?;
+        Ok(Response::new(pb::ExperienceMonitor::from(&monitor)))
     }
 
     async fn diff_models(

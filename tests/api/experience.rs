@@ -513,3 +513,113 @@ async fn the_fitted_version_is_served_and_prices_the_moved_profession_in_its_new
     assert_eq!(total(&dance), total(&trainer));
     assert!(total(&dance) > total(&dancer));
 }
+
+/// The experience in chunks, as a caller streams it.
+fn chunks(version: &str, bytes: &[u8]) -> Vec<fairquote::contract::pb::ExperienceUpload> {
+    let mut messages: Vec<_> = bytes
+        .chunks(64 * 1024)
+        .map(|data| fairquote::contract::pb::ExperienceUpload {
+            model_version: String::new(),
+            data: data.to_vec(),
+        })
+        .collect();
+    messages[0].model_version = version.to_owned();
+    messages
+}
+
+#[tokio::test]
+async fn model_service_monitors_an_uploaded_experience_as_the_command_does() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let experience = generated(dir.path());
+    let bytes = std::fs::read(&experience).unwrap();
+    let mut app = crate::helpers::spawn_app().await;
+    let liability = fairquote::tables::ModelFiles::read_dir(
+        &models_dir().join("liability"),
+        fairquote::domain::Product::Liability,
+    )
+    .unwrap()
+    .version_id();
+    let answer = app
+        .models
+        .monitor_experience(tokio_stream::iter(chunks(&liability, &bytes)))
+        .await
+        .expect("a report")
+        .into_inner();
+    assert_eq!(answer.model_version, liability);
+    // The same figures as the command on the same version's folder.
+    let (ok, json, err) = fairquote(&[
+        "experience",
+        "monitor",
+        "--experience",
+        text(&experience),
+        "--model",
+        text(&models_dir().join("liability")),
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let cli: Value = serde_json::from_str(&json).unwrap();
+    let total = answer.total.as_ref().expect("a total");
+    assert_eq!(Some(total.ratio), cli["total"]["ratio"].as_f64());
+    assert_eq!(
+        total.actual.as_ref().map(|m| m.amount.clone()),
+        cli["total"]["actual"].as_str().map(str::to_owned)
+    );
+    assert_eq!(
+        answer.by_cell.len(),
+        cli["by_cell"].as_array().unwrap().len()
+    );
+    let dance = answer
+        .by_pair
+        .iter()
+        .find(|p| p.profession == "erotic_dance_striptease")
+        .expect("the pair");
+    assert!(dance.low > 1.2, "{dance:?}");
+    // Empty: the version in force today, the same one here.
+    let in_force = app
+        .models
+        .monitor_experience(tokio_stream::iter(chunks("", &bytes)))
+        .await
+        .expect("a report")
+        .into_inner();
+    assert_eq!(in_force.model_version, liability);
+
+    // Refusals, each with its field.
+    let income = fairquote::tables::ModelFiles::read_dir(
+        &models_dir().join("income_protection"),
+        fairquote::domain::Product::IncomeProtection,
+    )
+    .unwrap()
+    .version_id();
+    let status = app
+        .models
+        .monitor_experience(tokio_stream::iter(chunks(&income, &bytes)))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(crate::helpers::violated_fields(&status), ["model_version"]);
+    let status = app
+        .models
+        .monitor_experience(tokio_stream::iter(chunks(&"0".repeat(64), &bytes)))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let row3 = text.lines().nth(2).unwrap();
+    let bad = text.replacen(row3, &row3.replacen("bdsm_fetish_work", "plumber", 1), 1);
+    let status = app
+        .models
+        .monitor_experience(tokio_stream::iter(chunks(&liability, bad.as_bytes())))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        crate::helpers::violated_fields(&status),
+        ["experience.csv, row 3, column occupation"]
+    );
+    let status = app
+        .models
+        .monitor_experience(tokio_stream::iter(Vec::new()))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+}
