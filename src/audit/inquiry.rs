@@ -405,6 +405,7 @@ pub async fn fairness_report(
     book: FairnessBook,
     rating_date: NaiveDate,
     seed: u64,
+    experience: Option<Vec<u8>>,
 ) -> Result<FairnessReport, AuditError> {
     let books = models
         .books_in_force(rating_date)
@@ -494,10 +495,31 @@ pub async fn fairness_report(
             FairnessBook::Logged(_) => (logged_portfolio(logged), "the quote log".to_owned()),
             FairnessBook::Portfolio { portfolio, source } => (portfolio, source),
         };
+        // The experience is read, and fits the liability version, before anything is priced.
+        let faulty = |faults: Vec<crate::tables::TableFault>| {
+            AuditError::InvalidRequest(faults.iter().map(|f| f.as_invalid_field()).collect())
+        };
+        let monitor = match experience.filter(|bytes| !bytes.is_empty()) {
+            Some(bytes) => {
+                let cells = crate::experience::LiabilityExperience::parse(
+                    crate::experience::fit::EXPERIENCE_FILE,
+                    &bytes,
+                )
+                .map_err(faulty)?;
+                Some(
+                    crate::experience::monitor::liability(&books.liability, &cells)
+                        .map_err(|e| faulty(e.faults()))?,
+                )
+            }
+            None => None,
+        };
         let mut report =
             crate::fairness::report::report(&books, &portfolio, &source, seed, rating_date);
         if let Some(governance) = governance {
             report.governance = governance;
+        }
+        if let Some(monitor) = &monitor {
+            crate::fairness::report::with_experience(&mut report, monitor);
         }
         Ok(report)
     })

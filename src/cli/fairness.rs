@@ -40,6 +40,10 @@ pub struct ReportArgs {
     /// Also write the report as a self-contained HTML page.
     #[arg(long)]
     html: Option<PathBuf>,
+    /// A liability claims experience (CSV, docs/EXPERIENCE.md): each profession's claims
+    /// against its premium beside its comparator's.
+    #[arg(long)]
+    experience: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +138,7 @@ fn report(settings: &Settings, args: ReportArgs) -> ExitCode {
         seed,
         out,
         html,
+        experience,
     } = args;
     let runtime = match super::runtime() {
         Ok(runtime) => runtime,
@@ -167,7 +172,13 @@ fn report(settings: &Settings, args: ReportArgs) -> ExitCode {
                 (FairnessBook::Logged(period), log)
             }
         };
-        inquiry::fairness_report(log.as_ref(), &schedule, book, date, seed)
+        let experience = match experience {
+            Some(path) => {
+                Some(std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?)
+            }
+            None => None,
+        };
+        inquiry::fairness_report(log.as_ref(), &schedule, book, date, seed, experience)
             .await
             .map_err(|e| e.to_string())
     });

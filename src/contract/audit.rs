@@ -15,7 +15,7 @@ use super::upload::{MAX_PORTFOLIO_BYTES, UploadRules, portfolio_format};
 /// A fairness report's upload: the options first, then the portfolio, if any.
 pub const FAIRNESS_UPLOAD: UploadRules = UploadRules {
     max_bytes: MAX_PORTFOLIO_BYTES,
-    noun: "a portfolio",
+    noun: "a portfolio and an experience",
     header_carries: "at least the first message with the options",
 };
 
@@ -367,4 +367,27 @@ impl From<crate::audit::inquiry::Consistency> for pb::ConsistencyProof {
             new_root_hash: proof.new_root.to_vec(),
         }
     }
+}
+
+/// A fairness report's upload: its options, the portfolio's bytes (empty: the logged quotes)
+/// and the experience's (empty: none), each concatenated in order, capped together.
+pub async fn fairness_upload(
+    upload: impl futures::Stream<Item = Result<pb::FairnessReportUpload, tonic::Status>> + Unpin,
+    today: NaiveDate,
+) -> Result<(FairnessOptions, Vec<u8>, Vec<u8>), super::upload::UploadError> {
+    let mut portfolio = Vec::new();
+    let mut experience = Vec::new();
+    let options = super::upload::receive(
+        upload,
+        &FAIRNESS_UPLOAD,
+        |first| FairnessOptions::parse(first, today),
+        |m| m.data.len() + m.experience.len(),
+        |m| {
+            portfolio.extend_from_slice(&m.data);
+            experience.extend_from_slice(&m.experience);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok((options, portfolio, experience))
 }

@@ -330,6 +330,9 @@ impl From<&crate::experience::monitor::ActualExpected> for pb::ActualExpected {
             ratio: r.ratio,
             low: r.low,
             high: r.high,
+            earned_premium: super::quote::eur(r.earned_premium),
+            loss_ratio: r.loss_ratio,
+            claims_per_million: r.claims_per_million,
         }
     }
 }

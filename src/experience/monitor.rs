@@ -34,6 +34,12 @@ pub struct ActualExpected {
     pub actual: Decimal,
     /// EUR: what the version's risk premium expects, to the cent.
     pub expected: Decimal,
+    /// EUR: the premium earned on the cells.
+    pub earned_premium: Decimal,
+    /// Capped incurred over earned premium.
+    pub loss_ratio: f64,
+    /// Claims per million EUR of turnover × years (per 1,000 units of exposure).
+    pub claims_per_million: f64,
     pub ratio: f64,
     pub low: f64,
     pub high: f64,
@@ -69,6 +75,7 @@ struct Sums {
     exposure: Decimal,
     actual: Decimal,
     expected: Decimal,
+    earned: Decimal,
 }
 
 impl Sums {
@@ -78,6 +85,7 @@ impl Sums {
         self.exposure += cell.exposure;
         self.actual += cell.incurred_capped;
         self.expected += expected;
+        self.earned += cell.earned_premium;
     }
 
     fn report(&self, group: String, mean_claim: f64, cv2: f64) -> ActualExpected {
@@ -104,6 +112,15 @@ impl Sums {
             exposure: self.exposure.normalize().to_string(),
             actual: self.actual.round_dp(2),
             expected: self.expected.round_dp(2),
+            earned_premium: self.earned.round_dp(2),
+            loss_ratio: match self.earned.to_f64() {
+                Some(earned) if earned > 0.0 => actual / earned,
+                _ => f64::NAN,
+            },
+            claims_per_million: match self.exposure.to_f64() {
+                Some(exposure) if exposure > 0.0 => self.claims as f64 / exposure * 1000.0,
+                _ => f64::NAN,
+            },
             ratio,
             low,
             high,

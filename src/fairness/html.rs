@@ -288,6 +288,43 @@ svg.chart .axis{stroke:#555}svg.chart .tick{font-size:10px;fill:#444}svg.chart .
         page.push_str("</table>");
     }
 
+    if let Some(experience) = &report.experience {
+        let _ = write!(
+            page,
+            "<h2>Claims against premiums</h2><p>Liability experience {} (valued {}) under version {}: capped claims over the risk premium the version charges the same cells (A/E), with approximate 95 % intervals. A profession whose A/E differs from its comparator's beyond chance pays a premium its claims do not bear out, in one direction or the other.</p>",
+            escape(&experience.experience_sha256),
+            escape(&experience.valuation_date),
+            escape(&experience.version)
+        );
+        page.push_str("<table><tr><th>profession</th><th>comparator</th><th>A/E against the comparator's</th><th>95 % interval</th></tr>");
+        for p in &experience.pairs {
+            let _ = write!(
+                page,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2} to {:.2}</td></tr>",
+                escape(&p.profession),
+                escape(&p.comparator),
+                p.ratio,
+                p.low,
+                p.high
+            );
+        }
+        page.push_str("</table><table><tr><th>occupation</th><th>claims</th><th>claims per million EUR turnover-years</th><th>loss ratio</th><th>A/E</th><th>95 % interval</th></tr>");
+        for o in &experience.by_occupation {
+            let _ = write!(
+                page,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2} to {:.2}</td></tr>",
+                escape(&o.group),
+                o.claims,
+                o.claims_per_million,
+                o.loss_ratio,
+                o.ratio,
+                o.low,
+                o.high
+            );
+        }
+        page.push_str("</table>");
+    }
+
     page.push_str("<h2>Governance</h2><table><tr><th>product</th><th>version</th><th>label</th><th>in force from</th><th>justification records</th></tr>");
     for v in &report.governance.versions {
         let _ = write!(

@@ -111,6 +111,65 @@ pub struct FairnessReport {
     pub governance: Governance,
     /// What the report cannot show, and why.
     pub cannot_show: Vec<String>,
+    /// Claims beside premiums, when an experience was given (`with_experience`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experience: Option<ClaimsExperience>,
+}
+
+/// The fair-value view: whether each intimacy profession's premium, against its comparator's,
+/// is matched by its claims. From a liability experience (`docs/EXPERIENCE.md`) under the
+/// liability version in force on the rating date.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimsExperience {
+    pub version: String,
+    pub experience_sha256: String,
+    pub valuation_date: String,
+    /// Loss ratio, claim frequency and actual against expected by occupation.
+    pub by_occupation: Vec<crate::experience::monitor::ActualExpected>,
+    /// Each profession's actual over expected against its comparator's.
+    pub pairs: Vec<crate::experience::monitor::PairRatio>,
+}
+
+const NO_EXPERIENCE: &str = "no claims experience was given: whether premium differences between groups are matched by claims differences (loss ratios, actual against expected by group) cannot be shown";
+
+/// Sets the claims of an experience (monitored under the report's liability version) beside
+/// the premiums: a profession whose claims against its premium differ from its comparator's
+/// beyond chance is flagged, in the direction it goes.
+pub fn with_experience(report: &mut FairnessReport, monitor: &crate::experience::monitor::Monitor) {
+    report.cannot_show.retain(|line| line != NO_EXPERIENCE);
+    report.cannot_show.push(
+        "the claims experience is aggregated by rating keys, never by person, and carries no group attribute: loss ratios and actual against expected by gender or nationality cannot be shown (by occupation and by intimacy profession against its comparator they are)"
+            .to_owned(),
+    );
+    for pair in &monitor.by_pair {
+        let figures = format!(
+            "{:.2}× its comparator {}'s (95 % interval {:.2} to {:.2})",
+            pair.ratio, pair.comparator, pair.low, pair.high
+        );
+        if pair.low > 1.0 {
+            report.verdict.flagged.push(format!(
+                "experience: {}'s claims against its premium are {figures}: its premium is below what its claims ask, relative to its comparator",
+                pair.profession
+            ));
+        } else if pair.high < 1.0 {
+            report.verdict.flagged.push(format!(
+                "experience: {}'s claims against its premium are {figures}: its premium is above what its claims ask, relative to its comparator (a loading its claims do not bear out)",
+                pair.profession
+            ));
+        } else if pair.ratio.is_finite() {
+            report.verdict.passed.push(format!(
+                "experience: {}'s claims against its premium are {figures}: alike within chance",
+                pair.profession
+            ));
+        }
+    }
+    report.experience = Some(ClaimsExperience {
+        version: monitor.version.clone(),
+        experience_sha256: monitor.experience_sha256.clone(),
+        valuation_date: monitor.valuation_date.clone(),
+        by_occupation: monitor.by_occupation.clone(),
+        pairs: monitor.by_pair.clone(),
+    });
 }
 
 /// The model versions in force over the report's period (for a portfolio, on its rating date),
@@ -516,10 +575,7 @@ pub fn report(
             x.flagged = x.p_adjusted < outcomes::SIGNIFICANCE && x.cramers_v >= proxies::PROXY_V;
         }
     }
-    cannot_show.push(
-        "no claims experience was given: whether premium differences between groups are matched by claims differences (loss ratios, actual against expected by group) cannot be shown"
-            .to_owned(),
-    );
+    cannot_show.push(NO_EXPERIENCE.to_owned());
 
     let renewals: Vec<(usize, Option<Decimal>, Option<Decimal>)> = requests
         .par_iter()
@@ -831,6 +887,7 @@ pub fn report(
             &books.income_protection.version,
         ]),
         cannot_show,
+        experience: None,
     }
 }
 

@@ -10,11 +10,9 @@ use tonic::{Request, Response, Status};
 
 use crate::audit::inquiry::{self, FairnessBook, ModelEventFilter};
 use crate::audit::{AuditError, LogRead};
-use crate::contract::audit::{
-    FAIRNESS_UPLOAD, FairnessOptions, QuoteQuery, inclusion_request, period,
-};
+use crate::contract::audit::{QuoteQuery, fairness_upload, inclusion_request, period};
 use crate::contract::pb;
-use crate::contract::upload::{UploadError, receive_bytes};
+use crate::contract::upload::UploadError;
 use crate::domain::InvalidField;
 
 use super::caller::own_tenant;
@@ -165,13 +163,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         request: Request<tonic::Streaming<pb::FairnessReportUpload>>,
     ) -> Result<Response<pb::FairnessReportResponse>, Status> {
         let today = Utc::now().date_naive();
-        let (options, bytes) = match receive_bytes(
-            request.into_inner(),
-            &FAIRNESS_UPLOAD,
-            |first| FairnessOptions::parse(first, today),
-            |m| &m.data,
-        )
-        .await
+        let (options, bytes, experience) = match fairness_upload(request.into_inner(), today).await
         {
             Ok(received) => received,
             Err(UploadError::Invalid(fields)) => {
@@ -203,6 +195,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
             book,
             options.rating_date,
             options.seed,
+            Some(experience),
         )
         .await?;
         Ok(Response::new((&report).into()))

@@ -623,3 +623,140 @@ async fn model_service_monitors_an_uploaded_experience_as_the_command_does() {
         .expect_err("refused");
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
 }
+
+#[tokio::test]
+async fn the_fairness_report_sets_each_professions_claims_beside_its_premium_through_both_doors() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let experience = generated(dir.path());
+    let portfolio = dir.path().join("book.parquet");
+    let (ok, _, err) = fairquote(&[
+        "portfolio",
+        "generate",
+        "--size",
+        "300",
+        "--seed",
+        "3",
+        "--out",
+        text(&portfolio),
+    ]);
+    assert!(ok, "{err}");
+    let json = dir.path().join("report.json");
+    let (ok, _, err) = fairquote(&[
+        "fairness",
+        "report",
+        "--portfolio",
+        text(&portfolio),
+        "--models",
+        text(&models_dir()),
+        "--rating-date",
+        "2026-12-01",
+        "--seed",
+        "7",
+        "--experience",
+        text(&experience),
+        "--out",
+        text(&json),
+        "--html",
+        text(&dir.path().join("report.html")),
+    ]);
+    let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(
+        page.contains("Claims against premiums")
+            && page.contains("erotic_dance_striptease</td><td>dancer_performer"),
+        "the page shows the claims beside the premiums"
+    );
+    // Flagged: two professions' claims do not match their premium against their comparators'.
+    assert!(!ok, "{err}");
+    let written = std::fs::read_to_string(&json).unwrap();
+    let report: Value = serde_json::from_str(&written).unwrap();
+    let flagged = report["verdict"]["flagged"].to_string();
+    assert!(
+        flagged.contains("experience: erotic_dance_striptease's claims against its premium")
+            && flagged.contains("below what its claims ask"),
+        "{flagged}"
+    );
+    assert!(
+        flagged.contains("experience: webcam_online_content's")
+            && flagged.contains("above what its claims ask"),
+        "{flagged}"
+    );
+    let passed = report["verdict"]["passed"].to_string();
+    assert!(
+        passed.contains("experience: escort_companion's claims"),
+        "{passed}"
+    );
+    let cannot = report["cannot_show"].to_string();
+    assert!(cannot.contains("aggregated by rating keys"), "{cannot}");
+    assert!(
+        !cannot.contains("no claims experience was given"),
+        "{cannot}"
+    );
+    let occupations = report["experience"]["by_occupation"].as_array().unwrap();
+    assert_eq!(occupations.len(), 14);
+    assert!(
+        occupations
+            .iter()
+            .all(|o| o["loss_ratio"].as_f64().is_some())
+    );
+
+    // The same bytes through AuditService.FairnessReport.
+    let mut app = crate::helpers::spawn_app().await;
+    let mut upload = vec![fairquote::contract::pb::FairnessReportUpload {
+        format: "parquet".into(),
+        rating_date: "2026-12-01".into(),
+        seed: 7,
+        ..Default::default()
+    }];
+    upload.extend(std::fs::read(&portfolio).unwrap().chunks(8192).map(|c| {
+        fairquote::contract::pb::FairnessReportUpload {
+            data: c.to_vec(),
+            ..Default::default()
+        }
+    }));
+    upload.extend(std::fs::read(&experience).unwrap().chunks(65536).map(|c| {
+        fairquote::contract::pb::FairnessReportUpload {
+            experience: c.to_vec(),
+            ..Default::default()
+        }
+    }));
+    let response = app
+        .audit
+        .fairness_report(tokio_stream::iter(upload))
+        .await
+        .expect("a report")
+        .into_inner();
+    // Byte for byte the same report, but for how the book is named (an upload, not a file).
+    let served: Value = serde_json::from_str(&response.json).unwrap();
+    let mut renamed = written.clone();
+    for key in ["portfolio", "provenance"] {
+        let field = |v: &Value| {
+            format!(
+                "\"{key}\": {}",
+                serde_json::to_string(&v["scope"][key]).unwrap()
+            )
+        };
+        renamed = renamed.replacen(&field(&report), &field(&served), 1);
+    }
+    assert_eq!(response.json + "\n", renamed);
+
+    // A bad experience is the caller's: its file, row and column.
+    let csv = std::fs::read_to_string(&experience).unwrap();
+    let row3 = csv.lines().nth(2).unwrap();
+    let bad = csv.replacen(row3, &row3.replacen(",2020,", ",1700,", 1), 1);
+    let status = app
+        .audit
+        .fairness_report(tokio_stream::iter(vec![
+            fairquote::contract::pb::FairnessReportUpload {
+                rating_date: "2026-12-01".into(),
+                experience: bad.into_bytes(),
+                ..Default::default()
+            },
+        ]))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        crate::helpers::violated_fields(&status),
+        ["experience.csv, row 3, column period"]
+    );
+}
