@@ -244,3 +244,55 @@ fn claim_cv2(experience: &LiabilityExperience, mean: f64) -> f64 {
         0.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two cells under the default liability version, computed by hand:
+    /// - office_worker (L1), own premises, no deductible, no claims: exposure 100 at 2.00 per
+    ///   unit expects 200 EUR; one claim of 300 EUR on 250 EUR earned: A/E 1.5, loss ratio 1.2,
+    ///   10 claims per million.
+    /// - webcam_online_content (its comparator's class L1), own premises, 250 EUR deductible
+    ///   (0.95), one claim in five years (1.20): exposure 50 expects 50 × 2 × 0.95 × 1.2 = 114
+    ///   EUR; one claim of 57 EUR: A/E 0.5, and 0.5 / 1.5 = 1/3 against its comparator.
+    /// The mean claim is 178.5 EUR and cv² = (121.5² + 121.5²) / 178.5² = 0.9266295, so the
+    /// office worker's interval is 1.5 ± 1.959964 × √1.9266295 × 300 / 200, 0 to 5.580736.
+    #[test]
+    fn actual_against_expected_by_hand() {
+        let book = crate::tables::load_rate_books(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        )
+        .expect("the default models")
+        .liability;
+        let csv = "occupation,work_setting,limit_of_indemnity,deductible,claims_band,period,exposure,earned_premium,claim_count,incurred_capped,basic_limit,valuation_date\n\
+                   office_worker,own_premises,1000000,0,0,2024,100,250,1,300,1000000,2025-12-31\n\
+                   webcam_online_content,own_premises,500000,250,1,2024,50,120,1,57,1000000,2025-12-31\n";
+        let experience = LiabilityExperience::parse("e.csv", csv.as_bytes()).expect("reads");
+        let report = liability(&book, &experience).expect("fits the version");
+        let office = &report.by_occupation[0];
+        assert_eq!(office.group, "office_worker");
+        assert_eq!(office.expected, Decimal::from(200));
+        assert_eq!(office.ratio, 1.5);
+        assert_eq!(office.loss_ratio, 1.2);
+        assert_eq!(office.claims_per_million, 10.0);
+        assert!(
+            (report.claim_cv2 - 0.9266295).abs() < 1e-7,
+            "{}",
+            report.claim_cv2
+        );
+        assert_eq!(office.low, 0.0);
+        assert!((office.high - 5.580736).abs() < 1e-5, "{}", office.high);
+        let webcam = &report.by_occupation[1];
+        assert_eq!(webcam.expected, Decimal::from(114));
+        assert_eq!(webcam.ratio, 0.5);
+        let pair = &report.by_pair[0];
+        assert_eq!(
+            (pair.profession.as_str(), pair.comparator.as_str()),
+            ("webcam_online_content", "office_worker")
+        );
+        assert!((pair.ratio - 1.0 / 3.0).abs() < 1e-15);
+        assert_eq!(report.by_class.len(), 1);
+        assert_eq!(report.total.expected, Decimal::from(314));
+    }
+}
