@@ -39,11 +39,12 @@ pub enum ExperienceCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Actual against expected claims of an experience under a liability version.
+    /// Actual against expected claims of a liability experience under a liability version; for
+    /// an income-protection version, the incidence study of an income-protection experience.
     Monitor {
         #[arg(long)]
         experience: PathBuf,
-        /// The liability version folder in force.
+        /// The version folder in force.
         #[arg(long)]
         model: PathBuf,
         #[arg(long)]
@@ -227,6 +228,9 @@ fn fit(experience: &Path, model: &Path, out: &Path, json: bool) -> Result<(), St
 fn watch(experience: &Path, model: &Path, json: bool) -> Result<(), String> {
     let bytes = read(experience)?;
     let name = experience.display().to_string();
+    if crate::tables::manifest::product_in(model)? == Product::IncomeProtection {
+        return incidence(&name, &bytes, model, json);
+    }
     let cells = LiabilityExperience::parse(&name, &bytes).map_err(|f| faults(&f))?;
     let book = crate::tables::compile_liability(&files(model)?).map_err(|e| faults(&e.faults))?;
     let report = monitor::liability(&book, &cells).map_err(failed)?;
@@ -280,6 +284,54 @@ fn watch(experience: &Path, model: &Path, json: bool) -> Result<(), String> {
     );
     for r in outside {
         say!("{}", line(r));
+    }
+    Ok(())
+}
+
+fn incidence(name: &str, bytes: &[u8], model: &Path, json: bool) -> Result<(), String> {
+    use crate::experience::income_protection::{IncomeExperience, study};
+    let cells = IncomeExperience::parse(name, bytes).map_err(|f| faults(&f))?;
+    let files =
+        ModelFiles::read_dir(model, Product::IncomeProtection).map_err(|e| faults(&e.faults))?;
+    let book = crate::tables::compile_income_protection(&files).map_err(|e| faults(&e.faults))?;
+    let report = study(&book, &cells).map_err(|f| faults(&f))?;
+    if json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    say!(
+        "claim inceptions per 1,000 years insured under {}, valued {}",
+        report.version,
+        report.valuation_date
+    );
+    for o in &report.by_occupation {
+        say!(
+            "  {:<28} {:>6} inceptions  {:.2} ({:.2} to {:.2})  {:.1} months paid each",
+            o.occupation,
+            o.claim_inceptions,
+            o.per_thousand,
+            o.low,
+            o.high,
+            o.months_per_inception
+        );
+    }
+    say!(
+        "intimacy profession against its comparator (standardised by age band and deferred period):"
+    );
+    for p in &report.by_pair {
+        say!(
+            "  {:<26} / {:<22} {:.3} ({:.3} to {:.3}), {} inceptions against {:.1} expected",
+            p.profession,
+            p.comparator,
+            p.ratio,
+            p.low,
+            p.high,
+            p.inceptions,
+            p.expected
+        );
     }
     Ok(())
 }

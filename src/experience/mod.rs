@@ -2,7 +2,8 @@
 //! every fault located as a table's are, and what an actuary does with it: generate a synthetic
 //! book from known relativities (`generate`), fit a version's relativities from it with
 //! credibility toward the comparator (`glm`, `credibility`, `fit`), and watch a version in force
-//! against it (`monitor`).
+//! against it (`monitor`). Income protection's cells and their incidence study are in
+//! `income_protection`.
 //!
 //! A cell is a group of policies, never a person: the format has no column that could name or
 //! describe one, and a file with any other column is refused.
@@ -11,6 +12,7 @@ pub mod credibility;
 pub mod fit;
 pub mod generate;
 pub mod glm;
+pub mod income_protection;
 pub mod monitor;
 
 use std::collections::HashMap;

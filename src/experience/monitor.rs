@@ -256,6 +256,7 @@ mod tests {
     /// - webcam_online_content (its comparator's class L1), own premises, 250 EUR deductible
     ///   (0.95), one claim in five years (1.20): exposure 50 expects 50 × 2 × 0.95 × 1.2 = 114
     ///   EUR; one claim of 57 EUR: A/E 0.5, and 0.5 / 1.5 = 1/3 against its comparator.
+    ///
     /// The mean claim is 178.5 EUR and cv² = (121.5² + 121.5²) / 178.5² = 0.9266295, so the
     /// office worker's interval is 1.5 ± 1.959964 × √1.9266295 × 300 / 200, 0 to 5.580736.
     #[test]

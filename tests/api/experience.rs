@@ -760,3 +760,44 @@ async fn the_fairness_report_sets_each_professions_claims_beside_its_premium_thr
         ["experience.csv, row 3, column period"]
     );
 }
+
+#[test]
+fn an_income_protection_experience_gives_its_incidence_study() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = dir.path().join("ip.csv");
+    std::fs::write(
+        &path,
+        "age_min,age_max,occupation,deferred_period_days,benefit_period,smoker,employment_status,period,exposure_years,claim_inceptions,claim_months_paid,terminations_recovery,terminations_death,terminations_benefit_end,benefit_paid,valuation_date\n\
+         30,34,personal_care_worker,30,5_years,no,self_employed,2024,1000,10,40,8,0,0,60000,2025-12-31\n\
+         30,34,escort_companion,30,5_years,no,self_employed,2024,400,8,20,6,0,0,30000,2025-12-31\n",
+    )
+    .unwrap();
+    let model = models_dir().join("income_protection");
+    let (ok, json, err) = fairquote(&[
+        "experience",
+        "monitor",
+        "--experience",
+        text(&path),
+        "--model",
+        text(&model),
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let study: Value = serde_json::from_str(&json).unwrap();
+    let pair = &study["by_pair"][0];
+    assert_eq!(pair["profession"], "escort_companion");
+    // 8 against 400 × 10 / 1000 = 4 expected.
+    assert_eq!(pair["ratio"].as_f64(), Some(2.0));
+    assert!(pair["low"].as_f64().unwrap() > 0.8 && pair["high"].as_f64().unwrap() < 4.0);
+    // A liability experience under an income-protection version is named, not misread.
+    let liability = generated(dir.path());
+    let (ok, _, err) = fairquote(&[
+        "experience",
+        "monitor",
+        "--experience",
+        text(&liability),
+        "--model",
+        text(&model),
+    ]);
+    assert!(!ok && err.contains("age_min"), "{err}");
+}
