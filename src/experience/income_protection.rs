@@ -79,29 +79,11 @@ pub struct IncomeExperience {
 
 impl IncomeExperience {
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Self, Vec<TableFault>> {
-        let (table, mut faults) = RatingTable::parse(file, bytes)?;
         // The cells are keyed by the product's rating keys, two of which (age, and smoking as
         // health) the version may rate only under a justification record that declares them;
         // the study measures those very factors, so the experience declares them too.
-        let table = table.declaring(vec!["age".into(), "health".into()]);
-        if !table.check_columns(COLUMNS, &mut faults) {
-            return Err(faults);
-        }
-        if table.height() == 0 {
-            faults.push(TableFault::file(file, "the experience has no cells"));
-            return Err(faults);
-        }
-        if table.height() > super::MAX_CELLS {
-            faults.push(TableFault::file(
-                file,
-                format!(
-                    "{} cells: at most {} are read; aggregate further",
-                    table.height(),
-                    super::MAX_CELLS
-                ),
-            ));
-            return Err(faults);
-        }
+        let (table, mut faults) =
+            super::read_table(file, bytes, COLUMNS, vec!["age".into(), "health".into()])?;
         let mut cells = Vec::with_capacity(table.height());
         let mut seen = HashMap::new();
         for index in 0..table.height() {
@@ -143,13 +125,7 @@ impl IncomeExperience {
 fn cell(table: &RatingTable, index: usize, faults: &mut Vec<TableFault>) -> Option<IncomeCell> {
     let before = faults.len();
     let bounded = |column: &str, what: &str, faults: &mut Vec<TableFault>| {
-        table.decimal_in(
-            index,
-            column,
-            (Decimal::ZERO, Decimal::from(1_000_000_000_000u64)),
-            what,
-            faults,
-        )
+        super::amount(table, index, column, what, faults)
     };
     let age_min = table.whole(index, "age_min", faults);
     let age_max = table.whole(index, "age_max", faults);
@@ -180,7 +156,7 @@ fn cell(table: &RatingTable, index: usize, faults: &mut Vec<TableFault>) -> Opti
         &EmploymentStatus::ALL.map(EmploymentStatus::code),
         faults,
     );
-    let period = table.whole(index, "period", faults);
+    let period = super::underwriting_year(table, index, faults);
     let exposure = bounded("exposure_years", "the years insured", faults);
     let inceptions = table.whole(index, "claim_inceptions", faults);
     let months = bounded("claim_months_paid", "the months paid", faults);
@@ -188,19 +164,7 @@ fn cell(table: &RatingTable, index: usize, faults: &mut Vec<TableFault>) -> Opti
     let death = table.whole(index, "terminations_death", faults);
     let benefit_end = table.whole(index, "terminations_benefit_end", faults);
     let paid = bounded("benefit_paid", "the benefit paid", faults);
-    let valuation_date = table
-        .required(index, "valuation_date", faults)
-        .and_then(|text| {
-            let parsed = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
-            if parsed.is_none() {
-                faults.push(table.fault(
-                    index,
-                    "valuation_date",
-                    format!("`{text}` is not a date written as 2025-12-31"),
-                ));
-            }
-            parsed
-        });
+    let valuation_date = super::valuation_date(table, index, faults);
     if faults.len() > before {
         return None;
     }
@@ -233,11 +197,6 @@ fn cell(table: &RatingTable, index: usize, faults: &mut Vec<TableFault>) -> Opti
                 "{}-{} is not an age band of working ages",
                 cell.age_min, cell.age_max
             ),
-        ))
-    } else if !(1900..=2200).contains(&cell.period) {
-        Some(impossible(
-            "period",
-            format!("{} is not an underwriting year such as 2024", cell.period),
         ))
     } else if cell.exposure_years.is_zero() && cell.claim_inceptions > 0 {
         Some(impossible(

@@ -101,24 +101,7 @@ impl LiabilityExperience {
     /// every fault with its file, row and column. The cells' keys are checked by `fit` and
     /// `monitor` against the version they are read with.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Self, Vec<TableFault>> {
-        let (table, mut faults) = RatingTable::parse(file, bytes)?;
-        if !table.check_columns(LIABILITY_COLUMNS, &mut faults) {
-            return Err(faults);
-        }
-        if table.height() == 0 {
-            faults.push(TableFault::file(file, "the experience has no cells"));
-            return Err(faults);
-        }
-        if table.height() > MAX_CELLS {
-            faults.push(TableFault::file(
-                file,
-                format!(
-                    "{} cells: at most {MAX_CELLS} are read; aggregate further",
-                    table.height()
-                ),
-            ));
-            return Err(faults);
-        }
+        let (table, mut faults) = read_table(file, bytes, LIABILITY_COLUMNS, Vec::new())?;
         let mut cells = Vec::with_capacity(table.height());
         let mut seen: HashMap<(String, String, Decimal, Decimal, u32, u32), usize> = HashMap::new();
         for index in 0..table.height() {
@@ -196,18 +179,7 @@ fn cell(table: &RatingTable, index: usize, faults: &mut Vec<TableFault>) -> Opti
     let limit = positive(table, index, "limit_of_indemnity", "the limit", faults);
     let deductible = amount(table, index, "deductible", "the deductible", faults);
     let claims_band = table.whole(index, "claims_band", faults);
-    let period = table.whole(index, "period", faults).and_then(|year| {
-        if (1900..=2200).contains(&year) {
-            Some(year)
-        } else {
-            faults.push(table.fault(
-                index,
-                "period",
-                format!("{year} is not an underwriting year such as 2024"),
-            ));
-            None
-        }
-    });
+    let period = underwriting_year(table, index, faults);
     let exposure = amount(table, index, "exposure", "the exposure", faults);
     let earned_premium = amount(table, index, "earned_premium", "the earned premium", faults);
     let claim_count = table.whole(index, "claim_count", faults);
@@ -219,19 +191,7 @@ fn cell(table: &RatingTable, index: usize, faults: &mut Vec<TableFault>) -> Opti
         faults,
     );
     let basic_limit = positive(table, index, "basic_limit", "the basic limit", faults);
-    let valuation_date = table
-        .required(index, "valuation_date", faults)
-        .and_then(|text| {
-            let parsed = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
-            if parsed.is_none() {
-                faults.push(table.fault(
-                    index,
-                    "valuation_date",
-                    format!("`{text}` is not a date written as 2025-12-31"),
-                ));
-            }
-            parsed
-        });
+    let valuation_date = valuation_date(table, index, faults);
     if faults.len() > before {
         return None;
     }
@@ -292,14 +252,15 @@ fn cell(table: &RatingTable, index: usize, faults: &mut Vec<TableFault>) -> Opti
     (faults.len() == before).then_some(cell)
 }
 
-fn amount(
+/// An amount of money or exposure, bounded so that sums over every cell cannot overflow a
+/// decimal.
+pub(crate) fn amount(
     table: &RatingTable,
     index: usize,
     column: &str,
     what: &str,
     faults: &mut Vec<TableFault>,
 ) -> Option<Decimal> {
-    // Bounded so that sums over two million cells cannot overflow a decimal.
     table.decimal_in(
         index,
         column,
@@ -307,6 +268,75 @@ fn amount(
         what,
         faults,
     )
+}
+
+/// An experience file's table: its exact columns (so that no column can describe a person),
+/// at least one cell and at most `MAX_CELLS`. `declared` are the justified-tier criteria its
+/// keys name (`RatingTable::declaring`).
+pub(crate) fn read_table(
+    file: &str,
+    bytes: &[u8],
+    columns: &[&str],
+    declared: Vec<String>,
+) -> Result<(RatingTable, Vec<TableFault>), Vec<TableFault>> {
+    let (table, mut faults) = RatingTable::parse(file, bytes)?;
+    let table = table.declaring(declared);
+    if !table.check_columns(columns, &mut faults) {
+        return Err(faults);
+    }
+    if table.height() == 0 {
+        faults.push(TableFault::file(file, "the experience has no cells"));
+        return Err(faults);
+    }
+    if table.height() > MAX_CELLS {
+        faults.push(TableFault::file(
+            file,
+            format!(
+                "{} cells: at most {MAX_CELLS} are read; aggregate further",
+                table.height()
+            ),
+        ));
+        return Err(faults);
+    }
+    Ok((table, faults))
+}
+
+/// The cell's underwriting year.
+pub(crate) fn underwriting_year(
+    table: &RatingTable,
+    index: usize,
+    faults: &mut Vec<TableFault>,
+) -> Option<u32> {
+    table.whole(index, "period", faults).and_then(|year| {
+        if (1900..=2200).contains(&year) {
+            Some(year)
+        } else {
+            faults.push(table.fault(
+                index,
+                "period",
+                format!("{year} is not an underwriting year such as 2024"),
+            ));
+            None
+        }
+    })
+}
+
+/// The date the cell's claims were valued.
+pub(crate) fn valuation_date(
+    table: &RatingTable,
+    index: usize,
+    faults: &mut Vec<TableFault>,
+) -> Option<NaiveDate> {
+    let text = table.required(index, "valuation_date", faults)?;
+    let parsed = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+    if parsed.is_none() {
+        faults.push(table.fault(
+            index,
+            "valuation_date",
+            format!("`{text}` is not a date written as 2025-12-31"),
+        ));
+    }
+    parsed
 }
 
 fn positive(

@@ -54,6 +54,9 @@ impl ModelsCopy {
     }
 }
 
+/// Copies a folder. A data folder may still be written by a service that is stopping (a
+/// checkpoint is written to a partial file, then renamed): a file listed that is gone by the
+/// time it is copied was such a temporary file, and is not copied.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create");
     for entry in std::fs::read_dir(from).expect("list") {
@@ -62,7 +65,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
         if entry.file_type().expect("type").is_dir() {
             copy_dir(&entry.path(), &target);
         } else {
-            std::fs::copy(entry.path(), target).expect("copy");
+            match std::fs::copy(entry.path(), target) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("copy {}: {e}", entry.path().display()),
+            }
         }
     }
 }
