@@ -449,7 +449,7 @@ pub fn fitted_version(
                         format!(
                             "{} {}",
                             d.map(|d| d.code()).unwrap_or("?"),
-                            t.map(|t| t.to_string()).unwrap_or_default()
+                            t.map(|t| format!("{t:.2}")).unwrap_or_default()
                         )
                         .trim()
                         .to_owned()
@@ -466,7 +466,7 @@ pub fn fitted_version(
             let (decision, total) = by_row.get(&file_row(index))?;
             match column {
                 "expected_decision" => Some(decision.code().to_owned()),
-                "expected_total" => Some(total.map(|t| t.to_string()).unwrap_or_default()),
+                "expected_total" => Some(total.map(|t| format!("{t:.2}")).unwrap_or_default()),
                 _ => None,
             }
         });
