@@ -92,6 +92,15 @@ fn faults(faults: &[crate::tables::TableFault]) -> String {
     text
 }
 
+/// A report as the `--json` output.
+fn print_json(report: &impl serde::Serialize) -> Result<(), String> {
+    say!(
+        "{}",
+        serde_json::to_string_pretty(report).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
 fn failed(e: FitError) -> String {
     faults(&e.faults())
 }
@@ -148,11 +157,7 @@ fn fit(experience: &Path, model: &Path, out: &Path, json: bool) -> Result<(), St
                 "case": case, "before": before, "after": after,
             })).collect::<Vec<_>>(),
         });
-        say!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
-        return Ok(());
+        return print_json(&report);
     }
     let fit = &fitted.fit;
     say!(
@@ -235,11 +240,7 @@ fn watch(experience: &Path, model: &Path, json: bool) -> Result<(), String> {
     let book = crate::tables::compile_liability(&files(model)?).map_err(|e| faults(&e.faults))?;
     let report = monitor::liability(&book, &cells).map_err(failed)?;
     if json {
-        say!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
-        return Ok(());
+        return print_json(&report);
     }
     say!(
         "actual against expected under {} (capped claims over the risk premium before credits), valued {}",
@@ -296,11 +297,7 @@ fn incidence(name: &str, bytes: &[u8], model: &Path, json: bool) -> Result<(), S
     let book = crate::tables::compile_income_protection(&files).map_err(|e| faults(&e.faults))?;
     let report = study(&book, &cells).map_err(|f| faults(&f))?;
     if json {
-        say!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
-        return Ok(());
+        return print_json(&report);
     }
     say!(
         "claim inceptions per 1,000 years insured under {}, valued {}",

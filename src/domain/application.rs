@@ -289,6 +289,18 @@ impl EmploymentStatus {
     }
 }
 
+/// How a table, a portfolio row or an experience cell writes whether the insured smokes.
+pub const SMOKER_CODES: [&str; 2] = ["yes", "no"];
+
+/// `yes` or `no`, as `SMOKER_CODES`.
+pub fn smoker_from_code(code: &str) -> Option<bool> {
+    match code {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
 /// How long the monthly benefit is paid for one incapacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BenefitPeriod {

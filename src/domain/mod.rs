@@ -11,7 +11,8 @@ pub mod worksheet;
 pub use application::{
     BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
     LiabilityApplication, LiabilityFields, PaymentFrequency, Product, ProductApplication,
-    QuoteRequest, RiskMeasure, TransactionType, WorkSetting, bounds,
+    QuoteRequest, RiskMeasure, SMOKER_CODES, TransactionType, WorkSetting, bounds,
+    smoker_from_code,
 };
 pub use invalid::InvalidField;
 pub use language::Language;

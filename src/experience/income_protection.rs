@@ -141,12 +141,8 @@ fn cell(table: &RatingTable, index: usize, faults: &mut Vec<TableFault>) -> Opti
     let smoker = table.code(
         index,
         "smoker",
-        |s| match s {
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => None,
-        },
-        &["yes", "no"],
+        crate::domain::smoker_from_code,
+        &crate::domain::SMOKER_CODES,
         faults,
     );
     let status = table.code(

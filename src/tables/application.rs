@@ -178,11 +178,7 @@ fn application(product: Product, cells: &mut RowCells<'_>) -> Option<ProductAppl
             let deferred_period_days = cells.whole("deferred_period_days");
             let benefit_period =
                 cells.code("benefit_period", &BenefitPeriod::ALL, BenefitPeriod::code);
-            let smoker = cells.parse("smoker", "yes or no", |v| match v {
-                "yes" => Some(true),
-                "no" => Some(false),
-                _ => None,
-            });
+            let smoker = cells.parse("smoker", "yes or no", crate::domain::smoker_from_code);
             let fields = IncomeProtectionFields {
                 age,
                 occupation,

@@ -272,12 +272,8 @@ fn smoker_factors(t: &RatingTable, faults: &mut Vec<TableFault>) -> Option<(Deci
         let smoker = t.code(
             index,
             "smoker",
-            |s| match s {
-                "yes" => Some(true),
-                "no" => Some(false),
-                _ => None,
-            },
-            &["yes", "no"],
+            crate::domain::smoker_from_code,
+            &crate::domain::SMOKER_CODES,
             faults,
         );
         let factor = t.factor(index, "factor", faults);
