@@ -1,5 +1,5 @@
 //! `fairquote experience`: generate a synthetic experience from known relativities, fit a
-//! liability version from experience, and watch a version against it (`crate::experience`).
+//! version from experience, and watch a version against it (`crate::experience`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,29 +7,31 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use crate::domain::Product;
-use crate::experience::{self, LiabilityExperience, fit::FitError, generate::Truth, monitor};
+use crate::experience::generate::{IncomeTruth, Truth};
+use crate::experience::{self, FitReport, LiabilityExperience, fit::FitError, monitor};
 use crate::tables::ModelFiles;
 
 #[derive(Debug, Subcommand)]
 pub enum ExperienceCommand {
-    /// Draw a liability experience (CSV) from the true relativities of a TOML file, for the
-    /// occupations and classes of a version.
+    /// Draw an experience (CSV) from the true relativities of a TOML file, for the occupations
+    /// and classes of a version (liability or income protection: the version's product).
     Generate {
         #[arg(long)]
         truth: PathBuf,
-        /// The liability version folder whose occupations, classes and rates the cells use.
+        /// The version folder whose occupations, classes and rates the cells use.
         #[arg(long)]
         model: PathBuf,
         /// The CSV file to write.
         #[arg(long)]
         out: PathBuf,
     },
-    /// Fit a liability version's rates and each intimacy profession's class from experience,
-    /// and write the candidate version (draft) to a new folder.
+    /// Fit a version from experience (liability: its rates and factors; income protection: its
+    /// class and smoker factors) and each intimacy profession's class, and write the candidate
+    /// version (draft) to a new folder.
     Fit {
         #[arg(long)]
         experience: PathBuf,
-        /// The liability version folder to start from.
+        /// The version folder to start from.
         #[arg(long)]
         model: PathBuf,
         /// A new folder for the candidate version.
@@ -80,8 +82,10 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// A version folder, of the product its manifest names.
 fn files(model: &Path) -> Result<ModelFiles, String> {
-    ModelFiles::read_dir(model, Product::Liability).map_err(|e| faults(&e.faults))
+    let product = crate::tables::manifest::product_in(model)?;
+    ModelFiles::read_dir(model, product).map_err(|e| faults(&e.faults))
 }
 
 fn faults(faults: &[crate::tables::TableFault]) -> String {
@@ -108,17 +112,29 @@ fn failed(e: FitError) -> String {
 fn generate(truth: &Path, model: &Path, out: &Path) -> Result<(), String> {
     let text = String::from_utf8(read(truth)?)
         .map_err(|_| format!("{}: not UTF-8 text", truth.display()))?;
-    let truth_values = Truth::parse(&text).map_err(|e| format!("{}: {e}", truth.display()))?;
-    let book = crate::tables::compile_liability(&files(model)?).map_err(|e| faults(&e.faults))?;
-    let csv = experience::generate::liability_csv(&truth_values, &book)
-        .map_err(|e| format!("{}: {e}", truth.display()))?;
+    let bad = |e: experience::generate::TruthError| format!("{}: {e}", truth.display());
+    let files = files(model)?;
+    let (csv, seed) = match files.product {
+        Product::Liability => {
+            let values = Truth::parse(&text).map_err(bad)?;
+            let book = crate::tables::compile_liability(&files).map_err(|e| faults(&e.faults))?;
+            let csv = experience::generate::liability_csv(&values, &book).map_err(bad)?;
+            (csv, values.seed)
+        }
+        Product::IncomeProtection => {
+            let values = IncomeTruth::parse(&text).map_err(bad)?;
+            let book =
+                crate::tables::compile_income_protection(&files).map_err(|e| faults(&e.faults))?;
+            let csv = experience::generate::income_protection_csv(&values, &book).map_err(bad)?;
+            (csv, values.seed)
+        }
+    };
     std::fs::write(out, &csv).map_err(|e| format!("{}: {e}", out.display()))?;
     say!(
-        "{}: {} cells from {} (seed {})",
+        "{}: {} cells from {} (seed {seed})",
         out.display(),
         csv.lines().count() - 1,
         truth.display(),
-        truth_values.seed
     );
     Ok(())
 }
@@ -159,55 +175,103 @@ fn fit(experience: &Path, model: &Path, out: &Path, json: bool) -> Result<(), St
         });
         return print_json(&report);
     }
-    let fit = &fitted.fit;
-    say!(
-        "candidate {} in {} (draft): fitted from {} cells, {} claims, {} thousand-EUR turnover-years, valued {}",
-        fitted.version_id,
-        out.display(),
-        fit.cells,
-        fit.claims,
-        fit.exposure,
-        fit.valuation_date
-    );
-    say!("frequency relativities (± standard error of the log):");
-    for r in &fit.frequency {
-        say!(
-            "  {:<28} {:>12.6} ± {:.4}",
-            r.level,
-            r.relativity,
-            r.standard_error
-        );
-    }
-    say!(
-        "severity relativities (dispersion {:.3}):",
-        fit.severity_dispersion
-    );
-    for r in &fit.severity {
-        say!(
-            "  {:<28} {:>12.4} ± {:.4}",
-            r.level,
-            r.relativity,
-            r.standard_error
-        );
-    }
-    match fit.k {
+    let relativities = |title: String, list: &[experience::fit::Relativity]| {
+        say!("{title}");
+        for r in list {
+            say!(
+                "  {:<28} {:>12.6} ± {:.4}",
+                r.level,
+                r.relativity,
+                r.standard_error
+            );
+        }
+    };
+    // What both products' reports share: the structure of credibility and the professions.
+    let (units, k, within, between, full, professions, kept) = match &fitted.fit {
+        FitReport::Liability(fit) => {
+            say!(
+                "candidate {} in {} (draft): fitted from {} cells, {} claims, {} thousand-EUR turnover-years, valued {}",
+                fitted.version_id,
+                out.display(),
+                fit.cells,
+                fit.claims,
+                fit.exposure,
+                fit.valuation_date
+            );
+            relativities(
+                "frequency relativities (± standard error of the log):".into(),
+                &fit.frequency,
+            );
+            relativities(
+                format!(
+                    "severity relativities (dispersion {:.3}):",
+                    fit.severity_dispersion
+                ),
+                &fit.severity,
+            );
+            (
+                experience::fit::LIABILITY_UNITS,
+                fit.k,
+                fit.within_variance,
+                fit.between_variance,
+                fit.full_credibility_claims,
+                &fit.professions,
+                &fit.kept,
+            )
+        }
+        FitReport::IncomeProtection(fit) => {
+            say!(
+                "candidate {} in {} (draft): fitted from {} cells, {} claim inceptions, {} years insured, valued {}",
+                fitted.version_id,
+                out.display(),
+                fit.cells,
+                fit.claim_inceptions,
+                fit.exposure_years,
+                fit.valuation_date
+            );
+            relativities(
+                "inception relativities (± standard error of the log):".into(),
+                &fit.frequency,
+            );
+            relativities(
+                format!(
+                    "months paid per inception, relativities (dispersion {:.3}):",
+                    fit.duration_dispersion
+                ),
+                &fit.duration,
+            );
+            say!("fitted factors (both models' relativities, from the base level's factor):");
+            for (level, factor) in &fit.factors {
+                say!("  {level:<28} {factor:>12}");
+            }
+            (
+                experience::income_fit::UNITS,
+                fit.k,
+                fit.within_variance,
+                fit.between_variance,
+                fit.full_credibility_claims,
+                &fit.professions,
+                &fit.kept,
+            )
+        }
+    };
+    match k {
         Some(k) => say!(
-            "Bühlmann–Straub: K = {k:.1} expected claims (within {:.4}, between {:.4}); full credibility by limited fluctuation at {:.0} claims",
-            fit.within_variance,
-            fit.between_variance,
-            fit.full_credibility_claims
+            "Bühlmann–Straub: K = {k:.1} expected {} (within {within:.4}, between {between:.4}); full credibility by limited fluctuation at {full:.0} {}",
+            units.claims,
+            units.claims
         ),
         None => say!(
-            "Bühlmann–Straub: the occupations differ by no more than chance (between {:.4}): no profession's own experience is credible",
-            fit.between_variance
+            "Bühlmann–Straub: the occupations differ by no more than chance (between {between:.4}): no profession's own experience is credible"
         ),
     }
     say!("intimacy professions against their comparators:");
-    for p in &fit.professions {
+    for p in professions {
         say!(
-            "  {:<26} {:>5} claims  relativity {:.3} ({:.3} to {:.3})  Z {:.3}  weighted {:.3}  LF Z {:.3}  class {} → {}",
+            "  {:<26} {:>5} {}  relativity {:.3} ({:.3} to {:.3})  Z {:.3}  weighted {:.3}  LF Z {:.3}  class {} → {}",
             p.occupation,
             p.claims,
+            units.claims,
             p.relativity,
             p.relativity_low,
             p.relativity_high,
@@ -221,7 +285,7 @@ fn fit(experience: &Path, model: &Path, out: &Path, json: bool) -> Result<(), St
             say!("      stays: {}", p.needed);
         }
     }
-    for kept in &fit.kept {
+    for kept in kept {
         say!("kept from the base: {kept}");
     }
     for (case, before, after) in &fitted.cases {

@@ -362,6 +362,24 @@ impl From<&crate::experience::monitor::Monitor> for pb::ExperienceMonitor {
                 })
                 .collect(),
             by_cell: all(&m.by_cell),
+            by_group: m
+                .by_group
+                .iter()
+                .map(|g| pb::GroupExperience {
+                    attribute: g.attribute.clone(),
+                    groups: all(&g.groups),
+                    against_rest: g
+                        .against_rest
+                        .iter()
+                        .map(|r| pb::GroupRatio {
+                            group: r.group.clone(),
+                            ratio: r.ratio,
+                            low: r.low,
+                            high: r.high,
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }

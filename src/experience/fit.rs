@@ -26,7 +26,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::domain::WorkSetting;
-use crate::rating::book::{LiabilityRateBook, OccupationKind, table};
+use crate::rating::book::{LiabilityRateBook, OccupationCatalog, OccupationKind, table};
 use crate::tables::fault::TableFault;
 use crate::tables::files::{self, ModelFiles};
 use crate::tables::frame::{RatingTable, file_row};
@@ -50,6 +50,50 @@ pub const METHOD: &str = "Poisson GLM of claim frequency (log link, exposure off
 pub const INTERVAL: f64 = 0.95;
 /// Decimals of a fitted factor or rate.
 const DECIMALS: u32 = 4;
+
+/// What a product's experience counts, in the words of its reports and records.
+#[derive(Debug, Clone, Copy)]
+pub struct Units {
+    /// What a profession's credibility counts.
+    pub claims: &'static str,
+    /// Its exposure.
+    pub exposure: &'static str,
+}
+
+pub const LIABILITY_UNITS: Units = Units {
+    claims: "claims",
+    exposure: "thousand-EUR turnover-years",
+};
+
+/// What a fit records in the candidate's manifest, whichever product it fitted.
+pub(super) struct Summary<'a> {
+    pub experience_sha256: &'a str,
+    pub cells: usize,
+    pub claims: u64,
+    pub valuation_date: &'a str,
+    pub method: &'static str,
+    /// The tables the fit writes, `occupations.csv` last (its records are the professions').
+    pub tables: &'static [&'static str],
+    pub professions: &'a [CredibilityRecord],
+    pub full_credibility_claims: f64,
+    pub units: Units,
+}
+
+impl LiabilityFit {
+    fn summary(&self) -> Summary<'_> {
+        Summary {
+            experience_sha256: &self.experience_sha256,
+            cells: self.cells,
+            claims: self.claims,
+            valuation_date: &self.valuation_date,
+            method: METHOD,
+            tables: &FITTED_TABLES,
+            professions: &self.professions,
+            full_credibility_claims: self.full_credibility_claims,
+            units: LIABILITY_UNITS,
+        }
+    }
+}
 
 #[derive(Debug, Error)]
 pub enum FitError {
@@ -117,14 +161,14 @@ struct Sums {
 }
 
 /// A factor's levels in the design: the first is the base.
-struct Levels<T: Ord + Clone> {
-    name: &'static str,
-    levels: Vec<T>,
+pub(super) struct Levels<T: Ord + Clone> {
+    pub(super) name: &'static str,
+    pub(super) levels: Vec<T>,
     first_column: usize,
 }
 
 impl<T: Ord + Clone> Levels<T> {
-    fn new(name: &'static str, values: BTreeSet<T>, first_column: usize) -> Self {
+    pub(super) fn new(name: &'static str, values: BTreeSet<T>, first_column: usize) -> Self {
         Levels {
             name,
             levels: values.into_iter().collect(),
@@ -132,12 +176,12 @@ impl<T: Ord + Clone> Levels<T> {
         }
     }
 
-    fn columns(&self) -> usize {
+    pub(super) fn columns(&self) -> usize {
         self.levels.len().saturating_sub(1)
     }
 
     /// The design column of a level, `None` for the base; `Err` when the level was not fitted.
-    fn column(&self, value: &T) -> Result<Option<usize>, ()> {
+    pub(super) fn column(&self, value: &T) -> Result<Option<usize>, ()> {
         match self.levels.iter().position(|l| l == value) {
             Some(0) => Ok(None),
             Some(i) => Ok(Some(self.first_column + i - 1)),
@@ -146,17 +190,17 @@ impl<T: Ord + Clone> Levels<T> {
     }
 }
 
-struct Model {
-    fit: glm::Fit,
+pub(super) struct Model {
+    pub(super) fit: glm::Fit,
 }
 
 impl Model {
-    fn eta(&self, columns: &[usize]) -> f64 {
+    pub(super) fn eta(&self, columns: &[usize]) -> f64 {
         columns.iter().map(|&j| self.fit.coefficients[j]).sum()
     }
 }
 
-fn decimal_text(value: f64) -> String {
+pub(super) fn decimal_text(value: f64) -> String {
     Decimal::from_f64(value)
         .unwrap_or_default()
         .round_dp_with_strategy(DECIMALS, RoundingStrategy::MidpointNearestEven)
@@ -164,7 +208,7 @@ fn decimal_text(value: f64) -> String {
         .to_string()
 }
 
-fn round(value: f64, decimals: i32) -> f64 {
+pub(super) fn round(value: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
     (value * scale).round() / scale
 }
@@ -178,18 +222,7 @@ pub fn fit_liability(
 ) -> Result<LiabilityFit, FitError> {
     check_keys(book, experience)?;
     let cells = sorted(&experience.cells);
-    let class_of = |cell: &LiabilityCell| -> Option<(String, OccupationKind)> {
-        let occupation = book.occupations.get(&cell.occupation)?;
-        let class = match occupation.kind {
-            OccupationKind::Comparator => occupation.class.clone(),
-            OccupationKind::Intimacy => book
-                .occupations
-                .get(occupation.comparator.as_deref()?)?
-                .class
-                .clone(),
-        };
-        Some((class, occupation.kind))
-    };
+    let class_of = |cell: &LiabilityCell| comparator_class(&book.occupations, &cell.occupation);
 
     // The comparators' experience by rating key, summed exactly.
     let mut frequency_sums: BTreeMap<(String, WorkSetting, Decimal, u32), Sums> = BTreeMap::new();
@@ -438,18 +471,6 @@ pub fn fit_liability(
             "{left_out} cells at a class, setting, deductible or claims band the comparators have no experience of are left out of the professions' credibility"
         ));
     }
-    let risks: Vec<Vec<Observation>> = by_occupation
-        .values()
-        .map(|years| years.values().copied().collect())
-        .collect();
-    let structure = credibility::buhlmann_straub(&risks).unwrap_or(Structure {
-        within: f64::NAN,
-        between: 0.0,
-        k: f64::INFINITY,
-        mean: 1.0,
-    });
-    let limited = LimitedFluctuation::STANDARD;
-
     // The classes' pure premiums, from the fitted rates: the geometric mean over settings. Only
     // classes the comparators' experience rates are compared: a class kept from the base is on
     // another footing (illustrative, or another experience), so no profession moves into it.
@@ -467,90 +488,14 @@ pub fn fit_liability(
         .map(|(class, (sum, n))| (class, sum / f64::from(n)))
         .collect();
 
-    let mut professions = Vec::new();
-    for occupation in book.occupations.occupations.values() {
-        if occupation.kind != OccupationKind::Intimacy {
-            continue;
-        }
-        let Some(comparator) = occupation
-            .comparator
-            .as_deref()
-            .and_then(|c| book.occupations.get(c))
-        else {
-            continue;
-        };
-        let years = by_occupation.get(&occupation.code);
-        let actual: f64 = years
-            .iter()
-            .flat_map(|y| y.values())
-            .map(|o| o.actual)
-            .sum();
-        let expected: f64 = years
-            .iter()
-            .flat_map(|y| y.values())
-            .map(|o| o.expected)
-            .sum();
-        let exposure = exposure_of
-            .get(&occupation.code)
-            .copied()
-            .unwrap_or_default();
-        let class_from = comparator.class.clone();
-        let (relativity, low, high) = if expected > 0.0 {
-            let (low, high) = credibility::poisson_interval(actual, INTERVAL);
-            (actual / expected, low / expected, high / expected)
-        } else {
-            (1.0, 0.0, f64::INFINITY)
-        };
-        let z = structure.z(expected);
-        let blended = z * relativity + (1.0 - z);
-        let class_to = match class_level.get(&class_from) {
-            Some(level) => {
-                let target = level + libm::log(blended);
-                let mut best = (class_from.clone(), (target - level).abs());
-                for (class, other) in &class_level {
-                    let distance = (target - other).abs();
-                    if distance < best.1 - 1e-12 {
-                        best = (class.clone(), distance);
-                    }
-                }
-                best.0
-            }
-            None => class_from.clone(),
-        };
-        let needed = if class_to == class_from {
-            needed(
-                &class_level,
-                &class_from,
-                relativity,
-                &structure,
-                &limited,
-                expected,
-                exposure,
-            )
-        } else {
-            String::new()
-        };
-        professions.push(CredibilityRecord {
-            occupation: occupation.code.clone(),
-            comparator: comparator.code.clone(),
-            claims: actual as u64,
-            exposure: exposure.normalize().to_string(),
-            expected_claims: round(expected, 4),
-            relativity: round(relativity, 4),
-            relativity_low: round(low, 4),
-            relativity_high: if high.is_finite() {
-                round(high, 4)
-            } else {
-                high
-            },
-            z: round(z, 4),
-            z_limited_fluctuation: round(limited.z(actual), 4),
-            credibility_weighted: round(blended, 4),
-            class_from,
-            class_to,
-            needed,
-        });
-    }
+    let (professions, structure) = weigh_professions(
+        &book.occupations,
+        &by_occupation,
+        &exposure_of,
+        &class_level,
+        &LIABILITY_UNITS,
+    );
+    let limited = LimitedFluctuation::STANDARD;
     let occupations_table = table_of(base, table::OCCUPATIONS)?;
     tables.insert(
         "occupations.csv".to_owned(),
@@ -595,7 +540,137 @@ pub fn fit_liability(
     })
 }
 
-fn names<T: Ord + Clone>(levels: &Levels<T>, text: impl Fn(&T) -> String) -> Vec<String> {
+/// Each intimacy profession's claims against those its comparator's class predicts
+/// (`by_occupation`: every occupation's actual and expected by year), blended with the
+/// comparator by Bühlmann–Straub credibility over occupations × years, and the class whose
+/// level (`class_level`, on the log scale) is nearest the credibility-weighted relativity.
+pub(super) fn weigh_professions(
+    occupations: &OccupationCatalog,
+    by_occupation: &BTreeMap<String, BTreeMap<u32, Observation>>,
+    exposure_of: &BTreeMap<String, Decimal>,
+    class_level: &BTreeMap<String, f64>,
+    units: &Units,
+) -> (Vec<CredibilityRecord>, Structure) {
+    let risks: Vec<Vec<Observation>> = by_occupation
+        .values()
+        .map(|years| years.values().copied().collect())
+        .collect();
+    let structure = credibility::buhlmann_straub(&risks).unwrap_or(Structure {
+        within: f64::NAN,
+        between: 0.0,
+        k: f64::INFINITY,
+        mean: 1.0,
+    });
+    let limited = LimitedFluctuation::STANDARD;
+
+    let mut professions = Vec::new();
+    for occupation in occupations.occupations.values() {
+        if occupation.kind != OccupationKind::Intimacy {
+            continue;
+        }
+        let Some(comparator) = occupation
+            .comparator
+            .as_deref()
+            .and_then(|c| occupations.get(c))
+        else {
+            continue;
+        };
+        let years = by_occupation.get(&occupation.code);
+        let actual: f64 = years
+            .iter()
+            .flat_map(|y| y.values())
+            .map(|o| o.actual)
+            .sum();
+        let expected: f64 = years
+            .iter()
+            .flat_map(|y| y.values())
+            .map(|o| o.expected)
+            .sum();
+        let exposure = exposure_of
+            .get(&occupation.code)
+            .copied()
+            .unwrap_or_default();
+        let class_from = comparator.class.clone();
+        let (relativity, low, high) = if expected > 0.0 {
+            let (low, high) = credibility::poisson_interval(actual, INTERVAL);
+            (actual / expected, low / expected, high / expected)
+        } else {
+            (1.0, 0.0, f64::INFINITY)
+        };
+        let z = structure.z(expected);
+        let blended = z * relativity + (1.0 - z);
+        let class_to = match class_level.get(&class_from) {
+            Some(level) => {
+                let target = level + libm::log(blended);
+                let mut best = (class_from.clone(), (target - level).abs());
+                for (class, other) in class_level {
+                    let distance = (target - other).abs();
+                    if distance < best.1 - 1e-12 {
+                        best = (class.clone(), distance);
+                    }
+                }
+                best.0
+            }
+            None => class_from.clone(),
+        };
+        let needed = if class_to == class_from {
+            needed(
+                class_level,
+                &class_from,
+                relativity,
+                &structure,
+                expected,
+                exposure,
+                units,
+            )
+        } else {
+            String::new()
+        };
+        professions.push(CredibilityRecord {
+            occupation: occupation.code.clone(),
+            comparator: comparator.code.clone(),
+            claims: actual as u64,
+            exposure: exposure.normalize().to_string(),
+            expected_claims: round(expected, 4),
+            relativity: round(relativity, 4),
+            relativity_low: round(low, 4),
+            relativity_high: if high.is_finite() {
+                round(high, 4)
+            } else {
+                high
+            },
+            z: round(z, 4),
+            z_limited_fluctuation: round(limited.z(actual), 4),
+            credibility_weighted: round(blended, 4),
+            class_from,
+            class_to,
+            needed,
+        });
+    }
+    (professions, structure)
+}
+
+/// The class an occupation is measured in: its own for a comparator, its comparator's for an
+/// intimacy profession (what the profession is priced at unless its experience says otherwise).
+pub(super) fn comparator_class(
+    occupations: &OccupationCatalog,
+    code: &str,
+) -> Option<(String, OccupationKind)> {
+    let occupation = occupations.get(code)?;
+    let class = match occupation.kind {
+        OccupationKind::Comparator => occupation.class.clone(),
+        OccupationKind::Intimacy => occupations
+            .get(occupation.comparator.as_deref()?)?
+            .class
+            .clone(),
+    };
+    Some((class, occupation.kind))
+}
+
+pub(super) fn names<T: Ord + Clone>(
+    levels: &Levels<T>,
+    text: impl Fn(&T) -> String,
+) -> Vec<String> {
     levels
         .levels
         .iter()
@@ -615,6 +690,7 @@ fn sorted(cells: &[LiabilityCell]) -> Vec<&LiabilityCell> {
             a.deductible,
             a.claims_band,
             a.period,
+            &a.groups,
         )
             .cmp(&(
                 &b.occupation,
@@ -623,6 +699,7 @@ fn sorted(cells: &[LiabilityCell]) -> Vec<&LiabilityCell> {
                 b.deductible,
                 b.claims_band,
                 b.period,
+                &b.groups,
             ))
     });
     sorted
@@ -630,15 +707,16 @@ fn sorted(cells: &[LiabilityCell]) -> Vec<&LiabilityCell> {
 
 /// How much experience would move a profession that stays: to the nearer edge of the next
 /// class in the direction of its observed relativity.
-fn needed(
+pub(super) fn needed(
     class_level: &BTreeMap<String, f64>,
     class: &str,
     relativity: f64,
     structure: &Structure,
-    limited: &LimitedFluctuation,
     expected: f64,
     exposure: Decimal,
+    units: &Units,
 ) -> String {
+    let limited = LimitedFluctuation::STANDARD;
     let Some(&level) = class_level.get(class) else {
         return "its comparator's class has no rate".into();
     };
@@ -671,11 +749,14 @@ fn needed(
     let per_claim = exposure.to_f64().unwrap_or(0.0) / expected.max(f64::MIN_POSITIVE);
     match structure.weight_for(z_needed) {
         Some(expected_needed) => format!(
-            "at the relativity observed ({relativity:.3}), class {next_class} needs Z = {z_needed:.3}: about {expected_needed:.0} expected claims ({:.0} thousand-EUR turnover-years) by Bühlmann–Straub, {claims_limited:.0} claims by limited fluctuation",
-            expected_needed * per_claim
+            "at the relativity observed ({relativity:.3}), class {next_class} needs Z = {z_needed:.3}: about {expected_needed:.0} expected {claims} ({:.0} {exposure}) by Bühlmann–Straub, {claims_limited:.0} {claims} by limited fluctuation",
+            expected_needed * per_claim,
+            claims = units.claims,
+            exposure = units.exposure,
         ),
         None => format!(
-            "the occupations' experience shows no difference beyond chance (Bühlmann–Straub gives no credibility); by limited fluctuation, class {next_class} needs {claims_limited:.0} claims at the relativity observed ({relativity:.3})"
+            "the occupations' experience shows no difference beyond chance (Bühlmann–Straub gives no credibility); by limited fluctuation, class {next_class} needs {claims_limited:.0} {} at the relativity observed ({relativity:.3})",
+            units.claims
         ),
     }
 }
@@ -757,7 +838,7 @@ pub(crate) fn check_keys(
     }
 }
 
-fn table_of(files: &ModelFiles, name: &str) -> Result<RatingTable, FitError> {
+pub(super) fn table_of(files: &ModelFiles, name: &str) -> Result<RatingTable, FitError> {
     let mut faults = Vec::new();
     files
         .table(name, &mut faults)
@@ -775,7 +856,7 @@ fn field(text: &str) -> String {
 
 /// The table again, in its columns and rows, with `column` from `value` (the cell's own
 /// content where `value` gives none).
-fn rewrite(
+pub(super) fn rewrite(
     table: &RatingTable,
     column: &str,
     mut value: impl FnMut(usize) -> Option<String>,
@@ -817,7 +898,10 @@ pub(crate) fn rewrite_cells(
 }
 
 /// `occupations.csv` with each intimacy profession at the class its credibility gives.
-fn rewrite_occupations(table: &RatingTable, professions: &[CredibilityRecord]) -> String {
+pub(super) fn rewrite_occupations(
+    table: &RatingTable,
+    professions: &[CredibilityRecord],
+) -> String {
     rewrite_cells(table, |index, column| {
         let code = table.text(index, "occupation")?;
         let profession = professions.iter().find(|p| p.occupation == code)?;
@@ -839,9 +923,9 @@ pub fn justification_id(occupation: &str) -> String {
 }
 
 /// The justification record's evidence for a profession the fit moves.
-pub fn evidence(p: &CredibilityRecord, full_claims: f64) -> String {
+pub fn evidence(p: &CredibilityRecord, full_claims: f64, units: &Units) -> String {
     format!(
-        "{} claims on {} thousand-EUR turnover-years against {:.2} expected at its comparator's ({}) class {}: observed relativity {:.3} (95 % exact Poisson interval {:.3} to {:.3}); Bühlmann–Straub Z = {:.3}, credibility-weighted relativity {:.3}; limited fluctuation Z = {:.3} (full at {:.0} claims); class {} to {}",
+        "{} {claims} on {} {exposure} against {:.2} expected at its comparator's ({}) class {}: observed relativity {:.3} (95 % exact Poisson interval {:.3} to {:.3}); Bühlmann–Straub Z = {:.3}, credibility-weighted relativity {:.3}; limited fluctuation Z = {:.3} (full at {:.0} {claims}); class {} to {}",
         p.claims,
         p.exposure,
         p.expected_claims,
@@ -855,7 +939,9 @@ pub fn evidence(p: &CredibilityRecord, full_claims: f64) -> String {
         p.z_limited_fluctuation,
         full_claims,
         p.class_from,
-        p.class_to
+        p.class_to,
+        claims = units.claims,
+        exposure = units.exposure,
     )
 }
 
@@ -882,21 +968,33 @@ pub fn candidate(
     let experience = LiabilityExperience::parse(EXPERIENCE_FILE, experience_bytes)
         .map_err(FitError::Experience)?;
     let fit = fit_liability(base, book, &experience)?;
+    let files = assemble(base, experience_bytes, &fit.tables, &fit.summary(), command)?;
+    Ok((files, fit))
+}
+
+/// The candidate's files: the base's, the experience, the fitted tables and the manifest.
+pub(super) fn assemble(
+    base: &ModelFiles,
+    experience_bytes: &[u8],
+    tables: &BTreeMap<String, String>,
+    summary: &Summary<'_>,
+    command: &str,
+) -> Result<ModelFiles, FitError> {
     let mut files = base.clone();
     files
         .files
         .insert(EXPERIENCE_FILE.to_owned(), experience_bytes.to_vec());
-    for (name, text) in &fit.tables {
+    for (name, text) in tables {
         files.files.insert(name.clone(), text.clone().into_bytes());
     }
-    let manifest = manifest(base, &fit, command)?;
+    let manifest = manifest(base, summary, command)?;
     files
         .files
         .insert(files::MANIFEST.to_owned(), manifest.into_bytes());
-    Ok((files, fit))
+    Ok(files)
 }
 
-fn manifest(base: &ModelFiles, fit: &LiabilityFit, command: &str) -> Result<String, FitError> {
+fn manifest(base: &ModelFiles, fit: &Summary<'_>, command: &str) -> Result<String, FitError> {
     let unreadable = || FitError::Book("the base version's manifest does not read".into());
     let text = base
         .files
@@ -918,7 +1016,7 @@ fn manifest(base: &ModelFiles, fit: &LiabilityFit, command: &str) -> Result<Stri
     // A draft that no one has approved: publishing needs `approved` and an approver's name.
     manifest.insert("status".into(), "draft".into());
     manifest.insert("approver".into(), "".into());
-    let review_date = chrono::NaiveDate::parse_from_str(&fit.valuation_date, "%Y-%m-%d")
+    let review_date = chrono::NaiveDate::parse_from_str(fit.valuation_date, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.checked_add_days(chrono::Days::new(365)))
         .unwrap_or_default()
@@ -943,7 +1041,7 @@ fn manifest(base: &ModelFiles, fit: &LiabilityFit, command: &str) -> Result<Stri
             .get("factor")
             .and_then(|f| f.as_str())
             .unwrap_or_default();
-        if FITTED_TABLES[..3]
+        if fit.tables[..fit.tables.len() - 1]
             .iter()
             .any(|t| crate::rating::book::factor_covers(factor, t.trim_end_matches(".csv")))
         {
@@ -957,7 +1055,7 @@ fn manifest(base: &ModelFiles, fit: &LiabilityFit, command: &str) -> Result<Stri
             );
         }
     }
-    for p in &fit.professions {
+    for p in fit.professions {
         if p.class_to == p.class_from {
             continue;
         }
@@ -977,7 +1075,7 @@ fn manifest(base: &ModelFiles, fit: &LiabilityFit, command: &str) -> Result<Stri
         );
         record.insert(
             "evidence".into(),
-            evidence(p, fit.full_credibility_claims).into(),
+            evidence(p, fit.full_credibility_claims, &fit.units).into(),
         );
         record.insert("credibility".into(), credibility_level(p.z).into());
         record.insert("approver".into(), "pending approval".into());
@@ -993,22 +1091,19 @@ fn manifest(base: &ModelFiles, fit: &LiabilityFit, command: &str) -> Result<Stri
     manifest.insert("justifications".into(), justifications.into());
     let mut record = toml::Table::new();
     record.insert("experience".into(), EXPERIENCE_FILE.into());
-    record.insert(
-        "experience_sha256".into(),
-        fit.experience_sha256.clone().into(),
-    );
-    record.insert("method".into(), METHOD.into());
+    record.insert("experience_sha256".into(), fit.experience_sha256.into());
+    record.insert("method".into(), fit.method.into());
     record.insert(
         "tables".into(),
-        FITTED_TABLES
+        fit.tables
             .iter()
             .map(|t| toml::Value::from(*t))
             .collect::<Vec<_>>()
             .into(),
     );
-    record.insert("valuation_date".into(), fit.valuation_date.clone().into());
+    record.insert("valuation_date".into(), fit.valuation_date.into());
     record.insert("command".into(), command.into());
-    let credibility = toml::Value::try_from(&fit.professions)
+    let credibility = toml::Value::try_from(fit.professions)
         .map_err(|e| FitError::Book(format!("the credibility records: {e}")))?;
     record.insert("credibility".into(), credibility);
     manifest.insert("fit".into(), record.into());
@@ -1024,27 +1119,71 @@ pub fn check(
     justifications: &BTreeMap<String, String>,
     faults: &mut Vec<TableFault>,
 ) {
-    let at = |file: &str, message: String| TableFault::file(files.label(file), message);
-    let Some(bytes) = files.files.get(&record.experience) else {
-        return faults.push(at(
-            files::MANIFEST,
-            format!(
-                "the fit names `{}`, which is not in the version",
-                record.experience
-            ),
-        ));
+    let Some(bytes) = recorded_experience(files, record, faults) else {
+        return;
     };
     let experience = match LiabilityExperience::parse(&files.label(&record.experience), bytes) {
         Ok(experience) => experience,
         Err(found) => return faults.extend(found),
     };
-    if experience.content_sha256 != record.experience_sha256 {
-        return faults.push(at(
-            &record.experience,
-            "changed since the tables were fitted from it: fit again".into(),
+    if unchanged(files, record, &experience.content_sha256, faults) {
+        let fit = fit_liability(files, book, &experience);
+        compare(
+            files,
+            record,
+            justifications,
+            fit.as_ref().map(|f| (&f.tables, f.summary())),
+            faults,
+        );
+    }
+}
+
+/// The experience a `[fit]` record names, from the version's files.
+pub(super) fn recorded_experience<'a>(
+    files: &'a ModelFiles,
+    record: &FitRecord,
+    faults: &mut Vec<TableFault>,
+) -> Option<&'a [u8]> {
+    let found = files.files.get(&record.experience).map(Vec::as_slice);
+    if found.is_none() {
+        faults.push(TableFault::file(
+            files.label(files::MANIFEST),
+            format!(
+                "the fit names `{}`, which is not in the version",
+                record.experience
+            ),
         ));
     }
-    let fit = match fit_liability(files, book, &experience) {
+    found
+}
+
+/// Whether the experience is the one the tables were fitted from.
+pub(super) fn unchanged(
+    files: &ModelFiles,
+    record: &FitRecord,
+    sha256: &str,
+    faults: &mut Vec<TableFault>,
+) -> bool {
+    let same = sha256 == record.experience_sha256;
+    if !same {
+        faults.push(TableFault::file(
+            files.label(&record.experience),
+            "changed since the tables were fitted from it: fit again",
+        ));
+    }
+    same
+}
+
+/// The version against the fit of its experience again: its tables cell by cell, its
+/// credibility records and the evidence of each profession's justification record.
+pub(super) fn compare(
+    files: &ModelFiles,
+    record: &FitRecord,
+    justifications: &BTreeMap<String, String>,
+    fit: Result<(&BTreeMap<String, String>, Summary<'_>), &FitError>,
+    faults: &mut Vec<TableFault>,
+) {
+    let (tables, fit) = match fit {
         Ok(fit) => fit,
         Err(e) => {
             return faults.extend(e.faults().into_iter().map(|mut f| {
@@ -1053,7 +1192,7 @@ pub fn check(
             }));
         }
     };
-    for (name, text) in &fit.tables {
+    for (name, text) in tables {
         crate::tables::check_rederived(
             files,
             name,
@@ -1065,7 +1204,7 @@ pub fn check(
             faults,
         );
     }
-    if fit.professions != record.credibility {
+    if fit.professions != record.credibility.as_slice() {
         let named = fit
             .professions
             .iter()
@@ -1082,12 +1221,12 @@ pub fn check(
             ),
         ));
     }
-    for p in &fit.professions {
+    for p in fit.professions {
         if p.class_to == p.class_from {
             continue;
         }
         let id = justification_id(&p.occupation);
-        if justifications.get(&id) != Some(&evidence(p, fit.full_credibility_claims)) {
+        if justifications.get(&id) != Some(&evidence(p, fit.full_credibility_claims, &fit.units)) {
             faults.push(TableFault::at(
                 files.label(files::MANIFEST),
                 None,

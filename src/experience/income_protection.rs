@@ -78,12 +78,26 @@ pub struct IncomeExperience {
 }
 
 impl IncomeExperience {
+    /// The latest valuation of its cells.
+    pub fn valuation_date(&self) -> NaiveDate {
+        self.cells
+            .iter()
+            .map(|c| c.valuation_date)
+            .max()
+            .unwrap_or_default()
+    }
+
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Self, Vec<TableFault>> {
         // The cells are keyed by the product's rating keys, two of which (age, and smoking as
         // health) the version may rate only under a justification record that declares them;
         // the study measures those very factors, so the experience declares them too.
-        let (table, mut faults) =
-            super::read_table(file, bytes, COLUMNS, vec!["age".into(), "health".into()])?;
+        let (table, mut faults) = super::read_table(
+            file,
+            bytes,
+            COLUMNS,
+            vec!["age".into(), "health".into()],
+            false,
+        )?;
         let mut cells = Vec::with_capacity(table.height());
         let mut seen = HashMap::new();
         for index in 0..table.height() {
@@ -291,11 +305,12 @@ struct Sums {
     paid: Decimal,
 }
 
-/// The incidence study of `experience`, its keys checked against `book`.
-pub fn study(
+/// Every key of the experience must be one the version rates: its occupations, and its age
+/// bands with the deferred and benefit periods of its base rates.
+pub(crate) fn check_keys(
     book: &IncomeProtectionRateBook,
     experience: &IncomeExperience,
-) -> Result<IncidenceStudy, Vec<TableFault>> {
+) -> Result<(), Vec<TableFault>> {
     let at = |index: usize, column: &str, message: String| {
         TableFault::at(
             &experience.file,
@@ -346,9 +361,19 @@ pub fn study(
             }
         }
     }
-    if !faults.is_empty() {
-        return Err(faults);
+    if faults.is_empty() {
+        Ok(())
+    } else {
+        Err(faults)
     }
+}
+
+/// The incidence study of `experience`, its keys checked against `book`.
+pub fn study(
+    book: &IncomeProtectionRateBook,
+    experience: &IncomeExperience,
+) -> Result<IncidenceStudy, Vec<TableFault>> {
+    check_keys(book, experience)?;
     let mut by_occupation: BTreeMap<String, Sums> = BTreeMap::new();
     // By occupation and stratum (age band, deferred period): years and inceptions.
     let mut strata: HashMap<Stratum, (f64, f64)> = HashMap::new();
@@ -450,13 +475,7 @@ pub fn study(
     Ok(IncidenceStudy {
         version: book.version.id.clone(),
         experience_sha256: experience.content_sha256.clone(),
-        valuation_date: experience
-            .cells
-            .iter()
-            .map(|c| c.valuation_date)
-            .max()
-            .unwrap_or_default()
-            .to_string(),
+        valuation_date: experience.valuation_date().to_string(),
         by_occupation: incidence,
         by_pair,
     })

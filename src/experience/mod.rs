@@ -12,6 +12,7 @@ pub mod credibility;
 pub mod fit;
 pub mod generate;
 pub mod glm;
+pub mod income_fit;
 pub mod income_protection;
 pub mod monitor;
 
@@ -68,6 +69,11 @@ pub struct LiabilityCell {
     /// EUR: the limit each claim was capped at.
     pub basic_limit: Decimal,
     pub valuation_date: NaiveDate,
+    /// The policies the cell aggregates, when the file says.
+    pub policies: Option<u32>,
+    /// Its audit groups, one per `LiabilityExperience::groups` attribute; `None` where not
+    /// recorded.
+    pub groups: Vec<Option<String>>,
 }
 
 impl LiabilityCell {
@@ -86,9 +92,31 @@ impl LiabilityCell {
 pub struct LiabilityExperience {
     pub file: String,
     pub cells: Vec<LiabilityCell>,
+    /// The audit attributes its cells are split by (`group_gender` gives `gender`), in file
+    /// order: never rating keys, for the fairness report's claims by group.
+    pub groups: Vec<String>,
     /// The SHA-256 of its cells (`RatingTable::canonical`): what a fit records, so that how the
     /// file was saved does not count.
     pub content_sha256: String,
+}
+
+/// An experience's audit-only column names an attribute after this prefix: `group_gender`.
+pub const GROUP_PREFIX: &str = "group_";
+/// The column of a cell's number of policies: required when the cells carry a group.
+pub const POLICIES: &str = "policies";
+/// A cell that names a group aggregates at least this many policies, so that no one insured's
+/// claims can be read from a cell (a minimum cell size, as statistical offices publish with).
+pub const MIN_GROUP_POLICIES: u32 = 10;
+/// At most this many groups of one attribute, and this long a group's name.
+const MAX_GROUPS: usize = 100;
+const MAX_GROUP_NAME: usize = 64;
+
+/// The audit-only columns an experience may carry besides its own.
+fn audit_column(column: &str) -> bool {
+    column == POLICIES
+        || column
+            .strip_prefix(GROUP_PREFIX)
+            .is_some_and(|a| !a.is_empty())
 }
 
 /// At most this many cells in one file: a national book by occupation, setting, limit,
@@ -101,11 +129,80 @@ impl LiabilityExperience {
     /// every fault with its file, row and column. The cells' keys are checked by `fit` and
     /// `monitor` against the version they are read with.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Self, Vec<TableFault>> {
-        let (table, mut faults) = read_table(file, bytes, LIABILITY_COLUMNS, Vec::new())?;
+        let (table, mut faults) = read_table(file, bytes, LIABILITY_COLUMNS, Vec::new(), true)?;
+        let columns = table.columns();
+        let group_columns: Vec<&String> = columns
+            .iter()
+            .filter(|c| c.starts_with(GROUP_PREFIX))
+            .collect();
+        let has_policies = columns.iter().any(|c| c == POLICIES);
+        if !group_columns.is_empty() && !has_policies {
+            faults.push(TableFault::at(
+                file,
+                Some(1),
+                Some(POLICIES),
+                format!(
+                    "the cells carry audit groups ({}): give each cell's number of policies in a `{POLICIES}` column, so that a group's cells can be shown to hold at least {MIN_GROUP_POLICIES} policies each",
+                    group_columns
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+            return Err(faults);
+        }
         let mut cells = Vec::with_capacity(table.height());
-        let mut seen: HashMap<(String, String, Decimal, Decimal, u32, u32), usize> = HashMap::new();
+        type Key = (
+            String,
+            String,
+            Decimal,
+            Decimal,
+            u32,
+            u32,
+            Vec<Option<String>>,
+        );
+        let mut seen: HashMap<Key, usize> = HashMap::new();
+        let mut distinct: Vec<std::collections::BTreeSet<String>> =
+            vec![Default::default(); group_columns.len()];
         for index in 0..table.height() {
-            if let Some(cell) = cell(&table, index, &mut faults) {
+            if let Some(mut cell) = cell(&table, index, &mut faults) {
+                if has_policies {
+                    cell.policies = table.whole(index, POLICIES, &mut faults);
+                }
+                for (column, seen) in group_columns.iter().zip(&mut distinct) {
+                    let group = table.text(index, column).map(str::to_owned);
+                    if let Some(name) = &group {
+                        if name.chars().count() > MAX_GROUP_NAME {
+                            faults.push(table.fault(
+                                index,
+                                column,
+                                format!("a group's name is at most {MAX_GROUP_NAME} characters"),
+                            ));
+                        } else if seen.insert(name.clone()) && seen.len() > MAX_GROUPS {
+                            faults.push(table.fault(
+                                index,
+                                column,
+                                format!(
+                                    "more than {MAX_GROUPS} groups: an audit attribute has a few groups"
+                                ),
+                            ));
+                        }
+                    }
+                    cell.groups.push(group);
+                }
+                let named: Vec<&str> = cell.groups.iter().flatten().map(String::as_str).collect();
+                if !named.is_empty() && cell.policies.is_some_and(|p| p < MIN_GROUP_POLICIES) {
+                    faults.push(table.fault(
+                        index,
+                        POLICIES,
+                        format!(
+                            "{} policies in a cell of group {}: a cell that names a group holds at least {MIN_GROUP_POLICIES}, so that no one's claims can be read from it; merge it with another cell or leave its groups empty",
+                            cell.policies.unwrap_or_default(),
+                            named.join(" and ")
+                        ),
+                    ));
+                }
                 let key = (
                     cell.occupation.clone(),
                     cell.work_setting.code().to_owned(),
@@ -113,13 +210,14 @@ impl LiabilityExperience {
                     cell.deductible,
                     cell.claims_band,
                     cell.period,
+                    cell.groups.clone(),
                 );
                 if let Some(first) = seen.insert(key, index) {
                     faults.push(table.fault(
                         index,
                         "occupation",
                         format!(
-                            "the same cell (occupation, setting, limit, deductible, claims band and period) as row {}: aggregate them into one",
+                            "the same cell (occupation, setting, limit, deductible, claims band, period and groups) as row {}: aggregate them into one",
                             file_row(first)
                         ),
                     ));
@@ -146,6 +244,10 @@ impl LiabilityExperience {
             Ok(LiabilityExperience {
                 file: file.to_owned(),
                 cells,
+                groups: group_columns
+                    .iter()
+                    .map(|c| c[GROUP_PREFIX.len()..].to_owned())
+                    .collect(),
                 content_sha256: hex::encode(sha2::Sha256::digest(table.canonical())),
             })
         } else {
@@ -208,6 +310,8 @@ fn cell(table: &RatingTable, index: usize, faults: &mut Vec<TableFault>) -> Opti
         incurred_capped: incurred?,
         basic_limit: basic_limit?,
         valuation_date: valuation_date?,
+        policies: None,
+        groups: Vec::new(),
     };
     // The cell must be possible: claims need exposure, money needs claims, a capped claim is at
     // most the basic limit, and a period is valued after it began.
@@ -271,17 +375,21 @@ pub(crate) fn amount(
 }
 
 /// An experience file's table: its exact columns (so that no column can describe a person),
-/// at least one cell and at most `MAX_CELLS`. `declared` are the justified-tier criteria its
-/// keys name (`RatingTable::declaring`).
+/// with `groups`, also `policies` and audit groups (`group_<attribute>`, never rated, each cell
+/// that names one at least `MIN_GROUP_POLICIES` policies); at least one cell and at most
+/// `MAX_CELLS`. `declared` are the justified-tier criteria its keys name
+/// (`RatingTable::declaring`).
 pub(crate) fn read_table(
     file: &str,
     bytes: &[u8],
     columns: &[&str],
     declared: Vec<String>,
+    groups: bool,
 ) -> Result<(RatingTable, Vec<TableFault>), Vec<TableFault>> {
     let (table, mut faults) = RatingTable::parse(file, bytes)?;
     let table = table.declaring(declared);
-    if !table.check_columns(columns, &mut faults) {
+    let audit = |column: &str| groups && audit_column(column);
+    if !table.check_columns_with_audit(columns, &audit, &mut faults) {
         return Err(faults);
     }
     if table.height() == 0 {
@@ -388,18 +496,26 @@ pub(crate) fn risk_rate(
     rate * ilf * ded * experience
 }
 
+/// What a fit found, by product.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(untagged)]
+pub enum FitReport {
+    Liability(fit::LiabilityFit),
+    IncomeProtection(income_fit::IncomeFit),
+}
+
 /// A fitted candidate version, ready to write: its files, the fit, and its expected-premium
 /// cases as they changed.
 #[derive(Debug, Clone)]
 pub struct FittedVersion {
     pub files: ModelFiles,
     pub version_id: String,
-    pub fit: fit::LiabilityFit,
+    pub fit: FitReport,
     /// `(case, before, after)`: each case whose decision or total the fitted tables change.
     pub cases: Vec<(String, String, String)>,
 }
 
-/// Fits a liability version from experience (`fit::candidate`), then prices its
+/// Fits a version from experience (`fit::candidate`, `income_fit::candidate`), then prices its
 /// expected-premium cases with the fitted tables and writes what they now give, so that the
 /// candidate validates and the cases guard it from here on; the report lists each case that
 /// moved, for the actuary to review.
@@ -418,9 +534,20 @@ pub fn fitted_version(
                 .join("; ")
         ))
     };
-    let book =
-        crate::tables::compile_liability(base).map_err(|e| invalid("the base version", e))?;
-    let (mut files, fit) = fit::candidate(base, &book, experience, command)?;
+    let (mut files, fit) = match base.product {
+        crate::domain::Product::Liability => {
+            let book = crate::tables::compile_liability(base)
+                .map_err(|e| invalid("the base version", e))?;
+            let (files, fit) = fit::candidate(base, &book, experience, command)?;
+            (files, FitReport::Liability(fit))
+        }
+        crate::domain::Product::IncomeProtection => {
+            let book = crate::tables::compile_income_protection(base)
+                .map_err(|e| invalid("the base version", e))?;
+            let (files, fit) = income_fit::candidate(base, &book, experience, command)?;
+            (files, FitReport::IncomeProtection(fit))
+        }
+    };
     let fitted =
         crate::tables::compile_version(&files).map_err(|e| invalid("the fitted version", e))?;
     let version_id = files.version_id();

@@ -1,7 +1,8 @@
 //! Actual against expected: the capped claims of an experience against the risk premium the
 //! version in force charges its cells (`rate × increased-limit factor at the basic limit ×
 //! deductible factor × experience factor × exposure`, before credits and the minimum), by
-//! occupation, class, intimacy profession against its comparator, and rating cell.
+//! occupation, class, intimacy profession against its comparator, rating cell, and each audit
+//! group the cells carry.
 //!
 //! An interval is approximate: the claims of a group are compound Poisson, so the variance of
 //! its actual is about `claims × mean claim² × (1 + cv²)`, with `cv²` the squared coefficient of
@@ -55,6 +56,29 @@ pub struct PairRatio {
     pub high: f64,
 }
 
+/// One audit attribute's groups: each group's actual against expected, and against the other
+/// groups'. The tariff cannot rate the group, so a group whose claims and premium part
+/// ways is one the rating factors price beyond (or short of) its claims.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupExperience {
+    pub attribute: String,
+    /// `(not recorded)` for the cells that name no group.
+    pub groups: Vec<ActualExpected>,
+    pub against_rest: Vec<GroupRatio>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupRatio {
+    pub group: String,
+    /// The group's actual over expected divided by the other recorded groups' together.
+    pub ratio: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// The name of the cells that record no group.
+pub const NOT_RECORDED: &str = "(not recorded)";
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Monitor {
     pub version: String,
@@ -66,9 +90,12 @@ pub struct Monitor {
     pub by_class: Vec<ActualExpected>,
     pub by_pair: Vec<PairRatio>,
     pub by_cell: Vec<ActualExpected>,
+    /// By each audit attribute the cells carry (none: the experience cannot show claims by
+    /// group).
+    pub by_group: Vec<GroupExperience>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Sums {
     cells: usize,
     claims: u64,
@@ -86,6 +113,18 @@ impl Sums {
         self.actual += cell.incurred_capped;
         self.expected += expected;
         self.earned += cell.earned_premium;
+    }
+
+    /// The book's sums without a group's.
+    fn without(&self, other: &Sums) -> Sums {
+        Sums {
+            cells: self.cells - other.cells,
+            claims: self.claims - other.claims,
+            exposure: self.exposure - other.exposure,
+            actual: self.actual - other.actual,
+            expected: self.expected - other.expected,
+            earned: self.earned - other.earned,
+        }
     }
 
     fn report(&self, group: String, mean_claim: f64, cv2: f64) -> ActualExpected {
@@ -139,6 +178,7 @@ pub fn liability(
     let mut by_occupation: BTreeMap<String, Sums> = BTreeMap::new();
     let mut by_class: BTreeMap<String, Sums> = BTreeMap::new();
     let mut by_cell: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut by_group: Vec<BTreeMap<String, Sums>> = vec![BTreeMap::new(); experience.groups.len()];
     for cell in &experience.cells {
         let Some(occupation) = book.occupations.get(&cell.occupation) else {
             continue;
@@ -153,6 +193,11 @@ pub fn liability(
         ) * cell.exposure)
             .round_dp(6);
         total.add(cell, expected);
+        for (sums, group) in by_group.iter_mut().zip(&cell.groups) {
+            sums.entry(group.clone().unwrap_or_else(|| NOT_RECORDED.to_owned()))
+                .or_default()
+                .add(cell, expected);
+        }
         by_occupation
             .entry(cell.occupation.clone())
             .or_default()
@@ -195,17 +240,41 @@ pub fn liability(
             let c = by_occupation_report
                 .iter()
                 .find(|r| r.group == comparator.code)?;
-            let ratio = p.ratio / c.ratio;
-            // The delta method on the ratio of two independent ratios.
-            let relative = |r: &ActualExpected| ((r.high - r.ratio) / Z95) / r.ratio;
-            let se = ratio * (relative(p).powi(2) + relative(c).powi(2)).sqrt();
+            let (ratio, low, high) = ratio_of(p, c);
             Some(PairRatio {
                 profession: profession.code.clone(),
                 comparator: comparator.code.clone(),
                 ratio,
-                low: (ratio - Z95 * se).max(0.0),
-                high: ratio + Z95 * se,
+                low,
+                high,
             })
+        })
+        .collect();
+    let by_group = experience
+        .groups
+        .iter()
+        .zip(&by_group)
+        .map(|(attribute, groups)| GroupExperience {
+            attribute: attribute.clone(),
+            groups: report(groups),
+            against_rest: groups
+                .iter()
+                .filter(|(group, _)| group.as_str() != NOT_RECORDED)
+                .map(|(group, sums)| {
+                    let own = sums.report(group.clone(), mean_claim, cv2);
+                    let rest =
+                        recorded(groups)
+                            .without(sums)
+                            .report(String::new(), mean_claim, cv2);
+                    let (ratio, low, high) = ratio_of(&own, &rest);
+                    GroupRatio {
+                        group: group.clone(),
+                        ratio,
+                        low,
+                        high,
+                    }
+                })
+                .collect(),
         })
         .collect();
     Ok(Monitor {
@@ -218,7 +287,38 @@ pub fn liability(
         by_class: report(&by_class),
         by_pair,
         by_cell: report(&by_cell),
+        by_group,
     })
+}
+
+/// The sums of the cells that record a group of the attribute: a group is compared with the
+/// others, not with cells whose group is unknown (their mix of the other attributes differs).
+fn recorded(groups: &BTreeMap<String, Sums>) -> Sums {
+    let mut all = Sums::default();
+    for (group, sums) in groups {
+        if group != NOT_RECORDED {
+            all.cells += sums.cells;
+            all.claims += sums.claims;
+            all.exposure += sums.exposure;
+            all.actual += sums.actual;
+            all.expected += sums.expected;
+            all.earned += sums.earned;
+        }
+    }
+    all
+}
+
+/// The ratio of two independent ratios of actual to expected, with its interval by the delta
+/// method.
+fn ratio_of(a: &ActualExpected, b: &ActualExpected) -> (f64, f64, f64) {
+    let ratio = a.ratio / b.ratio;
+    if a.ratio == 0.0 {
+        // No claims: the upper limit of none, against the other's ratio.
+        return (0.0, 0.0, a.high / b.ratio);
+    }
+    let relative = |r: &ActualExpected| ((r.high - r.ratio) / Z95) / r.ratio;
+    let se = ratio * (relative(a).powi(2) + relative(b).powi(2)).sqrt();
+    (ratio, (ratio - Z95 * se).max(0.0), ratio + Z95 * se)
 }
 
 /// The squared coefficient of variation of one claim, from the cells' mean claims weighted by
@@ -295,5 +395,58 @@ mod tests {
         assert!((pair.ratio - 1.0 / 3.0).abs() < 1e-15);
         assert_eq!(report.by_class.len(), 1);
         assert_eq!(report.total.expected, Decimal::from(314));
+    }
+
+    /// Three cells split by gender, by hand: women 300 EUR of claims on 200 expected (A/E
+    /// 1.5), men 500 on 200 (2.5), a cell of 4 policies that names no group 57 on 114 (0.5).
+    /// Against the other recorded group: women 1.5 / 2.5 = 0.6, men 2.5 / 1.5; the cell without
+    /// a group is in neither. The mean claim is 857 / 4 and cv² = Σ n (ȳ − m)² / m² / (3 − 1)
+    /// = 0.3772815, and each ratio's relative error is √((1 + cv²) / claims), so the women's
+    /// interval is 0.6 ± 1.959964 × 0.6 × √(1.3772815 × (1/1 + 1/2)), 0 to 2.290271.
+    #[test]
+    fn actual_against_expected_by_group_by_hand() {
+        let book = crate::tables::load_rate_books(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        )
+        .expect("the default models")
+        .liability;
+        let csv = "occupation,work_setting,limit_of_indemnity,deductible,claims_band,period,exposure,earned_premium,claim_count,incurred_capped,basic_limit,valuation_date,policies,group_gender\n\
+                   office_worker,own_premises,1000000,0,0,2024,100,250,1,300,1000000,2025-12-31,12,woman\n\
+                   office_worker,own_premises,1000000,0,0,2024,100,250,2,500,1000000,2025-12-31,15,man\n\
+                   webcam_online_content,own_premises,500000,250,1,2024,50,120,1,57,1000000,2025-12-31,4,\n";
+        let experience = LiabilityExperience::parse("e.csv", csv.as_bytes()).expect("reads");
+        assert_eq!(experience.groups, ["gender"]);
+        let report = liability(&book, &experience).expect("fits the version");
+        assert!(
+            (report.claim_cv2 - 0.3772815).abs() < 1e-7,
+            "{}",
+            report.claim_cv2
+        );
+        let gender = &report.by_group[0];
+        assert_eq!(gender.attribute, "gender");
+        let names: Vec<&str> = gender.groups.iter().map(|g| g.group.as_str()).collect();
+        assert_eq!(names, [NOT_RECORDED, "man", "woman"]);
+        let ratio = |name: &str| gender.groups.iter().find(|g| g.group == name).unwrap();
+        assert_eq!(ratio("woman").ratio, 1.5);
+        assert_eq!(ratio("man").ratio, 2.5);
+        assert_eq!(ratio(NOT_RECORDED).ratio, 0.5);
+        assert_eq!(ratio("man").expected, Decimal::from(200));
+        // The cells without a group are in the book, not a group of their own.
+        assert_eq!(gender.against_rest.len(), 2);
+        let women = gender
+            .against_rest
+            .iter()
+            .find(|r| r.group == "woman")
+            .unwrap();
+        assert!((women.ratio - 471.0 / 557.0).abs() < 1e-12, "{women:?}");
+        assert_eq!(women.low, 0.0);
+        assert!((women.high - 3.091523).abs() < 1e-6, "{women:?}");
+        let men = gender
+            .against_rest
+            .iter()
+            .find(|r| r.group == "man")
+            .unwrap();
+        assert!((men.ratio - 2.5 / (357.0 / 314.0)).abs() < 1e-12, "{men:?}");
+        assert!((men.high - 7.256671).abs() < 1e-6, "{men:?}");
     }
 }

@@ -323,6 +323,34 @@ svg.chart .axis{stroke:#555}svg.chart .tick{font-size:10px;fill:#444}svg.chart .
             );
         }
         page.push_str("</table>");
+        for g in &experience.by_group {
+            let _ = write!(
+                page,
+                "<h3>Claims by {}</h3><table><tr><th>group</th><th>claims</th><th>claims per million EUR turnover-years</th><th>loss ratio</th><th>A/E</th><th>95 % interval</th><th>A/E against the other groups'</th></tr>",
+                escape(&g.attribute)
+            );
+            for o in &g.groups {
+                let against = g
+                    .against_rest
+                    .iter()
+                    .find(|r| r.group == o.group)
+                    .map(|r| format!("{:.2} ({:.2} to {:.2})", r.ratio, r.low, r.high))
+                    .unwrap_or_default();
+                let _ = write!(
+                    page,
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2} to {:.2}</td><td class=\"n\">{}</td></tr>",
+                    escape(&o.group),
+                    o.claims,
+                    o.claims_per_million,
+                    o.loss_ratio,
+                    o.ratio,
+                    o.low,
+                    o.high,
+                    against
+                );
+            }
+            page.push_str("</table>");
+        }
     }
 
     page.push_str("<h2>Governance</h2><table><tr><th>product</th><th>version</th><th>label</th><th>in force from</th><th>justification records</th></tr>");

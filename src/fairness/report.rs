@@ -128,6 +128,8 @@ pub struct ClaimsExperience {
     pub by_occupation: Vec<crate::experience::monitor::ActualExpected>,
     /// Each profession's actual over expected against its comparator's.
     pub pairs: Vec<crate::experience::monitor::PairRatio>,
+    /// By each audit attribute the cells carry: each group's, and against the other groups'.
+    pub by_group: Vec<crate::experience::monitor::GroupExperience>,
 }
 
 const NO_EXPERIENCE: &str = "no claims experience was given: whether premium differences between groups are matched by claims differences (loss ratios, actual against expected by group) cannot be shown";
@@ -137,10 +139,49 @@ const NO_EXPERIENCE: &str = "no claims experience was given: whether premium dif
 /// beyond chance is flagged, in the direction it goes.
 pub fn with_experience(report: &mut FairnessReport, monitor: &crate::experience::monitor::Monitor) {
     report.cannot_show.retain(|line| line != NO_EXPERIENCE);
-    report.cannot_show.push(
-        "the claims experience is aggregated by rating keys, never by person, and carries no group attribute: loss ratios and actual against expected by gender or nationality cannot be shown (by occupation and by intimacy profession against its comparator they are)"
-            .to_owned(),
-    );
+    if monitor.by_group.is_empty() {
+        report.cannot_show.push(format!(
+            "the claims experience carries no audit group (no `{}<attribute>` column): loss ratios and actual against expected by group cannot be shown (by occupation and by intimacy profession against its comparator they are)",
+            crate::experience::GROUP_PREFIX
+        ));
+    } else {
+        for attribute in &report.scope.group_attributes {
+            if !monitor.by_group.iter().any(|g| &g.attribute == attribute) {
+                report.cannot_show.push(format!(
+                    "the claims experience carries no `{}{attribute}` column: claims by {attribute} cannot be shown",
+                    crate::experience::GROUP_PREFIX
+                ));
+            }
+        }
+    }
+    // The tariff cannot rate a group: a group whose claims and premium part ways is priced
+    // by its rating factors beyond, or short of, what its claims ask.
+    for group in &monitor.by_group {
+        for r in &group.against_rest {
+            let figures = format!(
+                "{:.2}× the other groups' (95 % interval {:.2} to {:.2})",
+                r.ratio, r.low, r.high
+            );
+            let who = format!(
+                "experience by {}: group {}'s claims against its premium are {figures}",
+                group.attribute, r.group
+            );
+            if r.low > 1.0 {
+                report.verdict.flagged.push(format!(
+                    "{who}: its premium is below what its claims ask, relative to the others"
+                ));
+            } else if r.high < 1.0 {
+                report.verdict.flagged.push(format!(
+                    "{who}: its premium is above what its claims ask, relative to the others (its rating factors load it beyond its claims: see the gap's factors and the proxies)"
+                ));
+            } else if r.ratio.is_finite() {
+                report
+                    .verdict
+                    .passed
+                    .push(format!("{who}: alike within chance"));
+            }
+        }
+    }
     for pair in &monitor.by_pair {
         let figures = format!(
             "{:.2}× its comparator {}'s (95 % interval {:.2} to {:.2})",
@@ -169,6 +210,7 @@ pub fn with_experience(report: &mut FairnessReport, monitor: &crate::experience:
         valuation_date: monitor.valuation_date.clone(),
         by_occupation: monitor.by_occupation.clone(),
         pairs: monitor.by_pair.clone(),
+        by_group: monitor.by_group.clone(),
     });
 }
 
@@ -893,57 +935,29 @@ pub fn report(
 
 /// Every rating table of both products, with the record that justifies it.
 fn factor_inventory(books: &RateBooks, date: NaiveDate) -> Vec<FactorEntry> {
-    use crate::rating::book::table;
-    let products = [
-        (
-            Product::Liability,
-            &books.liability.version.justifications,
-            vec![
-                table::BASE_RATES,
-                table::INCREASED_LIMIT_FACTORS,
-                table::DEDUCTIBLE_FACTORS,
-                table::EXPERIENCE_FACTORS,
-                table::RISK_MANAGEMENT_CREDITS,
-                table::OCCUPATIONS,
-                table::PARAMETERS,
-            ],
-        ),
-        (
-            Product::IncomeProtection,
-            &books.income_protection.version.justifications,
-            vec![
-                table::BASE_RATES,
-                table::OCCUPATION_CLASS_FACTORS,
-                table::SMOKER_FACTORS,
-                table::OCCUPATIONS,
-                table::PARAMETERS,
-            ],
-        ),
-    ];
     let mut inventory = Vec::new();
-    for (product, records, tables) in products {
-        for name in tables {
-            let record = records.values().find(|r| r.covers(name));
-            let status = match record {
-                None => "no record",
-                Some(r) if r.review_date < date => "review overdue",
-                Some(_) => "justified",
-            };
-            let protected_criteria = records
-                .values()
-                .filter(|r| r.covers(name))
-                .flat_map(|r| &r.protected_criteria)
-                .filter_map(|code| crate::tables::lint::by_code(code))
-                .map(|c| c.label.to_owned())
-                .collect();
-            inventory.push(FactorEntry {
-                product,
-                table: name.to_owned(),
-                status: status.to_owned(),
-                protected_criteria,
-                justification: record.cloned(),
-            });
-        }
+    for &(product, name) in crate::rating::book::RATED_TABLES {
+        let records = &books.version(product).justifications;
+        let record = records.values().find(|r| r.covers(name));
+        let status = match record {
+            None => "no record",
+            Some(r) if r.review_date < date => "review overdue",
+            Some(_) => "justified",
+        };
+        let protected_criteria = records
+            .values()
+            .filter(|r| r.covers(name))
+            .flat_map(|r| &r.protected_criteria)
+            .filter_map(|code| crate::tables::lint::by_code(code))
+            .map(|c| c.label.to_owned())
+            .collect();
+        inventory.push(FactorEntry {
+            product,
+            table: name.to_owned(),
+            status: status.to_owned(),
+            protected_criteria,
+            justification: record.cloned(),
+        });
     }
     inventory
 }

@@ -71,6 +71,23 @@ pub fn factor_covers(factor: &str, table: &str) -> bool {
         || factor.starts_with(&format!("{table}:"))
 }
 
+/// Every table each product rates with, in the order reports list them: the factor inventory
+/// of the fairness report and the published criteria (`criteria`) both go by it.
+pub const RATED_TABLES: &[(Product, &str)] = &[
+    (Product::Liability, table::BASE_RATES),
+    (Product::Liability, table::INCREASED_LIMIT_FACTORS),
+    (Product::Liability, table::DEDUCTIBLE_FACTORS),
+    (Product::Liability, table::EXPERIENCE_FACTORS),
+    (Product::Liability, table::RISK_MANAGEMENT_CREDITS),
+    (Product::Liability, table::OCCUPATIONS),
+    (Product::Liability, table::PARAMETERS),
+    (Product::IncomeProtection, table::BASE_RATES),
+    (Product::IncomeProtection, table::OCCUPATION_CLASS_FACTORS),
+    (Product::IncomeProtection, table::SMOKER_FACTORS),
+    (Product::IncomeProtection, table::OCCUPATIONS),
+    (Product::IncomeProtection, table::PARAMETERS),
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OccupationKind {
     /// One of the intimacy professions this service exists for.

@@ -201,13 +201,25 @@ impl RatingTable {
     /// rates a protected criterion it may not (`tables::lint`). Returns false when a column is
     /// missing.
     pub fn check_columns(&self, expected: &[&str], faults: &mut Vec<TableFault>) -> bool {
-        self.check_header(expected, true, faults)
+        self.check_header(expected, true, &|_| false, faults)
+    }
+
+    /// The header of a table that may also carry audit-only columns (`audit` says which): they
+    /// are never rated, so not put through the lint, and every other column is as
+    /// `check_columns` has it.
+    pub fn check_columns_with_audit(
+        &self,
+        expected: &[&str],
+        audit: &dyn Fn(&str) -> bool,
+        faults: &mut Vec<TableFault>,
+    ) -> bool {
+        self.check_header(expected, true, audit, faults)
     }
 
     /// The header of a table of test cases: applications, whose fields the contract fixes, not
     /// rating factors, so not put through the lint.
     pub fn check_case_columns(&self, expected: &[&str], faults: &mut Vec<TableFault>) -> bool {
-        self.check_header(expected, false, faults)
+        self.check_header(expected, false, &|_| false, faults)
     }
 
     /// A fault for a name that rates a protected criterion, if it does: a criterion of the
@@ -244,7 +256,13 @@ impl RatingTable {
         })
     }
 
-    fn check_header(&self, expected: &[&str], lint: bool, faults: &mut Vec<TableFault>) -> bool {
+    fn check_header(
+        &self,
+        expected: &[&str],
+        lint: bool,
+        audit: &dyn Fn(&str) -> bool,
+        faults: &mut Vec<TableFault>,
+    ) -> bool {
         let present: Vec<String> = self
             .frame
             .get_column_names()
@@ -263,7 +281,7 @@ impl RatingTable {
                 ));
             }
         }
-        for column in &present {
+        for column in present.iter().filter(|c| !audit(c)) {
             let criterion = lint
                 .then(|| self.criterion_fault(Some(1), column, column))
                 .flatten();

@@ -23,6 +23,7 @@ pub mod spreadsheet;
 pub mod wording;
 pub mod workbook;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -121,25 +122,30 @@ impl Fitted for LiabilityRateBook {
         record: &manifest::FitRecord,
         faults: &mut Vec<TableFault>,
     ) {
-        let evidence = self
-            .version
-            .justifications
-            .iter()
-            .map(|(id, j)| (id.clone(), j.evidence.clone()))
-            .collect();
+        let evidence = evidence_of(&self.version);
         crate::experience::fit::check(files, self, record, &evidence, faults);
     }
 }
 
 impl Fitted for IncomeProtectionRateBook {
-    fn check_fit(&self, files: &ModelFiles, _: &manifest::FitRecord, faults: &mut Vec<TableFault>) {
-        faults.push(TableFault::at(
-            files.label(files::MANIFEST),
-            None,
-            Some("fit"),
-            "income protection's tables are not fitted from experience (only liability's are): remove the [fit] record",
-        ));
+    fn check_fit(
+        &self,
+        files: &ModelFiles,
+        record: &manifest::FitRecord,
+        faults: &mut Vec<TableFault>,
+    ) {
+        let evidence = evidence_of(&self.version);
+        crate::experience::income_fit::check(files, self, record, &evidence, faults);
     }
+}
+
+/// Each justification record's evidence, by id.
+fn evidence_of(version: &ModelVersion) -> BTreeMap<String, String> {
+    version
+        .justifications
+        .iter()
+        .map(|(id, j)| (id.clone(), j.evidence.clone()))
+        .collect()
 }
 
 fn compile<B: Fitted>(

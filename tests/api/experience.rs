@@ -686,7 +686,7 @@ async fn the_fairness_report_sets_each_professions_claims_beside_its_premium_thr
         "{passed}"
     );
     let cannot = report["cannot_show"].to_string();
-    assert!(cannot.contains("aggregated by rating keys"), "{cannot}");
+    assert!(cannot.contains("carries no audit group"), "{cannot}");
     assert!(
         !cannot.contains("no claims experience was given"),
         "{cannot}"
@@ -800,4 +800,482 @@ fn an_income_protection_experience_gives_its_incidence_study() {
         text(&model),
     ]);
     assert!(!ok && err.contains("age_min"), "{err}");
+}
+
+fn income_truth() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/experience/income_truth.toml")
+}
+
+/// The income-protection experience the example truth gives, fitted onto the default
+/// income-protection version into `out`: the experience's path and the JSON report.
+fn income_fitted(dir: &Path, out: &Path) -> (PathBuf, Value) {
+    let experience = dir.join("income_experience.csv");
+    let model = models_dir().join("income_protection");
+    let (ok, _, err) = fairquote(&[
+        "experience",
+        "generate",
+        "--truth",
+        text(&income_truth()),
+        "--model",
+        text(&model),
+        "--out",
+        text(&experience),
+    ]);
+    assert!(ok, "{err}");
+    let (ok, json, err) = fairquote(&[
+        "experience",
+        "fit",
+        "--experience",
+        text(&experience),
+        "--model",
+        text(&model),
+        "--out",
+        text(out),
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    (
+        experience,
+        serde_json::from_str(&json).expect("a JSON report"),
+    )
+}
+
+/// A models folder whose income-protection version is `candidate`.
+fn models_with_income(candidate: &Path, dir: &Path) -> PathBuf {
+    let models = dir.join("models");
+    copy_dir(&models_dir(), &models);
+    std::fs::remove_dir_all(models.join("income_protection")).expect("removable");
+    copy_dir(candidate, &models.join("income_protection"));
+    models
+}
+
+#[test]
+fn an_income_protection_fit_recovers_its_factors_and_moves_only_credible_professions() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let candidate = dir.path().join("candidate");
+    let (_, report) = income_fitted(dir.path(), &candidate);
+    let truth: toml::Table = std::fs::read_to_string(income_truth())
+        .expect("the truth")
+        .parse()
+        .expect("TOML");
+    let number = |v: &toml::Value| {
+        v.as_float()
+            .or_else(|| v.as_integer().map(|i| i as f64))
+            .expect("a number")
+    };
+    // A class's true incidence is its own times the mean relativity of the comparators in it,
+    // weighted by their years (they differ a little within their class).
+    let occupations = &truth["occupations"];
+    let class_of = |code: &str| match code {
+        "office_worker" => "1",
+        "beautician" | "massage_therapist" | "physiotherapist" => "2",
+        "personal_care_worker" | "nurse" | "personal_trainer" => "3",
+        "dancer_performer" => "4",
+        _ => "",
+    };
+    let within = |class: &str| {
+        let (mut sum, mut years) = (0.0, 0.0);
+        for (code, o) in occupations.as_table().unwrap() {
+            if class_of(code) == class {
+                sum += number(&o["years"]) * number(&o["relativity"]);
+                years += number(&o["years"]);
+            }
+        }
+        sum / years
+    };
+    // Every relativity of both models within 3.5 standard errors (log scale) of the truth, as
+    // a ratio to the base level (the smallest age, deferred period and class; non-smokers).
+    let mut checked = 0;
+    for (model, report_model, factors) in [
+        (
+            "incidence",
+            "frequency",
+            ["age", "deferred_period_days", "class", "smoker"].as_slice(),
+        ),
+        (
+            "duration",
+            "duration",
+            [
+                "age",
+                "deferred_period_days",
+                "benefit_period",
+                "class",
+                "smoker",
+            ]
+            .as_slice(),
+        ),
+    ] {
+        for factor in factors {
+            let levels = truth[model][*factor].as_table().expect("levels");
+            let base_key = match *factor {
+                "age" => "18",
+                "deferred_period_days" => "7",
+                "benefit_period" => "2_years",
+                "class" => "1",
+                _ => "no",
+            };
+            let true_of = |level: &str| {
+                let value = number(&levels[level]);
+                if model == "incidence" && *factor == "class" {
+                    value * within(level)
+                } else {
+                    value
+                }
+            };
+            for level in levels.keys() {
+                let truth_value = true_of(level) / true_of(base_key);
+                let Some((fitted, se)) =
+                    relativity(&report["fit"][report_model], &format!("{factor}={level}"))
+                else {
+                    assert_eq!(level, base_key, "{model} {factor}={level}");
+                    continue;
+                };
+                let z = (fitted.ln() - truth_value.ln()).abs() / se;
+                assert!(
+                    z < 3.5,
+                    "{model} {factor}={level}: fitted {fitted}, true {truth_value}, {z:.2} standard errors"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, (7 + 6 + 3 + 1) + (7 + 6 + 2 + 3 + 1));
+    // The tables: each class's factor and the smoker's, from the base level's as the version
+    // writes it (class 1 at 0.80, non-smokers at 1.00), near the truth's product.
+    let factors = &report["fit"]["factors"];
+    let factor = |level: &str| -> f64 { factors[level].as_str().unwrap().parse().unwrap() };
+    assert_eq!(factor("class=1"), 0.8);
+    assert_eq!(factor("smoker=no"), 1.0);
+    let true_class = |class: &str| {
+        0.8 * (number(&truth["incidence"]["class"][class]) * within(class))
+            / (number(&truth["incidence"]["class"]["1"]) * within("1"))
+            * number(&truth["duration"]["class"][class])
+            / number(&truth["duration"]["class"]["1"])
+    };
+    for class in ["2", "3", "4"] {
+        let ratio = factor(&format!("class={class}")) / true_class(class);
+        assert!((ratio - 1.0).abs() < 0.1, "class {class}: {ratio}");
+    }
+    assert!((factor("smoker=yes") / (1.35 * 1.1) - 1.0).abs() < 0.1);
+    let classes = std::fs::read_to_string(candidate.join("occupation_class_factors.csv")).unwrap();
+    assert!(
+        classes.contains(&format!("2,{}", factors["class=2"].as_str().unwrap())),
+        "{classes}"
+    );
+
+    // Much experience, markedly more inceptions than office work: up from class 1 to 2; much
+    // experience, markedly fewer than personal care: down from 3 to 2; both with their records.
+    let webcam = profession(&report, "webcam_online_content");
+    assert_eq!(
+        (webcam["class_from"].as_str(), webcam["class_to"].as_str()),
+        (Some("1"), Some("2")),
+        "{webcam}"
+    );
+    assert!(webcam["z"].as_f64().unwrap() > 0.7, "{webcam}");
+    let escort = profession(&report, "escort_companion");
+    assert_eq!(
+        (escort["class_from"].as_str(), escort["class_to"].as_str()),
+        (Some("3"), Some("2")),
+        "{escort}"
+    );
+    assert!(
+        escort["relativity_high"].as_f64().unwrap() < 1.0,
+        "{escort}"
+    );
+    let manifest: toml::Table = std::fs::read_to_string(candidate.join("manifest.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let records: Vec<&toml::Value> = manifest["justifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["id"].as_str().is_some_and(|i| i.starts_with("FIT-")))
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    let evidence = records
+        .iter()
+        .find(|j| j["id"].as_str() == Some("FIT-escort_companion"))
+        .expect("the escorts' record")["evidence"]
+        .as_str()
+        .unwrap();
+    for says in ["claim inceptions on", "years insured", "class 3 to 2"] {
+        assert!(evidence.contains(says), "{evidence}");
+    }
+    assert_eq!(
+        manifest["fit"]["tables"].as_array().unwrap().len(),
+        3,
+        "{:?}",
+        manifest["fit"]
+    );
+    // Too little experience to be credible: stays at its comparator's class, and is told how
+    // many expected inceptions would move it.
+    let window = profession(&report, "window_venue_work");
+    assert_eq!(window["class_to"].as_str(), Some("3"), "{window}");
+    assert!(window["z"].as_f64().unwrap() < 0.3, "{window}");
+    let dance = profession(&report, "erotic_dance_striptease");
+    assert_eq!(dance["class_to"].as_str(), Some("4"), "{dance}");
+    let needed = profession(&report, "erotic_tantric_massage")["needed"].to_string();
+    assert!(
+        needed.contains("expected claim inceptions") || needed.contains("no amount"),
+        "{needed}"
+    );
+
+    // The candidate validates (fitted again by validation) and passes its own cases.
+    let models = models_with_income(&candidate, dir.path());
+    fairquote::tables::load_rate_books(&models).expect("the candidate validates");
+    let (ok, out, err) = fairquote(&["model", "test", text(&models)]);
+    assert!(ok, "{out}{err}");
+
+    // A fitted factor edited by hand is named at its row and column.
+    let path = models.join("income_protection/smoker_factors.csv");
+    let table = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, table.replace("yes,", "yes,1")).unwrap();
+    let faults = fairquote::tables::load_rate_books(&models)
+        .expect_err("refused")
+        .faults;
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.file == "income_protection/smoker_factors.csv"
+                && f.row == Some(3)
+                && f.column.as_deref() == Some("factor")
+                && f.message.contains("differs from what the fit")),
+        "{faults:?}"
+    );
+}
+
+/// The example truth with audit groups: nationality group `non_eu` drawn at 1.5 × the claims,
+/// gender at none.
+fn generated_with_groups(dir: &Path) -> PathBuf {
+    let grouped = dir.join("truth_with_groups.toml");
+    // Small policies (1 thousand EUR of turnover a year), so that almost every part of a cell
+    // holds enough of them to name its groups.
+    let mut text_of = format!(
+        "turnover_per_policy = 1\n{}",
+        std::fs::read_to_string(truth()).unwrap()
+    );
+    text_of.push_str(
+        "\n[groups.gender]\nshares = { woman = 0.7, man = 0.3 }\nrelativity = { woman = 1.0, man = 1.0 }\n\
+         [groups.nationality_group]\nshares = { belgian = 0.6, eu = 0.25, non_eu = 0.15 }\nrelativity = { belgian = 1.0, eu = 1.0, non_eu = 1.5 }\n",
+    );
+    std::fs::write(&grouped, text_of).unwrap();
+    let out = dir.join("grouped.csv");
+    let (ok, _, err) = fairquote(&[
+        "experience",
+        "generate",
+        "--truth",
+        text(&grouped),
+        "--model",
+        text(&models_dir().join("liability")),
+        "--out",
+        text(&out),
+    ]);
+    assert!(ok, "{err}");
+    out
+}
+
+#[tokio::test]
+async fn claims_by_audit_group_are_shown_beside_premiums_and_small_cells_are_refused() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let experience = generated_with_groups(dir.path());
+    let csv = std::fs::read_to_string(&experience).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.ends_with(",valuation_date,policies,group_gender,group_nationality_group"),
+        "{header}"
+    );
+    // Every cell that names a group holds at least 10 policies; the smaller parts of a cell
+    // are merged into one that names none.
+    let mut named = 0;
+    let mut unnamed = 0;
+    for line in csv.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let policies: u32 = fields[12].parse().unwrap();
+        if fields[13].is_empty() {
+            unnamed += 1;
+        } else {
+            assert!(policies >= 10, "{line}");
+            named += 1;
+        }
+    }
+    assert!(named > 10_000 && unnamed > 100, "{named} {unnamed}");
+
+    // The monitor: by each attribute, and each group against the others.
+    let (ok, json, err) = fairquote(&[
+        "experience",
+        "monitor",
+        "--experience",
+        text(&experience),
+        "--model",
+        text(&models_dir().join("liability")),
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let monitor: Value = serde_json::from_str(&json).unwrap();
+    let by_group = monitor["by_group"].as_array().unwrap();
+    assert_eq!(by_group.len(), 2);
+    let against = |attribute: &str, group: &str| -> (f64, f64) {
+        let g = by_group
+            .iter()
+            .find(|g| g["attribute"] == attribute)
+            .unwrap()["against_rest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["group"] == group)
+            .unwrap()
+            .clone();
+        (g["low"].as_f64().unwrap(), g["high"].as_f64().unwrap())
+    };
+    assert!(against("nationality_group", "non_eu").0 > 1.0);
+    for group in ["woman", "man"] {
+        let (low, high) = against("gender", group);
+        assert!(low < 1.0 && high > 1.0, "{group}: {low} to {high}");
+    }
+    let groups = by_group[0]["groups"].to_string();
+    assert!(groups.contains("(not recorded)"), "{groups}");
+
+    // The fairness report: the group whose claims its premium does not meet is flagged, the
+    // others pass, through the command and AuditService alike.
+    let portfolio = dir.path().join("book.parquet");
+    let (ok, _, err) = fairquote(&[
+        "portfolio",
+        "generate",
+        "--size",
+        "300",
+        "--seed",
+        "3",
+        "--out",
+        text(&portfolio),
+    ]);
+    assert!(ok, "{err}");
+    let json = dir.path().join("report.json");
+    let html = dir.path().join("report.html");
+    fairquote(&[
+        "fairness",
+        "report",
+        "--portfolio",
+        text(&portfolio),
+        "--models",
+        text(&models_dir()),
+        "--rating-date",
+        "2026-12-01",
+        "--seed",
+        "7",
+        "--experience",
+        text(&experience),
+        "--out",
+        text(&json),
+        "--html",
+        text(&html),
+    ]);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let flagged = report["verdict"]["flagged"].to_string();
+    assert!(
+        flagged
+            .contains("experience by nationality_group: group non_eu's claims against its premium")
+            && flagged.contains("below what its claims ask, relative to the others"),
+        "{flagged}"
+    );
+    assert!(!flagged.contains("experience by gender"), "{flagged}");
+    let passed = report["verdict"]["passed"].to_string();
+    assert!(
+        passed.contains("experience by gender: group woman's"),
+        "{passed}"
+    );
+    let cannot = report["cannot_show"].to_string();
+    assert!(!cannot.contains("carries no audit group"), "{cannot}");
+    assert_eq!(
+        report["experience"]["by_group"].as_array().unwrap().len(),
+        2
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<h3>Claims by nationality_group</h3>"),
+        "the page shows the groups"
+    );
+
+    let mut app = crate::helpers::spawn_app().await;
+    let answer = app
+        .models
+        .monitor_experience(tokio_stream::iter(chunks("", csv.as_bytes())))
+        .await
+        .expect("a report")
+        .into_inner();
+    assert_eq!(answer.by_group.len(), 2);
+    let nationality = &answer.by_group[1];
+    assert_eq!(nationality.attribute, "nationality_group");
+    let non_eu = nationality
+        .against_rest
+        .iter()
+        .find(|r| r.group == "non_eu")
+        .expect("the group");
+    assert_eq!(
+        Some(non_eu.low),
+        monitor["by_group"][1]["against_rest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["group"] == "non_eu")
+            .and_then(|r| r["low"].as_f64())
+    );
+
+    // Privacy: a cell that names a group holds at least 10 policies; groups need the count;
+    // no other column is read.
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.ends_with(",woman,belgian"))
+        .expect("a named cell");
+    let mut fields: Vec<String> = lines[at].split(',').map(str::to_owned).collect();
+    fields[12] = "3".into();
+    lines[at] = fields.join(",");
+    let small = lines.join("\n") + "\n";
+    let faults = fairquote::experience::LiabilityExperience::parse("e.csv", small.as_bytes())
+        .expect_err("refused");
+    assert!(
+        faults.iter().any(|f| f.row == Some(at + 1)
+            && f.column.as_deref() == Some("policies")
+            && f.message.contains("at least 10")),
+        "{faults:?}"
+    );
+    let status = app
+        .models
+        .monitor_experience(tokio_stream::iter(chunks("", small.as_bytes())))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        crate::helpers::violated_fields(&status),
+        [format!("experience.csv, row {}, column policies", at + 1)]
+    );
+    let without_count: String = csv
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f.remove(12);
+            f.join(",") + "\n"
+        })
+        .collect();
+    let faults =
+        fairquote::experience::LiabilityExperience::parse("e.csv", without_count.as_bytes())
+            .expect_err("refused");
+    assert!(
+        faults[0].column.as_deref() == Some("policies")
+            && faults[0].message.contains("group_gender"),
+        "{faults:?}"
+    );
+    let named_person: String = csv
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{l},{}\n", if i == 0 { "name" } else { "x" }))
+        .collect();
+    let faults =
+        fairquote::experience::LiabilityExperience::parse("e.csv", named_person.as_bytes())
+            .expect_err("refused");
+    assert!(
+        faults.iter().any(|f| f.column.as_deref() == Some("name")),
+        "{faults:?}"
+    );
 }
