@@ -55,6 +55,12 @@ pub fn differences(
             .iter_mut()
             .for_each(|r| r.parameters.clear());
     }
+    // Likewise the criterion each reason applies, for quotes logged before reasons named one.
+    if reasons.iter().all(|r| r.criterion.is_empty()) {
+        replayed_reasons
+            .iter_mut()
+            .for_each(|r| r.criterion.clear());
+    }
     compare(
         "reasons",
         format!("{reasons:?}"),
@@ -132,6 +138,7 @@ mod tests {
         pb::QuoteResponse {
             reasons: vec![pb::Reason {
                 code: "CLAIMS_HISTORY".into(),
+                criterion: String::new(),
                 message: message.into(),
                 parameters: parameters
                     .iter()
@@ -140,6 +147,22 @@ mod tests {
             }],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_reason_logged_before_reasons_named_a_criterion_replays_without_it() {
+        let sentence = "3 claims in the last 5 years: an underwriter reviews the claims history";
+        let with = |criterion: &str| {
+            let mut quote = referred(&[("claims", "3")], sentence);
+            quote.reasons[0].criterion = criterion.into();
+            quote
+        };
+        let replayed = with("claims_history");
+        assert_eq!(differences(&with(""), &replayed), vec![]);
+        assert_eq!(differences(&replayed, &replayed), vec![]);
+        // One that named a criterion must name the same one again.
+        let fields = |d: Vec<FieldDifference>| d.into_iter().map(|d| d.field).collect::<Vec<_>>();
+        assert_eq!(fields(differences(&with("age"), &replayed)), ["reasons"]);
     }
 
     #[test]

@@ -120,6 +120,10 @@ fn liability_catalogue(book: &LiabilityRateBook, words: Words<'_>) -> pb::Liabil
                 .max()
                 .unwrap_or(0),
             refer_turnover_above: money(book.eligibility.refer_turnover_above),
+            criteria: Some(criteria(&crate::rating::criteria::liability(
+                book,
+                words.language(),
+            ))),
         }
     }
 }
@@ -151,7 +155,45 @@ fn income_protection_catalogue(
             refer_benefit_above: money(rules.refer_benefit_above),
             refer_claims_from: rules.refer_claims_from,
             employee_min_deferred_days: rules.employee_min_deferred_days,
+            criteria: Some(criteria(&crate::rating::criteria::income_protection(
+                book,
+                words.language(),
+            ))),
         }
+    }
+}
+
+/// A product's published criteria as a message, with their page.
+pub fn criteria(c: &crate::rating::criteria::SegmentationCriteria) -> pb::SegmentationCriteria {
+    pb::SegmentationCriteria {
+        model_version: c.model_version.clone(),
+        language: c.language.to_owned(),
+        title: c.title.clone(),
+        introduction: c.introduction.clone(),
+        price: c
+            .price
+            .iter()
+            .map(|p| pb::PriceCriterion {
+                table: p.table.clone(),
+                criteria: p.criteria.iter().map(|c| (*c).to_owned()).collect(),
+                criterion_names: p.criterion_names.clone(),
+                explanation: p.explanation.clone(),
+                justifications: p.justifications.clone(),
+                protected_criteria: p.protected.clone(),
+            })
+            .collect(),
+        acceptance: c
+            .acceptance
+            .iter()
+            .map(|r| pb::AcceptanceRule {
+                reason_code: r.reason_code.to_owned(),
+                criterion: r.criterion.to_owned(),
+                criterion_name: r.criterion_name.clone(),
+                text: r.text.clone(),
+            })
+            .collect(),
+        refusal: c.refusal.clone(),
+        html: crate::rating::criteria::html(c),
     }
 }
 

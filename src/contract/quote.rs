@@ -528,6 +528,7 @@ pub fn quote_response(
                      code,
                      message,
                      parameters,
+                     criterion,
                  }| pb::Reason {
                     code: (*code).to_owned(),
                     message: message.clone(),
@@ -535,6 +536,7 @@ pub fn quote_response(
                         .iter()
                         .map(|(name, value)| ((*name).to_owned(), value.clone()))
                         .collect(),
+                    criterion: (*criterion).to_owned(),
                 },
             )
             .collect(),

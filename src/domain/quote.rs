@@ -35,6 +35,8 @@ pub struct Reason {
     /// The figures the sentence states, by name, in one spelling for every language (amounts
     /// with a point, counts in digits): what a program reads instead of the sentence.
     pub parameters: Vec<(&'static str, String)>,
+    /// The criterion of the published segmentation criteria it applies (`age`).
+    pub criterion: &'static str,
 }
 
 /// The customer's annual premium, part by part, each part in cents.

@@ -5,6 +5,7 @@
 
 pub mod book;
 mod charges;
+pub mod criteria;
 mod income_protection;
 mod liability;
 mod outcome;

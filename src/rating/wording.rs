@@ -339,6 +339,11 @@ impl Words<'_> {
         self.lookup(id, args).unwrap_or_else(|| format!("⟦{id}⟧"))
     }
 
+    /// The sentence, when this catalogue has the message.
+    pub fn try_text(&self, id: &str, args: &[(&str, Arg<'_>)]) -> Option<String> {
+        self.lookup(id, args)
+    }
+
     fn lookup(&self, id: &str, args: &[(&str, Arg<'_>)]) -> Option<String> {
         let pattern = self.bundle.get_message(id)?.value()?;
         let mut fluent_args = FluentArgs::with_capacity(args.len());
@@ -362,6 +367,7 @@ impl Words<'_> {
                 .iter()
                 .map(|(name, arg)| (*name, arg.canonical()))
                 .collect(),
+            criterion: super::criteria::criterion_of_reason(code),
         }
     }
 

@@ -10,6 +10,7 @@ mod bad_input;
 mod bad_tables;
 mod catalogue;
 mod crash;
+mod criteria;
 mod deploy;
 mod disk;
 mod expected_premiums;

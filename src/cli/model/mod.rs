@@ -79,6 +79,24 @@ pub enum ModelCommand {
         #[command(flatten)]
         remote: Remote,
     },
+    /// The criteria by which a version segments acceptance and price, with their
+    /// justification, as the law of 4 April 2014 has an insurer publish them: in a language,
+    /// as text, JSON, or an HTML page.
+    Criteria {
+        /// A product's version folder (`models/liability`), or a published version's id on a
+        /// running service.
+        version_or_dir: String,
+        /// en, nl, fr or de.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Also write the criteria as a self-contained HTML page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Write the version a workbook (as `export` writes it) holds into a new folder, and say
     /// whether it validates.
     Import {
@@ -164,23 +182,32 @@ pub fn run(command: ModelCommand, settings: &Settings) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ModelCommand::Criteria {
+            version_or_dir,
+            lang,
+            html,
+            json,
+            remote,
+        } => match criteria(
+            &version_or_dir,
+            &lang,
+            html.as_deref(),
+            json,
+            &remote,
+            settings,
+        ) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("fairquote model criteria: {e}");
+                ExitCode::FAILURE
+            }
+        },
         ModelCommand::Export {
             version_or_dir,
             xlsx,
             remote,
         } => {
-            let dir = Path::new(&version_or_dir);
-            let files = if dir.is_dir() {
-                tables::manifest::product_in(dir).and_then(|product| {
-                    tables::ModelFiles::read_dir(dir, product).map_err(|e| e.to_string())
-                })
-            } else {
-                super::runtime()
-                    .map_err(|_| "cannot start the runtime".to_owned())
-                    .and_then(|runtime| {
-                        runtime.block_on(remote::files(&version_or_dir, &remote, settings))
-                    })
-            };
+            let files = version_files(&version_or_dir, &remote, settings);
             let written = files.and_then(|files| {
                 let bytes = tables::workbook::export(&files).map_err(|e| e.to_string())?;
                 std::fs::write(&xlsx, bytes).map_err(|e| format!("{}: {e}", xlsx.display()))?;
@@ -404,4 +431,71 @@ fn print_diff(d: &ModelDiff) {
     for t in &d.removed_tables {
         say!("  removed table {t}");
     }
+}
+
+/// A version's files: from a product's folder, or a published version of a running service.
+fn version_files(
+    version_or_dir: &str,
+    remote: &Remote,
+    settings: &Settings,
+) -> Result<tables::ModelFiles, String> {
+    let dir = Path::new(version_or_dir);
+    if dir.is_dir() {
+        tables::manifest::product_in(dir).and_then(|product| {
+            tables::ModelFiles::read_dir(dir, product).map_err(|e| e.to_string())
+        })
+    } else {
+        super::runtime()
+            .map_err(|_| "cannot start the runtime".to_owned())
+            .and_then(|runtime| runtime.block_on(remote::files(version_or_dir, remote, settings)))
+    }
+}
+
+fn criteria(
+    version_or_dir: &str,
+    lang: &str,
+    html: Option<&Path>,
+    json: bool,
+    remote: &Remote,
+    settings: &Settings,
+) -> Result<(), String> {
+    use crate::rating::criteria;
+    let language = crate::domain::Language::parse(lang)
+        .ok_or_else(|| format!("--lang {lang}: en, nl, fr or de"))?;
+    let files = version_files(version_or_dir, remote, settings)?;
+    let compiled = tables::compile_version(&files).map_err(|e| e.to_string())?;
+    let text = criteria::of(&compiled.book, language);
+    if let Some(path) = html {
+        std::fs::write(path, criteria::html(&text))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&text).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    say!("{}", text.title);
+    for line in &text.introduction {
+        say!("{line}");
+    }
+    say!("\n{}", text.headings[0]);
+    for p in &text.price {
+        say!(
+            "- {} ({}): {}",
+            p.criterion_names.join(", "),
+            p.table,
+            p.explanation
+        );
+        for j in p.justifications.iter().chain(&p.protected) {
+            say!("    {j}");
+        }
+    }
+    say!("\n{}", text.headings[1]);
+    for r in &text.acceptance {
+        say!("- {}: {}", r.criterion_name, r.text);
+    }
+    say!("\n{}\n{}", text.headings[2], text.refusal);
+    Ok(())
 }

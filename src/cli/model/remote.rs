@@ -197,6 +197,7 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
         | ModelCommand::Test { .. }
         | ModelCommand::Diff { .. }
         | ModelCommand::Export { .. }
+        | ModelCommand::Criteria { .. }
         | ModelCommand::Import { .. } => {
             Err("this command works on folders, not on a server".into())
         }
