@@ -198,6 +198,53 @@ impl Model {
     pub(super) fn eta(&self, columns: &[usize]) -> f64 {
         columns.iter().map(|&j| self.fit.coefficients[j]).sum()
     }
+
+    /// Each coefficient as a relativity, named by its design column.
+    pub(super) fn relativities(&self, design: &Design) -> Vec<Relativity> {
+        design
+            .columns
+            .iter()
+            .zip(&self.fit.coefficients)
+            .zip(&self.fit.standard_errors)
+            .map(|((level, b), se)| Relativity {
+                level: level.clone(),
+                relativity: libm::exp(*b),
+                standard_error: *se,
+            })
+            .collect()
+    }
+}
+
+/// Every occupation's claims and the claims its (comparator's) class predicts, by year, and
+/// its exposure: what the professions' credibility weighs.
+#[derive(Default)]
+pub(super) struct Observed {
+    pub(super) by_occupation: BTreeMap<String, BTreeMap<u32, Observation>>,
+    pub(super) exposure_of: BTreeMap<String, Decimal>,
+}
+
+impl Observed {
+    pub(super) fn add(
+        &mut self,
+        occupation: &str,
+        period: u32,
+        actual: f64,
+        expected: f64,
+        exposure: Decimal,
+    ) {
+        let year = self
+            .by_occupation
+            .entry(occupation.to_owned())
+            .or_default()
+            .entry(period)
+            .or_insert(Observation {
+                actual: 0.0,
+                expected: 0.0,
+            });
+        year.actual += actual;
+        year.expected += expected;
+        *self.exposure_of.entry(occupation.to_owned()).or_default() += exposure;
+    }
 }
 
 pub(super) fn decimal_text(value: f64) -> String {
@@ -437,8 +484,7 @@ pub fn fit_liability(
     );
 
     // Each occupation's claims against what its (comparator's) class predicts, by year.
-    let mut by_occupation: BTreeMap<String, BTreeMap<u32, Observation>> = BTreeMap::new();
-    let mut exposure_of: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut observed = Observed::default();
     let mut left_out = 0usize;
     for cell in &cells {
         let Some((class, _)) = class_of(cell) else {
@@ -453,18 +499,13 @@ pub fn fit_liability(
             left_out += 1;
             continue;
         };
-        let expected = cell.exposure_f64() * libm::exp(frequency.eta(&columns));
-        let year = by_occupation
-            .entry(cell.occupation.clone())
-            .or_default()
-            .entry(cell.period)
-            .or_insert(Observation {
-                actual: 0.0,
-                expected: 0.0,
-            });
-        year.actual += f64::from(cell.claim_count);
-        year.expected += expected;
-        *exposure_of.entry(cell.occupation.clone()).or_default() += cell.exposure;
+        observed.add(
+            &cell.occupation,
+            cell.period,
+            f64::from(cell.claim_count),
+            cell.exposure_f64() * libm::exp(frequency.eta(&columns)),
+            cell.exposure,
+        );
     }
     if left_out > 0 {
         kept.push(format!(
@@ -488,13 +529,8 @@ pub fn fit_liability(
         .map(|(class, (sum, n))| (class, sum / f64::from(n)))
         .collect();
 
-    let (professions, structure) = weigh_professions(
-        &book.occupations,
-        &by_occupation,
-        &exposure_of,
-        &class_level,
-        &LIABILITY_UNITS,
-    );
+    let (professions, structure) =
+        weigh_professions(&book.occupations, &observed, &class_level, &LIABILITY_UNITS);
     let limited = LimitedFluctuation::STANDARD;
     let occupations_table = table_of(base, table::OCCUPATIONS)?;
     tables.insert(
@@ -502,19 +538,6 @@ pub fn fit_liability(
         rewrite_occupations(&occupations_table, &professions),
     );
 
-    let named = |model: &Model, design: &Design| -> Vec<Relativity> {
-        design
-            .columns
-            .iter()
-            .zip(&model.fit.coefficients)
-            .zip(&model.fit.standard_errors)
-            .map(|((level, b), se)| Relativity {
-                level: level.clone(),
-                relativity: libm::exp(*b),
-                standard_error: *se,
-            })
-            .collect()
-    };
     let total_exposure: Decimal = experience.cells.iter().map(|c| c.exposure).sum();
     Ok(LiabilityFit {
         experience_sha256: experience.content_sha256.clone(),
@@ -527,8 +550,8 @@ pub fn fit_liability(
         exposure: total_exposure.normalize().to_string(),
         valuation_date: experience.valuation_date().to_string(),
         basic_limit: experience.basic_limit().normalize().to_string(),
-        frequency: named(&frequency, &frequency_design),
-        severity: named(&severity, &severity_design),
+        frequency: frequency.relativities(&frequency_design),
+        severity: severity.relativities(&severity_design),
         severity_dispersion: severity.fit.dispersion,
         within_variance: structure.within,
         between_variance: structure.between,
@@ -546,11 +569,14 @@ pub fn fit_liability(
 /// level (`class_level`, on the log scale) is nearest the credibility-weighted relativity.
 pub(super) fn weigh_professions(
     occupations: &OccupationCatalog,
-    by_occupation: &BTreeMap<String, BTreeMap<u32, Observation>>,
-    exposure_of: &BTreeMap<String, Decimal>,
+    observed: &Observed,
     class_level: &BTreeMap<String, f64>,
     units: &Units,
 ) -> (Vec<CredibilityRecord>, Structure) {
+    let Observed {
+        by_occupation,
+        exposure_of,
+    } = observed;
     let risks: Vec<Vec<Observation>> = by_occupation
         .values()
         .map(|years| years.values().copied().collect())

@@ -180,12 +180,7 @@ impl Truth {
             field,
             problem: problem.to_owned(),
         };
-        if truth.periods.is_empty() || truth.periods.len() > 100 {
-            return Err(bad("periods".into(), "give 1 to 100 underwriting years"));
-        }
-        if chrono::NaiveDate::parse_from_str(&truth.valuation_date, "%Y-%m-%d").is_err() {
-            return Err(bad("valuation_date".into(), "a date written as 2026-03-31"));
-        }
+        periods_and_valuation(&truth.periods, &truth.valuation_date)?;
         let positive = [
             ("frequency.base", truth.frequency.base),
             ("severity.mean", truth.severity.mean),
@@ -212,16 +207,7 @@ impl Truth {
             ("exposure.deductible", &truth.exposure.deductible),
             ("exposure.claims_band", &truth.exposure.claims_band),
         ];
-        for (field, map) in maps {
-            for (key, value) in map {
-                if !(value.is_finite() && *value > 0.0 && *value < 1000.0) {
-                    return Err(bad(
-                        format!("{field}.{key}"),
-                        "must be above 0 and below 1000",
-                    ));
-                }
-            }
-        }
+        relativities_in_range(&maps)?;
         for (code, o) in &truth.occupations {
             if !(o.exposure.is_finite() && o.exposure >= 0.0 && o.exposure < 1e9) {
                 return Err(bad(format!("occupations.{code}.exposure"), "0 to 1e9"));
@@ -284,6 +270,36 @@ impl Truth {
         }
         Ok(truth)
     }
+}
+
+/// A truth's underwriting years and valuation date, as both products' truths give them.
+fn periods_and_valuation(periods: &[u32], valuation_date: &str) -> Result<(), TruthError> {
+    let bad = |field: &str, problem: &str| TruthError::Field {
+        field: field.to_owned(),
+        problem: problem.to_owned(),
+    };
+    if periods.is_empty() || periods.len() > 100 {
+        return Err(bad("periods", "give 1 to 100 underwriting years"));
+    }
+    if chrono::NaiveDate::parse_from_str(valuation_date, "%Y-%m-%d").is_err() {
+        return Err(bad("valuation_date", "a date written as 2026-03-31"));
+    }
+    Ok(())
+}
+
+/// Every relativity and share of a truth is a positive number below 1000.
+fn relativities_in_range(maps: &[(&str, &BTreeMap<String, f64>)]) -> Result<(), TruthError> {
+    for (field, map) in maps {
+        for (key, value) in *map {
+            if !(value.is_finite() && *value > 0.0 && *value < 1000.0) {
+                return Err(TruthError::Field {
+                    field: format!("{field}.{key}"),
+                    problem: "must be above 0 and below 1000".into(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn share(map: &BTreeMap<String, f64>) -> Vec<(String, f64)> {
@@ -526,12 +542,7 @@ impl IncomeTruth {
             field,
             problem: problem.to_owned(),
         };
-        if truth.periods.is_empty() || truth.periods.len() > 100 {
-            return Err(bad("periods".into(), "give 1 to 100 underwriting years"));
-        }
-        if chrono::NaiveDate::parse_from_str(&truth.valuation_date, "%Y-%m-%d").is_err() {
-            return Err(bad("valuation_date".into(), "a date written as 2026-03-31"));
-        }
+        periods_and_valuation(&truth.periods, &truth.valuation_date)?;
         let positive = [
             ("incidence.base", truth.incidence.base),
             ("duration.mean", truth.duration.mean),
@@ -574,16 +585,7 @@ impl IncomeTruth {
                 &truth.exposure.employment_status,
             ),
         ];
-        for (field, map) in maps {
-            for (key, value) in map {
-                if !(value.is_finite() && *value > 0.0 && *value < 1000.0) {
-                    return Err(bad(
-                        format!("{field}.{key}"),
-                        "must be above 0 and below 1000",
-                    ));
-                }
-            }
-        }
+        relativities_in_range(&maps)?;
         for (code, o) in &truth.occupations {
             if !(o.years.is_finite() && o.years >= 0.0 && o.years < 1e9) {
                 return Err(bad(format!("occupations.{code}.years"), "0 to 1e9"));

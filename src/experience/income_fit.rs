@@ -27,10 +27,10 @@ use crate::tables::files::ModelFiles;
 use crate::tables::frame::file_row;
 use crate::tables::manifest::{CredibilityRecord, FitRecord};
 
-use super::credibility::{LimitedFluctuation, Observation};
+use super::credibility::LimitedFluctuation;
 use super::fit::{
-    self, EXPERIENCE_FILE, FitError, Levels, Model, Relativity, Summary, Units, comparator_class,
-    decimal_text, rewrite, rewrite_occupations, table_of, weigh_professions,
+    self, EXPERIENCE_FILE, FitError, Levels, Model, Observed, Relativity, Summary, Units,
+    comparator_class, decimal_text, rewrite, rewrite_occupations, table_of, weigh_professions,
 };
 use super::glm::{self, Design, Family};
 use super::income_protection::{IncomeCell, IncomeExperience, check_keys};
@@ -395,8 +395,7 @@ pub fn fit_income_protection(
     );
 
     // Each occupation's inceptions against what its (comparator's) class predicts, by year.
-    let mut by_occupation: BTreeMap<String, BTreeMap<u32, Observation>> = BTreeMap::new();
-    let mut exposure_of: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut observed = Observed::default();
     let mut left_out = 0usize;
     for cell in &cells {
         let Some((class, _)) = class_of(cell) else {
@@ -412,51 +411,27 @@ pub fn fit_income_protection(
             left_out += 1;
             continue;
         };
-        let expected =
-            cell.exposure_years.to_f64().unwrap_or(0.0) * libm::exp(frequency.eta(&columns));
-        let year = by_occupation
-            .entry(cell.occupation.clone())
-            .or_default()
-            .entry(cell.period)
-            .or_insert(Observation {
-                actual: 0.0,
-                expected: 0.0,
-            });
-        year.actual += f64::from(cell.claim_inceptions);
-        year.expected += expected;
-        *exposure_of.entry(cell.occupation.clone()).or_default() += cell.exposure_years;
+        observed.add(
+            &cell.occupation,
+            cell.period,
+            f64::from(cell.claim_inceptions),
+            cell.exposure_years.to_f64().unwrap_or(0.0) * libm::exp(frequency.eta(&columns)),
+            cell.exposure_years,
+        );
     }
     if left_out > 0 {
         kept.push(format!(
             "{left_out} cells at a class, age band, deferred period or smoker status the comparators have no experience of are left out of the professions' credibility"
         ));
     }
-    let (professions, structure) = weigh_professions(
-        &book.occupations,
-        &by_occupation,
-        &exposure_of,
-        &class_level,
-        &UNITS,
-    );
+    let (professions, structure) =
+        weigh_professions(&book.occupations, &observed, &class_level, &UNITS);
     let occupations_table = table_of(base, table::OCCUPATIONS)?;
     tables.insert(
         "occupations.csv".to_owned(),
         rewrite_occupations(&occupations_table, &professions),
     );
 
-    let named = |model: &Model, design: &Design| -> Vec<Relativity> {
-        design
-            .columns
-            .iter()
-            .zip(&model.fit.coefficients)
-            .zip(&model.fit.standard_errors)
-            .map(|((level, b), se)| Relativity {
-                level: level.clone(),
-                relativity: libm::exp(*b),
-                standard_error: *se,
-            })
-            .collect()
-    };
     let years: Decimal = experience.cells.iter().map(|c| c.exposure_years).sum();
     Ok(IncomeFit {
         experience_sha256: experience.content_sha256.clone(),
@@ -468,8 +443,8 @@ pub fn fit_income_protection(
             .sum(),
         exposure_years: years.normalize().to_string(),
         valuation_date: experience.valuation_date().to_string(),
-        frequency: named(&frequency, &frequency_design),
-        duration: named(&duration, &duration_design),
+        frequency: frequency.relativities(&frequency_design),
+        duration: duration.relativities(&duration_design),
         duration_dispersion: duration.fit.dispersion,
         factors,
         within_variance: structure.within,
