@@ -383,3 +383,44 @@ impl From<&crate::experience::monitor::Monitor> for pb::ExperienceMonitor {
         }
     }
 }
+
+impl From<&crate::experience::income_protection::IncidenceStudy> for pb::IncidenceStudy {
+    fn from(s: &crate::experience::income_protection::IncidenceStudy) -> Self {
+        pb::IncidenceStudy {
+            model_version: s.version.clone(),
+            experience_sha256: s.experience_sha256.clone(),
+            valuation_date: s.valuation_date.clone(),
+            by_occupation: s
+                .by_occupation
+                .iter()
+                .map(|o| pb::OccupationIncidence {
+                    occupation: o.occupation.clone(),
+                    exposure_years: o.exposure_years.clone(),
+                    claim_inceptions: o.claim_inceptions,
+                    per_thousand: o.per_thousand,
+                    low: o.low,
+                    high: o.high,
+                    months_per_inception: o.months_per_inception,
+                    terminations_recovery: o.terminations_recovery,
+                    terminations_death: o.terminations_death,
+                    terminations_benefit_end: o.terminations_benefit_end,
+                    benefit_paid: super::quote::eur(o.benefit_paid),
+                })
+                .collect(),
+            by_pair: s
+                .by_pair
+                .iter()
+                .map(|p| pb::StandardisedIncidence {
+                    profession: p.profession.clone(),
+                    comparator: p.comparator.clone(),
+                    inceptions: p.inceptions,
+                    expected: p.expected,
+                    ratio: p.ratio,
+                    low: p.low,
+                    high: p.high,
+                    unmatched_years: p.unmatched_years.clone(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -619,7 +619,11 @@ pub enum MonitorError {
         "version {0} is an income-protection version: experience is monitored against liability versions"
     )]
     NotLiability(String),
-    #[error("no liability version is in force: {0}")]
+    #[error(
+        "version {0} is a liability version: an income-protection experience is studied under income-protection versions"
+    )]
+    NotIncomeProtection(String),
+    #[error("no version of the product is in force: {0}")]
     NoneInForce(String),
     #[error("the experience has faults: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Experience(Vec<TableFault>),
@@ -653,4 +657,35 @@ pub fn monitor_published(
     let cells = LiabilityExperience::parse(fit::EXPERIENCE_FILE, experience)
         .map_err(MonitorError::Experience)?;
     monitor::liability(&book, &cells).map_err(|e| MonitorError::Experience(e.faults()))
+}
+
+/// The incidence study of an income-protection experience (CSV bytes) under a published
+/// income-protection version, or the one in force for new business on `today`: what
+/// `ModelService.StudyIncomeExperience` answers, as `fairquote experience monitor` does for a
+/// folder.
+pub fn study_published(
+    schedule: &crate::rating::schedule::ModelSchedule,
+    version: Option<&str>,
+    today: NaiveDate,
+    experience: &[u8],
+) -> Result<income_protection::IncidenceStudy, MonitorError> {
+    use crate::rating::schedule::PublishedBook;
+    let book = match version {
+        Some(id) => match schedule.published.get(id) {
+            Some(PublishedBook::IncomeProtection(book)) => book.clone(),
+            Some(PublishedBook::Liability(_)) => {
+                return Err(MonitorError::NotIncomeProtection(id.to_owned()));
+            }
+            None => return Err(MonitorError::UnknownVersion(id.to_owned())),
+        },
+        None => std::sync::Arc::new(
+            schedule
+                .books_in_force(today)
+                .map_err(|e| MonitorError::NoneInForce(e.description))?
+                .income_protection,
+        ),
+    };
+    let cells = income_protection::IncomeExperience::parse(fit::EXPERIENCE_FILE, experience)
+        .map_err(MonitorError::Experience)?;
+    income_protection::study(&book, &cells).map_err(MonitorError::Experience)
 }

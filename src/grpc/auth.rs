@@ -72,6 +72,10 @@ pub const POLICY: &[(&str, &[Role])] = &[
         "/fairquote.v1.ModelService/MonitorExperience",
         &[Actuary, Auditor],
     ),
+    (
+        "/fairquote.v1.ModelService/StudyIncomeExperience",
+        &[Actuary, Auditor],
+    ),
 ];
 
 /// Services any caller may use without a key: health checks come from load balancers.

@@ -325,6 +325,12 @@ impl From<ModelError> for Status {
                     "an income-protection version: experience is monitored against liability versions",
                 )])
             }
+            ModelError::Monitor(MonitorError::NotIncomeProtection(_)) => {
+                bad_request(&[InvalidField::new(
+                    "model_version",
+                    "a liability version: an income-protection experience is studied under income-protection versions",
+                )])
+            }
             ModelError::Monitor(MonitorError::UnknownVersion(_)) => Status::not_found(message),
             ModelError::Monitor(MonitorError::NoneInForce(_)) => {
                 Status::failed_precondition(message)

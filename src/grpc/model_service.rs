@@ -219,6 +219,24 @@ impl pb::model_service_server::ModelService for ModelEndpoint {
         Ok(Response::new(pb::ExperienceMonitor::from(&monitor)))
     }
 
+    async fn study_income_experience(
+        &self,
+        request: Request<Streaming<pb::ExperienceUpload>>,
+    ) -> Result<Response<pb::IncidenceStudy>, Status> {
+        let (version, bytes) = experience_upload(request.into_inner())
+            .await
+            .map_err(ModelError::from)?;
+        let schedule = self.state.get()?.models.schedule();
+        let today = chrono::Utc::now().date_naive();
+        let study = tokio::task::spawn_blocking(move || {
+            crate::experience::study_published(&schedule, version.as_deref(), today, &bytes)
+        })
+        .await
+        .map_err(ModelError::interrupted)?
+        .map_err(ModelError::from)?;
+        Ok(Response::new(pb::IncidenceStudy::from(&study)))
+    }
+
     async fn diff_models(
         &self,
         request: Request<pb::DiffModelsRequest>,

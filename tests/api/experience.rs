@@ -806,22 +806,28 @@ fn income_truth() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/experience/income_truth.toml")
 }
 
-/// The income-protection experience the example truth gives, fitted onto the default
-/// income-protection version into `out`: the experience's path and the JSON report.
-fn income_fitted(dir: &Path, out: &Path) -> (PathBuf, Value) {
+/// The income-protection experience the example truth gives, written in `dir`.
+fn income_generated(dir: &Path) -> PathBuf {
     let experience = dir.join("income_experience.csv");
-    let model = models_dir().join("income_protection");
     let (ok, _, err) = fairquote(&[
         "experience",
         "generate",
         "--truth",
         text(&income_truth()),
         "--model",
-        text(&model),
+        text(&models_dir().join("income_protection")),
         "--out",
         text(&experience),
     ]);
     assert!(ok, "{err}");
+    experience
+}
+
+/// The income-protection experience the example truth gives, fitted onto the default
+/// income-protection version into `out`: the experience's path and the JSON report.
+fn income_fitted(dir: &Path, out: &Path) -> (PathBuf, Value) {
+    let experience = income_generated(dir);
+    let model = models_dir().join("income_protection");
     let (ok, json, err) = fairquote(&[
         "experience",
         "fit",
@@ -1277,5 +1283,101 @@ async fn claims_by_audit_group_are_shown_beside_premiums_and_small_cells_are_ref
     assert!(
         faults.iter().any(|f| f.column.as_deref() == Some("name")),
         "{faults:?}"
+    );
+}
+
+#[tokio::test]
+async fn model_service_studies_an_income_protection_experience_as_the_command_does() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let experience = income_generated(dir.path());
+    let bytes = std::fs::read(&experience).unwrap();
+    let mut app = crate::helpers::spawn_app().await;
+    let income = fairquote::tables::ModelFiles::read_dir(
+        &models_dir().join("income_protection"),
+        fairquote::domain::Product::IncomeProtection,
+    )
+    .unwrap()
+    .version_id();
+    let answer = app
+        .models
+        .study_income_experience(tokio_stream::iter(chunks(&income, &bytes)))
+        .await
+        .expect("a study")
+        .into_inner();
+    assert_eq!(answer.model_version, income);
+    let (ok, json, err) = fairquote(&[
+        "experience",
+        "monitor",
+        "--experience",
+        text(&experience),
+        "--model",
+        text(&models_dir().join("income_protection")),
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let cli: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(answer.by_occupation.len(), 14);
+    for (served, command) in answer
+        .by_occupation
+        .iter()
+        .zip(cli["by_occupation"].as_array().unwrap())
+    {
+        assert_eq!(served.occupation, command["occupation"].as_str().unwrap());
+        // (serde_json reads a float back to within its last digit.)
+        let per_thousand = command["per_thousand"].as_f64().unwrap();
+        assert!(
+            (served.per_thousand - per_thousand).abs() <= 1e-12 * per_thousand,
+            "{} {per_thousand}",
+            served.per_thousand
+        );
+        assert_eq!(
+            served.benefit_paid.as_ref().map(|m| m.amount.clone()),
+            command["benefit_paid"]
+                .as_str()
+                .map(|a| format!("{:.2}", a.parse::<f64>().unwrap()))
+        );
+    }
+    // The escorts, drawn at 0.7 of their comparator, against it.
+    let escort = answer
+        .by_pair
+        .iter()
+        .find(|p| p.profession == "escort_companion")
+        .expect("the pair");
+    assert!(escort.high < 1.0, "{escort:?}");
+    // The one in force today, when none is named.
+    let in_force = app
+        .models
+        .study_income_experience(tokio_stream::iter(chunks("", &bytes)))
+        .await
+        .expect("a study")
+        .into_inner();
+    assert_eq!(in_force.model_version, income);
+
+    // A liability version, or a bad cell: the caller's, by field.
+    let liability = fairquote::tables::ModelFiles::read_dir(
+        &models_dir().join("liability"),
+        fairquote::domain::Product::Liability,
+    )
+    .unwrap()
+    .version_id();
+    let status = app
+        .models
+        .study_income_experience(tokio_stream::iter(chunks(&liability, &bytes)))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(crate::helpers::violated_fields(&status), ["model_version"]);
+    let csv = String::from_utf8(bytes).unwrap();
+    let row2 = csv.lines().nth(1).unwrap();
+    let bad = csv.replacen(row2, &row2.replacen(",no,", ",maybe,", 1), 1);
+    let status = app
+        .models
+        .study_income_experience(tokio_stream::iter(chunks("", bad.as_bytes())))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        crate::helpers::violated_fields(&status),
+        ["experience.csv, row 2, column smoker"]
     );
 }
