@@ -38,7 +38,16 @@ pub fn differences(
         quoted_at,
         // The answer's place in the log, not a result of pricing (the record holds none).
         log_position: _,
+        product_information,
     } = recorded;
+    // Quotes logged before quotes named their product information document name none.
+    if !product_information.is_empty() {
+        compare(
+            "product_information",
+            product_information.clone(),
+            replayed.product_information.clone(),
+        );
+    }
     compare("quote_id", quote_id.clone(), replayed.quote_id.clone());
     compare("quoted_at", quoted_at.clone(), replayed.quoted_at.clone());
     compare("product", product.to_string(), replayed.product.to_string());

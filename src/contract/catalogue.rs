@@ -124,6 +124,7 @@ fn liability_catalogue(book: &LiabilityRateBook, words: Words<'_>) -> pb::Liabil
                 book,
                 words.language(),
             ))),
+            product_information: product_information(&book.version, words.language()),
         }
     }
 }
@@ -159,8 +160,33 @@ fn income_protection_catalogue(
                 book,
                 words.language(),
             ))),
+            product_information: product_information(&book.version, words.language()),
         }
     }
+}
+
+/// The version's product information document in a language, with its page.
+fn product_information(
+    version: &ModelVersion,
+    language: Language,
+) -> Option<pb::ProductInformation> {
+    let document = version.product_information.get(&language)?;
+    Some(pb::ProductInformation {
+        id: document.id.clone(),
+        language: document.language.to_owned(),
+        insurer: document.insurer.clone(),
+        product: document.product.clone(),
+        sections: document
+            .sections
+            .iter()
+            .map(|s| pb::ProductInformationSection {
+                code: s.code.to_owned(),
+                heading: s.heading.to_owned(),
+                points: s.points.clone(),
+            })
+            .collect(),
+        html: crate::rating::product_information::html(document),
+    })
 }
 
 /// A product's published criteria as a message, with their page.

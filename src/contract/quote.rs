@@ -516,8 +516,13 @@ pub fn quote_response(
         model_version,
         rating_date,
         valid_until,
+        product_information,
     } = quote;
     pb::QuoteResponse {
+        product_information: product_information
+            .as_ref()
+            .map(|d| d.id.clone())
+            .unwrap_or_default(),
         quote_id,
         product: product_number(*product),
         decision: pb::Decision::from(*decision) as i32,

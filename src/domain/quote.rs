@@ -89,4 +89,8 @@ pub struct PricedQuote {
     pub model_version: String,
     pub rating_date: NaiveDate,
     pub valid_until: NaiveDate,
+    /// The product information document (IPID) of the version in the quote's language, when
+    /// it carries one: what the quote was given with.
+    pub product_information:
+        Option<std::sync::Arc<crate::rating::product_information::ProductInformation>>,
 }

@@ -37,6 +37,10 @@ pub struct ModelVersion {
     pub renewal_effective_from: NaiveDate,
     /// The justification records of the manifest, by id.
     pub justifications: BTreeMap<String, Justification>,
+    /// Its product information documents (IPID), by language; none for a version that carries
+    /// none.
+    pub product_information:
+        BTreeMap<crate::domain::Language, Arc<super::product_information::ProductInformation>>,
 }
 
 /// Why a factor departs from the default, with its evidence and who approved it.

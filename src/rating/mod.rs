@@ -9,6 +9,7 @@ pub mod criteria;
 mod income_protection;
 mod liability;
 mod outcome;
+pub mod product_information;
 pub mod schedule;
 pub mod wording;
 

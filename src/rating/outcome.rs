@@ -49,6 +49,7 @@ pub(super) fn priced(
         model_version: version.id.clone(),
         rating_date: request.rating_date,
         valid_until: valid_until(quoted_on, charges.quote_validity_days),
+        product_information: version.product_information.get(&request.language).cloned(),
     })
 }
 
@@ -68,5 +69,6 @@ pub(super) fn declined(
         model_version: version.id.clone(),
         rating_date: request.rating_date,
         valid_until: valid_until(quoted_on, charges.quote_validity_days),
+        product_information: version.product_information.get(&request.language).cloned(),
     }
 }

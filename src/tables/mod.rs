@@ -19,6 +19,7 @@ pub mod manifest;
 mod occupations;
 mod parameters;
 pub mod plausibility;
+pub mod product_information;
 pub mod spreadsheet;
 pub mod wording;
 pub mod workbook;
@@ -188,6 +189,7 @@ fn compile<B: Fitted>(
                 )
             })
             .collect(),
+        product_information: product_information::read(files, &mut faults),
     };
     let book = compile_book(files, version, &mut faults);
     // The version's test cases must at least read; validation and `fairquote model test`

@@ -25,6 +25,7 @@ mod model_diff;
 mod models;
 mod operations;
 mod postgres;
+mod product_information;
 mod properties;
 mod quote;
 mod start;

@@ -97,6 +97,20 @@ pub enum ModelCommand {
         #[command(flatten)]
         remote: Remote,
     },
+    /// A version's product information document (IPID) in a language: its headings and
+    /// points, or a self-contained HTML page.
+    Ipid {
+        /// A product's version folder, or a published version's id on a running service.
+        version_or_dir: String,
+        /// en, nl, fr or de.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Also write the document as a self-contained HTML page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Write the version a workbook (as `export` writes it) holds into a new folder, and say
     /// whether it validates.
     Import {
@@ -202,6 +216,20 @@ pub fn run(command: ModelCommand, settings: &Settings) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ModelCommand::Ipid {
+            version_or_dir,
+            lang,
+            html,
+            remote,
+        } => {
+            match product_information(&version_or_dir, &lang, html.as_deref(), &remote, settings) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("fairquote model ipid: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         ModelCommand::Export {
             version_or_dir,
             xlsx,
@@ -497,5 +525,52 @@ fn criteria(
         say!("- {}: {}", r.criterion_name, r.text);
     }
     say!("\n{}\n{}", text.headings[2], text.refusal);
+    Ok(())
+}
+
+fn product_information(
+    version_or_dir: &str,
+    lang: &str,
+    html: Option<&Path>,
+    remote: &Remote,
+    settings: &Settings,
+) -> Result<(), String> {
+    let language = crate::domain::Language::parse(lang)
+        .ok_or_else(|| format!("--lang {lang}: en, nl, fr or de"))?;
+    let files = version_files(version_or_dir, remote, settings)?;
+    let compiled = tables::compile_version(&files).map_err(|e| e.to_string())?;
+    let version = compiled.book.version();
+    let document = version.product_information.get(&language).ok_or_else(|| {
+        let given: Vec<&str> = version
+            .product_information
+            .keys()
+            .map(|l| l.code())
+            .collect();
+        format!(
+            "version {} carries no product information document in {lang} (it has: {})",
+            version.id,
+            if given.is_empty() {
+                "none".to_owned()
+            } else {
+                given.join(", ")
+            }
+        )
+    })?;
+    if let Some(path) = html {
+        std::fs::write(path, crate::rating::product_information::html(document))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    say!(
+        "{}\n{}\n({})",
+        document.product,
+        document.insurer,
+        document.id
+    );
+    for section in &document.sections {
+        say!("\n{}", section.heading);
+        for point in &section.points {
+            say!("- {point}");
+        }
+    }
     Ok(())
 }

@@ -198,6 +198,7 @@ pub async fn run(command: ModelCommand, settings: &Settings) -> Result<ExitCode,
         | ModelCommand::Diff { .. }
         | ModelCommand::Export { .. }
         | ModelCommand::Criteria { .. }
+        | ModelCommand::Ipid { .. }
         | ModelCommand::Import { .. } => {
             Err("this command works on folders, not on a server".into())
         }
