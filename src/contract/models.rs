@@ -225,6 +225,7 @@ impl From<&ModelDiff> for pb::ModelDiffResponse {
             removed_tables: d.removed_tables.clone(),
             manifest_changes: d.manifest_changes.iter().map(cell).collect(),
             wording_changes: d.wording_changes.iter().map(cell).collect(),
+            document_changes: d.document_changes.iter().map(cell).collect(),
         }
     }
 }

@@ -41,6 +41,9 @@ pub struct ModelDiff {
     pub manifest_changes: Vec<CellChange>,
     /// Sentences of the message catalogues that differ, by catalogue file and message id.
     pub wording_changes: Vec<CellChange>,
+    /// Every other file that differs in content (a product information document, an
+    /// assumptions file): a TOML file by top-level key, any other as a whole.
+    pub document_changes: Vec<CellChange>,
 }
 
 impl ModelDiff {
@@ -52,6 +55,7 @@ impl ModelDiff {
             && self.removed_tables.is_empty()
             && self.manifest_changes.is_empty()
             && self.wording_changes.is_empty()
+            && self.document_changes.is_empty()
     }
 }
 
@@ -177,6 +181,76 @@ fn wording_changes(old: &ModelFiles, new: &ModelFiles) -> Vec<CellChange> {
     changes
 }
 
+/// Every file that is neither a table, a catalogue nor the manifest and differs in content:
+/// without it, a version whose id changed with such a file would show no change.
+fn document_changes(old: &ModelFiles, new: &ModelFiles) -> Vec<CellChange> {
+    let documents: BTreeSet<&String> = old
+        .files
+        .keys()
+        .chain(new.files.keys())
+        .filter(|name| {
+            !name.ends_with(".csv") && !name.ends_with(".ftl") && name.as_str() != MANIFEST
+        })
+        .collect();
+    let mut changes = Vec::new();
+    for name in documents {
+        let content = |files: &ModelFiles| {
+            files
+                .files
+                .get(name)
+                .map(|b| super::files::content_of(name, b))
+        };
+        if content(old) == content(new) {
+            continue;
+        }
+        let text = |files: &ModelFiles| {
+            files
+                .files
+                .get(name)
+                .map(|b| {
+                    String::from_utf8_lossy(b)
+                        .trim_start_matches('\u{feff}')
+                        .to_owned()
+                })
+                .unwrap_or_default()
+        };
+        let (a, b) = (text(old), text(new));
+        let keys = |text: &str| -> Option<BTreeMap<String, String>> {
+            let table: toml::Table = text.parse().ok()?;
+            Some(table.into_iter().map(|(k, v)| (k, v.to_string())).collect())
+        };
+        match (name.ends_with(".toml"), keys(&a), keys(&b)) {
+            (true, Some(x), Some(y)) => {
+                for key in x.keys().chain(y.keys()).collect::<BTreeSet<_>>() {
+                    let (p, q) = (
+                        x.get(key).cloned().unwrap_or_default(),
+                        y.get(key).cloned().unwrap_or_default(),
+                    );
+                    if p != q {
+                        changes.push(CellChange {
+                            table: name.clone(),
+                            key: key.clone(),
+                            column: key.clone(),
+                            old: p,
+                            new: q,
+                            relative_change: None,
+                        });
+                    }
+                }
+            }
+            _ => changes.push(CellChange {
+                table: name.clone(),
+                key: String::new(),
+                column: String::new(),
+                old: a,
+                new: b,
+                relative_change: None,
+            }),
+        }
+    }
+    changes
+}
+
 /// Compares two versions of the same product's model.
 pub fn diff(old: &ModelFiles, new: &ModelFiles) -> Result<ModelDiff, Vec<TableFault>> {
     let mut faults = Vec::new();
@@ -253,6 +327,7 @@ pub fn diff(old: &ModelFiles, new: &ModelFiles) -> Result<ModelDiff, Vec<TableFa
         }
     }
     out.wording_changes = wording_changes(old, new);
+    out.document_changes = document_changes(old, new);
     if faults.is_empty() {
         Ok(out)
     } else {

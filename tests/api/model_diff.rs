@@ -146,3 +146,34 @@ fn the_same_numbers_written_otherwise_are_no_change() {
         ("0.90", "0.88")
     );
 }
+
+#[test]
+fn a_changed_product_information_document_is_listed_by_heading_and_nothing_else() {
+    let old = liability();
+    let new = edited(
+        &old,
+        "ipid-fr.toml",
+        "\"Les frais de défense\",",
+        "\"Les frais de défense, sans limite\",",
+    );
+    let d = diff(&old, &new).expect("a diff");
+    assert_ne!(d.old_version, d.new_version);
+    assert_eq!(d.document_changes.len(), 1, "{:?}", d.document_changes);
+    let change = &d.document_changes[0];
+    assert_eq!(
+        (change.table.as_str(), change.key.as_str()),
+        ("ipid-fr.toml", "what_is_insured")
+    );
+    assert!(change.new.contains("sans limite") && !change.old.contains("sans limite"));
+    assert!(d.changed_cells.is_empty() && d.wording_changes.is_empty());
+    // Saved otherwise (CRLF, a byte-order mark), the same document: no change.
+    let mut resaved = old.clone();
+    let text = String::from_utf8(old.files["ipid-fr.toml"].clone()).unwrap();
+    resaved.files.insert(
+        "ipid-fr.toml".into(),
+        format!("\u{feff}{}", text.replace('\n', "\r\n")).into_bytes(),
+    );
+    let d = diff(&old, &resaved).expect("a diff");
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(d.old_version, d.new_version);
+}

@@ -433,6 +433,7 @@ fn print_diff(d: &ModelDiff) {
         .iter()
         .chain(&d.changed_cells)
         .chain(&d.wording_changes)
+        .chain(&d.document_changes)
     {
         say!(
             "  changed {} [{}] {}: {} -> {}{}",
