@@ -209,23 +209,6 @@ pre.textContent = 'charts ' + charts.length + '; problems ' + problems.length + 
 document.body.appendChild(pre);
 "#;
 
-/// The number of pages of a PDF, from its page tree's `/Count` (Chromium writes it plainly).
-fn pdf_pages(bytes: &[u8]) -> usize {
-    let text = String::from_utf8_lossy(bytes);
-    text.match_indices("/Type /Pages")
-        .filter_map(|(at, _)| {
-            let object = &text[at.saturating_sub(200)..(at + 200).min(text.len())];
-            let count = object.split("/Count ").nth(1)?;
-            count
-                .split(|c: char| !c.is_ascii_digit())
-                .next()?
-                .parse()
-                .ok()
-        })
-        .max()
-        .unwrap_or(0)
-}
-
 /// The HTML page opens in headless Chromium without errors, its charts render, and a screenshot
 /// is taken. `.ci/run` installs Debian's chromium.
 #[test]
@@ -337,7 +320,7 @@ fn the_html_report_renders_in_a_browser() {
         &pdf,
     );
     assert!(bytes.starts_with(b"%PDF-"));
-    let pages = pdf_pages(&bytes);
+    let pages = crate::helpers::pdf_pages(&bytes);
     assert!((4..=40).contains(&pages), "{pages} pages");
 
     let shot = dir.path().join("report.png");

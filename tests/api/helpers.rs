@@ -458,3 +458,61 @@ pub fn frames(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     }
     frames
 }
+
+/// The number of pages of a PDF, from its page tree's `/Count` (Chromium writes it plainly).
+pub fn pdf_pages(bytes: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(bytes);
+    text.match_indices("/Type /Pages")
+        .filter_map(|(at, _)| {
+            let object = &text[at.saturating_sub(200)..(at + 200).min(text.len())];
+            let count = object.split("/Count ").nth(1)?;
+            count
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// A self-contained page printed to PDF by headless Chromium (`.ci/run` installs Debian's), for
+/// a test of how it prints.
+pub fn printed(page: &Path) -> Vec<u8> {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("headless Chromium is needed for this test (.ci/run installs Debian's chromium)");
+    let dir = tempfile::tempdir().expect("a folder");
+    let pdf = dir.path().join("page.pdf");
+    let done = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    std::fs::read(&pdf).expect("the PDF chromium made")
+}

@@ -177,3 +177,29 @@ fn the_command_renders_the_document_as_a_page() {
     }
     assert!(html.contains("De volledige precontractuele en contractuele informatie"));
 }
+
+/// The form is about two pages: every default document prints on at most two A4 pages.
+#[test]
+fn every_default_document_prints_on_two_pages_at_most() {
+    let dir = tempfile::tempdir().unwrap();
+    for product in ["liability", "income_protection"] {
+        for language in ["en", "nl", "fr", "de"] {
+            let page = dir.path().join(format!("{product}-{language}.html"));
+            let out = Command::new(env!("CARGO_BIN_EXE_fairquote"))
+                .args(["model", "ipid"])
+                .arg(models_dir().join(product))
+                .args(["--lang", language, "--html"])
+                .arg(&page)
+                .output()
+                .expect("runs");
+            assert!(out.status.success());
+            let pdf = printed(&page);
+            assert!(pdf.starts_with(b"%PDF-"));
+            let pages = pdf_pages(&pdf);
+            assert!(
+                (1..=2).contains(&pages),
+                "{product} {language}: {pages} pages"
+            );
+        }
+    }
+}
