@@ -1057,10 +1057,16 @@ fn generated_with_groups(dir: &Path) -> PathBuf {
     let grouped = dir.join("truth_with_groups.toml");
     // Small policies (1 thousand EUR of turnover a year), so that almost every part of a cell
     // holds enough of them to name its groups.
+    // Two underwriting years of the six: enough claims to tell 1.5 from 1, a third of the cells.
     let mut text_of = format!(
         "turnover_per_policy = 1\n{}",
-        std::fs::read_to_string(truth()).unwrap()
+        std::fs::read_to_string(truth()).unwrap().replacen(
+            "periods = [2020, 2021, 2022, 2023, 2024, 2025]",
+            "periods = [2024, 2025]",
+            1
+        )
     );
+    assert!(text_of.contains("periods = [2024, 2025]"));
     text_of.push_str(
         "\n[groups.gender]\nshares = { woman = 0.7, man = 0.3 }\nrelativity = { woman = 1.0, man = 1.0 }\n\
          [groups.nationality_group]\nshares = { belgian = 0.6, eu = 0.25, non_eu = 0.15 }\nrelativity = { belgian = 1.0, eu = 1.0, non_eu = 1.5 }\n",
