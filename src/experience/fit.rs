@@ -194,7 +194,27 @@ pub(super) struct Model {
     pub(super) fit: glm::Fit,
 }
 
+/// A fitted factor or rate as a fitted table writes it, so that fitting the fitted version
+/// again starts from the same base levels.
+pub(super) fn as_written(factor: Decimal) -> f64 {
+    factor
+        .round_dp_with_strategy(DECIMALS, RoundingStrategy::MidpointNearestEven)
+        .to_f64()
+        .unwrap_or(1.0)
+}
+
 impl Model {
+    /// The GLM of `design`, or why it cannot be fitted, named as the report names the model.
+    pub(super) fn fitted(
+        design: &Design,
+        family: Family,
+        model: &'static str,
+    ) -> Result<Model, FitError> {
+        glm::fit(design, family)
+            .map(|fit| Model { fit })
+            .map_err(|cause| FitError::Model { model, cause })
+    }
+
     pub(super) fn eta(&self, columns: &[usize]) -> f64 {
         columns.iter().map(|&j| self.fit.coefficients[j]).sum()
     }
@@ -372,18 +392,8 @@ pub fn fit_liability(
             .push(sums.incurred.to_f64().unwrap_or(0.0) / sums.claims as f64);
         severity_design.weight.push(sums.claims as f64);
     }
-    let frequency = Model {
-        fit: glm::fit(&frequency_design, Family::Poisson).map_err(|cause| FitError::Model {
-            model: "frequency model",
-            cause,
-        })?,
-    };
-    let severity = Model {
-        fit: glm::fit(&severity_design, Family::Gamma).map_err(|cause| FitError::Model {
-            model: "severity model",
-            cause,
-        })?,
-    };
+    let frequency = Model::fitted(&frequency_design, Family::Poisson, "frequency model")?;
+    let severity = Model::fitted(&severity_design, Family::Gamma, "severity model")?;
 
     // The fitted tables.
     let mut kept = Vec::new();
@@ -391,21 +401,15 @@ pub fn fit_liability(
     let base_band = bands.levels[0];
     // The base levels keep their factors, as written in a fitted table (so that fitting the
     // fitted version again gives the same tables).
-    let written = |factor: Decimal| {
-        factor
-            .round_dp_with_strategy(DECIMALS, RoundingStrategy::MidpointNearestEven)
-            .to_f64()
-            .unwrap_or(1.0)
-    };
     let base_deductible_factor = book
         .deductible_factors
         .get(&base_deductible)
-        .map_or(1.0, |f| written(*f));
+        .map_or(1.0, |f| as_written(*f));
     let base_band_factor = book
         .experience_factors
         .iter()
         .find(|b| b.min == base_band)
-        .map_or(1.0, |b| written(b.factor));
+        .map_or(1.0, |b| as_written(b.factor));
     let mut tables = BTreeMap::new();
     let base_rates_table = table_of(base, table::BASE_RATES)?;
     let mut fitted_rates: BTreeMap<(String, WorkSetting), f64> = BTreeMap::new();

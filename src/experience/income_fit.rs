@@ -17,8 +17,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::domain::BenefitPeriod;
@@ -30,9 +30,10 @@ use crate::tables::manifest::{CredibilityRecord, FitRecord};
 use super::credibility::LimitedFluctuation;
 use super::fit::{
     self, EXPERIENCE_FILE, FitError, Levels, Model, Observed, Relativity, Summary, Units,
-    comparator_class, decimal_text, rewrite, rewrite_occupations, table_of, weigh_professions,
+    as_written, comparator_class, decimal_text, rewrite, rewrite_occupations, table_of,
+    weigh_professions,
 };
-use super::glm::{self, Design, Family};
+use super::glm::{Design, Family};
 use super::income_protection::{IncomeCell, IncomeExperience, check_keys};
 
 /// The tables an income-protection fit writes.
@@ -289,18 +290,8 @@ pub fn fit_income_protection(
             .push(months.to_f64().unwrap_or(0.0) / *inceptions as f64);
         duration_design.weight.push(*inceptions as f64);
     }
-    let frequency = Model {
-        fit: glm::fit(&frequency_design, Family::Poisson).map_err(|cause| FitError::Model {
-            model: "inception model",
-            cause,
-        })?,
-    };
-    let duration = Model {
-        fit: glm::fit(&duration_design, Family::Gamma).map_err(|cause| FitError::Model {
-            model: "duration model",
-            cause,
-        })?,
-    };
+    let frequency = Model::fitted(&frequency_design, Family::Poisson, "inception model")?;
+    let duration = Model::fitted(&duration_design, Family::Gamma, "duration model")?;
 
     // A factor's fitted log relativity to its base level, in both models; `None` when either
     // model has no experience of it.
@@ -311,12 +302,6 @@ pub fn fit_income_protection(
         Some(b(&frequency, f) + b(&duration, d))
     };
     // The base levels keep their factors as written, so that fitting again gives the same.
-    let written = |factor: Decimal| {
-        factor
-            .round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven)
-            .to_f64()
-            .unwrap_or(1.0)
-    };
     let mut kept = Vec::new();
     let mut factors = BTreeMap::new();
     let mut tables = BTreeMap::new();
@@ -326,7 +311,7 @@ pub fn fit_income_protection(
     let base_class_factor = book
         .occupation_class_factors
         .get(&base_class)
-        .map_or(1.0, |f| written(*f));
+        .map_or(1.0, |f| as_written(*f));
     let mut class_level = BTreeMap::new();
     tables.insert(
         "occupation_class_factors.csv".to_owned(),
@@ -362,7 +347,7 @@ pub fn fit_income_protection(
 
     let smoker_table = table_of(base, table::SMOKER_FACTORS)?;
     let base_smoker = frequency_factors.smoker.levels[0];
-    let base_smoker_factor = written(if base_smoker {
+    let base_smoker_factor = as_written(if base_smoker {
         book.smoker_factor
     } else {
         book.non_smoker_factor

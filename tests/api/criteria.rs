@@ -4,7 +4,6 @@
 
 use std::process::Command;
 
-use fairquote::contract::pb;
 use serde_json::Value;
 
 use crate::helpers::*;
@@ -156,16 +155,7 @@ fn the_criteria_change_with_the_version_and_render_as_a_page() {
 #[tokio::test]
 async fn the_catalogue_and_the_reasons_of_a_quote_name_the_same_criteria() {
     let mut app = spawn_app().await;
-    let catalogue = app
-        .client
-        .describe_products(pb::DescribeProductsRequest {
-            rating_date: RATING_DATE.into(),
-            language: "fr".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("a catalogue")
-        .into_inner();
+    let catalogue = catalogue_in(&mut app, "fr").await;
     let income = catalogue.income_protection.expect("income protection");
     let criteria = income.criteria.expect("criteria");
     assert_eq!(criteria.model_version, income.model.expect("a model").id);

@@ -227,15 +227,7 @@ fn the_html_report_renders_in_a_browser() {
     let dir = tempfile::tempdir().expect("a folder");
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).expect("written");
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|c| {
-            std::process::Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .expect("headless Chromium is needed for this test (.ci/run installs Debian's chromium)");
+    let chromium = crate::helpers::chromium();
     let common = [
         "--headless",
         "--no-sandbox",

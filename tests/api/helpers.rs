@@ -479,15 +479,7 @@ pub fn pdf_pages(bytes: &[u8]) -> usize {
 /// A self-contained page printed to PDF by headless Chromium (`.ci/run` installs Debian's), for
 /// a test of how it prints.
 pub fn printed(page: &Path) -> Vec<u8> {
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|c| {
-            std::process::Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .expect("headless Chromium is needed for this test (.ci/run installs Debian's chromium)");
+    let chromium = chromium();
     let dir = tempfile::tempdir().expect("a folder");
     let pdf = dir.path().join("page.pdf");
     let done = std::process::Command::new(chromium)
@@ -515,4 +507,30 @@ pub fn printed(page: &Path) -> Vec<u8> {
         String::from_utf8_lossy(&done.stderr)
     );
     std::fs::read(&pdf).expect("the PDF chromium made")
+}
+
+/// The headless Chromium on this machine (`.ci/run` installs Debian's).
+pub fn chromium() -> &'static str {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("headless Chromium is needed for this test (.ci/run installs Debian's chromium)")
+}
+
+/// The product catalogue on the tests' rating date, in a language.
+pub async fn catalogue_in(app: &mut TestApp, language: &str) -> pb::ProductCatalogue {
+    app.client
+        .describe_products(pb::DescribeProductsRequest {
+            rating_date: RATING_DATE.into(),
+            language: language.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("a catalogue")
+        .into_inner()
 }

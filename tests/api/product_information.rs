@@ -4,24 +4,13 @@
 
 use std::process::Command;
 
-use fairquote::contract::pb;
-
 use crate::helpers::*;
 
 #[tokio::test]
 async fn the_catalogue_and_a_quote_name_the_same_document() {
     let mut app = spawn_app().await;
     for language in ["en", "nl", "fr", "de"] {
-        let catalogue = app
-            .client
-            .describe_products(pb::DescribeProductsRequest {
-                rating_date: RATING_DATE.into(),
-                language: language.into(),
-                ..Default::default()
-            })
-            .await
-            .expect("a catalogue")
-            .into_inner();
+        let catalogue = catalogue_in(&mut app, language).await;
         let income = catalogue.income_protection.expect("income protection");
         let document = income.product_information.expect("an IPID");
         assert_eq!(document.language, language);
@@ -51,16 +40,7 @@ async fn the_catalogue_and_a_quote_name_the_same_document() {
             liability.product_information.expect("an IPID").id
         );
     }
-    let french = app
-        .client
-        .describe_products(pb::DescribeProductsRequest {
-            rating_date: RATING_DATE.into(),
-            language: "fr".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let french = catalogue_in(&mut app, "fr").await;
     let document = french
         .income_protection
         .unwrap()

@@ -462,6 +462,11 @@ fn print_diff(d: &ModelDiff) {
     }
 }
 
+/// The `--lang` of a command that writes for customers.
+fn language(lang: &str) -> Result<crate::domain::Language, String> {
+    crate::domain::Language::parse(lang).ok_or_else(|| format!("--lang {lang}: en, nl, fr or de"))
+}
+
 /// A version's files: from a product's folder, or a published version of a running service.
 fn version_files(
     version_or_dir: &str,
@@ -489,8 +494,7 @@ fn criteria(
     settings: &Settings,
 ) -> Result<(), String> {
     use crate::rating::criteria;
-    let language = crate::domain::Language::parse(lang)
-        .ok_or_else(|| format!("--lang {lang}: en, nl, fr or de"))?;
+    let language = language(lang)?;
     let files = version_files(version_or_dir, remote, settings)?;
     let compiled = tables::compile_version(&files).map_err(|e| e.to_string())?;
     let text = criteria::of(&compiled.book, language);
@@ -536,8 +540,7 @@ fn product_information(
     remote: &Remote,
     settings: &Settings,
 ) -> Result<(), String> {
-    let language = crate::domain::Language::parse(lang)
-        .ok_or_else(|| format!("--lang {lang}: en, nl, fr or de"))?;
+    let language = language(lang)?;
     let files = version_files(version_or_dir, remote, settings)?;
     let compiled = tables::compile_version(&files).map_err(|e| e.to_string())?;
     let version = compiled.book.version();
