@@ -789,3 +789,60 @@ pub fn income_protection_csv(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> String {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/experience/income_truth.toml"),
+        )
+        .expect("the example truth")
+    }
+
+    /// A bad income-protection truth is named by its field, never drawn from.
+    #[test]
+    fn a_bad_income_truth_is_named_by_its_field() {
+        assert!(IncomeTruth::parse(&example()).is_ok());
+        let field = |text: String| match IncomeTruth::parse(&text) {
+            Err(TruthError::Field { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(example().replace("death_share = 0.02", "death_share = 2")),
+            "death_share"
+        );
+        assert_eq!(
+            field(example().replace(
+                "smoker = { no = 1.0, yes = 1.35 }",
+                "smoker = { no = 1.0, yes = -1 }"
+            )),
+            "incidence.smoker.yes"
+        );
+        assert_eq!(
+            field(example().replace(
+                "valuation_date = \"2026-03-31\"",
+                "valuation_date = \"31/03/2026\""
+            )),
+            "valuation_date"
+        );
+        assert!(matches!(
+            IncomeTruth::parse(&example().replace("seed =", "sede =")),
+            Err(TruthError::Toml(_))
+        ));
+        // A level the version does not rate is named when drawing.
+        let book = crate::tables::load_rate_books(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        )
+        .expect("the default models")
+        .income_protection;
+        let truth = IncomeTruth::parse(&example().replace("\"18\" = 0.06", "\"17\" = 0.06"))
+            .expect("reads");
+        assert!(matches!(
+            income_protection_csv(&truth, &book),
+            Err(TruthError::Field { field, .. }) if field.starts_with("incidence.age.17") || field.starts_with("exposure.age.17")
+        ));
+    }
+}
