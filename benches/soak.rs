@@ -112,12 +112,14 @@ fn good_quote(rng: &mut ChaCha8Rng) -> pb::QuoteRequest {
                 age: rng.random_range(20..60),
                 occupation: "escort_companion".into(),
                 employment_status: pb::EmploymentStatus::SelfEmployed as i32,
-                average_monthly_income: common::eur("3000"),
+                // Room under the cap for every benefit drawn, beside the statutory benefit.
+                average_monthly_income: common::eur("6000"),
                 monthly_benefit: common::eur(&rng.random_range(500..2000).to_string()),
                 deferred_period_days: 30,
                 benefit_period: pb::BenefitPeriod::FiveYears as i32,
                 smoker: rng.random_bool(0.2),
                 claims_last_5_years: rng.random_range(0..3),
+                family_situation: rng.random_range(0..4),
             },
         ));
     }

@@ -126,10 +126,12 @@ async function main() {
           age: 35,
           occupation: "erotic_dance_striptease",
           employment_status: "EMPLOYMENT_STATUS_SELF_EMPLOYED",
-          average_monthly_income: eur("3000"),
+          average_monthly_income: eur("5000"),
           monthly_benefit: eur("1500"),
           deferred_period_days: 30,
           benefit_period: "BENEFIT_PERIOD_FIVE_YEARS",
+          // Optional: it sets only the statutory benefit the cap counts, never the price.
+          family_situation: "FAMILY_SITUATION_COHABITING",
         },
       }),
     ),

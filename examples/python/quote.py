@@ -100,11 +100,13 @@ def main():
                 age=35,
                 occupation="erotic_tantric_massage",
                 employment_status=pb.EMPLOYMENT_STATUS_SELF_EMPLOYED,
-                average_monthly_income=eur("3000"),
+                average_monthly_income=eur("5000"),
                 monthly_benefit=eur("1500"),
                 deferred_period_days=30,
                 benefit_period=pb.BENEFIT_PERIOD_FIVE_YEARS,
                 smoker=False,
+                # Optional: it sets only the statutory benefit the cap counts, never the price.
+                family_situation=pb.FAMILY_SITUATION_SINGLE,
             ),
         )
         catalogue = client.DescribeProducts(pb.DescribeProductsRequest(rating_date=today), timeout=10)

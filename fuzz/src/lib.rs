@@ -254,7 +254,10 @@ fn structured_request(
                 pick(u, &occupations, any)?
             },
             employment_status: u.int_in_range(0..=3)?,
-            average_monthly_income: money(amount(u, &[Decimal::from(3_000)])?),
+            average_monthly_income: money(amount(
+                u,
+                &[Decimal::from(3_000), Decimal::from(6_000)],
+            )?),
             monthly_benefit: money(amount(u, &benefits)?),
             deferred_period_days: {
                 let any = u.int_in_range(0..=800)?;
@@ -263,6 +266,7 @@ fn structured_request(
             benefit_period: u.int_in_range(0..=4)?,
             smoker: u.arbitrary()?,
             claims_last_5_years: u.int_in_range(0..=12)?,
+            family_situation: u.int_in_range(0..=4)?,
         })
     };
     let version = match &product {

@@ -11,6 +11,11 @@ reason-CLAIMS_HISTORY = { $claims ->
        *[other] { $claims } Leistungsfälle wegen Arbeitsunfähigkeit
     } in den letzten 5 Jahren: ein Risikoprüfer prüft sie
 reason-NOT_RATED = das Modell hat keinen Tarif für das Alter von { $age } Jahren in der Klasse { $class }
+reason-BENEFIT_ABOVE_COMBINED_CAP = die monatliche Leistung von { $benefit } EUR und das gesetzliche Krankengeld von { $statutory } EUR sind zusammen mehr als { $percent } % des durchschnittlichen Monatseinkommens (höchstens { $cap } EUR): eine monatliche Leistung von höchstens { $room } EUR kann versichert werden
+reason-STATUTORY_BENEFIT_ABOVE_INCOME_CAP = das gesetzliche Krankengeld von { $statutory } EUR im Monat allein ist mehr als { $percent } % des durchschnittlichen Monatseinkommens ({ $cap } EUR): es bleibt kein Einkommen zu versichern
+reason-STATUTORY_BENEFIT_UNKNOWN = das Modell hat kein am { $date } geltendes gesetzliches Krankengeld
+reason-FAMILY_SITUATION_ASSUMED = der Familienstand wurde nicht angegeben: die Grenze geht von { $family } aus, der Lage mit dem höchsten gesetzlichen Krankengeld ({ $statutory } EUR im Monat); die Prämie hängt nicht davon ab
+step-statutory_benefit = das gesetzliche Krankengeld von { $statutory } EUR im Monat ({ $family }), kein Term der Prämie: die monatliche Leistung plus dieses ist höchstens { $percent } % des Einkommens ({ $cap } EUR)
 step-benefit_units = monatliche Leistung von { $benefit } EUR, in Hundert Euro
 step-base_rate = multipliziert mit dem jährlichen Grundtarif je 100 EUR monatlicher Leistung im Alter von { $age } Jahren
 step-occupation_class_factor = multipliziert mit dem Faktor der Berufsklasse { $class } ({ $occupation })
@@ -42,3 +47,8 @@ occupation-bdsm_fetish_work = BDSM / Fetischarbeit
 occupation-erotic_dance_striptease = Erotischer Tanz und Striptease
 occupation-webcam_online_content = Webcam und Online-Inhalte
 occupation-window_venue_work = Arbeit im Fenster und in Betrieben
+family-situation-with_dependants = mit Familienlast
+family-situation-single = alleinstehend
+family-situation-cohabiting = zusammenwohnend
+deferred-statutory-self_employed = { $days } Tage: das gesetzliche Krankengeld eines Selbständigen wird ab dem ersten Tag einer Arbeitsunfähigkeit von mehr als { $qualifying } Tagen gezahlt; diese Deckung zahlt nach den ersten { $days } Tagen, zusätzlich dazu
+deferred-statutory-employee = { $days } Tage: die ersten { $qualifying } Tage eines Arbeitnehmers zahlt der Arbeitgeber als garantierten Lohn, danach zahlt die Krankenkasse ihr Krankengeld; diese Deckung zahlt nach den ersten { $days } Tagen, zusätzlich dazu

@@ -12,6 +12,11 @@ reason-CLAIMS_HISTORY = { $claims ->
        *[other] { $claims } incapacity claims
     } in the last 5 years: an underwriter reviews them
 reason-NOT_RATED = the model has no rate for age { $age } in class { $class }
+reason-BENEFIT_ABOVE_COMBINED_CAP = the monthly benefit of { $benefit } EUR and the statutory benefit of { $statutory } EUR together are more than { $percent } % of the average monthly income ({ $cap } EUR at most): a monthly benefit of at most { $room } EUR can be insured
+reason-STATUTORY_BENEFIT_ABOVE_INCOME_CAP = the statutory benefit of { $statutory } EUR a month alone is more than { $percent } % of the average monthly income ({ $cap } EUR): no income is left to insure
+reason-STATUTORY_BENEFIT_UNKNOWN = the model has no statutory benefit in force on { $date }
+reason-FAMILY_SITUATION_ASSUMED = the family situation was not given: the cap assumes { $family }, the situation with the highest statutory benefit ({ $statutory } EUR a month); the premium does not depend on it
+step-statutory_benefit = the statutory benefit of { $statutory } EUR a month ({ $family }), not a term of the premium: the monthly benefit plus it is at most { $percent } % of income ({ $cap } EUR)
 step-benefit_units = monthly benefit of { $benefit } EUR, in hundreds of euros
 step-base_rate = times the annual base rate per 100 EUR of monthly benefit at age { $age }
 step-occupation_class_factor = times the factor of occupation class { $class } ({ $occupation })
@@ -43,3 +48,8 @@ occupation-bdsm_fetish_work = BDSM / fetish work
 occupation-erotic_dance_striptease = Erotic dance and striptease
 occupation-webcam_online_content = Webcam and online content
 occupation-window_venue_work = Window and venue work
+family-situation-with_dependants = with dependants
+family-situation-single = single
+family-situation-cohabiting = cohabiting
+deferred-statutory-self_employed = { $days } days: the statutory benefit of the self-employed is paid from the first day of an incapacity that lasts more than { $qualifying } days; this cover pays after the first { $days } days, on top of it
+deferred-statutory-employee = { $days } days: an employee's first { $qualifying } days are paid by the employer's guaranteed salary, then the mutual insurer pays its benefit; this cover pays after the first { $days } days, on top of it

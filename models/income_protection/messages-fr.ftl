@@ -11,6 +11,11 @@ reason-CLAIMS_HISTORY = { $claims ->
        *[other] { $claims } sinistres d'incapacité de travail
     } au cours des 5 dernières années : un souscripteur les examine
 reason-NOT_RATED = le modèle n'a pas de taux pour l'âge de { $age } ans dans la classe { $class }
+reason-BENEFIT_ABOVE_COMBINED_CAP = la prestation mensuelle de { $benefit } EUR et l'indemnité légale de { $statutory } EUR dépassent ensemble { $percent } % du revenu mensuel moyen ({ $cap } EUR au plus) : une prestation mensuelle d'au plus { $room } EUR peut être assurée
+reason-STATUTORY_BENEFIT_ABOVE_INCOME_CAP = l'indemnité légale de { $statutory } EUR par mois dépasse à elle seule { $percent } % du revenu mensuel moyen ({ $cap } EUR) : il ne reste aucun revenu à assurer
+reason-STATUTORY_BENEFIT_UNKNOWN = le modèle n'a pas d'indemnité légale en vigueur le { $date }
+reason-FAMILY_SITUATION_ASSUMED = la situation familiale n'a pas été indiquée : le plafond retient { $family }, la situation dont l'indemnité légale est la plus élevée ({ $statutory } EUR par mois) ; la prime n'en dépend pas
+step-statutory_benefit = l'indemnité légale de { $statutory } EUR par mois ({ $family }), qui n'entre pas dans la prime : la prestation mensuelle plus celle-ci est au plus { $percent } % du revenu ({ $cap } EUR)
 step-benefit_units = rente mensuelle de { $benefit } EUR, en centaines d'euros
 step-base_rate = multiplié par le taux de base annuel par 100 EUR de rente mensuelle à l'âge de { $age } ans
 step-occupation_class_factor = multiplié par le facteur de la classe professionnelle { $class } ({ $occupation })
@@ -42,3 +47,8 @@ occupation-bdsm_fetish_work = BDSM / travail fétichiste
 occupation-erotic_dance_striptease = Danse érotique et striptease
 occupation-webcam_online_content = Webcam et contenus en ligne
 occupation-window_venue_work = Travail en vitrine et en établissement
+family-situation-with_dependants = avec charge de famille
+family-situation-single = isolé
+family-situation-cohabiting = cohabitant
+deferred-statutory-self_employed = { $days } jours : l'indemnité légale d'un indépendant est payée dès le premier jour d'une incapacité de plus de { $qualifying } jours ; cette couverture paie après les { $days } premiers jours, en plus d'elle
+deferred-statutory-employee = { $days } jours : les { $qualifying } premiers jours d'un salarié sont payés par l'employeur (salaire garanti), puis la mutualité paie son indemnité ; cette couverture paie après les { $days } premiers jours, en plus d'elle

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::{InvalidField, Language, TransactionType};
+use crate::domain::{EmploymentStatus, InvalidField, Language, TransactionType};
 use crate::rating::book::{
     IncomeProtectionRateBook, LiabilityRateBook, ModelVersion, OccupationCatalog, OccupationKind,
 };
@@ -129,16 +129,64 @@ fn liability_catalogue(book: &LiabilityRateBook, words: Words<'_>) -> pb::Liabil
     }
 }
 
+/// The statutory benefits in force on `date`, and each deferred period beside them.
+fn beside_statutory(
+    book: &IncomeProtectionRateBook,
+    words: Words<'_>,
+    date: NaiveDate,
+) -> (
+    Vec<pb::StatutoryBenefit>,
+    Vec<pb::DeferredPeriodBesideStatutory>,
+) {
+    let Some(benefits) = &book.statutory else {
+        return (Vec::new(), Vec::new());
+    };
+    let status = |s: EmploymentStatus| pb::EmploymentStatus::from(s) as i32;
+    let amounts = benefits
+        .amounts
+        .keys()
+        .filter_map(|(s, f)| Some((*s, *f, benefits.in_force(*s, *f, date)?)))
+        .map(|(s, f, a)| pb::StatutoryBenefit {
+            employment_status: status(s),
+            family_situation: pb::FamilySituation::from(f) as i32,
+            family_situation_label: label(words, "family-situation", f.code()),
+            valid_from: a.valid_from.to_string(),
+            qualifying_days: a.qualifying_days,
+            days_per_month: a.days_per_month,
+            daily_amount: money(a.daily_amount),
+            share_of_pay: a.share_of_pay.normalize().to_string(),
+            daily_pay_cap: money(a.daily_pay_cap),
+            source: a.source.clone(),
+            note: a.note.clone(),
+        })
+        .collect();
+    let deferred = crate::rating::deferred_beside_statutory(book, words, date)
+        .into_iter()
+        .map(|d| pb::DeferredPeriodBesideStatutory {
+            employment_status: status(d.status),
+            deferred_period_days: d.days,
+            statutory_qualifying_days: d.qualifying_days,
+            explanation: d.explanation,
+        })
+        .collect();
+    (amounts, deferred)
+}
+
 fn income_protection_catalogue(
     book: &IncomeProtectionRateBook,
     words: Words<'_>,
+    date: NaiveDate,
 ) -> pb::IncomeProtectionCatalogue {
     {
         let mut periods: Vec<_> = book.base_rates.keys().map(|(_, p)| *p).collect();
         periods.sort();
         periods.dedup();
         let rules = &book.eligibility;
+        let (statutory_benefits, deferred_periods_beside_statutory) =
+            beside_statutory(book, words, date);
         pb::IncomeProtectionCatalogue {
+            statutory_benefits,
+            deferred_periods_beside_statutory,
             model: model(&book.version),
             occupations: occupations(&book.occupations, words),
             benefit_period_labels: periods
@@ -189,6 +237,17 @@ fn product_information(
     })
 }
 
+fn table_criterion(p: &crate::rating::criteria::PriceCriterion) -> pb::PriceCriterion {
+    pb::PriceCriterion {
+        table: p.table.clone(),
+        criteria: p.criteria.iter().map(|c| (*c).to_owned()).collect(),
+        criterion_names: p.criterion_names.clone(),
+        explanation: p.explanation.clone(),
+        justifications: p.justifications.clone(),
+        protected_criteria: p.protected.clone(),
+    }
+}
+
 /// A product's published criteria as a message, with their page.
 pub fn criteria(c: &crate::rating::criteria::SegmentationCriteria) -> pb::SegmentationCriteria {
     pb::SegmentationCriteria {
@@ -196,18 +255,8 @@ pub fn criteria(c: &crate::rating::criteria::SegmentationCriteria) -> pb::Segmen
         language: c.language.to_owned(),
         title: c.title.clone(),
         introduction: c.introduction.clone(),
-        price: c
-            .price
-            .iter()
-            .map(|p| pb::PriceCriterion {
-                table: p.table.clone(),
-                criteria: p.criteria.iter().map(|c| (*c).to_owned()).collect(),
-                criterion_names: p.criterion_names.clone(),
-                explanation: p.explanation.clone(),
-                justifications: p.justifications.clone(),
-                protected_criteria: p.protected.clone(),
-            })
-            .collect(),
+        price: c.price.iter().map(table_criterion).collect(),
+        acceptance_tables: c.acceptance_tables.iter().map(table_criterion).collect(),
         acceptance: c
             .acceptance
             .iter()
@@ -245,6 +294,7 @@ pub fn catalogue(
         income_protection: Some(income_protection_catalogue(
             income_protection,
             income_protection_words,
+            date,
         )),
     })
 }

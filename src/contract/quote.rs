@@ -9,10 +9,10 @@ use rust_decimal::Decimal;
 
 use crate::domain::money::format_cents;
 use crate::domain::{
-    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
-    InvalidField, Language, LiabilityApplication, LiabilityFields, Operation, PaymentFrequency,
-    PremiumBreakdown, PricedQuote, ProductApplication, QuoteRequest, Reason, RiskMeasure,
-    TransactionType, WorkSetting, WorksheetStep,
+    BenefitPeriod, Decision, EmploymentStatus, FamilySituation, IncomeProtectionApplication,
+    IncomeProtectionFields, InvalidField, Language, LiabilityApplication, LiabilityFields,
+    Operation, PaymentFrequency, PremiumBreakdown, PricedQuote, ProductApplication, QuoteRequest,
+    Reason, RiskMeasure, TransactionType, WorkSetting, WorksheetStep,
 };
 
 use super::{excerpt, pb, product_number};
@@ -244,7 +244,24 @@ fn income_protection(
         benefit_period,
         smoker,
         claims_last_5_years,
+        family_situation,
     } = application;
+    let family_situation = match pb::FamilySituation::try_from(family_situation) {
+        Ok(pb::FamilySituation::Unspecified) => None,
+        Ok(pb::FamilySituation::WithDependants) => Some(FamilySituation::WithDependants),
+        Ok(pb::FamilySituation::Single) => Some(FamilySituation::Single),
+        Ok(pb::FamilySituation::Cohabiting) => Some(FamilySituation::Cohabiting),
+        Err(_) => {
+            problems.add(
+                "income_protection.family_situation",
+                format!(
+                    "unknown value {family_situation}: WITH_DEPENDANTS, SINGLE, COHABITING, or \
+                     none"
+                ),
+            );
+            None
+        }
+    };
     let employment_status = match pb::EmploymentStatus::try_from(employment_status) {
         Ok(pb::EmploymentStatus::Employee) => Some(EmploymentStatus::Employee),
         Ok(pb::EmploymentStatus::SelfEmployed) => Some(EmploymentStatus::SelfEmployed),
@@ -298,6 +315,7 @@ fn income_protection(
         benefit_period,
         smoker: Some(smoker),
         claims_last_5_years: Some(claims_last_5_years),
+        family_situation,
     };
     problems.placed(
         "income_protection",
@@ -399,16 +417,17 @@ impl From<&QuoteRequest> for pb::QuoteRequest {
                 pb::quote_request::Product::IncomeProtection(pb::IncomeProtectionApplication {
                     age: i.age(),
                     occupation: i.occupation().to_owned(),
-                    employment_status: match i.employment_status() {
-                        EmploymentStatus::Employee => pb::EmploymentStatus::Employee,
-                        EmploymentStatus::SelfEmployed => pb::EmploymentStatus::SelfEmployed,
-                    } as i32,
+                    employment_status: pb::EmploymentStatus::from(i.employment_status()) as i32,
                     average_monthly_income: eur(i.average_monthly_income()),
                     monthly_benefit: eur(i.monthly_benefit()),
                     deferred_period_days: i.deferred_period_days(),
                     benefit_period: pb::BenefitPeriod::from(i.benefit_period()) as i32,
                     smoker: i.smoker(),
                     claims_last_5_years: i.claims_last_5_years(),
+                    family_situation: i
+                        .family_situation()
+                        .map_or(pb::FamilySituation::Unspecified, pb::FamilySituation::from)
+                        as i32,
                 })
             }
         };
@@ -461,6 +480,25 @@ impl From<BenefitPeriod> for pb::BenefitPeriod {
             BenefitPeriod::TwoYears => pb::BenefitPeriod::TwoYears,
             BenefitPeriod::FiveYears => pb::BenefitPeriod::FiveYears,
             BenefitPeriod::ToAge65 => pb::BenefitPeriod::ToAge65,
+        }
+    }
+}
+
+impl From<EmploymentStatus> for pb::EmploymentStatus {
+    fn from(status: EmploymentStatus) -> Self {
+        match status {
+            EmploymentStatus::Employee => pb::EmploymentStatus::Employee,
+            EmploymentStatus::SelfEmployed => pb::EmploymentStatus::SelfEmployed,
+        }
+    }
+}
+
+impl From<FamilySituation> for pb::FamilySituation {
+    fn from(family: FamilySituation) -> Self {
+        match family {
+            FamilySituation::WithDependants => pb::FamilySituation::WithDependants,
+            FamilySituation::Single => pb::FamilySituation::Single,
+            FamilySituation::Cohabiting => pb::FamilySituation::Cohabiting,
         }
     }
 }
@@ -613,6 +651,7 @@ fn worksheet_step(step: &WorksheetStep) -> pb::WorksheetStep {
             Operation::AtLeast => pb::WorksheetOperation::AtLeast,
             Operation::RoundToCent => pb::WorksheetOperation::RoundToCent,
             Operation::AddTax => pb::WorksheetOperation::AddTax,
+            Operation::Memo => pb::WorksheetOperation::Memo,
         } as i32,
         value: value.map(|v| v.to_string()).unwrap_or_default(),
         running_amount: running_amount.to_string(),

@@ -267,7 +267,7 @@ impl RiskMeasure {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EmploymentStatus {
     Employee,
     SelfEmployed,
@@ -281,6 +281,36 @@ impl EmploymentStatus {
         match self {
             EmploymentStatus::Employee => "employee",
             EmploymentStatus::SelfEmployed => "self_employed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// The family situation of the statutory incapacity benefit (INASTI / RIZIV): a civil-status
+/// criterion of the act of 10 May 2007, so it may set the statutory benefit that the cap of
+/// income protection counts, and never the price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FamilySituation {
+    WithDependants,
+    Single,
+    Cohabiting,
+}
+
+impl FamilySituation {
+    pub const ALL: [FamilySituation; 3] = [
+        FamilySituation::WithDependants,
+        FamilySituation::Single,
+        FamilySituation::Cohabiting,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            FamilySituation::WithDependants => "with_dependants",
+            FamilySituation::Single => "single",
+            FamilySituation::Cohabiting => "cohabiting",
         }
     }
 
@@ -463,6 +493,9 @@ pub struct IncomeProtectionApplication {
     benefit_period: BenefitPeriod,
     smoker: bool,
     claims_last_5_years: u32,
+    /// `None` when the applicant did not say: the cap then assumes the situation with the
+    /// highest statutory benefit.
+    family_situation: Option<FamilySituation>,
 }
 
 /// An income-protection application as a parser read it; `None` where a field could not be
@@ -478,6 +511,8 @@ pub struct IncomeProtectionFields {
     pub benefit_period: Option<BenefitPeriod>,
     pub smoker: Option<bool>,
     pub claims_last_5_years: Option<u32>,
+    /// Optional in the application itself: `None` is a valid answer, not a field unread.
+    pub family_situation: Option<FamilySituation>,
 }
 
 impl IncomeProtectionApplication {
@@ -494,6 +529,7 @@ impl IncomeProtectionApplication {
             benefit_period,
             smoker,
             claims_last_5_years,
+            family_situation,
         } = fields;
         let mut checks = Checks::default();
         let age = checks.check("age", age, bounds::age);
@@ -525,6 +561,7 @@ impl IncomeProtectionApplication {
                 benefit_period: benefit_period?,
                 smoker: smoker?,
                 claims_last_5_years: claims_last_5_years?,
+                family_situation,
             })
         })();
         checks.finish(application)
@@ -557,6 +594,9 @@ impl IncomeProtectionApplication {
     pub fn claims_last_5_years(&self) -> u32 {
         self.claims_last_5_years
     }
+    pub fn family_situation(&self) -> Option<FamilySituation> {
+        self.family_situation
+    }
 
     /// The same application for another occupation, checked as any other.
     pub fn with_occupation(&self, occupation: &str) -> Result<Self, Vec<InvalidField>> {
@@ -579,6 +619,7 @@ impl IncomeProtectionApplication {
             benefit_period: Some(self.benefit_period),
             smoker: Some(self.smoker),
             claims_last_5_years: Some(self.claims_last_5_years),
+            family_situation: self.family_situation,
         }
     }
 }

@@ -9,10 +9,10 @@ pub mod quote;
 pub mod worksheet;
 
 pub use application::{
-    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
-    LiabilityApplication, LiabilityFields, PaymentFrequency, Product, ProductApplication,
-    QuoteRequest, RiskMeasure, SMOKER_CODES, TransactionType, WorkSetting, bounds,
-    smoker_from_code,
+    BenefitPeriod, EmploymentStatus, FamilySituation, IncomeProtectionApplication,
+    IncomeProtectionFields, LiabilityApplication, LiabilityFields, PaymentFrequency, Product,
+    ProductApplication, QuoteRequest, RiskMeasure, SMOKER_CODES, TransactionType, WorkSetting,
+    bounds, smoker_from_code,
 };
 pub use invalid::InvalidField;
 pub use language::Language;

@@ -25,6 +25,9 @@ pub enum Operation {
     RoundToCent,
     /// running = running + round_half_even_to_cent(running × value)
     AddTax,
+    /// running unchanged: the value is a figure the quote was judged by and not a term of
+    /// the premium (income protection's statutory benefit, counted in the cap).
+    Memo,
 }
 
 #[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
@@ -47,6 +50,7 @@ impl Operation {
                 .checked_mul(value)
                 .map(round_to_cent)
                 .and_then(|tax| running.checked_add(tax)),
+            Operation::Memo => Some(running),
         }
     }
 }

@@ -127,12 +127,17 @@ fn income_protection_grid(books: &RateBooks) -> Vec<(String, IncomeProtectionApp
                                     age: Some(age),
                                     occupation: Some(TEMPLATE.into()),
                                     employment_status: Some(status),
-                                    average_monthly_income: Some(Decimal::from(benefit * 2)),
+                                    // Income far above the benefit, so that the cap (which
+                                    // no occupation changes) never hides a price.
+                                    average_monthly_income: Some(Decimal::from(
+                                        benefit * 2 + 100_000,
+                                    )),
                                     monthly_benefit: Some(Decimal::from(benefit)),
                                     deferred_period_days: Some(deferred),
                                     benefit_period: Some(period),
                                     smoker: Some(smoker),
                                     claims_last_5_years: Some(0),
+                                    family_situation: None,
                                 })
                             else {
                                 continue;

@@ -389,6 +389,9 @@ fn rating_inputs(product: Product) -> Vec<RatingInput> {
             ("average_monthly_income", Some(INCOME), vec![]),
             ("monthly_benefit", Some(BENEFIT), vec![attribution::CHARGES]),
             ("claims_last_5_years", None, vec![]),
+            // Never priced, but it sets the statutory benefit the cap counts: an acceptance
+            // input, so analysed as a possible proxy like any other.
+            ("family_situation", None, vec![table::STATUTORY_BENEFITS]),
             ("transaction_type", None, vec![]),
             ("payment_frequency", None, vec![]),
         ],

@@ -2,9 +2,11 @@
 //! (ChaCha8), for impact analysis and fairness reports when no real book is at hand.
 //!
 //! Half liability, half income protection; three in five insureds in an intimacy profession;
-//! turnovers (median 45,000 EUR) and incomes (median 2,800 EUR a month) log-normal; a few
-//! claims. Income protection insures 30 % to 80 % of income (the product's cap), except one
-//! application in 33 that asks for more and is declined; employees mostly choose the deferred
+//! turnovers (median 45,000 EUR) and incomes (median 4,500 EUR a month for the self-employed,
+//! 6,000 for employees: those who buy a top-up) log-normal; a few claims. Income protection insures 60 % to 100 % of the room the cap (80 %
+//! of income) leaves beside the statutory benefit, except one application in 33 that asks for
+//! more and those whose statutory benefit alone reaches the cap, which are declined; one
+//! applicant in ten does not give a family situation; employees mostly choose the deferred
 //! periods after their employer's guaranteed month, the self-employed shorter ones. Ages run to
 //! 65 where cover ends at 60, so that declines and referrals appear. The audit-only group
 //! columns are drawn after the rating inputs, as `groups.toml` (or the caller's file) says:
@@ -73,6 +75,27 @@ const DEFERRED_EMPLOYEE: &[(&str, f64)] = &[
 ];
 /// The share of income-protection applications that ask for more than the product's cap.
 const OVER_CAP: f64 = 0.03;
+/// Family situations as applicants give them; `None`, one in ten, does not say.
+const FAMILY: &[(Option<&str>, f64)] = &[
+    (Some("with_dependants"), 0.35),
+    (Some("single"), 0.35),
+    (Some("cohabiting"), 0.20),
+    (None, 0.10),
+];
+
+/// About the statutory benefit a month the default tables count (`statutory_benefits.csv`):
+/// what an applicant's choice of benefit is drawn against, not a price.
+fn statutory(employee: bool, family: &str, income: f64) -> f64 {
+    if employee {
+        0.60 * income.min(26.0 * 170.0)
+    } else {
+        26.0 * match family {
+            "with_dependants" => 77.29,
+            "single" => 61.90,
+            _ => 47.39,
+        }
+    }
+}
 
 fn weighted<T: Copy>(rng: &mut ChaCha8Rng, choices: &[(T, f64)]) -> T {
     let mut draw: f64 = rng.random();
@@ -110,6 +133,7 @@ pub fn generate_with(
 ) -> PolarsResult<DataFrame> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let width = super::COLUMNS.len() + groups.attribute.len();
+    debug_assert_eq!(super::COLUMNS[20], "family_situation");
     let mut columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(size); width];
     let given: Vec<Option<usize>> = groups
         .attribute
@@ -171,8 +195,11 @@ pub fn generate_with(
             row[12] = Some(measures.join(";"));
         } else {
             row[6] = Some(weighted(&mut rng, &[(0u32, 0.88), (1, 0.09), (2, 0.03)]).to_string());
-            let income = (log_normal(&mut rng, 2_800.0, 0.45).max(600.0) / 10.0).round() * 10.0;
             let employee = rng.random_bool(0.35);
+            // Employees who buy a top-up mostly earn above the statutory pay cap, where the
+            // mutual insurer's 60 % stops growing.
+            let median = if employee { 6_000.0 } else { 4_500.0 };
+            let income = (log_normal(&mut rng, median, 0.45).max(600.0) / 10.0).round() * 10.0;
             row[13] = Some(rng.random_range(18..66u32).to_string());
             row[14] = Some(
                 if employee {
@@ -183,13 +210,20 @@ pub fn generate_with(
                 .into(),
             );
             row[15] = Some(format!("{income:.0}"));
-            let share = if rng.random_bool(OVER_CAP) {
-                rng.random_range(0.85..1.0)
+            let family = weighted(&mut rng, FAMILY);
+            row[20] = family.map(str::to_owned);
+            // The room the cap leaves beside the statutory benefit (absent, the highest).
+            let room =
+                0.8 * income - statutory(employee, family.unwrap_or("with_dependants"), income);
+            let benefit = if room < 50.0 {
+                // The statutory benefit alone reaches the cap: any benefit is declined.
+                rng.random_range(1..6u32) as f64 * 50.0
+            } else if rng.random_bool(OVER_CAP) {
+                ((room * rng.random_range(1.05..1.5) / 50.0).ceil() * 50.0).max(100.0)
             } else {
-                rng.random_range(0.30..0.80)
+                // Rounded down to 50 EUR, so that rounding never lifts a benefit over the cap.
+                ((room * rng.random_range(0.60..1.0) / 50.0).floor() * 50.0).max(50.0)
             };
-            // Rounded down to 50 EUR, so that rounding never lifts a benefit over the cap.
-            let benefit = ((income * share / 50.0).floor() * 50.0).max(50.0);
             row[16] = Some(format!("{benefit:.0}"));
             row[17] = Some(
                 weighted(

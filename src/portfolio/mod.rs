@@ -48,7 +48,11 @@ pub const COLUMNS: &[&str] = &[
     "deferred_period_days",
     "benefit_period",
     "smoker",
+    "family_situation",
 ];
+
+/// Rating inputs a portfolio may leave out, column and all: an applicant who did not say.
+const OPTIONAL: &[&str] = &["family_situation"];
 
 /// The faults shown at most; a broken million-row file does not need a million lines.
 const MAX_FAULTS: usize = 100;
@@ -289,7 +293,7 @@ pub fn from_frame(frame: DataFrame, file: &str) -> Result<Portfolio, PortfolioEr
     let file = file.to_owned();
     let missing: Vec<TableFault> = COLUMNS
         .iter()
-        .filter(|c| frame.column(c).is_err())
+        .filter(|c| !OPTIONAL.contains(c) && frame.column(c).is_err())
         .map(|c| {
             TableFault::at(
                 &file,

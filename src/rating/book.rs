@@ -9,7 +9,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::{BenefitPeriod, Product, RiskMeasure, WorkSetting};
+use crate::domain::{
+    BenefitPeriod, EmploymentStatus, FamilySituation, Product, RiskMeasure, WorkSetting,
+    round_to_cent,
+};
 
 use super::wording::Wording;
 
@@ -24,6 +27,7 @@ pub mod table {
     pub const RISK_MANAGEMENT_CREDITS: &str = "risk_management_credits";
     pub const OCCUPATION_CLASS_FACTORS: &str = "occupation_class_factors";
     pub const SMOKER_FACTORS: &str = "smoker_factors";
+    pub const STATUTORY_BENEFITS: &str = "statutory_benefits";
 }
 
 /// Which model version priced a quote.
@@ -209,6 +213,91 @@ pub struct IncomeProtectionEligibility {
     pub employee_min_deferred_days: u32,
 }
 
+/// The statutory incapacity benefit of one status and family situation, from a date until a
+/// later row of the same pair replaces it:
+/// `a month = days_per_month × (daily_amount + share_of_pay × min(income ÷ days_per_month,
+/// daily_pay_cap))`, rounded half-even to the cent. A self-employed worker's benefit is a flat
+/// daily amount (share 0); an employee's a share of capped pay (daily amount 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatutoryAmount {
+    pub valid_from: NaiveDate,
+    /// Days of incapacity before the statutory scheme pays for this status: 7 for the
+    /// self-employed (an incapacity of more than 7 days is paid from its first day), 30 for an
+    /// employee (the employer's guaranteed salary pays the first month).
+    pub qualifying_days: u32,
+    /// Paid days a month: 26, every day but Sunday.
+    pub days_per_month: u32,
+    pub daily_amount: Decimal,
+    pub share_of_pay: Decimal,
+    pub daily_pay_cap: Decimal,
+    pub source: String,
+    /// Whether the figures are confirmed, in the table's words.
+    pub note: String,
+    /// The table row (1-based, after the header) it was read from, for the worksheet.
+    pub row: usize,
+}
+
+impl StatutoryAmount {
+    /// The benefit a month for an average monthly income; `None` on overflow.
+    pub fn monthly(&self, income: Decimal) -> Option<Decimal> {
+        let days = Decimal::from(self.days_per_month);
+        let capped_pay = income.min(days.checked_mul(self.daily_pay_cap)?);
+        let flat = days.checked_mul(self.daily_amount)?;
+        let share = capped_pay.checked_mul(self.share_of_pay)?;
+        let mut monthly = round_to_cent(flat.checked_add(share)?);
+        // Money: written with its two decimals, as every amount a quote gives.
+        monthly.rescale(2);
+        Some(monthly)
+    }
+}
+
+/// The statutory incapacity benefits a private benefit tops up, versioned with the tables.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatutoryBenefits {
+    /// By status and family situation, each list ordered by `valid_from`.
+    pub amounts: BTreeMap<(EmploymentStatus, FamilySituation), Vec<StatutoryAmount>>,
+}
+
+impl StatutoryBenefits {
+    /// The amount in force on `date`.
+    pub fn in_force(
+        &self,
+        status: EmploymentStatus,
+        family: FamilySituation,
+        date: NaiveDate,
+    ) -> Option<&StatutoryAmount> {
+        self.amounts
+            .get(&(status, family))?
+            .iter()
+            .rev()
+            .find(|a| a.valid_from <= date)
+    }
+
+    /// The family situation with the highest statutory benefit for this status, income and
+    /// date: the least favourable to assume when the applicant does not say (it leaves the
+    /// least room under the cap). Ties go to the first in `FamilySituation::ALL`.
+    pub fn least_favourable(
+        &self,
+        status: EmploymentStatus,
+        income: Decimal,
+        date: NaiveDate,
+    ) -> Option<FamilySituation> {
+        let mut best: Option<(FamilySituation, Decimal)> = None;
+        for family in FamilySituation::ALL {
+            let Some(monthly) = self
+                .in_force(status, family, date)
+                .and_then(|a| a.monthly(income))
+            else {
+                continue;
+            };
+            if best.is_none_or(|(_, b)| monthly > b) {
+                best = Some((family, monthly));
+            }
+        }
+        best.map(|(family, _)| family)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncomeProtectionRateBook {
     pub version: ModelVersion,
@@ -222,6 +311,9 @@ pub struct IncomeProtectionRateBook {
     pub non_smoker_factor: Decimal,
     pub charges: Charges,
     pub eligibility: IncomeProtectionEligibility,
+    /// The statutory benefits the cap counts; `None` for a version without the table, whose
+    /// cap is the share of income alone (as versions published before it had).
+    pub statutory: Option<StatutoryBenefits>,
 }
 
 impl IncomeProtectionRateBook {

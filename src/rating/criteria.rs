@@ -34,6 +34,9 @@ pub struct SegmentationCriteria {
     pub introduction: Vec<String>,
     /// One entry per rating table of the version, in `RATED_TABLES` order.
     pub price: Vec<PriceCriterion>,
+    /// The tables the acceptance rules read and the price never does (income protection's
+    /// statutory benefits), with their justification, as `price` has them.
+    pub acceptance_tables: Vec<PriceCriterion>,
     pub acceptance: Vec<AcceptanceRule>,
     pub refusal: String,
     /// The section headings, in the language.
@@ -69,6 +72,10 @@ pub fn criterion_of_reason(code: &str) -> &'static str {
     match code {
         "AGE_OUTSIDE_ELIGIBILITY" => "age",
         "BENEFIT_ABOVE_INCOME_CAP" => "income",
+        "BENEFIT_ABOVE_COMBINED_CAP"
+        | "STATUTORY_BENEFIT_ABOVE_INCOME_CAP"
+        | "STATUTORY_BENEFIT_UNKNOWN"
+        | "FAMILY_SITUATION_ASSUMED" => "statutory_benefit",
         "DEFERRED_PERIOD_WITHIN_GUARANTEED_SALARY" => "employment_status",
         "LARGE_BENEFIT" => "benefit",
         "CLAIMS_HISTORY" | "CLAIMS_BEYOND_RATING_TABLE" => "claims_history",
@@ -87,6 +94,7 @@ fn rated_by(product: Product, table: &str) -> &'static [&'static str] {
         (Product::Liability, "risk_management_credits") => &["risk_management"],
         (Product::IncomeProtection, "base_rates") => &["age", "deferred_period", "benefit_period"],
         (Product::IncomeProtection, "smoker_factors") => &["smoking"],
+        (Product::IncomeProtection, "statutory_benefits") => &["statutory_benefit"],
         (_, "occupations" | "occupation_class_factors") => &["occupation"],
         _ => &["charges"],
     }
@@ -139,6 +147,7 @@ fn criteria(
     wording: &Wording,
     language: Language,
     rules: &[(&'static str, Vec<(&'static str, Arg<'_>)>)],
+    acceptance_tables: &[&str],
 ) -> SegmentationCriteria {
     let product = version.product;
     let say = Sentences {
@@ -148,53 +157,67 @@ fn criteria(
             .expect("the built-in criteria speak every language"),
     };
     let name = |id: &str| say.say(&format!("criterion-{id}"), &[]);
+    let table_criterion = |table: &str, explanation: String| {
+        let records: Vec<_> = version
+            .justifications
+            .values()
+            .filter(|j| factor_covers(&j.factor, table))
+            .collect();
+        let mut protected: Vec<&String> =
+            records.iter().flat_map(|j| &j.protected_criteria).collect();
+        protected.sort();
+        protected.dedup();
+        let criteria = rated_by(product, table);
+        PriceCriterion {
+            table: format!("{table}.csv"),
+            criteria: criteria.to_vec(),
+            criterion_names: criteria.iter().map(|c| name(c)).collect(),
+            explanation,
+            justifications: if records.is_empty() {
+                vec![say.say("criteria-no-justification", &[])]
+            } else {
+                records
+                    .iter()
+                    .map(|j| {
+                        let review = j.review_date.to_string();
+                        say.say(
+                            "criteria-justification",
+                            &[
+                                ("id", Arg::Text(&j.id)),
+                                ("approver", Arg::Text(&j.approver)),
+                                ("review_date", Arg::Text(&review)),
+                                ("aim", Arg::Text(&j.aim)),
+                                ("evidence", Arg::Text(&j.evidence)),
+                            ],
+                        )
+                    })
+                    .collect()
+            },
+            protected: protected
+                .iter()
+                .map(|code| {
+                    let label = say.say(&format!("protected-{code}"), &[]);
+                    say.say("criteria-protected", &[("criterion", Arg::Text(&label))])
+                })
+                .collect(),
+        }
+    };
     let price = RATED_TABLES
         .iter()
         .filter(|(p, _)| *p == product)
         .map(|(_, table)| {
-            let records: Vec<_> = version
-                .justifications
-                .values()
-                .filter(|j| factor_covers(&j.factor, table))
-                .collect();
-            let mut protected: Vec<&String> =
-                records.iter().flat_map(|j| &j.protected_criteria).collect();
-            protected.sort();
-            protected.dedup();
-            let criteria = rated_by(product, table);
-            PriceCriterion {
-                table: format!("{table}.csv"),
-                criteria: criteria.to_vec(),
-                criterion_names: criteria.iter().map(|c| name(c)).collect(),
-                explanation: say.say(&format!("criteria-price-{}-{table}", product.code()), &[]),
-                justifications: if records.is_empty() {
-                    vec![say.say("criteria-no-justification", &[])]
-                } else {
-                    records
-                        .iter()
-                        .map(|j| {
-                            let review = j.review_date.to_string();
-                            say.say(
-                                "criteria-justification",
-                                &[
-                                    ("id", Arg::Text(&j.id)),
-                                    ("approver", Arg::Text(&j.approver)),
-                                    ("review_date", Arg::Text(&review)),
-                                    ("aim", Arg::Text(&j.aim)),
-                                    ("evidence", Arg::Text(&j.evidence)),
-                                ],
-                            )
-                        })
-                        .collect()
-                },
-                protected: protected
-                    .iter()
-                    .map(|code| {
-                        let label = say.say(&format!("protected-{code}"), &[]);
-                        say.say("criteria-protected", &[("criterion", Arg::Text(&label))])
-                    })
-                    .collect(),
-            }
+            let explanation = say.say(&format!("criteria-price-{}-{table}", product.code()), &[]);
+            table_criterion(table, explanation)
+        })
+        .collect();
+    let acceptance_tables = acceptance_tables
+        .iter()
+        .map(|table| {
+            let explanation = say.say(
+                &format!("criteria-acceptance-{}-{table}", product.code()),
+                &[],
+            );
+            table_criterion(table, explanation)
         })
         .collect();
     let acceptance = rules
@@ -229,6 +252,7 @@ fn criteria(
             say.say("criteria-recorded-language", &[]),
         ],
         price,
+        acceptance_tables,
         acceptance,
         refusal: say.say("criteria-refusal", &[]),
         headings: [
@@ -257,7 +281,7 @@ pub fn liability(book: &LiabilityRateBook, language: Language) -> SegmentationCr
         vec![("threshold", Arg::Amount(rules.refer_turnover_above))],
     ));
     listed.push(("NOT_RATED", Vec::new()));
-    criteria(&book.version, &book.wording, language, &listed)
+    criteria(&book.version, &book.wording, language, &listed, &[])
 }
 
 pub fn income_protection(
@@ -266,18 +290,31 @@ pub fn income_protection(
 ) -> SegmentationCriteria {
     let rules = &book.eligibility;
     let percent = (rules.max_benefit_to_income * Decimal::ONE_HUNDRED).normalize();
-    let listed = vec![
-        (
-            "AGE_OUTSIDE_ELIGIBILITY",
-            vec![
-                ("min_age", Arg::Count(rules.min_age)),
-                ("max_age", Arg::Count(rules.max_age)),
-            ],
-        ),
-        (
+    let mut listed = vec![(
+        "AGE_OUTSIDE_ELIGIBILITY",
+        vec![
+            ("min_age", Arg::Count(rules.min_age)),
+            ("max_age", Arg::Count(rules.max_age)),
+        ],
+    )];
+    // With the statutory benefits, the cap counts them; without, it is the share of income.
+    if book.statutory.is_some() {
+        listed.push((
+            "BENEFIT_ABOVE_COMBINED_CAP",
+            vec![("percent", Arg::Amount(percent))],
+        ));
+        listed.push((
+            "STATUTORY_BENEFIT_ABOVE_INCOME_CAP",
+            vec![("percent", Arg::Amount(percent))],
+        ));
+        listed.push(("FAMILY_SITUATION_ASSUMED", Vec::new()));
+    } else {
+        listed.push((
             "BENEFIT_ABOVE_INCOME_CAP",
             vec![("percent", Arg::Amount(percent))],
-        ),
+        ));
+    }
+    listed.extend([
         (
             "DEFERRED_PERIOD_WITHIN_GUARANTEED_SALARY",
             vec![("days", Arg::Count(rules.employee_min_deferred_days))],
@@ -291,8 +328,19 @@ pub fn income_protection(
             vec![("claims", Arg::Count(rules.refer_claims_from))],
         ),
         ("NOT_RATED", Vec::new()),
-    ];
-    criteria(&book.version, &book.wording, language, &listed)
+    ]);
+    let acceptance_tables: &[&str] = if book.statutory.is_some() {
+        &[super::book::table::STATUTORY_BENEFITS]
+    } else {
+        &[]
+    };
+    criteria(
+        &book.version,
+        &book.wording,
+        language,
+        &listed,
+        acceptance_tables,
+    )
 }
 
 /// The criteria of a published version.
@@ -337,7 +385,8 @@ pub fn html(criteria: &SegmentationCriteria) -> String {
             .collect()
     };
     let _ = write!(page, "<h2>{}</h2>", escape(&criteria.headings[0]));
-    for p in &criteria.price {
+    // A table's section: the criteria it reads, its explanation and its justifications.
+    let mut section = |page: &mut String, p: &PriceCriterion| {
         let _ = write!(
             page,
             "<section>{}<h3>{}</h3><p class=\"table\">{}</p><p>{}</p>",
@@ -350,8 +399,15 @@ pub fn html(criteria: &SegmentationCriteria) -> String {
             let _ = write!(page, "<p class=\"just\">{}</p>", escape(j));
         }
         page.push_str("</section>");
+    };
+    for p in &criteria.price {
+        section(&mut page, p);
     }
-    let _ = write!(page, "<h2>{}</h2><ul>", escape(&criteria.headings[1]));
+    let _ = write!(page, "<h2>{}</h2>", escape(&criteria.headings[1]));
+    for p in &criteria.acceptance_tables {
+        section(&mut page, p);
+    }
+    page.push_str("<ul>");
     for r in &criteria.acceptance {
         let _ = write!(
             page,

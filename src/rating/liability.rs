@@ -205,7 +205,10 @@ pub(super) fn quote(
         words,
         request,
         worksheet,
-        referrals,
+        outcome::Findings {
+            referrals,
+            notes: Vec::new(),
+        },
         quoted_on,
     )
     .map_err(RatingError::from)

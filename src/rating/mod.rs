@@ -7,6 +7,7 @@ pub mod book;
 mod charges;
 pub mod criteria;
 mod income_protection;
+pub use income_protection::{DeferredBesideStatutory, deferred_beside_statutory};
 mod liability;
 mod outcome;
 pub mod product_information;

@@ -17,6 +17,15 @@ fn valid_until(quoted_on: NaiveDate, days: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
+/// What underwriting found of a quote it prices: the referrals, which make it a referral, and
+/// notes, reasons that inform and decide nothing (an assumption the quote was made on), listed
+/// after them.
+#[derive(Default)]
+pub(super) struct Findings {
+    pub referrals: Vec<Reason>,
+    pub notes: Vec<Reason>,
+}
+
 /// Continues a worksheet whose running amount is the risk premium before the minimum.
 pub(super) fn priced(
     version: &ModelVersion,
@@ -24,7 +33,7 @@ pub(super) fn priced(
     words: Words<'_>,
     request: &QuoteRequest,
     mut worksheet: Worksheet,
-    referrals: Vec<Reason>,
+    findings: Findings,
     quoted_on: NaiveDate,
 ) -> Result<PricedQuote, ArithmeticError> {
     worksheet.apply(Step::from_table(
@@ -36,14 +45,18 @@ pub(super) fn priced(
         charges.minimum_premium,
     ))?;
     let premium = charges::load_and_tax(&mut worksheet, charges, words, request.payment_frequency)?;
+    let Findings { referrals, notes } = findings;
+    let decision = if referrals.is_empty() {
+        Decision::Accept
+    } else {
+        Decision::Refer
+    };
+    let mut reasons = referrals;
+    reasons.extend(notes);
     Ok(PricedQuote {
         product: version.product,
-        decision: if referrals.is_empty() {
-            Decision::Accept
-        } else {
-            Decision::Refer
-        },
-        reasons: referrals,
+        decision,
+        reasons,
         premium: Some(premium),
         worksheet,
         model_version: version.id.clone(),

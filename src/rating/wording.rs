@@ -22,8 +22,12 @@ type Bundle = FluentBundle<FluentResource>;
 
 /// The messages every catalogue of a product must hold, with the variables each is given.
 /// Labels of occupations (`occupation-<code>`) are required too, for the occupations the
-/// version's table lists.
-pub fn required_messages(product: Product) -> Vec<(String, &'static [&'static str])> {
+/// version's table lists; and, for an income-protection version with statutory benefits, the
+/// sentences of the combined cap.
+pub fn required_messages(
+    product: Product,
+    statutory: bool,
+) -> Vec<(String, &'static [&'static str])> {
     const SHARED: &[(&str, &[&str])] = &[
         ("step-minimum_premium", &[]),
         ("step-risk_premium", &[]),
@@ -63,6 +67,29 @@ pub fn required_messages(product: Product) -> Vec<(String, &'static [&'static st
         ("step-occupation_class_factor", &["class", "occupation"]),
         ("step-smoker_factor", &[]),
     ];
+    const STATUTORY: &[(&str, &[&str])] = &[
+        (
+            "reason-BENEFIT_ABOVE_COMBINED_CAP",
+            &["benefit", "statutory", "percent", "cap", "room"],
+        ),
+        (
+            "reason-STATUTORY_BENEFIT_ABOVE_INCOME_CAP",
+            &["statutory", "percent", "cap"],
+        ),
+        ("reason-STATUTORY_BENEFIT_UNKNOWN", &["date"]),
+        ("reason-FAMILY_SITUATION_ASSUMED", &["family", "statutory"]),
+        (
+            "step-statutory_benefit",
+            &["statutory", "family", "percent", "cap"],
+        ),
+        ("deferred-statutory-self_employed", &["days", "qualifying"]),
+        ("deferred-statutory-employee", &["days", "qualifying"]),
+    ];
+    let statutory: &[(&str, &[&str])] = if statutory && product == Product::IncomeProtection {
+        STATUTORY
+    } else {
+        &[]
+    };
     let (own, labels): (&[(&str, &[&str])], Vec<String>) = match product {
         Product::Liability => (
             LIABILITY,
@@ -81,10 +108,17 @@ pub fn required_messages(product: Product) -> Vec<(String, &'static [&'static st
             crate::domain::BenefitPeriod::ALL
                 .iter()
                 .map(|p| label_id("benefit-period", p.code()))
+                .chain(
+                    crate::domain::FamilySituation::ALL
+                        .iter()
+                        .filter(|_| !statutory.is_empty())
+                        .map(|f| label_id("family-situation", f.code())),
+                )
                 .collect(),
         ),
     };
     own.iter()
+        .chain(statutory)
         .chain(SHARED)
         .map(|(id, variables)| ((*id).to_owned(), *variables))
         .chain(labels.into_iter().map(|id| (id, &[][..])))
@@ -294,6 +328,8 @@ pub enum Arg<'a> {
     Amount(Decimal),
     /// A code or a label, as it is.
     Text(&'a str),
+    /// A code a sentence writes by its label in the language, and a program reads as the code.
+    Label { code: &'a str, label: &'a str },
 }
 
 impl Arg<'_> {
@@ -302,7 +338,7 @@ impl Arg<'_> {
         match self {
             Arg::Count(n) => n.to_string(),
             Arg::Amount(d) => d.to_string(),
-            Arg::Text(t) => (*t).to_owned(),
+            Arg::Text(t) | Arg::Label { code: t, .. } => (*t).to_owned(),
         }
     }
 
@@ -316,7 +352,7 @@ impl Arg<'_> {
                     separator => text.replace('.', &separator.to_string()),
                 })
             }
-            Arg::Text(t) => FluentValue::from((*t).to_owned()),
+            Arg::Text(t) | Arg::Label { label: t, .. } => FluentValue::from((*t).to_owned()),
         }
     }
 }
@@ -447,7 +483,7 @@ mod tests {
             let w = Wording::built_in(product);
             assert_eq!(w.languages(), vec![Language::En]);
             assert_eq!(
-                w.check(&required_messages(product), &[]),
+                w.check(&required_messages(product, false), &[]),
                 vec![],
                 "{product:?}"
             );

@@ -10,9 +10,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{
-    BenefitPeriod, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
-    InvalidField, LiabilityApplication, LiabilityFields, PaymentFrequency, Product,
-    ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
+    BenefitPeriod, EmploymentStatus, FamilySituation, IncomeProtectionApplication,
+    IncomeProtectionFields, InvalidField, LiabilityApplication, LiabilityFields, PaymentFrequency,
+    Product, ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
 };
 
 /// A cell's trimmed text by its column's name; `None` when it is empty or the column absent.
@@ -179,6 +179,17 @@ fn application(product: Product, cells: &mut RowCells<'_>) -> Option<ProductAppl
             let benefit_period =
                 cells.code("benefit_period", &BenefitPeriod::ALL, BenefitPeriod::code);
             let smoker = cells.parse("smoker", "yes or no", crate::domain::smoker_from_code);
+            // Optional: an empty cell or no column is an applicant who did not say.
+            let family_situation = cells.optional("family_situation").and_then(|code| {
+                let family = FamilySituation::from_code(code);
+                if family.is_none() {
+                    cells.fault(
+                        "family_situation",
+                        format!("`{code}` is not with_dependants, single or cohabiting (or empty)"),
+                    );
+                }
+                family
+            });
             let fields = IncomeProtectionFields {
                 age,
                 occupation,
@@ -189,6 +200,7 @@ fn application(product: Product, cells: &mut RowCells<'_>) -> Option<ProductAppl
                 benefit_period,
                 smoker,
                 claims_last_5_years,
+                family_situation,
             };
             cells
                 .placed(IncomeProtectionApplication::new(fields))

@@ -77,6 +77,7 @@ fn key_columns(table: &str, frame_columns: &[String]) -> Vec<String> {
         "risk_management_credits" => &["measure"],
         "occupation_class_factors" => &["class"],
         "smoker_factors" => &["smoker"],
+        "statutory_benefits" => &["employment_status", "family_situation", "valid_from"],
         "expected_premiums" => &["case"],
         _ => &[],
     };

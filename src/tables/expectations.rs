@@ -113,7 +113,13 @@ pub fn read(files: &ModelFiles, faults: &mut Vec<TableFault>) -> Vec<ExpectedPre
         Product::Liability => LIABILITY,
         Product::IncomeProtection => INCOME_PROTECTION,
     };
-    let columns: Vec<&str> = COMMON.iter().chain(product_columns).copied().collect();
+    let mut columns: Vec<&str> = COMMON.iter().chain(product_columns).copied().collect();
+    // An income-protection case may give the family situation, or leave it out.
+    if files.product == Product::IncomeProtection
+        && table.columns().iter().any(|c| c == "family_situation")
+    {
+        columns.push("family_situation");
+    }
     if !table.check_case_columns(&columns, faults) {
         return Vec::new();
     }

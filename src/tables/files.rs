@@ -159,6 +159,11 @@ impl ModelFiles {
         format!("{}/{file}", self.product.code())
     }
 
+    /// Whether the version holds the table `<name>.csv`, for a table a version may do without.
+    pub fn has_table(&self, name: &str) -> bool {
+        self.files.contains_key(&format!("{name}.csv"))
+    }
+
     /// Parses the table `<name>.csv`; a missing or unreadable file is a fault.
     pub fn table(&self, name: &str, faults: &mut Vec<TableFault>) -> Option<RatingTable> {
         let file = format!("{name}.csv");

@@ -448,6 +448,27 @@ impl RatingTable {
         parsed
     }
 
+    /// A whole number within `[min, max]`; `unit` names what it counts in the fault.
+    pub fn whole_in(
+        &self,
+        index: usize,
+        column: &str,
+        (min, max): (u32, u32),
+        unit: &str,
+        faults: &mut Vec<TableFault>,
+    ) -> Option<u32> {
+        let value = self.whole(index, column, faults)?;
+        if !(min..=max).contains(&value) {
+            faults.push(self.fault(
+                index,
+                column,
+                format!("{value} {unit} is outside {min} to {max}"),
+            ));
+            return None;
+        }
+        Some(value)
+    }
+
     /// Reports a row whose key was already seen; returns true for a new key.
     pub fn unique<K: std::hash::Hash + Eq>(
         &self,

@@ -4,10 +4,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 
-use crate::domain::BenefitPeriod;
+use chrono::NaiveDate;
+
+use crate::domain::{BenefitPeriod, EmploymentStatus, FamilySituation, Product};
 use crate::rating::book::{
     Band, IncomeProtectionEligibility, IncomeProtectionRateBook, ModelVersion, OccupationCatalog,
-    table,
+    RATED_TABLES, StatutoryAmount, StatutoryBenefits, table,
 };
 
 use super::fault::TableFault;
@@ -58,6 +60,16 @@ pub fn compile(
     let smoker = files
         .table(table::SMOKER_FACTORS, faults)
         .and_then(|t| smoker_factors(&t, faults));
+    // Versions published before the table have none, and keep the cap they had.
+    let statutory = if files.has_table(table::STATUTORY_BENEFITS) {
+        let statutory = files
+            .table(table::STATUTORY_BENEFITS, faults)
+            .and_then(|t| statutory_benefits(&t, &version, faults));
+        Some(statutory?)
+    } else {
+        None
+    };
+    family_situation_never_priced(&version, faults);
     let (smoker_factor, non_smoker_factor) = smoker?;
     let wording = super::wording::read(files, catalog.as_ref(), faults);
     Some(IncomeProtectionRateBook {
@@ -70,7 +82,203 @@ pub fn compile(
         non_smoker_factor,
         charges: charges?,
         eligibility: eligibility?,
+        statutory,
     })
+}
+
+const STATUTORY_COLUMNS: &[&str] = &[
+    "employment_status",
+    "family_situation",
+    "valid_from",
+    "qualifying_days",
+    "days_per_month",
+    "daily_amount",
+    "share_of_pay",
+    "daily_pay_cap",
+    "source",
+    "note",
+];
+
+/// The statutory benefits by status and family situation, each pair from a date until a later
+/// row replaces it; every pair present and in force from the version's first day, so that a
+/// quote the version prices always finds its amount.
+fn statutory_benefits(
+    t: &RatingTable,
+    version: &ModelVersion,
+    faults: &mut Vec<TableFault>,
+) -> Option<StatutoryBenefits> {
+    if !t.check_columns(STATUTORY_COLUMNS, faults) {
+        return None;
+    }
+    let before = faults.len();
+    let statuses: Vec<&str> = EmploymentStatus::ALL.iter().map(|s| s.code()).collect();
+    let families: Vec<&str> = FamilySituation::ALL.iter().map(|f| f.code()).collect();
+    let mut seen = HashMap::new();
+    let mut benefits = StatutoryBenefits::default();
+    for index in 0..t.height() {
+        let status = t.code(
+            index,
+            "employment_status",
+            EmploymentStatus::from_code,
+            &statuses,
+            faults,
+        );
+        let family = t.code(
+            index,
+            "family_situation",
+            FamilySituation::from_code,
+            &families,
+            faults,
+        );
+        let valid_from = t.required(index, "valid_from", faults).and_then(|text| {
+            let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+            if date.is_none() {
+                faults.push(t.fault(
+                    index,
+                    "valid_from",
+                    format!("`{text}` is not a date written as 2026-01-01"),
+                ));
+            }
+            date
+        });
+        let qualifying_days = t.whole_in(index, "qualifying_days", (0, 365), "days", faults);
+        let days_per_month = t.whole_in(index, "days_per_month", (1, 31), "days", faults);
+        let amount = |column: &str, faults: &mut Vec<TableFault>| {
+            t.decimal_in(
+                index,
+                column,
+                (Decimal::ZERO, Decimal::from(10_000)),
+                "the amount in EUR a day",
+                faults,
+            )
+        };
+        let daily_amount = amount("daily_amount", faults);
+        let daily_pay_cap = amount("daily_pay_cap", faults);
+        let share_of_pay = t.decimal_in(
+            index,
+            "share_of_pay",
+            (Decimal::ZERO, Decimal::ONE),
+            "the share of pay",
+            faults,
+        );
+        let source = t.required(index, "source", faults);
+        let note = t.text(index, "note").unwrap_or_default().to_owned();
+        let (
+            Some(status),
+            Some(family),
+            Some(valid_from),
+            Some(qualifying_days),
+            Some(days_per_month),
+            Some(daily_amount),
+            Some(daily_pay_cap),
+            Some(share_of_pay),
+            Some(source),
+        ) = (
+            status,
+            family,
+            valid_from,
+            qualifying_days,
+            days_per_month,
+            daily_amount,
+            daily_pay_cap,
+            share_of_pay,
+            source,
+        )
+        else {
+            continue;
+        };
+        if !t.unique(
+            &mut seen,
+            (status, family, valid_from),
+            index,
+            "employment_status, family_situation, valid_from",
+            faults,
+        ) {
+            continue;
+        }
+        benefits
+            .amounts
+            .entry((status, family))
+            .or_default()
+            .push(StatutoryAmount {
+                valid_from,
+                qualifying_days,
+                days_per_month,
+                daily_amount,
+                share_of_pay,
+                daily_pay_cap,
+                source,
+                note,
+                row: super::frame::file_row(index),
+            });
+    }
+    if faults.len() != before {
+        return None;
+    }
+    let first_day = version.effective_from.min(version.renewal_effective_from);
+    for status in EmploymentStatus::ALL {
+        for family in FamilySituation::ALL {
+            let Some(amounts) = benefits.amounts.get_mut(&(status, family)) else {
+                faults.push(TableFault::at(
+                    &t.file,
+                    None,
+                    Some("employment_status, family_situation"),
+                    format!(
+                        "missing row: the statutory benefit of {} workers {}",
+                        status.code(),
+                        family.code()
+                    ),
+                ));
+                continue;
+            };
+            amounts.sort_by_key(|a| a.valid_from);
+            if amounts[0].valid_from > first_day {
+                faults.push(TableFault::at(
+                    &t.file,
+                    Some(amounts[0].row),
+                    Some("valid_from"),
+                    format!(
+                        "the statutory benefit of {} workers {} is in force only from {}, \
+                         after the version's first day {first_day}: add the amount in force \
+                         before it",
+                        status.code(),
+                        family.code(),
+                        amounts[0].valid_from
+                    ),
+                ));
+            }
+        }
+    }
+    (faults.len() == before).then_some(benefits)
+}
+
+/// Family situation is a civil-status criterion of the act of 10 May 2007 that income
+/// protection lets enter only the cap (the statutory benefit), never the price: a rating table
+/// whose justification declares it is refused, whatever the justification says.
+fn family_situation_never_priced(version: &ModelVersion, faults: &mut Vec<TableFault>) {
+    for j in version.justifications.values() {
+        if !j.protected_criteria.iter().any(|c| c == "civil_status") {
+            continue;
+        }
+        for (_, rated) in RATED_TABLES
+            .iter()
+            .filter(|(p, _)| *p == Product::IncomeProtection)
+        {
+            if j.covers(rated) {
+                faults.push(TableFault::at(
+                    "income_protection/manifest.toml",
+                    None,
+                    Some("protected_criterion"),
+                    format!(
+                        "justification {} declares civil_status for {rated}.csv, a table of the \
+                         price: family situation may set only the statutory benefit the cap \
+                         counts (statutory_benefits.csv), never the premium",
+                        j.id
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 fn eligibility(

@@ -92,7 +92,13 @@ pub fn read(
         .unwrap_or_default();
     faults.extend(
         wording
-            .check(&wording::required_messages(files.product), &codes)
+            .check(
+                &wording::required_messages(
+                    files.product,
+                    files.has_table(crate::rating::book::table::STATUTORY_BENEFITS),
+                ),
+                &codes,
+            )
             .into_iter()
             .map(located),
     );

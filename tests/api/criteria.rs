@@ -63,12 +63,15 @@ fn the_criteria_list_every_table_and_its_justification_in_each_language() {
             let price = text["price"].as_array().unwrap();
             let listed: Vec<&str> = price.iter().map(|p| p["table"].as_str().unwrap()).collect();
             assert_eq!(listed, tables, "{lang}");
-            // Every justification record of the version is quoted under the table it covers.
+            // Every justification record of the version is quoted under the table it covers,
+            // among the price's tables or the acceptance's.
+            let acceptance_tables = text["acceptance_tables"].as_array().unwrap();
             for record in manifest["justifications"].as_array().unwrap() {
                 let record_id = record["id"].as_str().unwrap();
                 let table = record["factor"].as_str().unwrap();
                 let entry = price
                     .iter()
+                    .chain(acceptance_tables)
                     .find(|p| table.starts_with(p["table"].as_str().unwrap()))
                     .unwrap_or_else(|| panic!("{record_id}: no table {table}"));
                 assert!(

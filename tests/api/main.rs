@@ -29,6 +29,7 @@ mod product_information;
 mod properties;
 mod quote;
 mod start;
+mod statutory;
 mod stream;
 mod telemetry;
 mod tls;

@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use fairquote::domain::{
-    BenefitPeriod, Decision, EmploymentStatus, IncomeProtectionApplication, IncomeProtectionFields,
-    Language, LiabilityApplication, LiabilityFields, PaymentFrequency, PricedQuote,
-    ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
+    BenefitPeriod, Decision, EmploymentStatus, FamilySituation, IncomeProtectionApplication,
+    IncomeProtectionFields, Language, LiabilityApplication, LiabilityFields, PaymentFrequency,
+    PricedQuote, ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
 };
 use fairquote::rating::{self, RateBooks};
 use proptest::prelude::*;
@@ -113,9 +113,21 @@ fn income_protection() -> impl Strategy<Value = IncomeProtectionApplication> {
         prop::sample::select(BenefitPeriod::ALL.to_vec()),
         any::<bool>(),
         0u32..3,
+        prop::option::of(prop::sample::select(FamilySituation::ALL.to_vec())),
     )
         .prop_map(
-            |(age, occupation, status, income, benefit, deferred, period, smoker, claims)| {
+            |(
+                age,
+                occupation,
+                status,
+                income,
+                benefit,
+                deferred,
+                period,
+                smoker,
+                claims,
+                family,
+            )| {
                 IncomeProtectionApplication::new(IncomeProtectionFields {
                     age: Some(age),
                     occupation: Some(occupation),
@@ -126,6 +138,7 @@ fn income_protection() -> impl Strategy<Value = IncomeProtectionApplication> {
                     benefit_period: Some(period),
                     smoker: Some(smoker),
                     claims_last_5_years: Some(claims),
+                    family_situation: family,
                 })
                 .expect("within the bounds")
             },
@@ -231,6 +244,54 @@ proptest! {
         let when_older = total(&price(ProductApplication::IncomeProtection(aged), PaymentFrequency::Annual));
         if let (Some(base), Some(when_older)) = (base, when_older) {
             prop_assert!(when_older >= base);
+        }
+    }
+
+    /// Family situation is a civil-status criterion that may enter only the cap: whatever the
+    /// application, the premium per unit of benefit is the same in every family situation
+    /// (and with none given), and every step of the worksheet but the statutory benefit's.
+    #[test]
+    fn family_situation_never_changes_the_premium_per_unit_of_benefit(
+        application in income_protection(),
+        frequency in frequency(),
+    ) {
+        // An income with room under the cap in every situation, so that each is priced.
+        let roomy = Some(application.monthly_benefit() * Decimal::from(10) + Decimal::from(10_000));
+        let priced: Vec<PricedQuote> = std::iter::once(None)
+            .chain(FamilySituation::ALL.into_iter().map(Some))
+            .map(|family| {
+                let a = IncomeProtectionApplication::new(IncomeProtectionFields {
+                    family_situation: family,
+                    average_monthly_income: roomy,
+                    ..application.fields()
+                })
+                .expect("within the bounds");
+                price(ProductApplication::IncomeProtection(a), frequency)
+            })
+            .collect();
+        let per_unit = |q: &PricedQuote| {
+            q.premium.as_ref().map(|p| p.total / application.monthly_benefit())
+        };
+        let premium_steps = |q: &PricedQuote| -> Vec<_> {
+            q.worksheet
+                .steps
+                .iter()
+                .filter(|s| s.code != "statutory_benefit")
+                .map(|s| (s.code, s.value, s.running_amount))
+                .collect()
+        };
+        for q in &priced[1..] {
+            prop_assert_eq!(q.decision, priced[0].decision);
+            prop_assert_eq!(per_unit(q), per_unit(&priced[0]));
+            prop_assert_eq!(premium_steps(q), premium_steps(&priced[0]));
+        }
+        // The family situation did reach the cap: the statutory step names it.
+        if priced[0].decision != Decision::Decline {
+            let memo = |q: &PricedQuote| {
+                q.worksheet.steps.iter().find(|s| s.code == "statutory_benefit").map(|s| s.row_key.clone())
+            };
+            prop_assert!(memo(&priced[1]).expect("a statutory step").contains("family_situation=with_dependants"));
+            prop_assert!(memo(&priced[3]).expect("a statutory step").contains("family_situation=cohabiting"));
         }
     }
 

@@ -99,9 +99,15 @@ async fn a_decline_gives_every_reason_and_no_premium() {
     let response = app.quote(request).await.expect("an answer");
 
     assert_eq!(decision(&response), pb::Decision::Decline);
+    // 2800 + the statutory 2009.54 of the situation assumed is above 80 % of 5000; the
+    // assumption is said after the reasons that decide.
     assert_eq!(
         reason_codes(&response),
-        ["AGE_OUTSIDE_ELIGIBILITY", "BENEFIT_ABOVE_INCOME_CAP"]
+        [
+            "AGE_OUTSIDE_ELIGIBILITY",
+            "BENEFIT_ABOVE_COMBINED_CAP",
+            "FAMILY_SITUATION_ASSUMED"
+        ]
     );
     assert!(response.reasons.iter().all(|r| !r.message.is_empty()));
     assert!(response.premium.is_none());
@@ -115,6 +121,9 @@ async fn an_employee_is_not_sold_days_the_employer_already_pays() {
     let application = income_protection_mut(&mut request);
     application.employment_status = pb::EmploymentStatus::Employee as i32;
     application.deferred_period_days = 14;
+    // Room under the combined cap, and a family situation given: the one reason is the days.
+    application.average_monthly_income = eur("6000");
+    application.family_situation = pb::FamilySituation::Single as i32;
     let response = app.quote(request).await.expect("an answer");
     assert_eq!(decision(&response), pb::Decision::Decline);
     assert_eq!(
@@ -168,6 +177,7 @@ fn recompute(worksheet: &pb::Worksheet) -> Decimal {
             pb::WorksheetOperation::AtLeast => running.max(value),
             pb::WorksheetOperation::RoundToCent => cent(running),
             pb::WorksheetOperation::AddTax => running + cent(running * value),
+            pb::WorksheetOperation::Memo => running,
             pb::WorksheetOperation::Unspecified => panic!("unspecified operation"),
         };
         assert_eq!(

@@ -513,8 +513,8 @@ fn criteria(
     for line in &text.introduction {
         say!("{line}");
     }
-    say!("\n{}", text.headings[0]);
-    for p in &text.price {
+    // A table's entry: the criteria it reads, its explanation and its justifications.
+    let table = |p: &crate::rating::criteria::PriceCriterion| {
         say!(
             "- {} ({}): {}",
             p.criterion_names.join(", "),
@@ -524,8 +524,11 @@ fn criteria(
         for j in p.justifications.iter().chain(&p.protected) {
             say!("    {j}");
         }
-    }
+    };
+    say!("\n{}", text.headings[0]);
+    text.price.iter().for_each(table);
     say!("\n{}", text.headings[1]);
+    text.acceptance_tables.iter().for_each(table);
     for r in &text.acceptance {
         say!("- {}: {}", r.criterion_name, r.text);
     }

@@ -32,6 +32,7 @@ criterion-income = Durchschnittliches Monatseinkommen
 criterion-smoking = Rauchen
 criterion-employment_status = Berufsstatus
 criterion-charges = Kosten und Steuer
+criterion-statutory_benefit = Gesetzliches Krankengeld und Familienstand
 
 protected-age = Das Alter
 protected-health = Der Gesundheitszustand
@@ -51,6 +52,7 @@ criteria-price-income_protection-occupation_class_factors = Die Klasse des Beruf
 criteria-price-income_protection-smoker_factors = Raucher und Nichtraucher haben je ihren Faktor.
 criteria-price-income_protection-occupations = Jeder Beruf gehört zu einer Klasse; ein intimer Beruf gehört zur Klasse seines Vergleichsberufs, außer wenn sein eigener, festgehaltener und begründeter Schadenverlauf anders entscheidet.
 criteria-price-income_protection-parameters = Jeder Vertrag trägt dieselben Kosten, dieselbe Mindestprämie, dieselbe Policengebühr und dieselbe jährliche Steuer auf Versicherungsverträge.
+criteria-acceptance-income_protection-statutory_benefits = Das gesetzliche Krankengeld im Monat, nach Berufsstatus und Familienstand, mit seiner Geltungsdauer und seiner Quelle; es bestimmt nur, wie viel des Einkommens unter der Grenze zu versichern bleibt.
 
 rule-AGE_OUTSIDE_ELIGIBILITY = Die Deckung beginnt zwischen { $min_age } und { $max_age } Jahren; außerhalb wird das Angebot abgelehnt.
 rule-BENEFIT_ABOVE_INCOME_CAP = Die monatliche Leistung beträgt höchstens { $percent } % des durchschnittlichen Monatseinkommens; darüber wird das Angebot abgelehnt.
@@ -60,3 +62,6 @@ rule-CLAIMS_HISTORY = Ab { $claims } Schäden in den letzten 5 Jahren wird das A
 rule-CLAIMS_BEYOND_RATING_TABLE = Mehr als { $claims } Schäden in den letzten 5 Jahren, mehr als die Schadentabelle tarifiert: das Angebot wird abgelehnt.
 rule-LARGE_TURNOVER = Ein Jahresumsatz über { $threshold } EUR wird an einen Risikoprüfer weitergeleitet.
 rule-NOT_RATED = Eine Kombination, für die die Tabellen keinen Tarif geben, wird abgelehnt.
+rule-BENEFIT_ABOVE_COMBINED_CAP = Die monatliche Leistung plus das gesetzliche Krankengeld (des LISVS oder der Krankenkasse, nach Berufsstatus und Familienstand, aus der Tabelle statutory_benefits.csv der Version) beträgt höchstens { $percent } % des durchschnittlichen Monatseinkommens; darüber wird ein Angebot abgelehnt. Der Familienstand, ein Kriterium des Gesetzes vom 10. Mai 2007, zählt nur in dieser Grenze und nie im Preis.
+rule-STATUTORY_BENEFIT_ABOVE_INCOME_CAP = Ist das gesetzliche Krankengeld allein höher als { $percent } % des durchschnittlichen Monatseinkommens, bleibt nichts zu versichern und ein Angebot wird abgelehnt.
+rule-FAMILY_SITUATION_ASSUMED = Die Angabe des Familienstands ist freiwillig; ohne sie geht die Grenze von der Lage mit dem höchsten gesetzlichen Krankengeld aus, und das Angebot sagt es.

@@ -32,6 +32,7 @@ criterion-income = Average monthly income
 criterion-smoking = Smoking
 criterion-employment_status = Employment status
 criterion-charges = Charges and tax
+criterion-statutory_benefit = Statutory incapacity benefit and family situation
 
 protected-age = Age
 protected-health = State of health
@@ -51,6 +52,7 @@ criteria-price-income_protection-occupation_class_factors = The occupation's cla
 criteria-price-income_protection-smoker_factors = Smokers and non-smokers have their own factor.
 criteria-price-income_protection-occupations = Each occupation is placed in a class; an intimacy profession is placed in its comparator's class unless its own claims experience, recorded and justified, says otherwise.
 criteria-price-income_protection-parameters = Every policy bears the same charges, minimum premium, policy fee and insurance premium tax.
+criteria-acceptance-income_protection-statutory_benefits = The statutory incapacity benefit a month, by employment status and family situation, with its period of validity and its source; it sets only how much of the income is left to insure under the cap.
 
 rule-AGE_OUTSIDE_ELIGIBILITY = Cover starts between ages { $min_age } and { $max_age }; outside them, a quote is declined.
 rule-BENEFIT_ABOVE_INCOME_CAP = The monthly benefit is at most { $percent } % of the average monthly income; above it, a quote is declined.
@@ -60,3 +62,6 @@ rule-CLAIMS_HISTORY = From { $claims } claims in the last 5 years, a quote is re
 rule-CLAIMS_BEYOND_RATING_TABLE = More than { $claims } claims in the last 5 years, beyond what the claims table rates: a quote is declined.
 rule-LARGE_TURNOVER = An annual turnover above { $threshold } EUR is referred to an underwriter.
 rule-NOT_RATED = A combination the tables give no rate for is declined.
+rule-BENEFIT_ABOVE_COMBINED_CAP = The monthly benefit plus the statutory incapacity benefit (INASTI or the mutual insurer's, by employment status and family situation, from the version's table statutory_benefits.csv) is at most { $percent } % of the average monthly income; above it, a quote is declined. Family situation, a criterion of the act of 10 May 2007, enters only this cap and never the price.
+rule-STATUTORY_BENEFIT_ABOVE_INCOME_CAP = When the statutory benefit alone is more than { $percent } % of the average monthly income, there is nothing left to insure and a quote is declined.
+rule-FAMILY_SITUATION_ASSUMED = Giving the family situation is optional; without it, the cap assumes the situation with the highest statutory benefit, and the quote says so.

@@ -31,6 +31,7 @@ criterion-income = Revenu mensuel moyen
 criterion-smoking = Tabagisme
 criterion-employment_status = Statut professionnel
 criterion-charges = Chargements et taxe
+criterion-statutory_benefit = Indemnité légale d'incapacité et situation familiale
 
 protected-age = L'âge
 protected-health = L'état de santé
@@ -50,6 +51,7 @@ criteria-price-income_protection-occupation_class_factors = La classe de la prof
 criteria-price-income_protection-smoker_factors = Fumeurs et non-fumeurs ont chacun leur facteur.
 criteria-price-income_protection-occupations = Chaque profession est placée dans une classe ; une profession de l'intimité est placée dans la classe de sa profession de comparaison, sauf si sa propre sinistralité, consignée et justifiée, en décide autrement.
 criteria-price-income_protection-parameters = Chaque contrat supporte les mêmes chargements, prime minimale, frais de police et taxe annuelle sur les contrats d'assurance.
+criteria-acceptance-income_protection-statutory_benefits = L'indemnité légale d'incapacité par mois, selon le statut professionnel et la situation familiale, avec sa période de validité et sa source ; elle fixe seulement la part du revenu qui reste à assurer sous le plafond.
 
 rule-AGE_OUTSIDE_ELIGIBILITY = La couverture commence entre { $min_age } et { $max_age } ans ; en dehors, le devis est refusé.
 rule-BENEFIT_ABOVE_INCOME_CAP = La rente mensuelle est au plus { $percent } % du revenu mensuel moyen ; au-delà, le devis est refusé.
@@ -59,3 +61,6 @@ rule-CLAIMS_HISTORY = À partir de { $claims } sinistres au cours des 5 dernièr
 rule-CLAIMS_BEYOND_RATING_TABLE = Plus de { $claims } sinistres au cours des 5 dernières années, au-delà de ce que le tableau de sinistralité tarife : le devis est refusé.
 rule-LARGE_TURNOVER = Un chiffre d'affaires annuel supérieur à { $threshold } EUR est renvoyé à un souscripteur.
 rule-NOT_RATED = Une combinaison à laquelle les tables ne donnent pas de taux est refusée.
+rule-BENEFIT_ABOVE_COMBINED_CAP = La prestation mensuelle plus l'indemnité légale d'incapacité (de l'INASTI ou de la mutualité, selon le statut professionnel et la situation familiale, d'après la table statutory_benefits.csv de la version) est au plus { $percent } % du revenu mensuel moyen ; au-delà, le devis est refusé. La situation familiale, critère de la loi du 10 mai 2007, n'entre que dans ce plafond et jamais dans le prix.
+rule-STATUTORY_BENEFIT_ABOVE_INCOME_CAP = Quand l'indemnité légale seule dépasse { $percent } % du revenu mensuel moyen, il ne reste rien à assurer et le devis est refusé.
+rule-FAMILY_SITUATION_ASSUMED = Indiquer la situation familiale est facultatif ; sans elle, le plafond retient la situation dont l'indemnité légale est la plus élevée, et le devis le dit.

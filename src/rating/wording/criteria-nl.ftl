@@ -31,6 +31,7 @@ criterion-income = Gemiddeld maandinkomen
 criterion-smoking = Roken
 criterion-employment_status = Beroepsstatuut
 criterion-charges = Kosten en taks
+criterion-statutory_benefit = Wettelijke arbeidsongeschiktheidsuitkering en gezinssituatie
 
 protected-age = Leeftijd
 protected-health = Gezondheidstoestand
@@ -50,6 +51,7 @@ criteria-price-income_protection-occupation_class_factors = De klasse van het be
 criteria-price-income_protection-smoker_factors = Rokers en niet-rokers hebben elk hun factor.
 criteria-price-income_protection-occupations = Elk beroep hoort bij een klasse; een intiem beroep hoort bij de klasse van zijn vergelijkingsberoep, tenzij zijn eigen schadeverloop, vastgelegd en verantwoord, anders beslist.
 criteria-price-income_protection-parameters = Elke polis draagt dezelfde kosten, minimumpremie, poliskosten en taks op de verzekeringscontracten.
+criteria-acceptance-income_protection-statutory_benefits = De wettelijke arbeidsongeschiktheidsuitkering per maand, naar beroepsstatus en gezinssituatie, met haar geldigheidsperiode en haar bron; ze bepaalt alleen hoeveel van het inkomen onder de grens te verzekeren blijft.
 
 rule-AGE_OUTSIDE_ELIGIBILITY = De dekking begint tussen { $min_age } en { $max_age } jaar; daarbuiten wordt de offerte geweigerd.
 rule-BENEFIT_ABOVE_INCOME_CAP = De maandelijkse uitkering is hoogstens { $percent } % van het gemiddelde maandinkomen; daarboven wordt de offerte geweigerd.
@@ -59,3 +61,6 @@ rule-CLAIMS_HISTORY = Vanaf { $claims } schadegevallen in de laatste 5 jaar word
 rule-CLAIMS_BEYOND_RATING_TABLE = Meer dan { $claims } schadegevallen in de laatste 5 jaar, meer dan de schadetabel tarifeert: de offerte wordt geweigerd.
 rule-LARGE_TURNOVER = Een jaaromzet boven { $threshold } EUR wordt naar een acceptant doorverwezen.
 rule-NOT_RATED = Een combinatie waarvoor de tabellen geen tarief geven, wordt geweigerd.
+rule-BENEFIT_ABOVE_COMBINED_CAP = De maandelijkse uitkering plus de wettelijke arbeidsongeschiktheidsuitkering (van het RSVZ of het ziekenfonds, naar beroepsstatus en gezinssituatie, uit de tabel statutory_benefits.csv van de versie) bedraagt ten hoogste { $percent } % van het gemiddelde maandinkomen; daarboven wordt een offerte geweigerd. De gezinssituatie, een criterium van de wet van 10 mei 2007, telt alleen in deze grens en nooit in de prijs.
+rule-STATUTORY_BENEFIT_ABOVE_INCOME_CAP = Is de wettelijke uitkering alleen al meer dan { $percent } % van het gemiddelde maandinkomen, dan blijft er niets te verzekeren en wordt een offerte geweigerd.
+rule-FAMILY_SITUATION_ASSUMED = De gezinssituatie opgeven is niet verplicht; zonder ze gaat de grens uit van de situatie met de hoogste wettelijke uitkering, en de offerte zegt dat.
