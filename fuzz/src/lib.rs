@@ -146,7 +146,7 @@ fn price(books: &RateBooks, request: pb::QuoteRequest) {
             assert_priced(&quote);
             // The answer the caller gets carries the same total, in the proto's money format.
             let response =
-                convert::quote_response("q".into(), chrono::DateTime::UNIX_EPOCH, &quote);
+                convert::quote_response("q".into(), chrono::DateTime::UNIX_EPOCH, quote.clone());
             let total = response
                 .premium
                 .as_ref()
@@ -368,7 +368,7 @@ pub fn reference_log(records: u64) -> (Vec<u8>, Vec<usize>) {
                 response: Some(convert::quote_response(
                     format!("quote-{sequence}"),
                     chrono::DateTime::UNIX_EPOCH,
-                    &quote,
+                    quote.clone(),
                 )),
                 tenant: String::new(),
             })),

@@ -604,6 +604,7 @@ impl Writer {
                     let _ = reply.send(Ok(Appended {
                         sequence: record.sequence,
                         hash,
+                        event: record.event,
                     }));
                 }
                 index.durable_len = start + bytes.len() as u64;

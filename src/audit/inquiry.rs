@@ -358,7 +358,7 @@ pub fn replay(
         .with_timezone(&Utc);
     let quote = rating::quote(models, &request, quoted_at.date_naive())
         .map_err(|e| AuditError::Unreplayable(e.to_string()))?;
-    let replayed = quote_response(recorded.quote_id.clone(), quoted_at, &quote);
+    let replayed = quote_response(recorded.quote_id.clone(), quoted_at, quote);
     Ok(Replay {
         differences: differences(recorded, &replayed),
         recorded: recorded.clone(),

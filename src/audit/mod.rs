@@ -39,11 +39,13 @@ pub use inquiry::AuditError;
 pub use pg_log::{PgLogReader, PgQuoteLog};
 pub use verification::{Verification, VerificationState};
 
-/// A record once it is durable.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A record once it is durable, with its event given back: what a caller sent to the log it
+/// keeps without copying it first (a quote's answer is in its record).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Appended {
     pub sequence: u64,
     pub hash: [u8; 32],
+    pub event: Option<pb::log_record::Event>,
 }
 
 /// A quote as the log holds it.
@@ -267,11 +269,12 @@ pub trait QuoteLog: LogRead + 'static {
 pub struct DisabledLog;
 
 impl QuoteLog for DisabledLog {
-    fn append(&self, _event: pb::log_record::Event) -> AppendFuture {
+    fn append(&self, event: pb::log_record::Event) -> AppendFuture {
         Box::pin(async {
             Ok(Appended {
                 sequence: 0,
                 hash: [0; 32],
+                event: Some(event),
             })
         })
     }

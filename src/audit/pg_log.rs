@@ -317,16 +317,16 @@ async fn write(pool: PgPool, mut jobs: mpsc::UnboundedReceiver<AppendJob>) {
                 Err(_) => break,
             }
         }
-        let events: Vec<pb::log_record::Event> = batch.iter().map(|(e, _)| e.clone()).collect();
+        let (events, replies): (Vec<pb::log_record::Event>, Vec<_>) = batch.into_iter().unzip();
         match append_batch(&pool, events).await {
             Ok(appended) => {
-                for ((_, reply), appended) in batch.into_iter().zip(appended) {
+                for (reply, appended) in replies.into_iter().zip(appended) {
                     let _ = reply.send(Ok(appended));
                 }
             }
             Err(error) => {
                 tracing::error!("quote log: {error}");
-                for (_, reply) in batch {
+                for reply in replies {
                     let _ = reply.send(Err(error.clone()));
                 }
             }
@@ -414,7 +414,11 @@ async fn append_batch(
         leaves.push(merkle::leaf_hash(&bytes));
         let hash = segment::chain_hash(&previous, &bytes);
         previous = hash;
-        appended.push(Appended { sequence, hash });
+        appended.push(Appended {
+            sequence,
+            hash,
+            event: record.event,
+        });
         rows.push((sequence as i64, bytes, hash.to_vec(), columns));
     }
     let mut insert: QueryBuilder<Postgres> = QueryBuilder::new(

@@ -540,10 +540,12 @@ pub fn eur(amount: Decimal) -> Option<pb::Money> {
     })
 }
 
+/// The answer to a quote. It takes the quote, so that its sentences move into the answer
+/// rather than being copied.
 pub fn quote_response(
     quote_id: String,
     quoted_at: DateTime<Utc>,
-    quote: &PricedQuote,
+    quote: PricedQuote,
 ) -> pb::QuoteResponse {
     let PricedQuote {
         product,
@@ -562,10 +564,10 @@ pub fn quote_response(
             .map(|d| d.id.clone())
             .unwrap_or_default(),
         quote_id,
-        product: product_number(*product),
-        decision: pb::Decision::from(*decision) as i32,
+        product: product_number(product),
+        decision: pb::Decision::from(decision) as i32,
         reasons: reasons
-            .iter()
+            .into_iter()
             .map(
                 |Reason {
                      code,
@@ -573,21 +575,21 @@ pub fn quote_response(
                      parameters,
                      criterion,
                  }| pb::Reason {
-                    code: (*code).to_owned(),
-                    message: message.clone(),
+                    code: code.to_owned(),
+                    message,
                     parameters: parameters
-                        .iter()
-                        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+                        .into_iter()
+                        .map(|(name, value)| (name.to_owned(), value))
                         .collect(),
-                    criterion: (*criterion).to_owned(),
+                    criterion: criterion.to_owned(),
                 },
             )
             .collect(),
         premium: premium.as_ref().map(premium_breakdown),
         worksheet: Some(pb::Worksheet {
-            steps: worksheet.steps.iter().map(worksheet_step).collect(),
+            steps: worksheet.steps.into_iter().map(worksheet_step).collect(),
         }),
-        model_version: model_version.clone(),
+        model_version,
         rating_date: rating_date.to_string(),
         valid_until: valid_until.to_string(),
         quoted_at: quoted_at.to_rfc3339_opts(SecondsFormat::Micros, true),
@@ -628,7 +630,7 @@ fn premium_breakdown(premium: &PremiumBreakdown) -> pb::PremiumBreakdown {
     }
 }
 
-fn worksheet_step(step: &WorksheetStep) -> pb::WorksheetStep {
+fn worksheet_step(step: WorksheetStep) -> pb::WorksheetStep {
     let WorksheetStep {
         code,
         description,
@@ -639,10 +641,10 @@ fn worksheet_step(step: &WorksheetStep) -> pb::WorksheetStep {
         running_amount,
     } = step;
     pb::WorksheetStep {
-        code: (*code).to_owned(),
-        description: description.clone(),
+        code: code.to_owned(),
+        description,
         table: table.unwrap_or_default().to_owned(),
-        row_key: row_key.clone(),
+        row_key,
         operation: match operation {
             Operation::Set => pb::WorksheetOperation::Set,
             Operation::Multiply => pb::WorksheetOperation::Multiply,

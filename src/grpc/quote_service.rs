@@ -10,6 +10,7 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
+use crate::audit::LogError;
 use crate::domain::InvalidField;
 use crate::rating;
 
@@ -51,7 +52,6 @@ impl QuoteEndpoint {
         let state = self.state.get()?;
         let schedule = state.models.schedule();
         let quote = rating::quote(schedule.as_ref(), &application, quoted_at.date_naive())?;
-        let response = quote_response(Uuid::now_v7().to_string(), quoted_at, &quote);
         let (product, decision) = (quote.product.code(), quote.decision.code());
         let span = tracing::Span::current();
         span.record("product", product);
@@ -59,16 +59,26 @@ impl QuoteEndpoint {
         span.record("model_version", quote.model_version.as_str());
         span.record("tenant", tenant);
         self.front.metrics.quote(product, decision);
+        let response = quote_response(Uuid::now_v7().to_string(), quoted_at, quote);
         canonical.insurer_reference = state.references.hash(&canonical.insurer_reference);
+        // The answer goes into its record and comes back with it: not copied for the log.
         let appended = state
             .log
             .append(pb::log_record::Event::Quote(pb::QuoteEvent {
                 request: Some(canonical),
-                response: Some(response.clone()),
+                response: Some(response),
                 tenant: tenant.to_owned(),
             }))
             .await?;
-        let mut response = response;
+        let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
+            response: Some(mut response),
+            ..
+        })) = appended.event
+        else {
+            return Err(QuoteError::Log(LogError::Write(
+                "the quote log gave back another record than the quote's".into(),
+            )));
+        };
         // The leaf of the record in the log's tree (0 with the log off).
         response.log_position = appended.sequence.saturating_sub(1);
         Ok(response)
