@@ -340,3 +340,99 @@ impl RateBooks {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+
+    fn amount(valid_from: &str, daily: Decimal, share: Decimal, cap: Decimal) -> StatutoryAmount {
+        StatutoryAmount {
+            valid_from: valid_from.parse().expect("a date"),
+            qualifying_days: 7,
+            days_per_month: 26,
+            daily_amount: daily,
+            share_of_pay: share,
+            daily_pay_cap: cap,
+            source: String::new(),
+            note: String::new(),
+            row: 2,
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    #[test]
+    fn the_amount_in_force_is_the_latest_from_before_the_date() {
+        let status = EmploymentStatus::SelfEmployed;
+        let mut benefits = StatutoryBenefits::default();
+        benefits.amounts.insert(
+            (status, FamilySituation::Single),
+            vec![
+                amount("2026-01-01", dec!(61.90), dec!(0), dec!(0)),
+                amount("2027-01-01", dec!(63.10), dec!(0), dec!(0)),
+            ],
+        );
+        let in_force = |date| {
+            benefits
+                .in_force(status, FamilySituation::Single, day(date))
+                .map(|a| a.daily_amount)
+        };
+        assert_eq!(in_force("2025-12-31"), None);
+        assert_eq!(in_force("2026-01-01"), Some(dec!(61.90)));
+        assert_eq!(in_force("2026-12-31"), Some(dec!(61.90)));
+        assert_eq!(in_force("2027-01-01"), Some(dec!(63.10)));
+        assert_eq!(
+            benefits.in_force(status, FamilySituation::Cohabiting, day("2026-06-01")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_month_is_the_flat_amount_or_the_share_of_capped_pay_to_the_cent() {
+        let flat = amount("2026-01-01", dec!(61.90), dec!(0), dec!(0));
+        // 26 × 61.90, whatever the income; two decimals, as money.
+        assert_eq!(flat.monthly(dec!(100000)).unwrap().to_string(), "1609.40");
+        let share = amount("2026-01-01", dec!(0), dec!(0.60), dec!(170.00));
+        assert_eq!(share.monthly(dec!(3000)).unwrap().to_string(), "1800.00");
+        // Pay above 26 × 170 = 4420 counts as 4420.
+        assert_eq!(share.monthly(dec!(6000)).unwrap().to_string(), "2652.00");
+        // Half-even to the cent: 0.60 × 1000.005 = 600.003.
+        assert_eq!(share.monthly(dec!(1000.005)).unwrap().to_string(), "600.00");
+    }
+
+    #[test]
+    fn without_a_family_situation_the_highest_benefit_is_assumed_and_a_tie_takes_the_first() {
+        let mut benefits = StatutoryBenefits::default();
+        let date = day("2026-06-01");
+        for (family, daily) in [
+            (FamilySituation::WithDependants, dec!(47.39)),
+            (FamilySituation::Single, dec!(77.29)),
+            (FamilySituation::Cohabiting, dec!(61.90)),
+        ] {
+            benefits.amounts.insert(
+                (EmploymentStatus::SelfEmployed, family),
+                vec![amount("2026-01-01", daily, dec!(0), dec!(0))],
+            );
+            benefits.amounts.insert(
+                (EmploymentStatus::Employee, family),
+                vec![amount("2026-01-01", dec!(0), dec!(0.60), dec!(170))],
+            );
+        }
+        assert_eq!(
+            benefits.least_favourable(EmploymentStatus::SelfEmployed, dec!(5000), date),
+            Some(FamilySituation::Single)
+        );
+        assert_eq!(
+            benefits.least_favourable(EmploymentStatus::Employee, dec!(5000), date),
+            Some(FamilySituation::WithDependants)
+        );
+        assert_eq!(
+            benefits.least_favourable(EmploymentStatus::Employee, dec!(5000), day("2025-01-01")),
+            None
+        );
+    }
+}

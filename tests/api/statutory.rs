@@ -545,3 +545,40 @@ async fn a_version_without_the_statutory_table_keeps_the_cap_of_income_alone() {
     assert!(catalogue.statutory_benefits.is_empty());
     assert!(catalogue.deferred_periods_beside_statutory.is_empty());
 }
+
+#[tokio::test]
+async fn a_quote_takes_the_statutory_amount_in_force_on_its_rating_date() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file(STATUTORY);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("self_employed,single,2026-12-01,7,26,70.00,0,0,indexed,illustrative\n");
+    std::fs::write(&path, text).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(data.path());
+    settings.models.dir = sandbox.models.clone();
+    let mut app = spawn_app_with(settings).await;
+    let on = |date: &str| {
+        let mut r = request(
+            pb::EmploymentStatus::SelfEmployed,
+            pb::FamilySituation::Single,
+            "5000",
+            "500",
+        );
+        r.rating_date = date.into();
+        r
+    };
+    // 26 × 61.90 until the day before; 26 × 70.00 from it.
+    for (date, statutory, row) in [
+        ("2026-11-30", "1609.40", "2026-01-01"),
+        ("2026-12-01", "1820.00", "2026-12-01"),
+    ] {
+        let response = app.quote(on(date)).await.expect("an answer");
+        let step = statutory_step(&response).expect("a statutory step");
+        assert_eq!(dec(&step.value), dec(statutory), "{date}");
+        assert!(
+            step.row_key.ends_with(&format!("valid_from={row}")),
+            "{}",
+            step.row_key
+        );
+    }
+}
