@@ -90,9 +90,9 @@ fn statutory(employee: bool, family: &str, income: f64) -> f64 {
         0.60 * income.min(26.0 * 170.0)
     } else {
         26.0 * match family {
-            "with_dependants" => 77.29,
-            "single" => 61.90,
-            _ => 47.39,
+            "with_dependants" => 77.95,
+            "single" => 61.77,
+            _ => 47.38,
         }
     }
 }

@@ -99,7 +99,7 @@ async fn a_decline_gives_every_reason_and_no_premium() {
     let response = app.quote(request).await.expect("an answer");
 
     assert_eq!(decision(&response), pb::Decision::Decline);
-    // 2800 + the statutory 2009.54 of the situation assumed is above 80 % of 5000; the
+    // 2800 + the statutory 2026.70 of the situation assumed is above 80 % of 5000; the
     // assumption is said after the reasons that decide.
     assert_eq!(
         reason_codes(&response),

@@ -4,8 +4,8 @@
 //! and what the model refuses.
 //!
 //! By hand, with 26 paid days a month and a cap of 80 % of income:
-//! - self-employed: with dependants 26 × 77.29 = 2009.54, single 26 × 61.90 = 1609.40,
-//!   cohabiting 26 × 47.39 = 1232.14 EUR a month, whatever the income;
+//! - self-employed: with dependants 26 × 77.95 = 2026.70, single 26 × 61.77 = 1606.02,
+//!   cohabiting 26 × 47.38 = 1231.88 EUR a month, whatever the income;
 //! - employee: 60 % of pay capped at 26 × 170.00 = 4420 EUR a month, in every situation:
 //!   3000 → 1800.00, 6000 → 2652.00.
 
@@ -66,9 +66,9 @@ async fn the_statutory_benefit_of_each_status_and_family_situation_is_a_step_of_
     use pb::FamilySituation::{Cohabiting, Single, WithDependants};
     let mut app = spawn_app().await;
     let cases = [
-        (SelfEmployed, WithDependants, "6000", "2009.54"),
-        (SelfEmployed, Single, "6000", "1609.40"),
-        (SelfEmployed, Cohabiting, "6000", "1232.14"),
+        (SelfEmployed, WithDependants, "6000", "2026.70"),
+        (SelfEmployed, Single, "6000", "1606.02"),
+        (SelfEmployed, Cohabiting, "6000", "1231.88"),
         (Employee, WithDependants, "6000", "2652.00"),
         (Employee, Single, "3000", "1800.00"),
         (Employee, Cohabiting, "6000", "2652.00"),
@@ -84,7 +84,7 @@ async fn the_statutory_benefit_of_each_status_and_family_situation_is_a_step_of_
         );
         assert!(response.reasons.is_empty(), "{:?}", response.reasons);
         let step = statutory_step(&response).expect("a statutory benefit step");
-        // Worksheet values are written normalised (`1609.4`); the amount is the same.
+        // Worksheet values are written normalised (`2652`); the amount is the same.
         assert_eq!(dec(&step.value), dec(statutory), "{status:?} {family:?}");
         assert_eq!(step.table, "statutory_benefits");
         assert_eq!(
@@ -124,12 +124,12 @@ async fn the_combined_cap_binds_at_the_cent_and_says_how_much_can_be_insured() {
     let mut app = spawn_app().await;
     // (status, family, income, the largest benefit under the cap, its room, the statutory)
     let cases = [
-        // 0.8 × 5000 = 4000.00; 4000.00 − 1609.40 = 2390.60
-        (SelfEmployed, Single, "5000", "2390.60", "1609.40"),
-        // 4000.00 − 2009.54 = 1990.46
-        (SelfEmployed, WithDependants, "5000", "1990.46", "2009.54"),
-        // 4000.00 − 1232.14 = 2767.86
-        (SelfEmployed, Cohabiting, "5000", "2767.86", "1232.14"),
+        // 0.8 × 5000 = 4000.00; 4000.00 − 1606.02 = 2393.98
+        (SelfEmployed, Single, "5000", "2393.98", "1606.02"),
+        // 4000.00 − 2026.70 = 1973.30
+        (SelfEmployed, WithDependants, "5000", "1973.30", "2026.70"),
+        // 4000.00 − 1231.88 = 2768.12
+        (SelfEmployed, Cohabiting, "5000", "2768.12", "1231.88"),
         // 0.8 × 3000 = 2400.00; 2400.00 − 0.6 × 3000 = 600.00
         (Employee, Single, "3000", "600.00", "1800.00"),
         // 0.8 × 6000 = 4800.00; 4800.00 − 0.6 × 4420 = 2148.00
@@ -165,7 +165,7 @@ async fn the_combined_cap_binds_at_the_cent_and_says_how_much_can_be_insured() {
 #[tokio::test]
 async fn a_statutory_benefit_alone_above_the_cap_is_declined_with_its_reason() {
     let mut app = spawn_app().await;
-    // 0.8 × 2500 = 2000.00 < 2009.54: nothing is left to insure, however small the benefit.
+    // 0.8 × 2500 = 2000.00 < 2026.70: nothing is left to insure, however small the benefit.
     let response = ask(
         &mut app,
         pb::EmploymentStatus::SelfEmployed,
@@ -178,16 +178,16 @@ async fn a_statutory_benefit_alone_above_the_cap_is_declined_with_its_reason() {
     let codes: Vec<&str> = response.reasons.iter().map(|r| r.code.as_str()).collect();
     assert_eq!(codes, ["STATUTORY_BENEFIT_ABOVE_INCOME_CAP"]);
     let why = &response.reasons[0];
-    assert_eq!(why.parameters["statutory"], "2009.54");
+    assert_eq!(why.parameters["statutory"], "2026.70");
     assert_eq!(why.parameters["cap"], "2000.00");
     assert_eq!(why.criterion, "statutory_benefit");
-    // The same worker living alone has room: 2000.00 − 1609.40 = 390.60.
+    // The same worker living alone has room: 2000.00 − 1606.02 = 393.98.
     let single = ask(
         &mut app,
         pb::EmploymentStatus::SelfEmployed,
         pb::FamilySituation::Single,
         "2500",
-        "390.60",
+        "393.98",
     )
     .await;
     assert_eq!(
@@ -222,22 +222,22 @@ async fn without_a_family_situation_the_cap_assumes_the_highest_statutory_benefi
     // The code for programs; the label in the sentence.
     assert_eq!(why.parameters["family"], "with_dependants");
     assert!(why.message.contains("with dependants"), "{}", why.message);
-    assert_eq!(why.parameters["statutory"], "2009.54");
+    assert_eq!(why.parameters["statutory"], "2026.70");
     assert_eq!(why.criterion, "statutory_benefit");
-    assert_eq!(dec(&statutory_step(&absent).unwrap().value), dec("2009.54"));
+    assert_eq!(dec(&statutory_step(&absent).unwrap().value), dec("2026.70"));
     assert!(reason(&given, "FAMILY_SITUATION_ASSUMED").is_none());
     // The assumption reaches the cap and nothing else.
     assert_eq!(
         amount(&absent.premium.as_ref().unwrap().total),
         amount(&given.premium.as_ref().unwrap().total)
     );
-    // 1990.46 fits with dependants; 1990.47 does not, and the assumption is still said.
+    // 1973.30 fits with dependants; 1973.31 does not, and the assumption is still said.
     let declined = ask(
         &mut app,
         pb::EmploymentStatus::SelfEmployed,
         pb::FamilySituation::Unspecified,
         "5000",
-        "1990.47",
+        "1973.31",
     )
     .await;
     assert_eq!(decision(&declined), pb::Decision::Decline);
@@ -261,7 +261,7 @@ async fn without_a_family_situation_the_cap_assumes_the_highest_statutory_benefi
         "{}",
         why.message
     );
-    assert!(why.message.contains("2009,54"), "{}", why.message);
+    assert!(why.message.contains("2026,70"), "{}", why.message);
 }
 
 #[tokio::test]
@@ -291,7 +291,7 @@ async fn the_catalogue_explains_each_deferred_period_beside_the_statutory_one() 
                 && b.family_situation == pb::FamilySituation::Single as i32
         })
         .expect("the single self-employed");
-    assert_eq!(amount(&single.daily_amount), dec("61.90"));
+    assert_eq!(amount(&single.daily_amount), dec("61.77"));
     assert_eq!(single.qualifying_days, 7);
     assert_eq!(single.days_per_month, 26);
     assert_eq!(single.family_situation_label, "single");
@@ -419,7 +419,7 @@ fn a_bad_statutory_table_is_located_in_an_actuarys_words() {
     // A date that is not one, a share above 1, a cell empty.
     let broken = text
         .replacen(
-            "self_employed,single,2026-01-01",
+            "self_employed,single,2024-05-01",
             "self_employed,single,1 janvier",
             1,
         )
@@ -442,7 +442,7 @@ fn a_bad_statutory_table_is_located_in_an_actuarys_words() {
     );
     // Amounts that start after the version's first day leave its first quotes without one.
     let late = text.replacen(
-        "self_employed,single,2026-01-01",
+        "self_employed,single,2024-05-01",
         "self_employed,single,2026-06-01",
         1,
     );
@@ -567,9 +567,9 @@ async fn a_quote_takes_the_statutory_amount_in_force_on_its_rating_date() {
         r.rating_date = date.into();
         r
     };
-    // 26 × 61.90 until the day before; 26 × 70.00 from it.
+    // 26 × 61.77 until the day before; 26 × 70.00 from it.
     for (date, statutory, row) in [
-        ("2026-11-30", "1609.40", "2026-01-01"),
+        ("2026-11-30", "1606.02", "2024-05-01"),
         ("2026-12-01", "1820.00", "2026-12-01"),
     ] {
         let response = app.quote(on(date)).await.expect("an answer");
