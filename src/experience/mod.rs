@@ -435,16 +435,7 @@ pub(crate) fn valuation_date(
     index: usize,
     faults: &mut Vec<TableFault>,
 ) -> Option<NaiveDate> {
-    let text = table.required(index, "valuation_date", faults)?;
-    let parsed = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
-    if parsed.is_none() {
-        faults.push(table.fault(
-            index,
-            "valuation_date",
-            format!("`{text}` is not a date written as 2025-12-31"),
-        ));
-    }
-    parsed
+    table.date(index, "valuation_date", faults)
 }
 
 fn positive(

@@ -448,6 +448,25 @@ impl RatingTable {
         parsed
     }
 
+    /// A required date cell, written `YYYY-MM-DD`.
+    pub fn date(
+        &self,
+        index: usize,
+        column: &str,
+        faults: &mut Vec<TableFault>,
+    ) -> Option<chrono::NaiveDate> {
+        let text = self.required(index, column, faults)?;
+        let parsed = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+        if parsed.is_none() {
+            faults.push(self.fault(
+                index,
+                column,
+                format!("`{text}` is not a date written as YYYY-MM-DD (2026-01-31)"),
+            ));
+        }
+        parsed
+    }
+
     /// A whole number within `[min, max]`; `unit` names what it counts in the fault.
     pub fn whole_in(
         &self,

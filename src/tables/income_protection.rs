@@ -4,8 +4,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 
-use chrono::NaiveDate;
-
 use crate::domain::{BenefitPeriod, EmploymentStatus, FamilySituation, Product};
 use crate::rating::book::{
     Band, IncomeProtectionEligibility, IncomeProtectionRateBook, ModelVersion, OccupationCatalog,
@@ -130,17 +128,7 @@ fn statutory_benefits(
             &families,
             faults,
         );
-        let valid_from = t.required(index, "valid_from", faults).and_then(|text| {
-            let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
-            if date.is_none() {
-                faults.push(t.fault(
-                    index,
-                    "valid_from",
-                    format!("`{text}` is not a date written as 2026-01-01"),
-                ));
-            }
-            date
-        });
+        let valid_from = t.date(index, "valid_from", faults);
         let qualifying_days = t.whole_in(index, "qualifying_days", (0, 365), "days", faults);
         let days_per_month = t.whole_in(index, "days_per_month", (1, 31), "days", faults);
         let amount = |column: &str, faults: &mut Vec<TableFault>| {
