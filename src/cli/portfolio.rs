@@ -71,9 +71,15 @@ pub fn generate(command: PortfolioCommand) -> ExitCode {
         None => Ok(portfolio::GroupModel::built_in()),
     };
     let outcome = model.and_then(|model| {
-        let mut frame =
-            portfolio::generate_with(size, seed, date, &model).map_err(|e| e.to_string())?;
-        portfolio::write_frame(&mut frame, &out).map_err(|e| e.to_string())?;
+        // A part at a time, so that a book of any size is written in bounded memory.
+        let mut generator = portfolio::Generator::new(size, seed, date, &model);
+        let mut sink =
+            portfolio::FrameSink::create(&out, &generator.schema()).map_err(|e| e.to_string())?;
+        while let Some(part) = generator.next_part(portfolio::PART_ROWS) {
+            let mut part = part.map_err(|e| e.to_string())?;
+            sink.write(&mut part).map_err(|e| e.to_string())?;
+        }
+        sink.finish().map_err(|e| e.to_string())?;
         portfolio::write_generated(
             &out,
             &portfolio::Generated {
@@ -137,23 +143,43 @@ fn run_impact(args: &ImpactArgs) -> Result<ImpactReport, String> {
         Vec::new(),
         HashMap::from([(old_id.clone(), old), (new_id.clone(), new)]),
     );
-    let portfolio = portfolio::read(&args.portfolio).map_err(|e| e.to_string())?;
-    let bar = ProgressBar::new(portfolio.requests.len() as u64);
+    // The book is read, priced and its rows written a part at a time: what is held is
+    // bounded by a part, whatever the book's size.
+    let mut parts = portfolio::PortfolioParts::open(&args.portfolio).map_err(|e| e.to_string())?;
+    let bar = match parts.rows() {
+        Some(rows) => ProgressBar::new(rows as u64),
+        None => ProgressBar::no_length(),
+    };
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner} pricing {pos}/{len} policies under both versions {wide_bar} {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let (report, mut frame) = impact::analyse(&schedule, &old_id, &new_id, &portfolio, &|done| {
-        bar.set_position(done as u64)
-    })
-    .map_err(|e| e.to_string())?;
-    bar.finish_and_clear();
-    if let Some(rows) = &args.rows {
-        portfolio::write_frame(&mut frame, rows).map_err(|e| e.to_string())?;
+    let mut analysis =
+        impact::Analysis::new(&schedule, &old_id, &new_id).map_err(|e| e.to_string())?;
+    let mut sink = match &args.rows {
+        Some(rows) => Some(
+            portfolio::FrameSink::create(rows, &impact::rows_schema())
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    let mut before = 0;
+    while let Some(part) = parts.next_part().map_err(|e| e.to_string())? {
+        let mut rows = analysis
+            .add(&part, &|done| bar.set_position((before + done) as u64))
+            .map_err(|e| e.to_string())?;
+        before += part.requests.len() - rows.height();
+        if let Some(sink) = &mut sink {
+            sink.write(&mut rows).map_err(|e| e.to_string())?;
+        }
     }
-    Ok(report)
+    bar.finish_and_clear();
+    if let Some(sink) = sink {
+        sink.finish().map_err(|e| e.to_string())?;
+    }
+    analysis.finish().map_err(|e| e.to_string())
 }
 
 fn percent(value: f64) -> String {

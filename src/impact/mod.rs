@@ -190,229 +190,301 @@ pub fn analyse(
     portfolio: &Portfolio,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(ImpactReport, DataFrame), ImpactError> {
-    let book_of = |id: &str| {
-        models
-            .published
-            .get(id)
-            .ok_or_else(|| ImpactError::UnknownVersion(id.to_owned()))
-    };
-    let (old_book, new_book) = (book_of(old)?, book_of(new)?);
-    let product = old_book.version().product;
-    if new_book.version().product != product {
-        return Err(ImpactError::DifferentProducts);
+    let mut analysis = Analysis::new(models, old, new)?;
+    let rows = analysis.add(portfolio, progress)?;
+    Ok((analysis.finish()?, rows))
+}
+
+/// What a segment has gathered so far.
+#[derive(Default)]
+struct SegmentSums {
+    /// Every row of the product in the segment.
+    policies: u64,
+    /// The relative changes of the rows compared, added in the book's order.
+    relative_sum: f64,
+    relatives: u64,
+    /// Money is never summed as a float.
+    total_change: Decimal,
+}
+
+/// An analysis gathered a part of the book at a time: what it keeps is the report's counts
+/// and sums, and one relative change (8 bytes) a policy compared, for exact percentiles.
+/// Every figure is the same whatever the parts, since rows are added in the book's order.
+pub struct Analysis<'a> {
+    old_book: &'a PublishedBook,
+    new_book: &'a PublishedBook,
+    report: ImpactReport,
+    flips: BTreeMap<(&'static str, &'static str), (u64, Vec<String>)>,
+    relatives: Vec<f64>,
+    /// By dimension, then by the segment's key.
+    segments: BTreeMap<&'static str, BTreeMap<String, SegmentSums>>,
+    done: AtomicUsize,
+}
+
+/// The columns of the rows an analysis gives, every policy of the product.
+pub fn rows_schema() -> Schema {
+    let text = |name: &str| Field::new(name.into(), DataType::String);
+    let number = |name: &str| Field::new(name.into(), DataType::Float64);
+    [
+        text("policy_id"),
+        text("occupation"),
+        text("cover_options"),
+        text("age_band"),
+        text("old_decision"),
+        text("new_decision"),
+        text("old_total"),
+        text("new_total"),
+        number("change"),
+        number("relative_change"),
+    ]
+    .into_iter()
+    .collect()
+}
+
+impl<'a> Analysis<'a> {
+    pub fn new(models: &'a ModelSchedule, old: &str, new: &str) -> Result<Self, ImpactError> {
+        let book_of = |id: &str| {
+            models
+                .published
+                .get(id)
+                .ok_or_else(|| ImpactError::UnknownVersion(id.to_owned()))
+        };
+        let (old_book, new_book) = (book_of(old)?, book_of(new)?);
+        let product = old_book.version().product;
+        if new_book.version().product != product {
+            return Err(ImpactError::DifferentProducts);
+        }
+        Ok(Self {
+            old_book,
+            new_book,
+            report: ImpactReport {
+                product,
+                old_version: old.to_owned(),
+                new_version: new.to_owned(),
+                policies: 0,
+                other_product: 0,
+                not_priced: 0,
+                not_compared: 0,
+                rises: 0,
+                falls: 0,
+                unchanged: 0,
+                total_old: Decimal::ZERO,
+                total_new: Decimal::ZERO,
+                total_change: Decimal::ZERO,
+                percentiles: Vec::new(),
+                histogram: Vec::new(),
+                segments: Vec::new(),
+                flips: Vec::new(),
+            },
+            flips: BTreeMap::new(),
+            relatives: Vec::new(),
+            segments: BTreeMap::new(),
+            done: AtomicUsize::new(0),
+        })
     }
-    let rows: Vec<usize> = (0..portfolio.requests.len())
-        .filter(|&i| portfolio.requests[i].application.product() == product)
-        .collect();
-    let done = AtomicUsize::new(0);
-    let priced: Vec<Row> = rows
-        .par_iter()
-        .map(|&row| {
-            let request = &portfolio.requests[row];
-            let (occupation, option, age) = segments(&request.application);
-            let priced = Row {
-                old: price(old_book, request),
-                new: price(new_book, request),
+
+    /// Prices the next part of the book under both versions, and gives its rows: one for each
+    /// policy of the product. `progress` is told how many rows are done in all.
+    pub fn add(
+        &mut self,
+        part: &Portfolio,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<DataFrame, ImpactError> {
+        let product = self.report.product;
+        let rows: Vec<usize> = (0..part.requests.len())
+            .filter(|&i| part.requests[i].application.product() == product)
+            .collect();
+        let (old_book, new_book, done) = (self.old_book, self.new_book, &self.done);
+        let priced: Vec<Row> = rows
+            .par_iter()
+            .map(|&row| {
+                let request = &part.requests[row];
+                let (occupation, option, age) = segments(&request.application);
+                let priced = Row {
+                    old: price(old_book, request),
+                    new: price(new_book, request),
+                    occupation,
+                    option,
+                    age,
+                };
+                let count = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if count.is_multiple_of(10_000) {
+                    progress(count);
+                }
+                priced
+            })
+            .collect();
+        progress(done.load(Ordering::Relaxed));
+
+        let report = &mut self.report;
+        report.policies += rows.len() as u64;
+        report.other_product += (part.requests.len() - rows.len()) as u64;
+        let n = rows.len();
+        let (mut ids, mut occupations, mut options, mut ages) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut old_decisions, mut new_decisions, mut old_totals, mut new_totals) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut changes, mut relatives) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for (&row, priced) in rows.iter().zip(priced) {
+            let policy = &part.policy_ids[row];
+            let Row {
+                old: a,
+                new: b,
                 occupation,
                 option,
                 age,
+            } = priced;
+            if a.decision == NOT_PRICED || b.decision == NOT_PRICED {
+                report.not_priced += 1;
+            }
+            if a.decision != b.decision {
+                let entry = self.flips.entry((a.decision, b.decision)).or_default();
+                entry.0 += 1;
+                if entry.1.len() < EXAMPLE_FLIPS {
+                    entry.1.push(policy.clone());
+                }
+            }
+            let keys = [
+                ("occupation", &occupation),
+                ("cover_options", &option),
+                ("age_band", &age),
+            ];
+            let (change, relative) = match (a.total, b.total) {
+                (Some(x), Some(y)) => {
+                    report.total_old += x;
+                    report.total_new += y;
+                    match y.cmp(&x) {
+                        std::cmp::Ordering::Greater => report.rises += 1,
+                        std::cmp::Ordering::Less => report.falls += 1,
+                        std::cmp::Ordering::Equal => report.unchanged += 1,
+                    }
+                    let change = y - x;
+                    let relative = if x.is_zero() {
+                        None
+                    } else {
+                        (change / x).to_f64()
+                    };
+                    (Some(change), relative)
+                }
+                _ => {
+                    report.not_compared += 1;
+                    (None, None)
+                }
             };
-            let count = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if count.is_multiple_of(10_000) {
-                progress(count);
-            }
-            priced
-        })
-        .collect();
-    progress(rows.len());
-
-    let mut report = ImpactReport {
-        product,
-        old_version: old.to_owned(),
-        new_version: new.to_owned(),
-        policies: rows.len() as u64,
-        other_product: (portfolio.requests.len() - rows.len()) as u64,
-        not_priced: 0,
-        not_compared: 0,
-        rises: 0,
-        falls: 0,
-        unchanged: 0,
-        total_old: Decimal::ZERO,
-        total_new: Decimal::ZERO,
-        total_change: Decimal::ZERO,
-        percentiles: Vec::new(),
-        histogram: Vec::new(),
-        segments: Vec::new(),
-        flips: Vec::new(),
-    };
-    let mut flips: BTreeMap<(String, String), (u64, Vec<String>)> = BTreeMap::new();
-    let n = rows.len();
-    let (mut ids, mut occupations, mut options, mut ages) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut old_decisions, mut new_decisions, mut old_totals, mut new_totals) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut changes, mut relatives) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    // Each segment's change, summed exactly: money is never summed as a float.
-    let mut segment_totals: BTreeMap<(&'static str, String), Decimal> = BTreeMap::new();
-    for (&row, priced) in rows.iter().zip(priced) {
-        let policy = &portfolio.policy_ids[row];
-        let Row {
-            old: a,
-            new: b,
-            occupation,
-            option,
-            age,
-        } = priced;
-        if a.decision == NOT_PRICED || b.decision == NOT_PRICED {
-            report.not_priced += 1;
-        }
-        if a.decision != b.decision {
-            let entry = flips
-                .entry((a.decision.to_owned(), b.decision.to_owned()))
-                .or_default();
-            entry.0 += 1;
-            if entry.1.len() < EXAMPLE_FLIPS {
-                entry.1.push(policy.clone());
-            }
-        }
-        let (change, relative) = match (a.total, b.total) {
-            (Some(x), Some(y)) => {
-                report.total_old += x;
-                report.total_new += y;
-                match y.cmp(&x) {
-                    std::cmp::Ordering::Greater => report.rises += 1,
-                    std::cmp::Ordering::Less => report.falls += 1,
-                    std::cmp::Ordering::Equal => report.unchanged += 1,
+            for (dimension, key) in keys {
+                // A segment without a key (the age band of a liability policy) is not one.
+                if key.is_empty() {
+                    continue;
                 }
-                let change = y - x;
-                for (dimension, key) in [
-                    ("occupation", &occupation),
-                    ("cover_options", &option),
-                    ("age_band", &age),
-                ] {
-                    *segment_totals.entry((dimension, key.clone())).or_default() += change;
-                }
-                let relative = if x.is_zero() {
-                    None
-                } else {
-                    (change / x).to_f64()
+                let segments = self.segments.entry(dimension).or_default();
+                let sums = match segments.get_mut(key.as_str()) {
+                    Some(sums) => sums,
+                    None => segments.entry(key.clone()).or_default(),
                 };
-                (change.to_f64(), relative)
+                sums.policies += 1;
+                if let Some(change) = change {
+                    sums.total_change += change;
+                }
+                if let Some(relative) = relative {
+                    sums.relative_sum += relative;
+                    sums.relatives += 1;
+                }
             }
-            _ => {
-                report.not_compared += 1;
-                (None, None)
+            if let Some(relative) = relative {
+                self.relatives.push(relative);
             }
-        };
-        ids.push(policy.clone());
-        occupations.push(occupation);
-        options.push(option);
-        ages.push(age);
-        old_decisions.push(a.decision);
-        new_decisions.push(b.decision);
-        old_totals.push(a.total.map(|t| t.to_string()));
-        new_totals.push(b.total.map(|t| t.to_string()));
-        changes.push(change);
-        relatives.push(relative);
-    }
-    report.total_change = report.total_new - report.total_old;
-    report.flips = flips
-        .into_iter()
-        .map(|((from, to), (policies, examples))| DecisionFlip {
-            from,
-            to,
-            policies,
-            examples,
-        })
-        .collect();
-
-    let frame = DataFrame::new(
-        n,
-        vec![
-            Column::new("policy_id".into(), ids),
-            Column::new("occupation".into(), occupations),
-            Column::new("cover_options".into(), options),
-            Column::new("age_band".into(), ages),
-            Column::new("old_decision".into(), old_decisions),
-            Column::new("new_decision".into(), new_decisions),
-            Column::new("old_total".into(), old_totals),
-            Column::new("new_total".into(), new_totals),
-            Column::new("change".into(), changes),
-            Column::new("relative_change".into(), relatives),
-        ],
-    )?;
-
-    let relative = frame.column("relative_change")?.f64()?;
-    for p in PERCENTILES {
-        if let Some(value) = relative.quantile(*p, QuantileMethod::Linear)? {
-            report.percentiles.push((*p, value));
+            ids.push(policy.clone());
+            occupations.push(occupation);
+            options.push(option);
+            ages.push(age);
+            old_decisions.push(a.decision);
+            new_decisions.push(b.decision);
+            old_totals.push(a.total.map(|t| t.to_string()));
+            new_totals.push(b.total.map(|t| t.to_string()));
+            changes.push(change.and_then(|c| c.to_f64()));
+            relatives.push(relative);
         }
+        Ok(DataFrame::new(
+            n,
+            vec![
+                Column::new("policy_id".into(), ids),
+                Column::new("occupation".into(), occupations),
+                Column::new("cover_options".into(), options),
+                Column::new("age_band".into(), ages),
+                Column::new("old_decision".into(), old_decisions),
+                Column::new("new_decision".into(), new_decisions),
+                Column::new("old_total".into(), old_totals),
+                Column::new("new_total".into(), new_totals),
+                Column::new("change".into(), changes),
+                Column::new("relative_change".into(), relatives),
+            ],
+        )?)
     }
-    let mut lower = None;
-    for upper in HISTOGRAM_EDGES.iter().copied().map(Some).chain([None]) {
-        let policies = relative
-            .iter()
-            .flatten()
-            .filter(|v| lower.is_none_or(|l| *v >= l) && upper.is_none_or(|u| *v < u))
-            .count() as u64;
-        report.histogram.push(Bin {
-            lower,
-            upper,
-            policies,
-        });
-        lower = upper;
-    }
-    for dimension in ["occupation", "cover_options", "age_band"] {
-        // The eager aggregations are deprecated in favour of the lazy engine, which this crate
-        // leaves out to keep its build short (see DEVELOPERS); they remain exact.
-        #[allow(deprecated)]
-        let grouped = frame
-            .group_by([dimension])?
-            .select(["relative_change"])
-            .mean()?;
-        let counts = frame.group_by([dimension])?.select(["policy_id"]).count()?;
-        let keys = grouped.column(dimension)?.str()?;
-        let means = grouped.column("relative_change_mean")?.f64()?;
-        let mut found = Vec::new();
-        for (i, key) in keys.iter().enumerate() {
-            let Some(key) = key.filter(|k| !k.is_empty()) else {
-                continue;
-            };
-            let Some(mean) = means.get(i) else { continue };
-            let total = segment_totals
-                .get(&(dimension, key.to_owned()))
-                .copied()
-                .unwrap_or_default();
-            let policies = counts
-                .column(dimension)?
-                .str()?
-                .iter()
-                .position(|k| k == Some(key))
-                .and_then(|j| counts.column("policy_id_count").ok()?.idx().ok()?.get(j))
-                .unwrap_or_default() as u64;
-            found.push(SegmentChange {
-                dimension: dimension.to_owned(),
-                value: key.to_owned(),
+
+    /// The report on every part added.
+    pub fn finish(self) -> Result<ImpactReport, ImpactError> {
+        let mut report = self.report;
+        report.total_change = report.total_new - report.total_old;
+        report.flips = self
+            .flips
+            .into_iter()
+            .map(|((from, to), (policies, examples))| DecisionFlip {
+                from: from.to_owned(),
+                to: to.to_owned(),
                 policies,
-                mean_relative_change: mean,
-                total_change: total,
-            });
+                examples,
+            })
+            .collect();
+        let relative = Float64Chunked::from_vec("relative_change".into(), self.relatives);
+        for p in PERCENTILES {
+            if let Some(value) = relative.quantile(*p, QuantileMethod::Linear)? {
+                report.percentiles.push((*p, value));
+            }
         }
-        found.sort_by(|a, b| {
-            b.mean_relative_change
-                .abs()
-                .total_cmp(&a.mean_relative_change.abs())
-                .then(a.value.cmp(&b.value))
-        });
-        report.segments.extend(found.into_iter().take(TOP_SEGMENTS));
+        let mut lower = None;
+        for upper in HISTOGRAM_EDGES.iter().copied().map(Some).chain([None]) {
+            let policies = relative
+                .into_no_null_iter()
+                .filter(|v| lower.is_none_or(|l| *v >= l) && upper.is_none_or(|u| *v < u))
+                .count() as u64;
+            report.histogram.push(Bin {
+                lower,
+                upper,
+                policies,
+            });
+            lower = upper;
+        }
+        for dimension in ["occupation", "cover_options", "age_band"] {
+            let mut found: Vec<SegmentChange> = self
+                .segments
+                .get(dimension)
+                .into_iter()
+                .flatten()
+                .filter(|(_, sums)| sums.relatives > 0)
+                .map(|(value, sums)| SegmentChange {
+                    dimension: dimension.to_owned(),
+                    value: value.clone(),
+                    policies: sums.policies,
+                    mean_relative_change: sums.relative_sum / sums.relatives as f64,
+                    total_change: sums.total_change,
+                })
+                .collect();
+            found.sort_by(|a, b| {
+                b.mean_relative_change
+                    .abs()
+                    .total_cmp(&a.mean_relative_change.abs())
+                    .then(a.value.cmp(&b.value))
+            });
+            report.segments.extend(found.into_iter().take(TOP_SEGMENTS));
+        }
+        Ok(report)
     }
-    Ok((report, frame))
 }

@@ -131,134 +131,186 @@ pub fn generate_with(
     rating_date: chrono::NaiveDate,
     groups: &GroupModel,
 ) -> PolarsResult<DataFrame> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let width = super::COLUMNS.len() + groups.attribute.len();
-    debug_assert_eq!(super::COLUMNS[20], "family_situation");
-    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(size); width];
-    let given: Vec<Option<usize>> = groups
-        .attribute
-        .iter()
-        .map(|a| {
-            a.given
-                .as_deref()
-                .and_then(|g| super::COLUMNS.iter().position(|c| *c == g))
-        })
-        .collect();
-    let date = rating_date.to_string();
-    for i in 0..size {
-        let liability = rng.random_bool(0.5);
-        let occupation = if rng.random_bool(0.6) {
-            INTIMACY[rng.random_range(0..INTIMACY.len())]
-        } else {
-            COMPARATORS[rng.random_range(0..COMPARATORS.len())]
-        };
-        let mut row: Vec<Option<String>> = vec![None; width];
-        row[0] = Some(format!("P{i:09}"));
-        row[1] = Some(
-            if liability {
-                "liability"
+    Generator::new(size, seed, rating_date, groups).draw(size)
+}
+
+/// A book drawn a part at a time, for books larger than memory: the same rows, in the same
+/// order, whatever the parts, since every row is drawn from one stream of random numbers.
+pub struct Generator<'a> {
+    rng: ChaCha8Rng,
+    groups: &'a GroupModel,
+    /// For each group, the rating input its weights depend on.
+    given: Vec<Option<usize>>,
+    date: String,
+    next: usize,
+    size: usize,
+}
+
+impl<'a> Generator<'a> {
+    pub fn new(
+        size: usize,
+        seed: u64,
+        rating_date: chrono::NaiveDate,
+        groups: &'a GroupModel,
+    ) -> Self {
+        debug_assert_eq!(super::COLUMNS[20], "family_situation");
+        let given = groups
+            .attribute
+            .iter()
+            .map(|a| {
+                a.given
+                    .as_deref()
+                    .and_then(|g| super::COLUMNS.iter().position(|c| *c == g))
+            })
+            .collect();
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            groups,
+            given,
+            date: rating_date.to_string(),
+            next: 0,
+            size,
+        }
+    }
+
+    fn names(&self) -> impl Iterator<Item = String> + '_ {
+        super::COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .chain(self.groups.attribute.iter().map(|a| a.name.clone()))
+    }
+
+    /// The columns of the book, every one text.
+    pub fn schema(&self) -> Schema {
+        self.names()
+            .map(|name| Field::new(name.into(), DataType::String))
+            .collect()
+    }
+
+    /// The next part of at most `rows` applications, or `None` when the book is drawn.
+    pub fn next_part(&mut self, rows: usize) -> Option<PolarsResult<DataFrame>> {
+        (self.next < self.size).then(|| self.draw(rows.max(1)))
+    }
+
+    /// The next `rows` applications (fewer at the end of the book).
+    fn draw(&mut self, rows: usize) -> PolarsResult<DataFrame> {
+        let rows = rows.min(self.size - self.next);
+        let width = super::COLUMNS.len() + self.groups.attribute.len();
+        let mut columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(rows); width];
+        for i in self.next..self.next + rows {
+            let (rng, date) = (&mut self.rng, &self.date);
+            let liability = rng.random_bool(0.5);
+            let occupation = if rng.random_bool(0.6) {
+                INTIMACY[rng.random_range(0..INTIMACY.len())]
             } else {
-                "income_protection"
-            }
-            .into(),
-        );
-        row[2] = Some(date.clone());
-        row[3] = Some(
-            if rng.random_bool(0.3) {
-                "renewal"
-            } else {
-                "new_business"
-            }
-            .into(),
-        );
-        row[4] = Some(
-            if rng.random_bool(0.4) {
-                "monthly"
-            } else {
-                "annual"
-            }
-            .into(),
-        );
-        row[5] = Some(occupation.into());
-        if liability {
-            row[6] = Some(weighted(&mut rng, CLAIMS).to_string());
-            row[7] = Some(SETTINGS[rng.random_range(0..SETTINGS.len())].into());
-            row[8] = Some(round_to(log_normal(&mut rng, 45_000.0, 0.6), 100.0));
-            row[9] = Some(weighted(&mut rng, LIMITS).into());
-            row[10] = Some(weighted(&mut rng, DEDUCTIBLES).into());
-            row[11] = Some(rng.random_range(0..25u32).to_string());
-            let measures: Vec<&str> = MEASURES
-                .iter()
-                .copied()
-                .filter(|_| rng.random_bool(0.45))
-                .collect();
-            row[12] = Some(measures.join(";"));
-        } else {
-            row[6] = Some(weighted(&mut rng, &[(0u32, 0.88), (1, 0.09), (2, 0.03)]).to_string());
-            let employee = rng.random_bool(0.35);
-            // Employees who buy a top-up mostly earn above the statutory pay cap, where the
-            // mutual insurer's 60 % stops growing.
-            let median = if employee { 6_000.0 } else { 4_500.0 };
-            let income = (log_normal(&mut rng, median, 0.45).max(600.0) / 10.0).round() * 10.0;
-            row[13] = Some(rng.random_range(18..66u32).to_string());
-            row[14] = Some(
-                if employee {
-                    "employee"
+                COMPARATORS[rng.random_range(0..COMPARATORS.len())]
+            };
+            let mut row: Vec<Option<String>> = vec![None; width];
+            row[0] = Some(format!("P{i:09}"));
+            row[1] = Some(
+                if liability {
+                    "liability"
                 } else {
-                    "self_employed"
+                    "income_protection"
                 }
                 .into(),
             );
-            row[15] = Some(format!("{income:.0}"));
-            let family = weighted(&mut rng, FAMILY);
-            row[20] = family.map(str::to_owned);
-            // The room the cap leaves beside the statutory benefit (absent, the highest).
-            let room =
-                0.8 * income - statutory(employee, family.unwrap_or("with_dependants"), income);
-            let benefit = if room < 50.0 {
-                // The statutory benefit alone reaches the cap: any benefit is declined.
-                rng.random_range(1..6u32) as f64 * 50.0
-            } else if rng.random_bool(OVER_CAP) {
-                ((room * rng.random_range(1.05..1.5) / 50.0).ceil() * 50.0).max(100.0)
-            } else {
-                // Rounded down to 50 EUR, so that rounding never lifts a benefit over the cap.
-                ((room * rng.random_range(0.60..1.0) / 50.0).floor() * 50.0).max(50.0)
-            };
-            row[16] = Some(format!("{benefit:.0}"));
-            row[17] = Some(
-                weighted(
-                    &mut rng,
-                    if employee {
-                        DEFERRED_EMPLOYEE
-                    } else {
-                        DEFERRED
-                    },
-                )
+            row[2] = Some(date.clone());
+            row[3] = Some(
+                if rng.random_bool(0.3) {
+                    "renewal"
+                } else {
+                    "new_business"
+                }
                 .into(),
             );
-            row[18] = Some(weighted(&mut rng, PERIODS).into());
-            row[19] = Some(if rng.random_bool(0.25) { "yes" } else { "no" }.into());
+            row[4] = Some(
+                if rng.random_bool(0.4) {
+                    "monthly"
+                } else {
+                    "annual"
+                }
+                .into(),
+            );
+            row[5] = Some(occupation.into());
+            if liability {
+                row[6] = Some(weighted(rng, CLAIMS).to_string());
+                row[7] = Some(SETTINGS[rng.random_range(0..SETTINGS.len())].into());
+                row[8] = Some(round_to(log_normal(rng, 45_000.0, 0.6), 100.0));
+                row[9] = Some(weighted(rng, LIMITS).into());
+                row[10] = Some(weighted(rng, DEDUCTIBLES).into());
+                row[11] = Some(rng.random_range(0..25u32).to_string());
+                let measures: Vec<&str> = MEASURES
+                    .iter()
+                    .copied()
+                    .filter(|_| rng.random_bool(0.45))
+                    .collect();
+                row[12] = Some(measures.join(";"));
+            } else {
+                row[6] = Some(weighted(rng, &[(0u32, 0.88), (1, 0.09), (2, 0.03)]).to_string());
+                let employee = rng.random_bool(0.35);
+                // Employees who buy a top-up mostly earn above the statutory pay cap, where the
+                // mutual insurer's 60 % stops growing.
+                let median = if employee { 6_000.0 } else { 4_500.0 };
+                let income = (log_normal(rng, median, 0.45).max(600.0) / 10.0).round() * 10.0;
+                row[13] = Some(rng.random_range(18..66u32).to_string());
+                row[14] = Some(
+                    if employee {
+                        "employee"
+                    } else {
+                        "self_employed"
+                    }
+                    .into(),
+                );
+                row[15] = Some(format!("{income:.0}"));
+                let family = weighted(rng, FAMILY);
+                row[20] = family.map(str::to_owned);
+                // The room the cap leaves beside the statutory benefit (absent, the highest).
+                let room =
+                    0.8 * income - statutory(employee, family.unwrap_or("with_dependants"), income);
+                let benefit = if room < 50.0 {
+                    // The statutory benefit alone reaches the cap: any benefit is declined.
+                    rng.random_range(1..6u32) as f64 * 50.0
+                } else if rng.random_bool(OVER_CAP) {
+                    ((room * rng.random_range(1.05..1.5) / 50.0).ceil() * 50.0).max(100.0)
+                } else {
+                    // Rounded down to 50 EUR, so that rounding never lifts a benefit over the cap.
+                    ((room * rng.random_range(0.60..1.0) / 50.0).floor() * 50.0).max(50.0)
+                };
+                row[16] = Some(format!("{benefit:.0}"));
+                row[17] = Some(
+                    weighted(
+                        rng,
+                        if employee {
+                            DEFERRED_EMPLOYEE
+                        } else {
+                            DEFERRED
+                        },
+                    )
+                    .into(),
+                );
+                row[18] = Some(weighted(rng, PERIODS).into());
+                row[19] = Some(if rng.random_bool(0.25) { "yes" } else { "no" }.into());
+            }
+            for (at, attribute) in self.groups.attribute.iter().enumerate() {
+                let by = self.given[at]
+                    .and_then(|column| row[column].as_deref())
+                    .and_then(|value| attribute.by.get(value));
+                let weights = by.unwrap_or(&attribute.default);
+                row[super::COLUMNS.len() + at] = Some(weighted_group(rng, weights));
+            }
+            for (column, value) in columns.iter_mut().zip(row) {
+                column.push(value);
+            }
         }
-        for (at, attribute) in groups.attribute.iter().enumerate() {
-            let by = given[at]
-                .and_then(|column| row[column].as_deref())
-                .and_then(|value| attribute.by.get(value));
-            let weights = by.unwrap_or(&attribute.default);
-            row[super::COLUMNS.len() + at] = Some(weighted_group(&mut rng, weights));
-        }
-        for (column, value) in columns.iter_mut().zip(row) {
-            column.push(value);
-        }
+        self.next += rows;
+        let columns = self
+            .names()
+            .zip(columns)
+            .map(|(name, values)| Column::new(name.into(), values))
+            .collect();
+        DataFrame::new(rows, columns)
     }
-    let names = super::COLUMNS
-        .iter()
-        .map(|c| c.to_string())
-        .chain(groups.attribute.iter().map(|a| a.name.clone()));
-    let columns = names
-        .zip(columns)
-        .map(|(name, values)| Column::new(name.into(), values))
-        .collect();
-    DataFrame::new(size, columns)
 }
 
 fn weighted_group(rng: &mut ChaCha8Rng, weights: &BTreeMap<String, f64>) -> String {

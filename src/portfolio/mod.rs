@@ -14,6 +14,7 @@
 //! adds for fairness analysis) is carried along and never sent to pricing.
 
 mod generate;
+mod parts;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -25,7 +26,8 @@ use crate::domain::{Product, QuoteRequest};
 use crate::tables::TableFault;
 use crate::tables::application::{RowCells, quote_request};
 
-pub use generate::{GroupAttribute, GroupModel, generate, generate_with};
+pub use generate::{Generator, GroupAttribute, GroupModel, generate, generate_with};
+pub use parts::{PART_ROWS, PortfolioParts};
 
 pub const COLUMNS: &[&str] = &[
     "policy_id",
@@ -156,15 +158,6 @@ fn is_parquet(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
-/// Reads a CSV or Parquet file (by its extension).
-pub fn read_frame(path: &Path) -> Result<DataFrame, PortfolioError> {
-    let bytes = std::fs::read(path).map_err(|e| PortfolioError::Read {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    frame_from_bytes(bytes, is_parquet(path), &path.display().to_string())
-}
-
 /// Reads CSV or Parquet bytes; every column becomes text, so that amounts parse exactly.
 pub fn frame_from_bytes(
     bytes: Vec<u8>,
@@ -186,6 +179,15 @@ pub fn frame_from_bytes(
             .finish()
             .map_err(|e| fail(&e))?
     };
+    as_text(frame, name)
+}
+
+/// Every column of a frame as text.
+fn as_text(frame: DataFrame, name: &str) -> Result<DataFrame, PortfolioError> {
+    let fail = |e: &dyn std::fmt::Display| PortfolioError::Read {
+        path: name.to_owned(),
+        message: e.to_string(),
+    };
     let columns = frame
         .columns()
         .iter()
@@ -195,22 +197,86 @@ pub fn frame_from_bytes(
     DataFrame::new(frame.height(), columns).map_err(|e| fail(&e))
 }
 
-pub fn write_frame(frame: &mut DataFrame, path: &Path) -> Result<(), PortfolioError> {
-    let fail = |e: &dyn std::fmt::Display| PortfolioError::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    let mut file = std::fs::File::create(path).map_err(|e| fail(&e))?;
-    if is_parquet(path) {
-        ParquetWriter::new(&mut file)
-            .finish(frame)
-            .map_err(|e| fail(&e))?;
-    } else {
-        CsvWriter::new(&mut file)
-            .finish(frame)
-            .map_err(|e| fail(&e))?;
+/// A CSV or Parquet file (by its extension) written a frame at a time, so that a book of any
+/// size is written in bounded memory. It is written beside its place and moved there when
+/// finished: a file cut off by a failure never passes for a whole one.
+pub struct FrameSink {
+    path: std::path::PathBuf,
+    partial: std::path::PathBuf,
+    writer: SinkWriter,
+    /// Rows written so far.
+    pub rows: usize,
+}
+
+enum SinkWriter {
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<std::fs::File>>),
+    Csv(polars::io::csv::write::BatchedWriter<std::fs::File>),
+}
+
+impl FrameSink {
+    /// A file of the columns `schema` names, at `path` once finished.
+    pub fn create(path: &Path, schema: &Schema) -> Result<Self, PortfolioError> {
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = std::path::PathBuf::from(partial);
+        let fail = |e: &dyn std::fmt::Display| PortfolioError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let file = std::fs::File::create(&partial).map_err(|e| fail(&e))?;
+        let writer = if is_parquet(path) {
+            SinkWriter::Parquet(Box::new(
+                ParquetWriter::new(file)
+                    .batched(schema)
+                    .map_err(|e| fail(&e))?,
+            ))
+        } else {
+            SinkWriter::Csv(CsvWriter::new(file).batched(schema).map_err(|e| fail(&e))?)
+        };
+        Ok(Self {
+            path: path.to_owned(),
+            partial,
+            writer,
+            rows: 0,
+        })
     }
-    Ok(())
+
+    fn fail(&self, e: &dyn std::fmt::Display) -> PortfolioError {
+        PortfolioError::Write {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Appends the rows of `frame` (its columns those of the schema, in its order).
+    pub fn write(&mut self, frame: &mut DataFrame) -> Result<(), PortfolioError> {
+        // The batched writers want each column in one piece.
+        frame.rechunk_mut();
+        let written = match &mut self.writer {
+            SinkWriter::Parquet(w) => w.write_batch(frame),
+            SinkWriter::Csv(w) => w.write_batch(frame),
+        };
+        written.map_err(|e| self.fail(&e))?;
+        self.rows += frame.height();
+        Ok(())
+    }
+
+    /// Completes the file and puts it in its place.
+    pub fn finish(mut self) -> Result<usize, PortfolioError> {
+        let finished = match &mut self.writer {
+            SinkWriter::Parquet(w) => w.finish().map(|_| ()),
+            SinkWriter::Csv(w) => w.finish(),
+        };
+        finished.map_err(|e| self.fail(&e))?;
+        std::fs::rename(&self.partial, &self.path).map_err(|e| self.fail(&e))?;
+        Ok(self.rows)
+    }
+}
+
+pub fn write_frame(frame: &mut DataFrame, path: &Path) -> Result<(), PortfolioError> {
+    let mut sink = FrameSink::create(path, frame.schema())?;
+    sink.write(frame)?;
+    sink.finish().map(|_| ())
 }
 
 /// The text cells of a column, or `None` for each row when the column is absent.
@@ -255,15 +321,46 @@ pub fn from_csv(bytes: &[u8], file: &str) -> Result<Portfolio, PortfolioError> {
     from_frame(frame_from_bytes(bytes.to_vec(), false, file)?, file)
 }
 
-/// Reads a portfolio file and turns every row into an application.
+/// Reads a whole portfolio file and turns every row into an application. The analyses that
+/// need only one row at a time read it in parts instead ([`PortfolioParts`]).
 pub fn read(path: &Path) -> Result<Portfolio, PortfolioError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut portfolio = from_frame(read_frame(path)?, &name)?;
-    portfolio.provenance = provenance_of(path, &name);
-    Ok(portfolio)
+    let mut parts = PortfolioParts::open(path)?;
+    let mut whole: Option<Portfolio> = None;
+    while let Some(part) = parts.next_part()? {
+        match &mut whole {
+            None => whole = Some(part),
+            Some(whole) => {
+                whole
+                    .frame
+                    .vstack_mut(&part.frame)
+                    .map_err(|e| PortfolioError::Read {
+                        path: path.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                whole.policy_ids.extend(part.policy_ids);
+                whole.requests.extend(part.requests);
+            }
+        }
+    }
+    let mut whole = match whole {
+        Some(whole) => whole,
+        // No row: the header alone, as a frame with no rows.
+        None => {
+            let columns = parts
+                .columns
+                .iter()
+                .map(|c| Column::new(c.as_str().into(), Vec::<Option<String>>::new()))
+                .collect();
+            let frame = DataFrame::new(0, columns).map_err(|e| PortfolioError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            parse(frame, "", 0)?
+        }
+    };
+    whole.frame.rechunk_mut();
+    whole.provenance = parts.provenance;
+    Ok(whole)
 }
 
 /// An uploaded portfolio (CSV or Parquet bytes); every faulty cell is a field named
@@ -288,21 +385,37 @@ pub fn from_upload(
     })
 }
 
-/// Turns every row of a portfolio frame into an application; every fault is located.
-pub fn from_frame(frame: DataFrame, file: &str) -> Result<Portfolio, PortfolioError> {
-    let file = file.to_owned();
-    let missing: Vec<TableFault> = COLUMNS
+/// The required columns a file's header lacks, each a fault of its first row.
+fn missing_columns<S: AsRef<str>>(columns: &[S], file: &str) -> Vec<TableFault> {
+    COLUMNS
         .iter()
-        .filter(|c| !OPTIONAL.contains(c) && frame.column(c).is_err())
+        .filter(|c| !OPTIONAL.contains(c) && !columns.iter().any(|have| have.as_ref() == **c))
         .map(|c| {
             TableFault::at(
-                &file,
+                file,
                 Some(1),
                 Some(c),
                 "the column is missing from the header",
             )
         })
+        .collect()
+}
+
+/// Turns every row of a portfolio frame into an application; every fault is located.
+pub fn from_frame(frame: DataFrame, file: &str) -> Result<Portfolio, PortfolioError> {
+    parse(frame, file, 0)
+}
+
+/// Turns every row of a frame, the file's rows from `first_row` (counted from 0 after the
+/// header), into an application; every fault is placed at its row of the file.
+fn parse(frame: DataFrame, file: &str, first_row: usize) -> Result<Portfolio, PortfolioError> {
+    let file = file.to_owned();
+    let names: Vec<&str> = frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.as_str())
         .collect();
+    let missing = missing_columns(&names, &file);
     if !missing.is_empty() {
         return Err(PortfolioError::Invalid(missing));
     }
@@ -314,7 +427,7 @@ pub fn from_frame(frame: DataFrame, file: &str) -> Result<Portfolio, PortfolioEr
         .into_par_iter()
         .map(|index| {
             let cells: Vec<Option<&str>> = columns.iter().map(|c| c[index]).collect();
-            request(&file, index, &positions, &cells)
+            request(&file, first_row + index, &positions, &cells)
         })
         .collect();
     let mut faults = Vec::new();
@@ -332,6 +445,7 @@ pub fn from_frame(frame: DataFrame, file: &str) -> Result<Portfolio, PortfolioEr
     if !faults.is_empty() {
         return Err(PortfolioError::Invalid(faults));
     }
+    drop(columns);
     Ok(Portfolio {
         frame,
         policy_ids,

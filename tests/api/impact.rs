@@ -312,3 +312,124 @@ async fn a_bad_portfolio_row_is_named_by_row_and_column() {
         .collect();
     assert_eq!(fields, ["portfolio, row 3, column rating_date"]);
 }
+
+/// A product folder compiled as the CLI compiles it.
+fn published(dir: &std::path::Path) -> fairquote::rating::schedule::PublishedBook {
+    let files = fairquote::tables::ModelFiles::read_dir(dir, fairquote::domain::Product::Liability)
+        .expect("a model");
+    fairquote::tables::compile_version(&files)
+        .expect("compiled")
+        .book
+}
+
+/// A book too large for memory is analysed a part at a time: the report and the rows must
+/// be those of the whole book at once, whatever the parts, from CSV and Parquet, and the
+/// CLI, which reads in parts, must agree with both.
+#[tokio::test]
+async fn a_book_analysed_in_parts_gives_the_report_of_the_whole_book() {
+    let candidate = version(
+        pb::Product::Liability,
+        &[
+            (
+                "base_rates.csv",
+                "L2,client_premises,3.60",
+                "L2,client_premises,3.90",
+            ),
+            ("base_rates.csv", "L3,venue,4.40", "L3,venue,4.00"),
+            ("deductible_factors.csv", "1000,0.85\n", ""),
+        ],
+    );
+    let default = models_dir().join("liability");
+    let (old, new) = (published(&default), published(&candidate.path));
+    let (old_id, new_id) = (old.version().id.clone(), new.version().id.clone());
+    let schedule = fairquote::rating::ModelSchedule::new(
+        Vec::new(),
+        Vec::new(),
+        HashMap::from([(old_id.clone(), old), (new_id.clone(), new)]),
+    );
+    let dir = tempfile::tempdir().expect("a folder");
+    let mut frame = fairquote::portfolio::generate(
+        2_000,
+        11,
+        NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+    )
+    .expect("a portfolio");
+    for name in ["book.csv", "book.parquet"] {
+        let path = dir.path().join(name);
+        fairquote::portfolio::write_frame(&mut frame, &path).expect("written");
+        let whole = fairquote::portfolio::read(&path).expect("readable");
+        let (expected, expected_rows) =
+            fairquote::impact::analyse(&schedule, &old_id, &new_id, &whole, &|_| {})
+                .expect("analysed");
+        assert!(expected.rises > 0 && expected.falls > 0 && !expected.flips.is_empty());
+        for rows in [1, 150, 1_999, 2_000] {
+            let mut parts = fairquote::portfolio::PortfolioParts::open(&path)
+                .expect("opened")
+                .with_part_rows(rows);
+            let mut analysis =
+                fairquote::impact::Analysis::new(&schedule, &old_id, &new_id).expect("versions");
+            let mut joined: Option<polars::prelude::DataFrame> = None;
+            while let Some(part) = parts.next_part().expect("readable") {
+                let part_rows = analysis.add(&part, &|_| {}).expect("analysed");
+                match &mut joined {
+                    None => joined = Some(part_rows),
+                    Some(j) => {
+                        j.vstack_mut(&part_rows).expect("the same columns");
+                    }
+                }
+            }
+            assert_eq!(
+                analysis.finish().expect("a report"),
+                expected,
+                "{name} in {rows}s"
+            );
+            assert!(
+                joined.expect("rows").equals_missing(&expected_rows),
+                "{name} in {rows}s"
+            );
+        }
+
+        let out = dir.path().join(format!("{name}.rows.parquet"));
+        let cli = run_fairquote(
+            vec![
+                "impact".into(),
+                "--old".into(),
+                default.to_string_lossy().into_owned(),
+                "--new".into(),
+                candidate.path.to_string_lossy().into_owned(),
+                "--portfolio".into(),
+                path.to_string_lossy().into_owned(),
+                "--rows".into(),
+                out.to_string_lossy().into_owned(),
+                "--json".into(),
+            ],
+            vec![],
+        )
+        .await;
+        assert!(
+            cli.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+        let printed: serde_json::Value = serde_json::from_slice(&cli.stdout).expect("JSON");
+        let expected_json = serde_json::to_value(&expected).expect("JSON");
+        for field in [
+            "policies",
+            "rises",
+            "falls",
+            "total_old",
+            "total_new",
+            "flips",
+        ] {
+            assert_eq!(printed[field], expected_json[field], "{field}");
+        }
+        use polars::prelude::{ParquetReader, SerReader};
+        let written = ParquetReader::new(std::fs::File::open(&out).expect("the rows"))
+            .finish()
+            .expect("Parquet");
+        assert!(written.equals_missing(&expected_rows));
+        let mut partial = out.clone().into_os_string();
+        partial.push(".partial");
+        assert!(!std::path::Path::new(&partial).exists(), "moved into place");
+    }
+}
