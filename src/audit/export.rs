@@ -1,5 +1,7 @@
 //! Logged quotes as a Parquet file: one row per quote, the figures as exact decimal strings,
-//! and the canonical request and response (hex protobuf) so that nothing is lost.
+//! and the canonical request and response (hex protobuf) so that nothing is lost. The file is
+//! written a page of quotes at a time (a row group a page), so that a log of any size is
+//! exported in the memory of a page.
 
 use polars::prelude::*;
 use prost::Message;
@@ -12,7 +14,8 @@ fn money(m: &Option<pb::Money>) -> Option<String> {
     m.as_ref().map(|m| m.amount.clone())
 }
 
-pub fn to_parquet(quotes: &[LoggedQuote]) -> PolarsResult<Vec<u8>> {
+/// The rows of some logged quotes.
+fn frame(quotes: &[LoggedQuote]) -> PolarsResult<DataFrame> {
     let text = |name: &str, values: Vec<Option<String>>| Column::new(name.into(), values);
     let premium = |f: fn(&pb::PremiumBreakdown) -> &Option<pb::Money>| -> Vec<Option<String>> {
         quotes
@@ -74,8 +77,38 @@ pub fn to_parquet(quotes: &[LoggedQuote]) -> PolarsResult<Vec<u8>> {
             column(|q| hex::encode(q.response.encode_to_vec())),
         ),
     ];
-    let mut frame = DataFrame::new(quotes.len(), columns)?;
-    let mut bytes = Vec::new();
-    ParquetWriter::new(&mut bytes).finish(&mut frame)?;
-    Ok(bytes)
+    DataFrame::new(quotes.len(), columns)
+}
+
+/// A Parquet file of logged quotes, written to `W` a page at a time.
+pub struct QuotesParquet<W: std::io::Write> {
+    writer: polars::io::parquet::write::BatchedWriter<W>,
+    /// Quotes written so far.
+    pub quotes: usize,
+}
+
+impl<W: std::io::Write> QuotesParquet<W> {
+    pub fn new(out: W) -> PolarsResult<Self> {
+        let schema = frame(&[])?.schema().clone();
+        Ok(Self {
+            writer: ParquetWriter::new(out).batched(&schema)?,
+            quotes: 0,
+        })
+    }
+
+    /// Appends a page of quotes, in log order.
+    pub fn write(&mut self, quotes: &[LoggedQuote]) -> PolarsResult<()> {
+        if quotes.is_empty() {
+            return Ok(());
+        }
+        self.writer.write_batch(&frame(quotes)?)?;
+        self.quotes += quotes.len();
+        Ok(())
+    }
+
+    /// Writes the file's footer; how many quotes it holds.
+    pub fn finish(self) -> PolarsResult<usize> {
+        self.writer.finish()?;
+        Ok(self.quotes)
+    }
 }

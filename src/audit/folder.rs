@@ -111,6 +111,70 @@ pub fn find_in_dir(dir: &Path, quote_id: &str) -> Result<Option<LoggedQuote>, Lo
     Ok(None)
 }
 
+/// The quotes after sequence `after` that match, at most `limit`, read from the segment that
+/// holds the first one wanted: a segment is named by its first sequence, so that a page of an
+/// export or a listing reads a segment or two, not the whole folder. Should the names not say
+/// (a segment renamed, a record missing), the folder is read from its start.
+fn page_of_dir(
+    dir: &Path,
+    filter: &QuoteFilter,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<LoggedQuote>, LogError> {
+    let segments = chain::segments(dir)?;
+    let first = |path: &PathBuf| {
+        path.file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.parse::<u64>().ok())
+    };
+    let start = segments
+        .iter()
+        .rposition(|p| first(p).is_some_and(|f| f <= after.saturating_add(1)))
+        .unwrap_or(0);
+    match read_page(&segments[start..], filter, after, limit)? {
+        Some(found) => Ok(found),
+        None => Ok(read_page(&segments, filter, after, limit)?.unwrap_or_default()),
+    }
+}
+
+/// The page read from these segments; `None` when the first record read comes after the
+/// first one wanted (a segment skipped that held some).
+fn read_page(
+    segments: &[PathBuf],
+    filter: &QuoteFilter,
+    after: u64,
+    limit: usize,
+) -> Result<Option<Vec<LoggedQuote>>, LogError> {
+    let mut found = Vec::new();
+    let mut first = true;
+    for path in segments {
+        let bytes =
+            std::fs::read(path).map_err(|e| LogError::Read(format!("{}: {e}", path.display())))?;
+        let mut offset = segment::MAGIC.len().min(bytes.len());
+        while let Read::Frame(frame) = segment::read_frame(&bytes, offset) {
+            offset = frame.end;
+            let Ok(record) = pb::LogRecord::decode(frame.record) else {
+                continue;
+            };
+            if std::mem::take(&mut first) && record.sequence > after.saturating_add(1) {
+                return Ok(None);
+            }
+            if record.sequence <= after {
+                continue;
+            }
+            if let Some(quote) = LoggedQuote::from_record(record, frame.hash)
+                && filter.matches(&quote.facts())
+            {
+                found.push(quote);
+                if found.len() >= limit {
+                    return Ok(Some(found));
+                }
+            }
+        }
+    }
+    Ok(Some(found))
+}
+
 impl LogRead for FolderReader {
     fn get_quote(&self, quote_id: &str) -> ReadFuture<Option<LoggedQuote>> {
         let (dir, quote_id) = (self.dir.clone(), quote_id.to_owned());
@@ -124,13 +188,7 @@ impl LogRead for FolderReader {
         limit: usize,
     ) -> ReadFuture<Vec<LoggedQuote>> {
         let (dir, filter) = (self.dir.clone(), filter.clone());
-        blocking(move || {
-            Ok(file_log::read_dir_quotes(&dir, &filter)?
-                .into_iter()
-                .filter(|q| q.sequence > after)
-                .take(limit)
-                .collect())
-        })
+        blocking(move || page_of_dir(&dir, &filter, after, limit))
     }
 
     fn verify(&self) -> ReadFuture<VerifyReport> {

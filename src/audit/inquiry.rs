@@ -5,6 +5,8 @@
 //! Results are the log's own records and domain values; `contract::audit` turns them into
 //! messages.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::contract::pb;
@@ -271,20 +273,104 @@ pub async fn all_quotes(
     Ok(log.list_quotes(filter, 0, usize::MAX).await?)
 }
 
-/// The matching quotes as one Parquet file, and how many they are.
-pub async fn export(
-    log: &dyn LogRead,
-    filter: &QuoteFilter,
-) -> Result<(usize, Vec<u8>), AuditError> {
-    let quotes = all_quotes(log, filter).await?;
-    off_runtime(move || {
-        super::export::to_parquet(&quotes)
-            .map(|bytes| (quotes.len(), bytes))
-            .map_err(|e| AuditError::Export(e.to_string()))
-    })
-    .await
+/// Quotes read from the log at a time by an export: a page is a few megabytes of records.
+pub const EXPORT_PAGE: usize = 2_048;
+
+/// Bytes written by the Parquet writer and not yet handed out.
+#[derive(Clone, Default)]
+struct Written(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Written {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
+impl Written {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The matching quotes as one Parquet file, made a page of the log at a time and handed out
+/// in pieces as it is made, so that a log of any size is exported in the memory of a page.
+pub struct QuoteExport {
+    log: Arc<dyn LogRead>,
+    filter: QuoteFilter,
+    page: usize,
+    after: u64,
+    file: Option<super::export::QuotesParquet<Written>>,
+    written: Written,
+    /// Made and not yet handed out.
+    pending: Vec<u8>,
+    /// Quotes in the file so far.
+    pub quotes: usize,
+}
+
+fn export_error(e: impl std::fmt::Display) -> AuditError {
+    AuditError::Export(e.to_string())
+}
+
+impl QuoteExport {
+    pub async fn start(log: Arc<dyn LogRead>, filter: QuoteFilter) -> Result<Self, AuditError> {
+        let written = Written::default();
+        let out = written.clone();
+        let file =
+            off_runtime(move || super::export::QuotesParquet::new(out).map_err(export_error))
+                .await?;
+        Ok(Self {
+            log,
+            filter,
+            page: EXPORT_PAGE,
+            after: 0,
+            file: Some(file),
+            written,
+            pending: Vec::new(),
+            quotes: 0,
+        })
+    }
+
+    /// Reads `quotes` quotes of the log at a time instead.
+    pub fn with_page(mut self, quotes: usize) -> Self {
+        self.page = quotes.max(1);
+        self
+    }
+
+    /// The next at most `most` bytes of the file, or `None` once it has all been handed out.
+    pub async fn next(&mut self, most: usize) -> Result<Option<Vec<u8>>, AuditError> {
+        while self.pending.is_empty() {
+            let Some(mut file) = self.file.take() else {
+                return Ok(None);
+            };
+            let page = quotes(self.log.as_ref(), &self.filter, self.after, self.page).await?;
+            let more = page.next_after;
+            let (file, quotes) = off_runtime(move || {
+                file.write(&page.quotes).map_err(export_error)?;
+                if more.is_some() {
+                    let quotes = file.quotes;
+                    Ok((Some(file), quotes))
+                } else {
+                    Ok((None, file.finish().map_err(export_error)?))
+                }
+            })
+            .await?;
+            self.quotes = quotes;
+            self.file = file;
+            self.after = more.unwrap_or(self.after);
+            self.pending = self.written.take();
+        }
+        let rest = self.pending.split_off(most.min(self.pending.len()));
+        Ok(Some(std::mem::replace(&mut self.pending, rest)))
+    }
+}
 /// Every record and every link of the chain.
 pub async fn verify(log: &dyn LogRead) -> Result<VerifyReport, AuditError> {
     Ok(log.verify().await?)

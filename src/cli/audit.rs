@@ -2,7 +2,7 @@
 //! running service), over the PostgreSQL database the replicas share (read-only transactions;
 //! a restored backup will do), or, with `--server`, over a running service's `AuditService`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -131,7 +131,8 @@ fn export_filter(from: Option<String>, to: Option<String>) -> Result<QuoteFilter
 
 async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
     let (log, models) = app::stored_log(settings).await.map_err(|e| e.to_string())?;
-    let log = log.as_ref();
+    let shared: std::sync::Arc<dyn crate::audit::LogRead> = log.into();
+    let log = shared.as_ref();
     let fail = |e: crate::audit::AuditError| e.to_string();
     match command {
         AuditCommand::Verify { checkpoint, key } => {
@@ -186,13 +187,66 @@ async fn local(settings: &Settings, command: AuditCommand) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Export { out, from, to } => {
-            let (count, bytes) = inquiry::export(log, &export_filter(from, to)?)
+            let mut export = inquiry::QuoteExport::start(shared, export_filter(from, to)?)
                 .await
                 .map_err(fail)?;
-            std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+            let mut file = ExportFile::create(&out)?;
+            while let Some(bytes) = export.next(usize::MAX).await.map_err(fail)? {
+                file.write(&bytes)?;
+            }
+            file.finish()?;
+            let count = export.quotes;
             say!("{count} quotes written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// An export's file, written beside its place as its bytes arrive and moved there once whole,
+/// so that an export cut off never passes for a whole one.
+struct ExportFile {
+    out: PathBuf,
+    partial: PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+    bytes: usize,
+}
+
+impl ExportFile {
+    fn fail(out: &Path, e: std::io::Error) -> String {
+        format!("{}: {e}", out.display())
+    }
+
+    fn create(out: &Path) -> Result<Self, String> {
+        let mut partial = out.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let file = std::fs::File::create(&partial).map_err(|e| Self::fail(out, e))?;
+        Ok(Self {
+            out: out.to_owned(),
+            partial,
+            file: std::io::BufWriter::new(file),
+            bytes: 0,
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+        use std::io::Write;
+        self.bytes += bytes.len();
+        self.file
+            .write_all(bytes)
+            .map_err(|e| Self::fail(&self.out, e))
+    }
+
+    /// Syncs the file and moves it into place; how many bytes it holds.
+    fn finish(self) -> Result<usize, String> {
+        let out = self.out;
+        self.file
+            .into_inner()
+            .map_err(|e| Self::fail(&out, e.into_error()))?
+            .sync_all()
+            .map_err(|e| Self::fail(&out, e))?;
+        std::fs::rename(&self.partial, &out).map_err(|e| Self::fail(&out, e))?;
+        Ok(self.bytes)
     }
 }
 
@@ -292,16 +346,12 @@ async fn remote(server: String, command: AuditCommand) -> Outcome {
                 .await
                 .map_err(status)?
                 .into_inner();
-            let mut bytes = Vec::new();
+            let mut file = ExportFile::create(&out)?;
             while let Some(chunk) = chunks.message().await.map_err(status)? {
-                bytes.extend_from_slice(&chunk.data);
+                file.write(&chunk.data)?;
             }
-            std::fs::write(&out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
-            say!(
-                "{} bytes of Parquet written to {}",
-                bytes.len(),
-                out.display()
-            );
+            let bytes = file.finish()?;
+            say!("{bytes} bytes of Parquet written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -142,12 +142,18 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         let request = request.into_inner();
         let filter =
             period(&request.from_time, &request.to_time).map_err(AuditError::InvalidRequest)?;
-        let (_, bytes) = inquiry::export(log(self.state()?), &filter).await?;
-        let chunks: Vec<Result<pb::ExportChunk, Status>> = bytes
-            .chunks(EXPORT_CHUNK)
-            .map(|c| Ok(pb::ExportChunk { data: c.to_vec() }))
-            .collect();
-        Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
+        let log: std::sync::Arc<dyn LogRead> = self.state()?.log.clone();
+        let export = inquiry::QuoteExport::start(log, filter).await?;
+        // Each chunk is made when the caller is ready for it: a page of the log at a time.
+        let chunks = futures::stream::unfold(Some(export), |export| async move {
+            let mut export = export?;
+            match export.next(EXPORT_CHUNK).await {
+                Ok(Some(data)) => Some((Ok(pb::ExportChunk { data }), Some(export))),
+                Ok(None) => None,
+                Err(e) => Some((Err(Status::from(e)), None)),
+            }
+        });
+        Ok(Response::new(Box::pin(chunks)))
     }
 
     async fn verify_chain(

@@ -459,6 +459,120 @@ async fn a_range_of_quotes_exports_as_parquet() {
     assert_eq!(totals.as_deref(), Some("337.77"));
 }
 
+/// An export is made a page of the log at a time: the file must be the same whatever the page,
+/// from the service and from the data folder read by an auditor's command, every quote once and
+/// in log order, with the folder's pages reading from the segment that holds them.
+#[tokio::test]
+async fn an_export_made_page_by_page_holds_every_quote_once_in_log_order() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = file_settings(data.path());
+    settings.audit.segment_bytes = 4096;
+    let mut app = spawn_app_with(settings.clone()).await;
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let request = if i % 3 == 0 {
+            income_protection_request()
+        } else {
+            liability_request()
+        };
+        ids.push(
+            app.client
+                .quote(request)
+                .await
+                .expect("a quote")
+                .into_inner()
+                .quote_id,
+        );
+    }
+    let mut chunks = app
+        .audit
+        .export_quotes(pb::ExportQuotesRequest::default())
+        .await
+        .expect("an export")
+        .into_inner();
+    let mut served = Vec::new();
+    while let Some(chunk) = chunks.message().await.expect("a chunk") {
+        served.extend(chunk.data);
+    }
+    use polars::prelude::{ParquetReader, SerReader};
+    let read = |bytes: Vec<u8>| {
+        ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .expect("Parquet")
+    };
+    let served = read(served);
+    let exported: Vec<Option<String>> = served
+        .column("quote_id")
+        .expect("ids")
+        .str()
+        .expect("text")
+        .iter()
+        .map(|v| v.map(str::to_owned))
+        .collect();
+    assert_eq!(exported, ids.iter().cloned().map(Some).collect::<Vec<_>>());
+
+    // The data folder as `fairquote audit export` reads it.
+    let (folder, _) = fairquote::app::stored_log(&settings)
+        .await
+        .expect("the folder");
+    let folder: std::sync::Arc<dyn fairquote::audit::LogRead> = folder.into();
+    for page in [1, 4, 29, 30, 1000] {
+        let mut export = fairquote::audit::inquiry::QuoteExport::start(
+            folder.clone(),
+            fairquote::audit::QuoteFilter::default(),
+        )
+        .await
+        .expect("an export")
+        .with_page(page);
+        let mut bytes = Vec::new();
+        while let Some(piece) = export.next(1000).await.expect("bytes") {
+            assert!(piece.len() <= 1000);
+            bytes.extend(piece);
+        }
+        assert_eq!(export.quotes, 30, "page {page}");
+        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes.clone()));
+        let groups = reader.get_metadata().expect("metadata").row_groups.len();
+        assert_eq!(
+            groups,
+            30usize.div_ceil(page),
+            "a row group a page of {page}"
+        );
+        assert!(read(bytes).equals_missing(&served), "page {page}");
+    }
+
+    // A segment whose name says it starts before it does: a page that would start there reads
+    // the folder from its start rather than skip the quotes of the segment before.
+    let log_dir = fairquote::app::quote_log_dir(&settings);
+    let mut segments: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(&log_dir)
+        .expect("the log folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "fqlog"))
+        .map(|p| {
+            let first = p.file_stem().and_then(|s| s.to_str()).expect("a name");
+            (first.parse().expect("a sequence"), p)
+        })
+        .collect();
+    segments.sort();
+    let (first, path) = segments
+        .windows(2)
+        .find(|w| w[1].0 >= w[0].0 + 2)
+        .map(|w| w[1].clone())
+        .expect("a segment of two records or more before another");
+    std::fs::rename(&path, log_dir.join(format!("{:020}.fqlog", first - 1))).expect("renamed");
+    let mut export = fairquote::audit::inquiry::QuoteExport::start(
+        folder.clone(),
+        fairquote::audit::QuoteFilter::default(),
+    )
+    .await
+    .expect("an export")
+    .with_page(1);
+    let mut bytes = Vec::new();
+    while let Some(piece) = export.next(usize::MAX).await.expect("bytes") {
+        bytes.extend(piece);
+    }
+    assert!(read(bytes).equals_missing(&served), "every quote, once");
+}
+
 /// With small segments most quotes live in sealed segments, found through their sidecar
 /// indexes: every quote is still found by id and by page, with filters, after a restart, and
 /// after a sidecar is deleted or damaged (a restart rebuilds it from its segment).
