@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The log's export at size: a data folder filled with QUOTES durable quotes (h2load against the
+# release binary, as benches/h2load.sh drives it), then `fairquote audit export` of the whole
+# folder with no service running, timed and its peak memory (maximum resident set, GNU time)
+# reported. The export reads a page of the log at a time, so its memory should not grow with
+# the log.
+#
+#     benches/export.sh [QUOTES...]      (default 100000 400000)
+#
+# The framed request body comes from `cargo bench --bench load` (as in h2load.sh), or from the
+# folder BODIES names, when set, holding `quote.grpc`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fairquote-target}
+counts=("$@")
+[ ${#counts[@]} -gt 0 ] || counts=(100000 400000)
+if ! command -v h2load >/dev/null 2>&1 || [ ! -x /usr/bin/time ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client time >/dev/null
+fi
+cargo build --release --bin fairquote
+binary="$CARGO_TARGET_DIR/release/fairquote"
+work=$(mktemp -d)
+trap 'kill ${server:-} 2>/dev/null || true; rm -rf "$work"' EXIT
+bodies=${BODIES:-}
+if [ -z "$bodies" ]; then
+  bodies="$work/bodies"
+  mkdir -p "$bodies"
+  FAIRQUOTE_BENCH_BODIES="$bodies" cargo bench --bench load >/dev/null
+fi
+
+echo "on $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+for count in "${counts[@]}"; do
+  data="$work/data-$count"
+  mkdir -p "$data"
+  FAIRQUOTE__SERVER__LISTEN_ADDRESS=127.0.0.1:0 FAIRQUOTE__DATA__DIR="$data" RUST_LOG=info \
+    "$binary" serve 2>"$work/log" &
+  server=$!
+  address=""
+  for _ in $(seq 1 300); do
+    address=$(sed -n 's/.*serving gRPC on \([0-9.:]*\).*/\1/p' "$work/log" | head -n 1)
+    [ -n "$address" ] && break
+    sleep 0.1
+  done
+  [ -n "$address" ] || { cat "$work/log"; exit 1; }
+  h2load -n "$count" -c 4 -m 16 -t 1 -d "$bodies/quote.grpc" \
+    -H 'content-type: application/grpc' -H 'te: trailers' \
+    "http://$address/fairquote.v1.QuoteService/Quote" >"$work/h2load"
+  grep -q " 0 failed, 0 errored" "$work/h2load" || { cat "$work/h2load"; exit 1; }
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  server=""
+  out="$work/quotes-$count.parquet"
+  FAIRQUOTE__DATA__DIR="$data" /usr/bin/time -f '%e %M' -o "$work/time" \
+    "$binary" audit export --out "$out" >"$work/out"
+  read -r seconds kib <"$work/time"
+  awk -v n="$count" -v s="$seconds" -v k="$kib" -v folder="$(du -m "$data" | tail -1 | cut -f1)" \
+    -v file="$(du -m "$out" | cut -f1)" -v said="$(cat "$work/out")" 'BEGIN {
+    printf "export %9d quotes  %7.1f s  %6.1f us a quote  peak %7.1f MiB  (log %d MB, file %d MB: %s)\n",
+      n, s, s * 1e6 / n, k / 1024, folder, file, said }'
+  rm -rf "$data" "$out"
+done
