@@ -7,7 +7,14 @@
 # (`audit.transparency=false`), and off (`audit.enabled=false`), and prints the ratios that
 # `cargo bench --bench load` prints from its own generator.
 #
+# Then, on a fresh server with the log on, `QuoteService/QuoteStream`: one stream at a time and
+# 16 at once over one connection, each stream 100 quotes, in quotes a second against unary
+# `Quote` from one caller one at a time and from the full load.
+#
 #     benches/h2load.sh [SECONDS [CONNECTIONS [STREAMS]]]      (default 10 4 16)
+#
+# With BODIES naming a folder that already holds `health.grpc` and `quote.grpc`, the in-process
+# generator (`cargo bench --bench load`, which writes them) is not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fairquote-target}
@@ -21,7 +28,32 @@ fi
 cargo build --release --bin fairquote
 work=$(mktemp -d)
 trap 'kill ${server:-} 2>/dev/null || true; rm -rf "$work"' EXIT
-FAIRQUOTE_BENCH_BODIES="$work" cargo bench --bench load
+if [ -n "${BODIES:-}" ]; then
+  cp "$BODIES/health.grpc" "$BODIES/quote.grpc" "$work/"
+else
+  FAIRQUOTE_BENCH_BODIES="$work" cargo bench --bench load
+fi
+# A QuoteStream body: 100 QuoteStreamRequest messages (request_id = 1, request = 2), each the
+# Quote body's request, each framed as gRPC frames a message.
+python3 - "$work/quote.grpc" "$work/stream.grpc" 100 <<'PY'
+import struct, sys
+source, target, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+framed = open(source, "rb").read()
+request = framed[5:5 + struct.unpack(">I", framed[1:5])[0]]
+def varint(n):
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+body = bytearray()
+for i in range(count):
+    rid = b"r%d" % i
+    message = b"\x0a" + varint(len(rid)) + rid + b"\x12" + varint(len(request)) + request
+    body += b"\x00" + struct.pack(">I", len(message)) + message
+open(target, "wb").write(bytes(body))
+PY
 
 # Starts a server on a fresh data folder with the given log settings; sets $server, $address.
 start() {
@@ -42,10 +74,10 @@ start() {
   exit 1
 }
 
-# Requests a second of one round, as h2load counts them.
+# Requests a second of one round, as h2load counts them (CONNECTIONS x STREAMS unless told).
 round() {
-  local path=$1 body=$2
-  h2load --duration="$seconds" --warm-up-time=1 -c "$connections" -m "$streams" -t 1 \
+  local path=$1 body=$2 c=${3:-$connections} m=${4:-$streams}
+  h2load --duration="$seconds" --warm-up-time=1 -c "$c" -m "$m" -t 1 \
     -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
     "http://$address$path" |
     sed -n 's/.*finished in [0-9.]*[a-z]*, \([0-9.]*\) req\/s.*/\1/p'
@@ -77,3 +109,17 @@ done
 # The machine drifts between servers: each server's quotes are read against its own health
 # checks, and the servers compared on that.
 echo "log on / log off: $(ratio "${normalised[on]}" "${normalised[off]}"); with / without tree and checkpoints: $(ratio "${normalised[on]}" "${normalised[bare]}"), each against its own server's Health/Check (raw: $(ratio "${quotes[on]}" "${quotes[off]}") and $(ratio "${quotes[on]}" "${quotes[bare]}")); $connections connections x $streams streams, ${seconds} s rounds, h2load, release binary"
+
+# QuoteStream against unary Quote, on a fresh server with the log on: quotes a second.
+start stream true true
+times() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a * b }'; }
+unary=$(round /fairquote.v1.QuoteService/Quote "$work/quote.grpc")
+unary_one=$(round /fairquote.v1.QuoteService/Quote "$work/quote.grpc" 1 1)
+one=$(times "$(round /fairquote.v1.QuoteService/QuoteStream "$work/stream.grpc" 1 1)" 100)
+sixteen=$(times "$(round /fairquote.v1.QuoteService/QuoteStream "$work/stream.grpc" 1 16)" 100)
+unary_again=$(round /fairquote.v1.QuoteService/Quote "$work/quote.grpc")
+kill "$server"
+wait "$server" 2>/dev/null || true
+"$CARGO_TARGET_DIR/release/fairquote" audit --data "$work/data-stream" verify | head -n 1
+u=$(mean "$unary" "$unary_again")
+echo "QuoteStream, log on: one stream $one quotes/s ($(ratio "$one" "$unary_one") x unary Quote from one caller, $unary_one/s; $(ratio "$one" "$u") x unary at $connections x $streams, $u/s); 16 streams on one connection $sixteen quotes/s ($(ratio "$sixteen" "$u") x unary at $connections x $streams)"
