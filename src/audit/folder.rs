@@ -3,6 +3,7 @@
 //! the one the service writes and reads, so only the segment that holds it is read; the
 //! segment being written has no sidecar yet and is read whole.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -59,9 +60,12 @@ fn blocking<T: Send + 'static>(
     })
 }
 
-/// The quote with this id in one segment read whole: the one being written, or a sealed one
-/// whose sidecar is missing or damaged.
-fn scan_segment(path: &Path, id: &str) -> Result<Option<LoggedQuote>, LogError> {
+/// Each decodable record of one segment read whole, in order, until `visit` says to stop
+/// (`Break`); whether it did.
+fn each_record(
+    path: &Path,
+    mut visit: impl FnMut(pb::LogRecord, [u8; 32]) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>, LogError> {
     let bytes =
         std::fs::read(path).map_err(|e| LogError::Read(format!("{}: {e}", path.display())))?;
     let mut offset = segment::MAGIC.len().min(bytes.len());
@@ -70,13 +74,27 @@ fn scan_segment(path: &Path, id: &str) -> Result<Option<LoggedQuote>, LogError> 
         let Ok(record) = pb::LogRecord::decode(frame.record) else {
             continue;
         };
-        if let Some(quote) = LoggedQuote::from_record(record, frame.hash)
-            && quote.response.quote_id == id
-        {
-            return Ok(Some(quote));
+        if visit(record, frame.hash).is_break() {
+            return Ok(ControlFlow::Break(()));
         }
     }
-    Ok(None)
+    Ok(ControlFlow::Continue(()))
+}
+
+/// The quote with this id in one segment read whole: the one being written, or a sealed one
+/// whose sidecar is missing or damaged.
+fn scan_segment(path: &Path, id: &str) -> Result<Option<LoggedQuote>, LogError> {
+    let mut found = None;
+    let _stopped = each_record(path, |record, hash| {
+        match LoggedQuote::from_record(record, hash) {
+            Some(quote) if quote.response.quote_id == id => {
+                found = Some(quote);
+                ControlFlow::Break(())
+            }
+            _ => ControlFlow::Continue(()),
+        }
+    })?;
+    Ok(found)
 }
 
 /// Finds a quote through the sidecars of the sealed segments, newest first, so that of the
@@ -147,32 +165,29 @@ fn read_page(
 ) -> Result<Option<Vec<LoggedQuote>>, LogError> {
     let mut found = Vec::new();
     let mut first = true;
+    let mut skipped = false;
     for path in segments {
-        let bytes =
-            std::fs::read(path).map_err(|e| LogError::Read(format!("{}: {e}", path.display())))?;
-        let mut offset = segment::MAGIC.len().min(bytes.len());
-        while let Read::Frame(frame) = segment::read_frame(&bytes, offset) {
-            offset = frame.end;
-            let Ok(record) = pb::LogRecord::decode(frame.record) else {
-                continue;
-            };
+        let stopped = each_record(path, |record, hash| {
             if std::mem::take(&mut first) && record.sequence > after.saturating_add(1) {
-                return Ok(None);
+                skipped = true;
+                return ControlFlow::Break(());
             }
-            if record.sequence <= after {
-                continue;
-            }
-            if let Some(quote) = LoggedQuote::from_record(record, frame.hash)
+            if record.sequence > after
+                && let Some(quote) = LoggedQuote::from_record(record, hash)
                 && filter.matches(&quote.facts())
             {
                 found.push(quote);
                 if found.len() >= limit {
-                    return Ok(Some(found));
+                    return ControlFlow::Break(());
                 }
             }
+            ControlFlow::Continue(())
+        })?;
+        if stopped.is_break() {
+            break;
         }
     }
-    Ok(Some(found))
+    Ok((!skipped).then_some(found))
 }
 
 impl LogRead for FolderReader {

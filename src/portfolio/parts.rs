@@ -20,18 +20,20 @@ pub const PART_ROWS: usize = 65_536;
 const CSV_BLOCK: usize = 8 << 20;
 
 enum Source {
-    Parquet {
-        rows: usize,
-    },
-    Csv {
-        file: std::fs::File,
-        header: Vec<u8>,
-        /// Bytes read at a time.
-        block: usize,
-        /// Bytes read after the last whole record handed out.
-        rest: Vec<u8>,
-        ended: bool,
-    },
+    Parquet { rows: usize },
+    Csv(CsvSource),
+}
+
+/// A CSV file read in blocks, handed out a number of whole records at a time.
+struct CsvSource {
+    file: std::fs::File,
+    /// The header record, put in front of every part.
+    header: Vec<u8>,
+    /// Bytes read at a time.
+    block: usize,
+    /// Bytes read after the last whole record handed out.
+    rest: Vec<u8>,
+    ended: bool,
 }
 
 /// A portfolio file opened to be read in parts of at most about [`PART_ROWS`] rows.
@@ -71,25 +73,22 @@ impl PortfolioParts {
                 .collect();
             (Source::Parquet { rows }, columns)
         } else {
-            let mut source = Source::Csv {
+            let mut csv = CsvSource {
                 file,
                 header: Vec::new(),
                 block: CSV_BLOCK,
                 rest: Vec::new(),
                 ended: false,
             };
-            let header = next_records(&mut source, 1).map_err(|e| fail(&e))?;
+            csv.header = csv.next_records(1).map_err(|e| fail(&e))?;
             let frame =
-                super::frame_from_bytes(header.clone(), false, &path.display().to_string())?;
-            if let Source::Csv { header: kept, .. } = &mut source {
-                *kept = header;
-            }
+                super::frame_from_bytes(csv.header.clone(), false, &path.display().to_string())?;
             let columns = frame
                 .get_column_names()
                 .iter()
                 .map(|c| c.to_string())
                 .collect();
-            (source, columns)
+            (Source::Csv(csv), columns)
         };
         let missing = super::missing_columns(&columns, &name);
         if !missing.is_empty() {
@@ -117,7 +116,7 @@ impl PortfolioParts {
     pub fn rows(&self) -> Option<usize> {
         match self.source {
             Source::Parquet { rows } => Some(rows),
-            Source::Csv { .. } => None,
+            Source::Csv(_) => None,
         }
     }
 
@@ -142,17 +141,13 @@ impl PortfolioParts {
                     .map_err(|e| fail(&e))?;
                 super::as_text(frame, &shown)?
             }
-            Source::Csv { .. } => {
-                let records =
-                    next_records(&mut self.source, self.part_rows).map_err(|e| fail(&e))?;
-                let Source::Csv { header, .. } = &self.source else {
-                    unreachable!("a CSV source")
-                };
+            Source::Csv(csv) => {
+                let records = csv.next_records(self.part_rows).map_err(|e| fail(&e))?;
                 if records.iter().all(u8::is_ascii_whitespace) {
                     return Ok(None);
                 }
-                let mut bytes = Vec::with_capacity(header.len() + records.len());
-                bytes.extend_from_slice(header);
+                let mut bytes = Vec::with_capacity(csv.header.len() + records.len());
+                bytes.extend_from_slice(&csv.header);
                 bytes.extend_from_slice(&records);
                 super::frame_from_bytes(bytes, false, &shown)?
             }
@@ -199,52 +194,42 @@ impl PortfolioParts {
     }
 }
 
-/// The next `wanted` whole records of a CSV source (fewer at its end), as bytes. A record
-/// ends at a line break outside quotes, so that a quoted cell may hold one.
-fn next_records(source: &mut Source, wanted: usize) -> std::io::Result<Vec<u8>> {
-    let Source::Csv {
-        file,
-        block,
-        rest,
-        ended,
-        ..
-    } = source
-    else {
-        return Ok(Vec::new());
-    };
-    let mut scanned = 0;
-    let mut found = 0;
-    let mut quoted = false;
-    let mut cut = None;
-    loop {
-        for (at, byte) in rest.iter().enumerate().skip(scanned) {
-            match byte {
-                b'"' => quoted = !quoted,
-                b'\n' if !quoted => {
-                    found += 1;
-                    if found == wanted {
-                        cut = Some(at + 1);
-                        break;
+impl CsvSource {
+    /// The next `wanted` whole records (fewer at the end of the file), as bytes. A record ends
+    /// at a line break outside quotes, so that a quoted cell may hold one.
+    fn next_records(&mut self, wanted: usize) -> std::io::Result<Vec<u8>> {
+        let mut scanned = 0;
+        let mut found = 0;
+        let mut quoted = false;
+        let mut cut = None;
+        loop {
+            for (at, byte) in self.rest.iter().enumerate().skip(scanned) {
+                match byte {
+                    b'"' => quoted = !quoted,
+                    b'\n' if !quoted => {
+                        found += 1;
+                        if found == wanted {
+                            cut = Some(at + 1);
+                            break;
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
             }
+            if cut.is_some() || self.ended {
+                break;
+            }
+            scanned = self.rest.len();
+            let start = self.rest.len();
+            self.rest.resize(start + self.block, 0);
+            let read = read_fully(&mut self.file, &mut self.rest[start..])?;
+            self.rest.truncate(start + read);
+            self.ended = read == 0;
         }
-        if cut.is_some() || *ended {
-            break;
-        }
-        scanned = rest.len();
-        let start = rest.len();
-        rest.resize(start + *block, 0);
-        let read = read_fully(file, &mut rest[start..])?;
-        rest.truncate(start + read);
-        if read == 0 {
-            *ended = true;
-        }
+        let cut = cut.unwrap_or(self.rest.len());
+        let tail = self.rest.split_off(cut);
+        Ok(std::mem::replace(&mut self.rest, tail))
     }
-    let cut = cut.unwrap_or(rest.len());
-    let tail = rest.split_off(cut);
-    Ok(std::mem::replace(rest, tail))
 }
 
 /// Reads until `buffer` is full or the file ends; how much was read.
@@ -284,8 +269,8 @@ mod tests {
     /// Every part, joined again; `block` bytes of CSV read at a time.
     fn in_parts(path: &Path, rows: usize, block: usize) -> Result<Portfolio, PortfolioError> {
         let mut parts = PortfolioParts::open(path)?.with_part_rows(rows);
-        if let Source::Csv { block: b, .. } = &mut parts.source {
-            *b = block;
+        if let Source::Csv(csv) = &mut parts.source {
+            csv.block = block;
         }
         let mut joined: Option<Portfolio> = None;
         let mut sizes = Vec::new();
