@@ -13,6 +13,7 @@
 //! each from weights that may depend on one rating input, so that a report has something to
 //! find; they are never priced.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
@@ -196,17 +197,19 @@ impl<'a> Generator<'a> {
     fn draw(&mut self, rows: usize) -> PolarsResult<DataFrame> {
         let rows = rows.min(self.size - self.next);
         let width = super::COLUMNS.len() + self.groups.attribute.len();
-        let mut columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(rows); width];
+        let mut columns: Vec<Vec<Option<Cow<str>>>> = vec![Vec::with_capacity(rows); width];
+        // A cell drawn from a list is the list's own text: only numbers and ids are made.
+        let mut row: Vec<Option<Cow<str>>> = vec![None; width];
+        let groups = self.groups;
         for i in self.next..self.next + rows {
-            let (rng, date) = (&mut self.rng, &self.date);
+            let (rng, date) = (&mut self.rng, self.date.as_str());
             let liability = rng.random_bool(0.5);
             let occupation = if rng.random_bool(0.6) {
                 INTIMACY[rng.random_range(0..INTIMACY.len())]
             } else {
                 COMPARATORS[rng.random_range(0..COMPARATORS.len())]
             };
-            let mut row: Vec<Option<String>> = vec![None; width];
-            row[0] = Some(format!("P{i:09}"));
+            row[0] = Some(format!("P{i:09}").into());
             row[1] = Some(
                 if liability {
                     "liability"
@@ -215,7 +218,7 @@ impl<'a> Generator<'a> {
                 }
                 .into(),
             );
-            row[2] = Some(date.clone());
+            row[2] = Some(Cow::Borrowed(date));
             row[3] = Some(
                 if rng.random_bool(0.3) {
                     "renewal"
@@ -234,26 +237,30 @@ impl<'a> Generator<'a> {
             );
             row[5] = Some(occupation.into());
             if liability {
-                row[6] = Some(weighted(rng, CLAIMS).to_string());
+                row[6] = Some(weighted(rng, CLAIMS).to_string().into());
                 row[7] = Some(SETTINGS[rng.random_range(0..SETTINGS.len())].into());
-                row[8] = Some(round_to(log_normal(rng, 45_000.0, 0.6), 100.0));
+                row[8] = Some(round_to(log_normal(rng, 45_000.0, 0.6), 100.0).into());
                 row[9] = Some(weighted(rng, LIMITS).into());
                 row[10] = Some(weighted(rng, DEDUCTIBLES).into());
-                row[11] = Some(rng.random_range(0..25u32).to_string());
+                row[11] = Some(rng.random_range(0..25u32).to_string().into());
                 let measures: Vec<&str> = MEASURES
                     .iter()
                     .copied()
                     .filter(|_| rng.random_bool(0.45))
                     .collect();
-                row[12] = Some(measures.join(";"));
+                row[12] = Some(measures.join(";").into());
             } else {
-                row[6] = Some(weighted(rng, &[(0u32, 0.88), (1, 0.09), (2, 0.03)]).to_string());
+                row[6] = Some(
+                    weighted(rng, &[(0u32, 0.88), (1, 0.09), (2, 0.03)])
+                        .to_string()
+                        .into(),
+                );
                 let employee = rng.random_bool(0.35);
                 // Employees who buy a top-up mostly earn above the statutory pay cap, where the
                 // mutual insurer's 60 % stops growing.
                 let median = if employee { 6_000.0 } else { 4_500.0 };
                 let income = (log_normal(rng, median, 0.45).max(600.0) / 10.0).round() * 10.0;
-                row[13] = Some(rng.random_range(18..66u32).to_string());
+                row[13] = Some(rng.random_range(18..66u32).to_string().into());
                 row[14] = Some(
                     if employee {
                         "employee"
@@ -262,9 +269,9 @@ impl<'a> Generator<'a> {
                     }
                     .into(),
                 );
-                row[15] = Some(format!("{income:.0}"));
+                row[15] = Some(format!("{income:.0}").into());
                 let family = weighted(rng, FAMILY);
-                row[20] = family.map(str::to_owned);
+                row[20] = family.map(Cow::Borrowed);
                 // The room the cap leaves beside the statutory benefit (absent, the highest).
                 let room =
                     0.8 * income - statutory(employee, family.unwrap_or("with_dependants"), income);
@@ -277,7 +284,7 @@ impl<'a> Generator<'a> {
                     // Rounded down to 50 EUR, so that rounding never lifts a benefit over the cap.
                     ((room * rng.random_range(0.60..1.0) / 50.0).floor() * 50.0).max(50.0)
                 };
-                row[16] = Some(format!("{benefit:.0}"));
+                row[16] = Some(format!("{benefit:.0}").into());
                 row[17] = Some(
                     weighted(
                         rng,
@@ -292,36 +299,39 @@ impl<'a> Generator<'a> {
                 row[18] = Some(weighted(rng, PERIODS).into());
                 row[19] = Some(if rng.random_bool(0.25) { "yes" } else { "no" }.into());
             }
-            for (at, attribute) in self.groups.attribute.iter().enumerate() {
+            for (at, attribute) in groups.attribute.iter().enumerate() {
                 let by = self.given[at]
                     .and_then(|column| row[column].as_deref())
                     .and_then(|value| attribute.by.get(value));
                 let weights = by.unwrap_or(&attribute.default);
-                row[super::COLUMNS.len() + at] = Some(weighted_group(rng, weights));
+                row[super::COLUMNS.len() + at] = Some(Cow::Borrowed(weighted_group(rng, weights)));
             }
-            for (column, value) in columns.iter_mut().zip(row) {
-                column.push(value);
+            for (column, value) in columns.iter_mut().zip(row.iter_mut()) {
+                column.push(value.take());
             }
         }
         self.next += rows;
         let columns = self
             .names()
             .zip(columns)
-            .map(|(name, values)| Column::new(name.into(), values))
+            .map(|(name, values)| {
+                let cells: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+                Column::new(name.into(), cells)
+            })
             .collect();
         DataFrame::new(rows, columns)
     }
 }
 
-fn weighted_group(rng: &mut ChaCha8Rng, weights: &BTreeMap<String, f64>) -> String {
+fn weighted_group<'a>(rng: &mut ChaCha8Rng, weights: &'a BTreeMap<String, f64>) -> &'a str {
     let mut draw: f64 = rng.random();
     for (value, weight) in weights {
         if draw < *weight {
-            return value.clone();
+            return value;
         }
         draw -= weight;
     }
-    weights.keys().last().cloned().unwrap_or_default()
+    weights.keys().last().map_or("", String::as_str)
 }
 
 /// How the audit-only group columns of a generated book are drawn (`groups.toml`).
