@@ -160,7 +160,7 @@ fn run_impact(args: &ImpactArgs) -> Result<ImpactReport, String> {
         impact::Analysis::new(&schedule, &old_id, &new_id).map_err(|e| e.to_string())?;
     let mut sink = match &args.rows {
         Some(rows) => Some(
-            portfolio::FrameSink::create(rows, &impact::rows_schema())
+            portfolio::FrameSink::create(rows, &impact::rows_schema().map_err(|e| e.to_string())?)
                 .map_err(|e| e.to_string())?,
         ),
         None => None,

@@ -221,24 +221,45 @@ pub struct Analysis<'a> {
     done: AtomicUsize,
 }
 
-/// The columns of the rows an analysis gives, every policy of the product.
-pub fn rows_schema() -> Schema {
-    let text = |name: &str| Field::new(name.into(), DataType::String);
-    let number = |name: &str| Field::new(name.into(), DataType::Float64);
-    [
-        text("policy_id"),
-        text("occupation"),
-        text("cover_options"),
-        text("age_band"),
-        text("old_decision"),
-        text("new_decision"),
-        text("old_total"),
-        text("new_total"),
-        number("change"),
-        number("relative_change"),
-    ]
-    .into_iter()
-    .collect()
+/// The rows of a part, column by column: one for every policy of the product.
+#[derive(Default)]
+struct RowColumns {
+    policy_id: Vec<String>,
+    occupation: Vec<String>,
+    cover_options: Vec<String>,
+    age_band: Vec<String>,
+    old_decision: Vec<&'static str>,
+    new_decision: Vec<&'static str>,
+    old_total: Vec<Option<String>>,
+    new_total: Vec<Option<String>>,
+    change: Vec<Option<f64>>,
+    relative_change: Vec<Option<f64>>,
+}
+
+impl RowColumns {
+    fn frame(self) -> PolarsResult<DataFrame> {
+        let n = self.policy_id.len();
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("policy_id".into(), self.policy_id),
+                Column::new("occupation".into(), self.occupation),
+                Column::new("cover_options".into(), self.cover_options),
+                Column::new("age_band".into(), self.age_band),
+                Column::new("old_decision".into(), self.old_decision),
+                Column::new("new_decision".into(), self.new_decision),
+                Column::new("old_total".into(), self.old_total),
+                Column::new("new_total".into(), self.new_total),
+                Column::new("change".into(), self.change),
+                Column::new("relative_change".into(), self.relative_change),
+            ],
+        )
+    }
+}
+
+/// The columns of the rows an analysis gives, as a part's rows have them.
+pub fn rows_schema() -> Result<Schema, ImpactError> {
+    Ok(RowColumns::default().frame()?.schema().as_ref().clone())
 }
 
 impl<'a> Analysis<'a> {
@@ -319,20 +340,7 @@ impl<'a> Analysis<'a> {
         let report = &mut self.report;
         report.policies += rows.len() as u64;
         report.other_product += (part.requests.len() - rows.len()) as u64;
-        let n = rows.len();
-        let (mut ids, mut occupations, mut options, mut ages) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut old_decisions, mut new_decisions, mut old_totals, mut new_totals) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut changes, mut relatives) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut columns = RowColumns::default();
         for (&row, priced) in rows.iter().zip(priced) {
             let policy = &part.policy_ids[row];
             let Row {
@@ -401,32 +409,18 @@ impl<'a> Analysis<'a> {
             if let Some(relative) = relative {
                 self.relatives.push(relative);
             }
-            ids.push(policy.clone());
-            occupations.push(occupation);
-            options.push(option);
-            ages.push(age);
-            old_decisions.push(a.decision);
-            new_decisions.push(b.decision);
-            old_totals.push(a.total.map(|t| t.to_string()));
-            new_totals.push(b.total.map(|t| t.to_string()));
-            changes.push(change.and_then(|c| c.to_f64()));
-            relatives.push(relative);
+            columns.policy_id.push(policy.clone());
+            columns.occupation.push(occupation);
+            columns.cover_options.push(option);
+            columns.age_band.push(age);
+            columns.old_decision.push(a.decision);
+            columns.new_decision.push(b.decision);
+            columns.old_total.push(a.total.map(|t| t.to_string()));
+            columns.new_total.push(b.total.map(|t| t.to_string()));
+            columns.change.push(change.and_then(|c| c.to_f64()));
+            columns.relative_change.push(relative);
         }
-        Ok(DataFrame::new(
-            n,
-            vec![
-                Column::new("policy_id".into(), ids),
-                Column::new("occupation".into(), occupations),
-                Column::new("cover_options".into(), options),
-                Column::new("age_band".into(), ages),
-                Column::new("old_decision".into(), old_decisions),
-                Column::new("new_decision".into(), new_decisions),
-                Column::new("old_total".into(), old_totals),
-                Column::new("new_total".into(), new_totals),
-                Column::new("change".into(), changes),
-                Column::new("relative_change".into(), relatives),
-            ],
-        )?)
+        Ok(columns.frame()?)
     }
 
     /// The report on every part added.

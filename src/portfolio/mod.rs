@@ -78,6 +78,16 @@ pub struct Portfolio {
     pub provenance: String,
 }
 
+impl Portfolio {
+    /// Puts the rows of the next part of the same file after these.
+    pub fn append(&mut self, part: Portfolio) -> PolarsResult<()> {
+        self.frame.vstack_mut(&part.frame)?;
+        self.policy_ids.extend(part.policy_ids);
+        self.requests.extend(part.requests);
+        Ok(())
+    }
+}
+
 /// Columns a portfolio may carry that are neither a rating input nor a group: an insurer's own
 /// reference for the application.
 const NOT_GROUPS: &[&str] = &["insurer_reference"];
@@ -329,17 +339,10 @@ pub fn read(path: &Path) -> Result<Portfolio, PortfolioError> {
     while let Some(part) = parts.next_part()? {
         match &mut whole {
             None => whole = Some(part),
-            Some(whole) => {
-                whole
-                    .frame
-                    .vstack_mut(&part.frame)
-                    .map_err(|e| PortfolioError::Read {
-                        path: path.display().to_string(),
-                        message: e.to_string(),
-                    })?;
-                whole.policy_ids.extend(part.policy_ids);
-                whole.requests.extend(part.requests);
-            }
+            Some(whole) => whole.append(part).map_err(|e| PortfolioError::Read {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?,
         }
     }
     let mut whole = match whole {

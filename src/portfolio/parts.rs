@@ -278,15 +278,19 @@ mod tests {
             sizes.push(part.frame.height());
             match &mut joined {
                 None => joined = Some(part),
-                Some(j) => {
-                    j.frame.vstack_mut(&part.frame).expect("the same columns");
-                    j.policy_ids.extend(part.policy_ids);
-                    j.requests.extend(part.requests);
-                }
+                Some(j) => j.append(part).expect("the same columns"),
             }
         }
         assert!(sizes.iter().all(|s| *s <= rows), "{sizes:?}");
         Ok(joined.expect("a part"))
+    }
+
+    /// Rewrites a CSV file's lines (the header first) as `edit` says.
+    fn edit_lines(path: &Path, edit: impl FnOnce(&mut Vec<String>)) {
+        let text = std::fs::read_to_string(path).expect("text");
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        edit(&mut lines);
+        std::fs::write(path, lines.join("\n") + "\n").expect("written");
     }
 
     fn same(a: &Portfolio, b: &Portfolio) {
@@ -310,13 +314,12 @@ mod tests {
     #[test]
     fn a_quoted_line_break_or_quote_across_a_block_stays_in_its_cell() {
         let (_dir, path) = book(40, "b.csv");
-        let text = std::fs::read_to_string(&path).expect("text");
-        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-        lines[0].push_str(",insurer_reference");
-        for (i, line) in lines.iter_mut().enumerate().skip(1) {
-            line.push_str(&format!(",\"ref {i}\nsecond \"\"line\"\" of {i}\""));
-        }
-        std::fs::write(&path, lines.join("\n") + "\n").expect("written");
+        edit_lines(&path, |lines| {
+            lines[0].push_str(",insurer_reference");
+            for (i, line) in lines.iter_mut().enumerate().skip(1) {
+                line.push_str(&format!(",\"ref {i}\nsecond \"\"line\"\" of {i}\""));
+            }
+        });
         let whole = whole(&path).expect("readable");
         let reference = whole.frame.column("insurer_reference").expect("a column");
         assert_eq!(
@@ -332,12 +335,11 @@ mod tests {
     #[test]
     fn a_fault_in_a_later_part_is_named_by_its_row_in_the_file() {
         let (_dir, path) = book(300, "b.csv");
-        let text = std::fs::read_to_string(&path).expect("text");
-        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-        for line in [150, 251] {
-            lines[line] = lines[line].replacen(",2026-12-01,", ",2026-13-01,", 1);
-        }
-        std::fs::write(&path, lines.join("\n") + "\n").expect("written");
+        edit_lines(&path, |lines| {
+            for line in [150, 251] {
+                lines[line] = lines[line].replacen(",2026-12-01,", ",2026-13-01,", 1);
+            }
+        });
         let faults = |outcome: Result<Portfolio, PortfolioError>| match outcome {
             Err(PortfolioError::Invalid(faults)) => {
                 faults.iter().map(|f| f.to_string()).collect::<Vec<_>>()

@@ -459,31 +459,55 @@ async fn a_range_of_quotes_exports_as_parquet() {
     assert_eq!(totals.as_deref(), Some("337.77"));
 }
 
-/// An export is made a page of the log at a time: the file must be the same whatever the page,
-/// from the service and from the data folder read by an auditor's command, every quote once and
-/// in log order, with the folder's pages reading from the segment that holds them.
-#[tokio::test]
-async fn an_export_made_page_by_page_holds_every_quote_once_in_log_order() {
+/// A service on a fresh data folder whose segments seal every few quotes, and `count` quotes
+/// answered by it (one in three income protection), in order.
+async fn small_segments_with_quotes(
+    count: usize,
+) -> (
+    tempfile::TempDir,
+    fairquote::config::Settings,
+    TestApp,
+    Vec<pb::QuoteResponse>,
+) {
     let data = tempfile::tempdir().expect("a folder");
     let mut settings = file_settings(data.path());
     settings.audit.segment_bytes = 4096;
     let mut app = spawn_app_with(settings.clone()).await;
-    let mut ids = Vec::new();
-    for i in 0..30 {
+    let mut sent = Vec::new();
+    for i in 0..count {
         let request = if i % 3 == 0 {
             income_protection_request()
         } else {
             liability_request()
         };
-        ids.push(
+        sent.push(
             app.client
                 .quote(request)
                 .await
                 .expect("a quote")
-                .into_inner()
-                .quote_id,
+                .into_inner(),
         );
     }
+    (data, settings, app, sent)
+}
+
+/// Every byte of an export, in pieces of at most `most`.
+async fn drained(export: &mut fairquote::audit::inquiry::QuoteExport, most: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    while let Some(piece) = export.next(most).await.expect("bytes") {
+        assert!(piece.len() <= most);
+        bytes.extend(piece);
+    }
+    bytes
+}
+
+/// An export is made a page of the log at a time: the file must be the same whatever the page,
+/// from the service and from the data folder read by an auditor's command, every quote once and
+/// in log order, with the folder's pages reading from the segment that holds them.
+#[tokio::test]
+async fn an_export_made_page_by_page_holds_every_quote_once_in_log_order() {
+    let (_data, settings, mut app, sent) = small_segments_with_quotes(30).await;
+    let ids: Vec<String> = sent.into_iter().map(|q| q.quote_id).collect();
     let mut chunks = app
         .audit
         .export_quotes(pb::ExportQuotesRequest::default())
@@ -524,11 +548,7 @@ async fn an_export_made_page_by_page_holds_every_quote_once_in_log_order() {
         .await
         .expect("an export")
         .with_page(page);
-        let mut bytes = Vec::new();
-        while let Some(piece) = export.next(1000).await.expect("bytes") {
-            assert!(piece.len() <= 1000);
-            bytes.extend(piece);
-        }
+        let bytes = drained(&mut export, 1000).await;
         assert_eq!(export.quotes, 30, "page {page}");
         let mut reader = ParquetReader::new(std::io::Cursor::new(bytes.clone()));
         let groups = reader.get_metadata().expect("metadata").row_groups.len();
@@ -566,10 +586,7 @@ async fn an_export_made_page_by_page_holds_every_quote_once_in_log_order() {
     .await
     .expect("an export")
     .with_page(1);
-    let mut bytes = Vec::new();
-    while let Some(piece) = export.next(usize::MAX).await.expect("bytes") {
-        bytes.extend(piece);
-    }
+    let bytes = drained(&mut export, usize::MAX).await;
     assert!(read(bytes).equals_missing(&served), "every quote, once");
 }
 
@@ -578,25 +595,7 @@ async fn an_export_made_page_by_page_holds_every_quote_once_in_log_order() {
 /// after a sidecar is deleted or damaged (a restart rebuilds it from its segment).
 #[tokio::test]
 async fn quotes_in_sealed_segments_are_found_by_id_and_page_across_restarts() {
-    let data = tempfile::tempdir().expect("a folder");
-    let mut settings = file_settings(data.path());
-    settings.audit.segment_bytes = 4096;
-    let mut app = spawn_app_with(settings.clone()).await;
-    let mut sent = Vec::new();
-    for i in 0..40 {
-        let request = if i % 3 == 0 {
-            income_protection_request()
-        } else {
-            liability_request()
-        };
-        sent.push(
-            app.client
-                .quote(request)
-                .await
-                .expect("a quote")
-                .into_inner(),
-        );
-    }
+    let (_data, settings, mut app, sent) = small_segments_with_quotes(40).await;
     let log_dir = fairquote::app::quote_log_dir(&settings);
     let sidecars = |dir: &std::path::Path| {
         std::fs::read_dir(dir)
