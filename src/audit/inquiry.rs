@@ -44,6 +44,9 @@ pub enum AuditError {
     LeafMismatch(String),
     #[error("the export could not be written: {0}")]
     Export(String),
+    /// A portfolio file that cannot be read, or has faults (the command line reads one).
+    #[error(transparent)]
+    Portfolio(#[from] crate::portfolio::PortfolioError),
     /// The work on a blocking thread did not finish (it panicked or the runtime stopped).
     #[error("the audit work was interrupted: {0}")]
     Interrupted(String),
@@ -480,6 +483,11 @@ pub enum FairnessBook {
         portfolio: Portfolio,
         source: String,
     },
+    /// A portfolio file, read a part at a time so that a book of any size fits.
+    Parts {
+        parts: crate::portfolio::PortfolioParts,
+        source: String,
+    },
 }
 
 /// The fairness report on a book, priced with the versions in force for new business on the
@@ -498,7 +506,7 @@ pub async fn fairness_report(
         .map_err(|f| AuditError::InvalidRequest(vec![f]))?;
     let logged = match &book {
         FairnessBook::Logged(filter) => all_quotes(log, filter).await?,
-        FairnessBook::Portfolio { .. } => Vec::new(),
+        FairnessBook::Portfolio { .. } | FairnessBook::Parts { .. } => Vec::new(),
     };
     // Over a period of the log, every version in force at some time in it; on a portfolio, the
     // versions of its rating date.
@@ -574,13 +582,9 @@ pub async fn fairness_report(
             }
             Some(governance)
         }
-        FairnessBook::Portfolio { .. } => None,
+        FairnessBook::Portfolio { .. } | FairnessBook::Parts { .. } => None,
     };
     off_runtime(move || {
-        let (portfolio, source) = match book {
-            FairnessBook::Logged(_) => (logged_portfolio(logged), "the quote log".to_owned()),
-            FairnessBook::Portfolio { portfolio, source } => (portfolio, source),
-        };
         // The experience is read, and fits the liability version, before anything is priced.
         let faulty = |faults: Vec<crate::tables::TableFault>| {
             AuditError::InvalidRequest(faults.iter().map(|f| f.as_invalid_field()).collect())
@@ -599,8 +603,29 @@ pub async fn fairness_report(
             }
             None => None,
         };
-        let mut report =
-            crate::fairness::report::report(&books, &portfolio, &source, seed, rating_date);
+        let mut assessment = crate::fairness::report::Assessment::new(
+            &books,
+            rating_date,
+            seed,
+            crate::fairness::report::SAMPLE,
+        );
+        let source = match book {
+            FairnessBook::Logged(_) => {
+                assessment.add(&logged_portfolio(logged));
+                "the quote log".to_owned()
+            }
+            FairnessBook::Portfolio { portfolio, source } => {
+                assessment.add(&portfolio);
+                source
+            }
+            FairnessBook::Parts { mut parts, source } => {
+                while let Some(part) = parts.next_part()? {
+                    assessment.add(&part);
+                }
+                source
+            }
+        };
+        let mut report = assessment.finish(&source);
         if let Some(governance) = governance {
             report.governance = governance;
         }

@@ -156,12 +156,13 @@ fn report(settings: &Settings, args: ReportArgs) -> ExitCode {
         };
         let (book, log): (FairnessBook, Box<dyn LogRead>) = match portfolio {
             Some(path) => (
-                FairnessBook::Portfolio {
+                FairnessBook::Parts {
                     source: path
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default(),
-                    portfolio: crate::portfolio::read(&path).map_err(|e| e.to_string())?,
+                    parts: crate::portfolio::PortfolioParts::open(&path)
+                        .map_err(|e| e.to_string())?,
                 },
                 Box::new(DisabledLog),
             ),

@@ -107,70 +107,130 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-/// The attribution of every pair of groups (in name order) among the splits of one product.
-pub fn attribute(splits: &[(String, Split)], seed: u64) -> Vec<GapAttribution> {
-    let mut by_group: BTreeMap<&str, Vec<&Split>> = BTreeMap::new();
-    let mut tables: Vec<&'static str> = Vec::new();
-    for (group, split) in splits {
-        by_group.entry(group.as_str()).or_default().push(split);
-        for table in split.terms.keys() {
-            if !tables.contains(table) {
-                tables.push(table);
+/// What one group's splits add up to: the count, and the sums of the total and of each term.
+#[derive(Debug, Clone, Default)]
+struct GroupSplits {
+    policies: u64,
+    total: f64,
+    terms: BTreeMap<&'static str, f64>,
+}
+
+/// The splits of one product by the groups of one attribute, summed policy by policy in the
+/// book's order: the gaps and their terms of the whole book, in memory bounded by the groups
+/// and tables.
+#[derive(Debug, Clone, Default)]
+pub struct GapTally {
+    groups: BTreeMap<String, GroupSplits>,
+    tables: Vec<&'static str>,
+}
+
+impl GapTally {
+    pub fn add(&mut self, group: &str, split: &Split) {
+        let g = match self.groups.get_mut(group) {
+            Some(g) => g,
+            None => self.groups.entry(group.to_owned()).or_default(),
+        };
+        g.policies += 1;
+        g.total += split.total;
+        for (table, value) in &split.terms {
+            *g.terms.entry(table).or_default() += value;
+            if !self.tables.contains(table) {
+                self.tables.push(table);
             }
         }
     }
+}
+
+impl GroupSplits {
+    fn mean_total(&self) -> f64 {
+        mean_of(self.total, self.policies)
+    }
+
+    /// The mean of a table's term (0 for a policy whose worksheet did not read the table).
+    fn mean_term(&self, table: &str) -> f64 {
+        mean_of(self.terms.get(table).copied().unwrap_or(0.0), self.policies)
+    }
+}
+
+fn mean_of(sum: f64, n: u64) -> f64 {
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// The attribution of every pair of groups (in name order) of one product: the gap and its
+/// terms of the whole book (`tally`), each with a bootstrap interval from the seeded sample
+/// (`sample`, the whole book when it is small enough). A pair with a group the sample did not
+/// draw has no interval to show (null).
+pub fn attribute(tally: &GapTally, sample: &[(String, Split)], seed: u64) -> Vec<GapAttribution> {
+    let mut sampled: BTreeMap<&str, Vec<&Split>> = BTreeMap::new();
+    for (group, split) in sample {
+        sampled.entry(group.as_str()).or_default().push(split);
+    }
+    let mut tables = tally.tables.clone();
     tables.sort_unstable();
-    let groups: Vec<(&str, Vec<&Split>)> = by_group.into_iter().collect();
+    let groups: Vec<(&str, &GroupSplits)> =
+        tally.groups.iter().map(|(g, s)| (g.as_str(), s)).collect();
     let term = |s: &Split, table: &str| s.terms.get(table).copied().unwrap_or(0.0);
     let mut out = Vec::new();
     let mut pair = 0usize;
-    for (i, (first, a)) in groups.iter().enumerate() {
-        for (second, b) in &groups[i + 1..] {
+    for (i, (first, whole_a)) in groups.iter().enumerate() {
+        for (second, whole_b) in &groups[i + 1..] {
             pair += 1;
-            let gap = mean(a.iter().map(|s| s.total)) - mean(b.iter().map(|s| s.total));
+            let gap = whole_a.mean_total() - whole_b.mean_total();
             let differences: Vec<f64> = tables
                 .iter()
-                .map(|t| mean(a.iter().map(|s| term(s, t))) - mean(b.iter().map(|s| term(s, t))))
+                .map(|t| whole_a.mean_term(t) - whole_b.mean_term(t))
                 .collect();
+            let (a, b) = (
+                sampled.get(first).map_or(&[][..], Vec::as_slice),
+                sampled.get(second).map_or(&[][..], Vec::as_slice),
+            );
             // Resampled within each group: the gap and every term, on the same draws, each draw
             // its own seeded stream (parallel, and the same on any machine).
-            let per_draw: Vec<Vec<f64>> = (0..RESAMPLES)
-                .into_par_iter()
-                .map(|r| {
-                    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                    rng.set_stream((pair * RESAMPLES + r) as u64 + 1);
-                    let pick_a: Vec<&Split> = (0..a.len())
-                        .map(|_| a[rng.random_range(0..a.len())])
-                        .collect();
-                    let pick_b: Vec<&Split> = (0..b.len())
-                        .map(|_| b[rng.random_range(0..b.len())])
-                        .collect();
-                    std::iter::once(
-                        mean(pick_a.iter().map(|s| s.total)) - mean(pick_b.iter().map(|s| s.total)),
-                    )
-                    .chain(tables.iter().map(|t| {
-                        mean(pick_a.iter().map(|s| term(s, t)))
-                            - mean(pick_b.iter().map(|s| term(s, t)))
-                    }))
+            let per_draw: Vec<Vec<f64>> = if a.is_empty() || b.is_empty() {
+                Vec::new()
+            } else {
+                (0..RESAMPLES)
+                    .into_par_iter()
+                    .map(|r| {
+                        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                        rng.set_stream((pair * RESAMPLES + r) as u64 + 1);
+                        let pick_a: Vec<&Split> = (0..a.len())
+                            .map(|_| a[rng.random_range(0..a.len())])
+                            .collect();
+                        let pick_b: Vec<&Split> = (0..b.len())
+                            .map(|_| b[rng.random_range(0..b.len())])
+                            .collect();
+                        std::iter::once(
+                            mean(pick_a.iter().map(|s| s.total))
+                                - mean(pick_b.iter().map(|s| s.total)),
+                        )
+                        .chain(tables.iter().map(|t| {
+                            mean(pick_a.iter().map(|s| term(s, t)))
+                                - mean(pick_b.iter().map(|s| term(s, t)))
+                        }))
+                        .collect()
+                    })
                     .collect()
-                })
-                .collect();
-            let mut draws: Vec<Vec<f64>> = (0..=tables.len())
-                .map(|k| per_draw.iter().map(|d| d[k]).collect())
-                .collect();
-            let intervals: Vec<Interval> = draws
-                .iter_mut()
-                .map(|d| {
+            };
+            let intervals: Vec<Interval> = (0..=tables.len())
+                .map(|k| {
+                    let mut d: Vec<f64> = per_draw.iter().map(|draw| draw[k]).collect();
                     d.sort_by(f64::total_cmp);
-                    Interval {
-                        low: percentile(d, 0.025),
-                        high: percentile(d, 0.975),
+                    match d.is_empty() {
+                        true => Interval {
+                            low: f64::NAN,
+                            high: f64::NAN,
+                        },
+                        false => Interval {
+                            low: percentile(&d, 0.025),
+                            high: percentile(&d, 0.975),
+                        },
                     }
                 })
                 .collect();
             out.push(GapAttribution {
                 groups: [first.to_string(), second.to_string()],
-                policies: [a.len() as u64, b.len() as u64],
+                policies: [whole_a.policies, whole_b.policies],
                 gap,
                 relative: gap.exp() - 1.0,
                 interval: intervals[0].clone(),
@@ -223,7 +283,11 @@ mod tests {
                 ]),
             ));
         }
-        let [gap] = &attribute(&splits, 1)[..] else {
+        let mut tally = GapTally::default();
+        for (group, split) in &splits {
+            tally.add(group, split);
+        }
+        let [gap] = &attribute(&tally, &splits, 1)[..] else {
             panic!("one pair");
         };
         let sum: f64 = gap.factors.iter().map(|f| f.difference).sum();

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::metrics::{DemographicParity, GroupRate, demographic_parity, selection_rates};
+use super::metrics::{DemographicParity, GroupRate, demographic_parity};
 
 /// Bootstrap resamples for an interval.
 pub const RESAMPLES: usize = 200;
@@ -43,22 +43,93 @@ pub struct RiskAdjusted {
     pub largest_deviation: f64,
 }
 
-pub fn risk_adjusted(observations: &[Observation]) -> RiskAdjusted {
-    let mut by_group: BTreeMap<&str, (f64, u64)> = BTreeMap::new();
-    let (mut total, mut n) = (0.0, 0u64);
-    for o in observations {
+/// What one group's policies add up to.
+#[derive(Debug, Clone, Default)]
+struct GroupSums {
+    members: u64,
+    accepted: u64,
+    referred: u64,
+    declined: u64,
+    /// Premium per unit of cover: sum and count of the policies offered a price.
+    premium: (f64, u64),
+    /// Premium over risk premium: sum and count.
+    to_risk: (f64, u64),
+}
+
+/// One product's outcomes by the groups of one attribute, counted and summed policy by policy
+/// in the book's order: the rates, means and deviations of the whole book, the same to the
+/// last bit however the book is read (whole or in parts), in memory bounded by the groups.
+#[derive(Debug, Clone, Default)]
+pub struct GroupTally {
+    groups: BTreeMap<String, GroupSums>,
+    premium: (f64, u64),
+    to_risk: (f64, u64),
+}
+
+impl GroupTally {
+    pub fn add(&mut self, o: &Observation) {
+        let g = match self.groups.get_mut(o.group.as_str()) {
+            Some(g) => g,
+            None => self.groups.entry(o.group.clone()).or_default(),
+        };
+        g.members += 1;
+        g.accepted += u64::from(o.accepted);
+        g.referred += u64::from(o.referred);
+        g.declined += u64::from(o.declined);
+        if let Some(p) = o.premium_per_unit {
+            g.premium.0 += p;
+            g.premium.1 += 1;
+            self.premium.0 += p;
+            self.premium.1 += 1;
+        }
         if let Some(r) = o.premium_to_risk {
-            let g = by_group.entry(o.group.as_str()).or_default();
-            g.0 += r;
-            g.1 += 1;
-            total += r;
-            n += 1;
+            g.to_risk.0 += r;
+            g.to_risk.1 += 1;
+            self.to_risk.0 += r;
+            self.to_risk.1 += 1;
         }
     }
+
+    /// The policies counted.
+    pub fn policies(&self) -> u64 {
+        self.groups.values().map(|g| g.members).sum()
+    }
+
+    fn rates(&self, selected: impl Fn(&GroupSums) -> u64) -> Vec<GroupRate> {
+        self.groups
+            .iter()
+            .map(|(group, g)| GroupRate {
+                group: group.clone(),
+                members: g.members,
+                selected: selected(g),
+                rate: selected(g) as f64 / g.members as f64,
+            })
+            .collect()
+    }
+
+    /// The largest |group mean / overall mean − 1| of premium per unit.
+    fn deviation(&self) -> f64 {
+        let (total, n) = self.premium;
+        if n == 0 || total == 0.0 {
+            return 0.0;
+        }
+        let overall = total / n as f64;
+        self.groups
+            .values()
+            .filter(|g| g.premium.1 > 0)
+            .map(|g| (g.premium.0 / g.premium.1 as f64 / overall - 1.0).abs())
+            .fold(0.0, f64::max)
+    }
+}
+
+pub fn risk_adjusted(tally: &GroupTally) -> RiskAdjusted {
+    let (total, n) = tally.to_risk;
     let overall = if n == 0 { 1.0 } else { total / n as f64 };
-    let groups: Vec<(String, f64)> = by_group
-        .into_iter()
-        .map(|(g, (sum, count))| (g.to_owned(), sum / count as f64))
+    let groups: Vec<(String, f64)> = tally
+        .groups
+        .iter()
+        .filter(|(_, g)| g.to_risk.1 > 0)
+        .map(|(group, g)| (group.clone(), g.to_risk.0 / g.to_risk.1 as f64))
         .collect();
     let largest_deviation = groups
         .iter()
@@ -258,55 +329,60 @@ fn test(
     )
 }
 
-pub fn acceptance(observations: &[Observation], seed: u64) -> AcceptanceByGroup {
-    let parity = demographic_parity(selection_rates(
-        observations.iter().map(|o| (o.group.as_str(), o.accepted)),
-    ));
-    let coded = Coded::new(observations);
-    let (observed, interval, p_value) = test(&coded, seed, difference);
+/// Acceptance by group: the rates of the whole book (`tally`), the interval and p-value of
+/// the seeded sample (`sample`, the whole book when it is small enough).
+pub fn acceptance(tally: &GroupTally, sample: &[Observation], seed: u64) -> AcceptanceByGroup {
+    let parity = demographic_parity(tally.rates(|g| g.accepted));
+    let coded = Coded::new(sample);
+    let (_, interval, p_value) = test(&coded, seed, difference);
     AcceptanceByGroup {
-        material: p_value < SIGNIFICANCE && observed >= MATERIAL_POINTS,
+        material: p_value < SIGNIFICANCE && parity.difference >= MATERIAL_POINTS,
         parity,
-        referral_rates: selection_rates(
-            observations.iter().map(|o| (o.group.as_str(), o.referred)),
-        ),
-        decline_rates: selection_rates(observations.iter().map(|o| (o.group.as_str(), o.declined))),
+        referral_rates: tally.rates(|g| g.referred),
+        decline_rates: tally.rates(|g| g.declined),
         difference_interval: interval,
         p_value,
         p_adjusted: p_value,
     }
 }
 
-pub fn premium(observations: &[Observation], seed: u64) -> PremiumByGroup {
-    let overall = {
-        let priced: Vec<f64> = observations
-            .iter()
-            .filter_map(|o| o.premium_per_unit)
-            .collect();
-        priced.iter().sum::<f64>() / priced.len().max(1) as f64
-    };
-    let mut by_group: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for o in observations {
+/// Premium per unit by group: the means and deviation of the whole book (`tally`); the
+/// medians, interval and p-value of the seeded sample.
+pub fn premium(tally: &GroupTally, sample: &[Observation], seed: u64) -> PremiumByGroup {
+    let (total, n) = tally.premium;
+    let overall = total / n.max(1) as f64;
+    let mut sampled: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for o in sample {
         if let Some(p) = o.premium_per_unit {
-            by_group.entry(o.group.as_str()).or_default().push(p);
+            sampled.entry(o.group.as_str()).or_default().push(p);
         }
     }
-    let groups = by_group
-        .into_iter()
-        .map(|(group, mut values)| {
+    let groups = tally
+        .groups
+        .iter()
+        .filter(|(_, g)| g.premium.1 > 0)
+        .map(|(group, g)| {
+            let mean = g.premium.0 / g.premium.1 as f64;
+            let mut values = sampled.remove(group.as_str()).unwrap_or_default();
             values.sort_by(f64::total_cmp);
-            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            // A group too small to be drawn into the sample has no median to show (null).
+            let median = if values.is_empty() {
+                f64::NAN
+            } else {
+                median(&values)
+            };
             PremiumOfGroup {
-                group: group.to_owned(),
-                policies: values.len() as u64,
+                group: group.clone(),
+                policies: g.premium.1,
                 mean,
-                median: median(&values),
+                median,
                 ratio_to_overall: if overall == 0.0 { 1.0 } else { mean / overall },
             }
         })
         .collect();
-    let coded = Coded::new(observations);
-    let (observed, interval, p_value) = test(&coded, seed, deviation);
+    let coded = Coded::new(sample);
+    let (_, interval, p_value) = test(&coded, seed, deviation);
+    let observed = tally.deviation();
     PremiumByGroup {
         groups,
         largest_deviation: observed,

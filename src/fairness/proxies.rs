@@ -28,57 +28,84 @@ pub struct Proxy {
     pub tables: Vec<String>,
 }
 
-/// Pearson's χ² of two coded variables, and Cramér's V: √(χ² / (n · (min(r, c) − 1))).
-fn chi_square(inputs: &[u32], groups: &[u32], rows: usize, columns: usize) -> (f64, f64) {
-    let n = inputs.len();
-    if n == 0 || rows < 2 || columns < 2 {
-        return (0.0, 0.0);
+/// The contingency table of (input value, group) pairs, counted as they come: values and groups
+/// are numbered in the order they first appear, so that a book counted part by part gives the
+/// same table, and the same χ² to the last bit, as the book at once.
+#[derive(Debug, Clone, Default)]
+pub struct Contingency {
+    inputs: BTreeMap<String, u32>,
+    groups: BTreeMap<String, u32>,
+    cells: BTreeMap<(u32, u32), u64>,
+    n: u64,
+}
+
+impl Contingency {
+    pub fn add(&mut self, input: &str, group: &str) {
+        let input = code(&mut self.inputs, input);
+        let group = code(&mut self.groups, group);
+        *self.cells.entry((input, group)).or_default() += 1;
+        self.n += 1;
     }
-    let mut table = vec![0u64; rows * columns];
-    let mut row_totals = vec![0u64; rows];
-    let mut column_totals = vec![0u64; columns];
-    for (&i, &g) in inputs.iter().zip(groups) {
-        table[i as usize * columns + g as usize] += 1;
-        row_totals[i as usize] += 1;
-        column_totals[g as usize] += 1;
-    }
-    let mut chi = 0.0;
-    for r in 0..rows {
-        for c in 0..columns {
-            let expected = row_totals[r] as f64 * column_totals[c] as f64 / n as f64;
-            if expected > 0.0 {
-                let d = table[r * columns + c] as f64 - expected;
-                chi += d * d / expected;
+
+    /// Pearson's χ² and Cramér's V: √(χ² / (n · (min(r, c) − 1))).
+    fn chi_square(&self) -> (f64, f64) {
+        let (rows, columns) = (self.inputs.len(), self.groups.len());
+        if self.n == 0 || rows < 2 || columns < 2 {
+            return (0.0, 0.0);
+        }
+        let mut row_totals = vec![0u64; rows];
+        let mut column_totals = vec![0u64; columns];
+        for (&(i, g), &count) in &self.cells {
+            row_totals[i as usize] += count;
+            column_totals[g as usize] += count;
+        }
+        let n = self.n as f64;
+        let mut chi = 0.0;
+        for (r, &row_total) in row_totals.iter().enumerate() {
+            for (c, &column_total) in column_totals.iter().enumerate() {
+                let expected = row_total as f64 * column_total as f64 / n;
+                if expected > 0.0 {
+                    let observed = self.cells.get(&(r as u32, c as u32)).copied().unwrap_or(0);
+                    let d = observed as f64 - expected;
+                    chi += d * d / expected;
+                }
             }
         }
+        let k = rows.min(columns) as f64 - 1.0;
+        (chi, (chi / (n * k)).sqrt())
     }
-    let k = rows.min(columns) as f64 - 1.0;
-    (chi, (chi / (n as f64 * k)).sqrt())
+
+    /// Cramér's V, and the p-value of independence: the chance of a χ² at least as large, on
+    /// (r − 1)(c − 1) degrees of freedom.
+    pub fn association(&self) -> (f64, f64) {
+        let (chi, v) = self.chi_square();
+        let freedom =
+            (self.inputs.len().saturating_sub(1) * self.groups.len().saturating_sub(1)) as f64;
+        let p = match ChiSquared::new(freedom) {
+            Ok(distribution) if freedom > 0.0 => distribution.sf(chi),
+            _ => 1.0,
+        };
+        (v, p)
+    }
 }
 
-fn code(values: &[&str]) -> (Vec<u32>, usize) {
-    let mut codes: BTreeMap<&str, u32> = BTreeMap::new();
-    for v in values {
-        let next = codes.len() as u32;
-        codes.entry(v).or_insert(next);
+/// The number of a value, a new one the next number.
+fn code(codes: &mut BTreeMap<String, u32>, value: &str) -> u32 {
+    if let Some(&number) = codes.get(value) {
+        return number;
     }
-    (values.iter().map(|v| codes[v]).collect(), codes.len())
+    let number = codes.len() as u32;
+    codes.insert(value.to_owned(), number);
+    number
 }
 
-/// Cramér's V of the pairs (input value, group), and the p-value of independence: the chance
-/// of a χ² at least as large, on (r − 1)(c − 1) degrees of freedom.
+/// Cramér's V of the pairs (input value, group), and the p-value of independence.
 pub fn association(pairs: &[(&str, &str)]) -> (f64, f64) {
-    let inputs: Vec<&str> = pairs.iter().map(|(i, _)| *i).collect();
-    let groups: Vec<&str> = pairs.iter().map(|(_, g)| *g).collect();
-    let (inputs, rows) = code(&inputs);
-    let (groups, columns) = code(&groups);
-    let (chi, v) = chi_square(&inputs, &groups, rows, columns);
-    let freedom = (rows.saturating_sub(1) * columns.saturating_sub(1)) as f64;
-    let p = match ChiSquared::new(freedom) {
-        Ok(distribution) if freedom > 0.0 => distribution.sf(chi),
-        _ => 1.0,
-    };
-    (v, p)
+    let mut table = Contingency::default();
+    for (input, group) in pairs {
+        table.add(input, group);
+    }
+    table.association()
 }
 
 /// A number in bands, so that an amount or an age is a category: the band of `edges` it falls

@@ -409,37 +409,50 @@ fn entry_of<'a>(
         .find(|f| f.product == product && f.table == table)
 }
 
-fn reasons_of(observations: &[(String, &Priced)]) -> Vec<ReasonsOfGroup> {
-    let mut by_group: std::collections::BTreeMap<&str, Vec<&Priced>> = Default::default();
-    for (group, p) in observations {
-        by_group.entry(group.as_str()).or_default().push(p);
-    }
-    by_group
+fn reasons_of(groups: std::collections::BTreeMap<String, GroupReasons>) -> Vec<ReasonsOfGroup> {
+    groups
         .into_iter()
-        .map(|(group, priced)| {
-            let n = priced.len() as f64;
-            let rates = |decision: Decision| {
-                let mut counts: std::collections::BTreeMap<&str, u64> = Default::default();
-                for p in priced.iter().filter(|p| p.decision == decision) {
-                    for code in &p.reasons {
-                        *counts.entry(code).or_default() += 1;
-                    }
-                }
+        .map(|(group, reasons)| {
+            let n = reasons.policies as f64;
+            let rates = |counts: std::collections::BTreeMap<&'static str, u64>| {
                 counts
                     .into_iter()
                     .map(|(code, c)| (code.to_owned(), c as f64 / n))
                     .collect()
             };
             ReasonsOfGroup {
-                group: group.to_owned(),
-                policies: priced.len() as u64,
-                declined_by: rates(Decision::Decline),
-                referred_by: rates(Decision::Refer),
+                group,
+                policies: reasons.policies,
+                declined_by: rates(reasons.declined_by),
+                referred_by: rates(reasons.referred_by),
             }
         })
         .collect()
 }
 
+/// What the outcome tests need of a priced policy (its group is set by each attribute).
+fn observation(p: &Priced, units: f64) -> Observation {
+    let offered = p.decision != Decision::Decline;
+    let per_unit = p
+        .total
+        .filter(|_| offered)
+        .and_then(|t| t.to_f64())
+        .map(|t| t / units.max(1e-9));
+    let to_risk = match (p.total, p.risk) {
+        (Some(t), Some(k)) if offered && !k.is_zero() => (t / k).to_f64(),
+        _ => None,
+    };
+    Observation {
+        group: String::new(),
+        accepted: p.decision == Decision::Accept,
+        referred: p.decision == Decision::Refer,
+        declined: p.decision == Decision::Decline,
+        premium_per_unit: per_unit,
+        premium_to_risk: to_risk,
+    }
+}
+
+/// The fairness report on a whole book at once.
 pub fn report(
     books: &RateBooks,
     portfolio: &Portfolio,
@@ -447,332 +460,640 @@ pub fn report(
     seed: u64,
     date: NaiveDate,
 ) -> FairnessReport {
-    let requests: Vec<QuoteRequest> = portfolio
-        .requests
-        .iter()
-        .map(|r| QuoteRequest {
-            rating_date: date,
-            ..r.clone()
-        })
-        .collect();
-    let results: Vec<Option<Priced>> = requests.par_iter().map(|r| priced(books, r)).collect();
-    let column = |name: &str| -> Option<Vec<Option<String>>> {
-        let text = portfolio.frame.column(name).ok()?.str().ok()?.clone();
-        Some(text.iter().map(|v| v.map(str::to_owned)).collect())
-    };
-    let inventory = factor_inventory(books, date);
-    let mut cannot_show = Vec::new();
-    // The audit-only columns the data carry (never a rating input, never priced): a rating
-    // input, say employment status whose guaranteed-salary rule declines short deferrals for
-    // employees, moves outcomes by design and is analysed as a proxy instead.
-    let mut attributes: Vec<(String, Vec<Option<String>>)> = Vec::new();
-    for name in crate::portfolio::group_columns(&portfolio.frame) {
-        let Some(values) = column(&name) else {
-            continue;
-        };
-        let distinct: std::collections::BTreeSet<&str> =
-            values.iter().flatten().map(String::as_str).collect();
-        if distinct.len() > MAX_GROUPS {
-            cannot_show.push(format!(
-                "the column `{name}` has {} distinct values, more than the {MAX_GROUPS} a group may have: it is not analysed as a group",
-                distinct.len()
-            ));
-        } else {
-            attributes.push((name, values));
+    let mut assessment = Assessment::new(books, date, seed, SAMPLE);
+    assessment.add(portfolio);
+    assessment.finish(source)
+}
+
+/// What a group's declines and referrals were for: its policies and each reason's count.
+#[derive(Debug, Clone, Default)]
+struct GroupReasons {
+    policies: u64,
+    declined_by: std::collections::BTreeMap<&'static str, u64>,
+    referred_by: std::collections::BTreeMap<&'static str, u64>,
+}
+
+/// Policies of each product in the seeded sample that the report's permutation tests,
+/// bootstrap intervals and medians are computed on: a book with no more than this of a product
+/// is its own sample, and its report is that of every policy. Counts, rates, means, gaps and
+/// proxies are always of every policy. The tests cost a constant at any size of book (their
+/// 1,000 shuffles of 10,000,000 labels would be 10^10 draws a test) and keep their power:
+/// 100,000 policies tell a 5-point difference in acceptance from chance many times over.
+pub const SAMPLE: usize = 100_000;
+
+/// The most distinct values of a column counted: beyond it a column (an identifier) is said to
+/// have more, without holding them all.
+const DISTINCT_COUNTED: usize = 10_000;
+
+/// A seeded uniform sample of a fixed size, drawn as the rows come: the rows whose seeded
+/// hash of their place in the book is smallest (a bottom-k sample). The same rows whatever the
+/// parts the book is read in, and every row when there are no more than `size`.
+struct SeededSample<T> {
+    size: usize,
+    seed: u64,
+    /// The rows offered.
+    seen: u64,
+    kept: std::collections::BinaryHeap<Drawn<T>>,
+}
+
+struct Drawn<T> {
+    key: (u64, u64),
+    value: T,
+}
+
+impl<T> PartialEq for Drawn<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl<T> Eq for Drawn<T> {}
+impl<T> PartialOrd for Drawn<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Drawn<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// SplitMix64's finaliser: a fixed, documented mixing of 64 bits (Steele, Lea and Flood, 2014),
+/// written out so that the sample is the same on any machine and in any later build.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl<T> SeededSample<T> {
+    fn new(size: usize, seed: u64) -> Self {
+        SeededSample {
+            size,
+            seed,
+            seen: 0,
+            kept: std::collections::BinaryHeap::new(),
         }
     }
-    if attributes.is_empty() {
-        cannot_show.push(
-            "the book carries no audit-only group column (such as gender or nationality_group): outcomes by group, their attribution and proxies cannot be shown"
-                .to_owned(),
-        );
+
+    /// Offers the row at `row` of the book; `value` is made only if the row is kept.
+    fn offer(&mut self, row: u64, value: impl FnOnce() -> T) {
+        self.seen += 1;
+        let key = (mix(mix(self.seed) ^ row), row);
+        if self.kept.len() < self.size {
+            self.kept.push(Drawn {
+                key,
+                value: value(),
+            });
+        } else if self.kept.peek().is_some_and(|largest| key < largest.key) {
+            self.kept.pop();
+            self.kept.push(Drawn {
+                key,
+                value: value(),
+            });
+        }
     }
-    let units: Vec<f64> = requests.iter().map(|r| unit(&r.application)).collect();
-    let mut outcomes = Vec::new();
-    let mut all_proxies = Vec::new();
-    for product in Product::ALL {
-        let mut product_proxies = Vec::new();
-        for (attribute, groups) in &attributes {
-            let rows: Vec<(usize, String, &Priced)> = requests
-                .iter()
-                .zip(&results)
-                .zip(groups)
-                .enumerate()
-                .filter(|(_, ((r, _), _))| r.application.product() == product)
-                .filter_map(|(i, ((_, result), group))| Some((i, group.clone()?, result.as_ref()?)))
-                .collect();
-            if rows.is_empty() {
-                cannot_show.push(format!(
-                    "no {} policy has a value of `{attribute}`: its outcomes by {attribute} cannot be shown",
-                    product.code()
-                ));
-                continue;
-            }
-            let observations: Vec<Observation> = rows
-                .iter()
-                .map(|(i, group, p)| {
-                    let offered = p.decision != Decision::Decline;
-                    let per_unit = p
-                        .total
-                        .filter(|_| offered)
-                        .and_then(|t| t.to_f64())
-                        .map(|t| t / units[*i].max(1e-9));
-                    let to_risk = match (p.total, p.risk) {
-                        (Some(t), Some(k)) if offered && !k.is_zero() => (t / k).to_f64(),
-                        _ => None,
-                    };
-                    Observation {
-                        group: group.clone(),
-                        accepted: p.decision == Decision::Accept,
-                        referred: p.decision == Decision::Refer,
-                        declined: p.decision == Decision::Decline,
-                        premium_per_unit: per_unit,
-                        premium_to_risk: to_risk,
-                    }
+
+    /// The rows kept, in the book's order.
+    fn into_rows(self) -> Vec<T> {
+        let mut kept = self.kept.into_vec();
+        kept.sort_by_key(|d| d.key.1);
+        kept.into_iter().map(|d| d.value).collect()
+    }
+}
+
+/// A policy as the sample keeps it: its group in each audit attribute, its outcome and split.
+struct Sampled {
+    groups: Vec<Option<String>>,
+    outcome: Observation,
+    split: Option<Split>,
+}
+
+/// One product by one audit attribute, over every policy.
+#[derive(Default)]
+struct Cell {
+    rows: u64,
+    outcomes: outcomes::GroupTally,
+    gaps: attribution::GapTally,
+    reasons: std::collections::BTreeMap<String, GroupReasons>,
+    /// One table a rating input of the product, in `rating_inputs` order; `None` when the
+    /// book has no such column.
+    proxies: Vec<Option<proxies::Contingency>>,
+}
+
+/// An audit-only group column of the book, and the distinct values it has shown.
+struct Attribute {
+    name: String,
+    distinct: std::collections::HashSet<String>,
+}
+
+impl Attribute {
+    /// Whether it is a group column still: no more distinct values than a group may have.
+    fn analysed(&self) -> bool {
+        self.distinct.len() <= MAX_GROUPS
+    }
+}
+
+/// The fairness report on a book read part by part: every part priced and counted as it
+/// comes (`add`), then the report made (`finish`). Memory is bounded by the groups, the
+/// rating inputs' values and the seeded sample, not by the book; the same book read in any
+/// parts gives the same report, byte for byte.
+pub struct Assessment<'a> {
+    books: &'a RateBooks,
+    date: NaiveDate,
+    seed: u64,
+    policies: u64,
+    provenance: Option<String>,
+    /// The book's audit-only group columns, found in its first part.
+    attributes: Option<Vec<Attribute>>,
+    /// By product (in `Product::ALL` order), then attribute.
+    cells: [Vec<Cell>; 2],
+    samples: [SeededSample<Sampled>; 2],
+    renewals: RenewalCheck,
+}
+
+fn product_index(product: Product) -> usize {
+    Product::ALL.iter().position(|p| *p == product).unwrap_or(0)
+}
+
+/// A text column of a part, by name.
+fn text<'f>(
+    frame: &'f polars::prelude::DataFrame,
+    name: &str,
+) -> Option<&'f polars::prelude::StringChunked> {
+    frame.column(name).ok()?.str().ok()
+}
+
+/// A text column's values.
+fn text_column(frame: &polars::prelude::DataFrame, name: &str) -> Option<Vec<Option<String>>> {
+    Some(
+        text(frame, name)?
+            .iter()
+            .map(|v| v.map(str::to_owned))
+            .collect(),
+    )
+}
+
+impl<'a> Assessment<'a> {
+    /// An assessment on the books in force on `date`, its draws seeded with `seed`, its tests
+    /// on a sample of at most `sample` policies of each product (`SAMPLE` in a report).
+    pub fn new(books: &'a RateBooks, date: NaiveDate, seed: u64, sample: usize) -> Self {
+        Assessment {
+            books,
+            date,
+            seed,
+            policies: 0,
+            provenance: None,
+            attributes: None,
+            cells: [Vec::new(), Vec::new()],
+            // Each product its own stream of the seed.
+            samples: [
+                SeededSample::new(sample, seed),
+                SeededSample::new(sample, seed ^ 0x5a5a_5a5a_5a5a_5a5a),
+            ],
+            renewals: RenewalCheck {
+                compared: 0,
+                renewal_higher: 0,
+                examples: Vec::new(),
+            },
+        }
+    }
+
+    /// Prices and counts the next part of the book.
+    pub fn add(&mut self, part: &Portfolio) {
+        let date = self.date;
+        let books = self.books;
+        let requests: Vec<QuoteRequest> = part
+            .requests
+            .iter()
+            .map(|r| QuoteRequest {
+                rating_date: date,
+                ..r.clone()
+            })
+            .collect();
+        let results: Vec<Option<Priced>> = requests.par_iter().map(|r| priced(books, r)).collect();
+        self.renewals(&requests, &part.policy_ids);
+        if self.provenance.is_none() {
+            self.provenance = Some(part.provenance.clone());
+        }
+        let attributes = self.attributes.get_or_insert_with(|| {
+            crate::portfolio::group_columns(&part.frame)
+                .into_iter()
+                .filter(|name| text(&part.frame, name).is_some())
+                .map(|name| Attribute {
+                    name,
+                    distinct: Default::default(),
                 })
-                .collect();
-            let splits: Vec<(String, Split)> = rows
-                .iter()
-                .filter_map(|(_, group, p)| Some((group.clone(), p.split.clone()?)))
-                .collect();
-            let mut gaps = attribution::attribute(&splits, seed.wrapping_add(2));
-            for gap in &mut gaps {
-                for factor in &mut gap.factors {
-                    if let Some(entry) = entry_of(&inventory, product, &factor.table) {
-                        factor.status = entry.status.clone();
-                        factor.protected_criteria = entry.protected_criteria.clone();
-                    }
-                }
-            }
-            let drivers: Vec<(String, &Priced)> =
-                rows.iter().map(|(_, g, p)| (g.clone(), *p)).collect();
-            for (input, edges, tables) in rating_inputs(product) {
-                let Some(values) = column(input) else {
-                    continue;
-                };
-                let banded: Vec<(String, &str)> = rows
+                .collect()
+        });
+        let inputs: [Vec<RatingInput>; 2] = Product::ALL.map(rating_inputs);
+        if self.cells[0].len() != attributes.len() {
+            for (k, cells) in self.cells.iter_mut().enumerate() {
+                *cells = attributes
                     .iter()
-                    .map(|(i, group, _)| {
-                        let value = values[*i].as_deref().unwrap_or("");
-                        let value = match edges {
-                            Some(edges) => proxies::band(value, edges),
-                            None => value.to_owned(),
-                        };
-                        (value, group.as_str())
+                    .map(|_| Cell {
+                        proxies: inputs[k]
+                            .iter()
+                            .map(|(input, _, _)| {
+                                text(&part.frame, input).map(|_| Default::default())
+                            })
+                            .collect(),
+                        ..Cell::default()
                     })
                     .collect();
-                let pairs: Vec<(&str, &str)> =
-                    banded.iter().map(|(v, g)| (v.as_str(), *g)).collect();
-                let (cramers_v, p_value) = proxies::association(&pairs);
-                product_proxies.push(Proxy {
-                    input: input.to_owned(),
-                    attribute: attribute.clone(),
-                    cramers_v,
-                    p_value,
-                    p_adjusted: p_value,
-                    flagged: false,
-                    tables: tables.iter().map(|t| t.to_string()).collect(),
-                });
             }
-            outcomes.push(GroupOutcome {
-                product,
-                attribute: attribute.clone(),
-                acceptance: outcomes::acceptance(&observations, seed),
-                premium_per_unit: outcomes::premium(&observations, seed.wrapping_add(1)),
-                risk_adjusted: outcomes::risk_adjusted(&observations),
-                gaps,
-                acceptance_drivers: reasons_of(&drivers),
+        }
+        // Each attribute's groups in this part, while it is still a group column.
+        let mut groups: Vec<Option<Vec<Option<String>>>> = Vec::new();
+        for attribute in attributes.iter_mut() {
+            // Counted on while a column may still be shown to have too many.
+            let values = text_column(&part.frame, &attribute.name)
+                .filter(|_| attribute.distinct.len() <= DISTINCT_COUNTED);
+            if let Some(values) = &values {
+                for value in values.iter().flatten() {
+                    if attribute.distinct.len() > DISTINCT_COUNTED {
+                        break;
+                    }
+                    if !attribute.distinct.contains(value) {
+                        attribute.distinct.insert(value.clone());
+                    }
+                }
+            }
+            groups.push(values.filter(|_| attribute.analysed()));
+        }
+        // Each rating input's values in this part, numbers in their bands.
+        let banded: [Vec<Option<Vec<std::borrow::Cow<'_, str>>>>; 2] = std::array::from_fn(|k| {
+            inputs[k]
+                .iter()
+                .map(|(input, edges, _)| {
+                    let values = text(&part.frame, input)?;
+                    Some(
+                        values
+                            .iter()
+                            .map(|v| {
+                                let v = v.unwrap_or("");
+                                match edges {
+                                    Some(edges) => proxies::band(v, edges).into(),
+                                    None => v.into(),
+                                }
+                            })
+                            .collect(),
+                    )
+                })
+                .collect()
+        });
+        for (i, (request, result)) in requests.iter().zip(&results).enumerate() {
+            let Some(p) = result else {
+                continue;
+            };
+            let product = request.application.product();
+            let k = product_index(product);
+            let outcome = observation(p, unit(&request.application));
+            for (a, cell) in self.cells[k].iter_mut().enumerate() {
+                let Some(group) = groups[a].as_ref().and_then(|g| g[i].as_deref()) else {
+                    continue;
+                };
+                cell.rows += 1;
+                cell.outcomes.add(&Observation {
+                    group: group.to_owned(),
+                    ..outcome.clone()
+                });
+                if let Some(split) = &p.split {
+                    cell.gaps.add(group, split);
+                }
+                let reasons = match cell.reasons.get_mut(group) {
+                    Some(reasons) => reasons,
+                    None => cell.reasons.entry(group.to_owned()).or_default(),
+                };
+                reasons.policies += 1;
+                let counts = match p.decision {
+                    Decision::Decline => Some(&mut reasons.declined_by),
+                    Decision::Refer => Some(&mut reasons.referred_by),
+                    Decision::Accept => None,
+                };
+                if let Some(counts) = counts {
+                    for code in &p.reasons {
+                        *counts.entry(code).or_default() += 1;
+                    }
+                }
+                for (table, values) in cell.proxies.iter_mut().zip(&banded[k]) {
+                    if let (Some(table), Some(values)) = (table, values) {
+                        table.add(&values[i], group);
+                    }
+                }
+            }
+            let row = self.policies + i as u64;
+            self.samples[k].offer(row, || Sampled {
+                groups: groups
+                    .iter()
+                    .map(|g| g.as_ref().and_then(|g| g[i].clone()))
+                    .collect(),
+                outcome,
+                split: p.split.clone(),
             });
         }
-        if !product_proxies.is_empty() {
-            all_proxies.push(ProductProxies {
-                product,
-                proxies: product_proxies,
-            });
-        }
+        self.policies += requests.len() as u64;
     }
-    // Many tests in one report: each p-value is adjusted (Holm) for the others of its family,
-    // the outcome tests and the proxy tests, so that a difference found by chance among them
-    // is not called material.
-    let mut raw: Vec<f64> = Vec::new();
-    for o in &outcomes {
-        raw.push(o.acceptance.p_value);
-        raw.push(o.premium_per_unit.p_value);
-    }
-    let proxy_raw: Vec<f64> = all_proxies
-        .iter()
-        .flat_map(|p| p.proxies.iter().map(|x| x.p_value))
-        .collect();
-    let mut next = outcomes::holm(&raw)
-        .into_iter()
-        .chain(outcomes::holm(&proxy_raw));
-    for o in &mut outcomes {
-        o.acceptance.p_adjusted = next.next().unwrap_or(1.0);
-        o.acceptance.material = o.acceptance.p_adjusted < outcomes::SIGNIFICANCE
-            && o.acceptance.parity.difference >= outcomes::MATERIAL_POINTS;
-        o.premium_per_unit.p_adjusted = next.next().unwrap_or(1.0);
-        o.premium_per_unit.material = o.premium_per_unit.p_adjusted < outcomes::SIGNIFICANCE
-            && o.premium_per_unit.largest_deviation >= outcomes::MATERIAL_RELATIVE;
-    }
-    for p in &mut all_proxies {
-        for x in &mut p.proxies {
-            x.p_adjusted = next.next().unwrap_or(1.0);
-            x.flagged = x.p_adjusted < outcomes::SIGNIFICANCE && x.cramers_v >= proxies::PROXY_V;
-        }
-    }
-    cannot_show.push(NO_EXPERIENCE.to_owned());
 
-    let renewals: Vec<(usize, Option<Decimal>, Option<Decimal>)> = requests
-        .par_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let new = QuoteRequest {
-                transaction_type: TransactionType::NewBusiness,
-                ..r.clone()
-            };
-            let renewal = QuoteRequest {
-                transaction_type: TransactionType::Renewal,
-                ..r.clone()
-            };
-            (
-                i,
-                priced(books, &new).and_then(|p| p.total),
-                priced(books, &renewal).and_then(|p| p.total),
-            )
-        })
-        .collect();
-    let mut check = RenewalCheck {
-        compared: 0,
-        renewal_higher: 0,
-        examples: Vec::new(),
-    };
-    for (i, new, renewal) in renewals {
-        if let (Some(new), Some(renewal)) = (new, renewal) {
-            check.compared += 1;
-            if renewal > new {
-                check.renewal_higher += 1;
-                if check.examples.len() < 20 {
-                    check.examples.push(portfolio.policy_ids[i].clone());
+    /// Each policy priced as new business and as a renewal: the renewal must not cost more.
+    fn renewals(&mut self, requests: &[QuoteRequest], policy_ids: &[String]) {
+        let books = self.books;
+        let renewals: Vec<(usize, Option<Decimal>, Option<Decimal>)> = requests
+            .par_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let new = QuoteRequest {
+                    transaction_type: TransactionType::NewBusiness,
+                    ..r.clone()
+                };
+                let renewal = QuoteRequest {
+                    transaction_type: TransactionType::Renewal,
+                    ..r.clone()
+                };
+                (
+                    i,
+                    priced(books, &new).and_then(|p| p.total),
+                    priced(books, &renewal).and_then(|p| p.total),
+                )
+            })
+            .collect();
+        let check = &mut self.renewals;
+        for (i, new, renewal) in renewals {
+            if let (Some(new), Some(renewal)) = (new, renewal) {
+                check.compared += 1;
+                if renewal > new {
+                    check.renewal_higher += 1;
+                    if check.examples.len() < 20 {
+                        check.examples.push(policy_ids[i].clone());
+                    }
                 }
             }
         }
     }
 
-    let parity = parity(books, date);
-    let mut verdict = Verdict {
-        passed: Vec::new(),
-        flagged: Vec::new(),
-    };
-    let unjustified: Vec<&FactorEntry> = inventory
-        .iter()
-        .filter(|f| f.status != "justified")
-        .collect();
-    if unjustified.is_empty() {
-        verdict.passed.push(format!(
-            "every rating table ({}) has a justification record, none past its review date",
-            inventory.len()
-        ));
-    }
-    for f in unjustified {
-        verdict
-            .flagged
-            .push(format!("{} {}: {}", f.product.code(), f.table, f.status));
-    }
-    verdict.passed.push(
+    /// The report on every part added.
+    pub fn finish(self, source: &str) -> FairnessReport {
+        let Assessment {
+            books,
+            date,
+            seed,
+            policies,
+            provenance,
+            attributes,
+            cells,
+            samples,
+            renewals: check,
+        } = self;
+        let inventory = factor_inventory(books, date);
+        let mut cannot_show = Vec::new();
+        let attributes = attributes.unwrap_or_default();
+        for attribute in attributes.iter().filter(|a| !a.analysed()) {
+            let count = match attribute.distinct.len() {
+                n if n > DISTINCT_COUNTED => format!("more than {DISTINCT_COUNTED}"),
+                n => n.to_string(),
+            };
+            cannot_show.push(format!(
+                "the column `{}` has {count} distinct values, more than the {MAX_GROUPS} a group may have: it is not analysed as a group",
+                attribute.name
+            ));
+        }
+        if !attributes.iter().any(Attribute::analysed) {
+            cannot_show.push(
+                "the book carries no audit-only group column (such as gender or nationality_group): outcomes by group, their attribution and proxies cannot be shown"
+                    .to_owned(),
+            );
+        }
+        let mut sampled = [(0u64, 0u64); 2];
+        let mut outcomes = Vec::new();
+        let mut all_proxies = Vec::new();
+        for ((product, cells), sample) in Product::ALL.into_iter().zip(cells).zip(samples) {
+            let seen = sample.seen;
+            let sample = sample.into_rows();
+            sampled[product_index(product)] = (sample.len() as u64, seen);
+            let mut product_proxies = Vec::new();
+            for ((a, attribute), cell) in attributes.iter().enumerate().zip(cells) {
+                if !attribute.analysed() {
+                    continue;
+                }
+                let name = &attribute.name;
+                if cell.rows == 0 {
+                    cannot_show.push(format!(
+                        "no {} policy has a value of `{name}`: its outcomes by {name} cannot be shown",
+                        product.code()
+                    ));
+                    continue;
+                }
+                let in_sample = || {
+                    sample
+                        .iter()
+                        .filter_map(move |s| Some((s.groups[a].as_ref()?, s)))
+                };
+                let observations: Vec<Observation> = in_sample()
+                    .map(|(group, s)| Observation {
+                        group: group.clone(),
+                        ..s.outcome.clone()
+                    })
+                    .collect();
+                let splits: Vec<(String, Split)> = in_sample()
+                    .filter_map(|(group, s)| Some((group.clone(), s.split.clone()?)))
+                    .collect();
+                let mut gaps = attribution::attribute(&cell.gaps, &splits, seed.wrapping_add(2));
+                for gap in &mut gaps {
+                    for factor in &mut gap.factors {
+                        if let Some(entry) = entry_of(&inventory, product, &factor.table) {
+                            factor.status = entry.status.clone();
+                            factor.protected_criteria = entry.protected_criteria.clone();
+                        }
+                    }
+                }
+                for ((input, _, tables), table) in
+                    rating_inputs(product).into_iter().zip(&cell.proxies)
+                {
+                    let Some(table) = table else {
+                        continue;
+                    };
+                    let (cramers_v, p_value) = table.association();
+                    product_proxies.push(Proxy {
+                        input: input.to_owned(),
+                        attribute: name.clone(),
+                        cramers_v,
+                        p_value,
+                        p_adjusted: p_value,
+                        flagged: false,
+                        tables: tables.iter().map(|t| t.to_string()).collect(),
+                    });
+                }
+                outcomes.push(GroupOutcome {
+                    product,
+                    attribute: name.clone(),
+                    acceptance: outcomes::acceptance(&cell.outcomes, &observations, seed),
+                    premium_per_unit: outcomes::premium(
+                        &cell.outcomes,
+                        &observations,
+                        seed.wrapping_add(1),
+                    ),
+                    risk_adjusted: outcomes::risk_adjusted(&cell.outcomes),
+                    gaps,
+                    acceptance_drivers: reasons_of(cell.reasons),
+                });
+            }
+            if !product_proxies.is_empty() {
+                all_proxies.push(ProductProxies {
+                    product,
+                    proxies: product_proxies,
+                });
+            }
+        }
+
+        // Many tests in one report: each p-value is adjusted (Holm) for the others of its family,
+        // the outcome tests and the proxy tests, so that a difference found by chance among them
+        // is not called material.
+        let mut raw: Vec<f64> = Vec::new();
+        for o in &outcomes {
+            raw.push(o.acceptance.p_value);
+            raw.push(o.premium_per_unit.p_value);
+        }
+        let proxy_raw: Vec<f64> = all_proxies
+            .iter()
+            .flat_map(|p| p.proxies.iter().map(|x| x.p_value))
+            .collect();
+        let mut next = outcomes::holm(&raw)
+            .into_iter()
+            .chain(outcomes::holm(&proxy_raw));
+        for o in &mut outcomes {
+            o.acceptance.p_adjusted = next.next().unwrap_or(1.0);
+            o.acceptance.material = o.acceptance.p_adjusted < outcomes::SIGNIFICANCE
+                && o.acceptance.parity.difference >= outcomes::MATERIAL_POINTS;
+            o.premium_per_unit.p_adjusted = next.next().unwrap_or(1.0);
+            o.premium_per_unit.material = o.premium_per_unit.p_adjusted < outcomes::SIGNIFICANCE
+                && o.premium_per_unit.largest_deviation >= outcomes::MATERIAL_RELATIVE;
+        }
+        for p in &mut all_proxies {
+            for x in &mut p.proxies {
+                x.p_adjusted = next.next().unwrap_or(1.0);
+                x.flagged =
+                    x.p_adjusted < outcomes::SIGNIFICANCE && x.cramers_v >= proxies::PROXY_V;
+            }
+        }
+        cannot_show.push(NO_EXPERIENCE.to_owned());
+
+        let parity = parity(books, date);
+        let mut verdict = Verdict {
+            passed: Vec::new(),
+            flagged: Vec::new(),
+        };
+        let unjustified: Vec<&FactorEntry> = inventory
+            .iter()
+            .filter(|f| f.status != "justified")
+            .collect();
+        if unjustified.is_empty() {
+            verdict.passed.push(format!(
+                "every rating table ({}) has a justification record, none past its review date",
+                inventory.len()
+            ));
+        }
+        for f in unjustified {
+            verdict
+                .flagged
+                .push(format!("{} {}: {}", f.product.code(), f.table, f.status));
+        }
+        verdict.passed.push(
         "no table, column or key rates a criterion the anti-discrimination acts of 10 May 2007 never allow (the model would not load otherwise)"
             .into(),
     );
-    let justifiable: Vec<String> = inventory
-        .iter()
-        .filter(|f| !f.protected_criteria.is_empty())
-        .map(|f| {
-            format!(
-                "{} {} ({})",
-                f.product.code(),
-                f.table,
-                f.protected_criteria.join(", ")
-            )
-        })
-        .collect();
-    if !justifiable.is_empty() {
-        verdict.passed.push(format!(
+        let justifiable: Vec<String> = inventory
+            .iter()
+            .filter(|f| !f.protected_criteria.is_empty())
+            .map(|f| {
+                format!(
+                    "{} {} ({})",
+                    f.product.code(),
+                    f.table,
+                    f.protected_criteria.join(", ")
+                )
+            })
+            .collect();
+        if !justifiable.is_empty() {
+            verdict.passed.push(format!(
             "tables that rate a criterion allowed only with an objective justification, each under a record that declares it: {}",
             justifiable.join("; ")
         ));
-    }
-    let flagged_pairs: Vec<&PairParity> =
-        parity.iter().filter(|p| p.verdict == "flagged").collect();
-    if flagged_pairs.is_empty() {
-        let justified = parity.iter().filter(|p| p.verdict == "justified").count();
-        verdict.passed.push(format!(
-            "every intimacy profession is priced like its comparator in every cell{}",
-            if justified > 0 {
-                format!(", or differs under a justification record ({justified} pairs)")
-            } else {
-                String::new()
-            }
-        ));
-    }
-    for p in flagged_pairs {
-        verdict.flagged.push(format!(
-            "{} {} is priced unlike {} in {} of {} cells, with no justification record",
-            p.product.code(),
-            p.profession,
-            p.comparator,
-            p.differing_cells,
-            p.cells
-        ));
-    }
-    for o in &outcomes {
-        let what = format!("{} by {}", o.product.code(), o.attribute);
-        if o.acceptance.material {
-            let drivers = o
-                .acceptance_drivers
-                .iter()
-                .map(|d| {
-                    let top = d
-                        .declined_by
-                        .iter()
-                        .chain(&d.referred_by)
-                        .max_by(|a, b| a.1.total_cmp(&b.1))
-                        .map(|(code, rate)| format!("{code} {:.1} %", rate * 100.0))
-                        .unwrap_or_else(|| "none".into());
-                    format!("{}: {top}", d.group)
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+        }
+        let flagged_pairs: Vec<&PairParity> =
+            parity.iter().filter(|p| p.verdict == "flagged").collect();
+        if flagged_pairs.is_empty() {
+            let justified = parity.iter().filter(|p| p.verdict == "justified").count();
+            verdict.passed.push(format!(
+                "every intimacy profession is priced like its comparator in every cell{}",
+                if justified > 0 {
+                    format!(", or differs under a justification record ({justified} pairs)")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        for p in flagged_pairs {
             verdict.flagged.push(format!(
+                "{} {} is priced unlike {} in {} of {} cells, with no justification record",
+                p.product.code(),
+                p.profession,
+                p.comparator,
+                p.differing_cells,
+                p.cells
+            ));
+        }
+        for o in &outcomes {
+            let what = format!("{} by {}", o.product.code(), o.attribute);
+            if o.acceptance.material {
+                let drivers = o
+                    .acceptance_drivers
+                    .iter()
+                    .map(|d| {
+                        let top = d
+                            .declined_by
+                            .iter()
+                            .chain(&d.referred_by)
+                            .max_by(|a, b| a.1.total_cmp(&b.1))
+                            .map(|(code, rate)| format!("{code} {:.1} %", rate * 100.0))
+                            .unwrap_or_else(|| "none".into());
+                        format!("{}: {top}", d.group)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                verdict.flagged.push(format!(
                 "{what}: acceptance rates differ by {:.1} points (ratio {:.2}), p = {:.3} adjusted for the report's {} outcome tests; the rule declining or referring most, by group: {drivers}",
                 o.acceptance.parity.difference * 100.0,
                 o.acceptance.parity.ratio,
                 o.acceptance.p_adjusted,
                 raw.len()
             ));
-        } else {
-            verdict.passed.push(format!(
+            } else {
+                verdict.passed.push(format!(
                 "{what}: acceptance rates differ by {:.1} points, not material (p = {:.3} adjusted)",
                 o.acceptance.parity.difference * 100.0,
                 o.acceptance.p_adjusted
             ));
-        }
-        // The four-fifths rule of thumb on its own flags chance in a small group: it is a
-        // finding only where the difference is also significant.
-        if o.acceptance.parity.four_fifths_flag && o.acceptance.p_adjusted < outcomes::SIGNIFICANCE
-        {
-            verdict.flagged.push(format!(
-                "{what}: acceptance ratio {:.2} is below four fifths (p = {:.3} adjusted)",
-                o.acceptance.parity.ratio, o.acceptance.p_adjusted
-            ));
-        } else if o.acceptance.parity.four_fifths_flag {
-            verdict.passed.push(format!(
+            }
+            // The four-fifths rule of thumb on its own flags chance in a small group: it is a
+            // finding only where the difference is also significant.
+            if o.acceptance.parity.four_fifths_flag
+                && o.acceptance.p_adjusted < outcomes::SIGNIFICANCE
+            {
+                verdict.flagged.push(format!(
+                    "{what}: acceptance ratio {:.2} is below four fifths (p = {:.3} adjusted)",
+                    o.acceptance.parity.ratio, o.acceptance.p_adjusted
+                ));
+            } else if o.acceptance.parity.four_fifths_flag {
+                verdict.passed.push(format!(
                 "{what}: acceptance ratio {:.2} is below four fifths, but the difference is not significant (p = {:.3} adjusted): too few policies in a group to tell it from chance",
                 o.acceptance.parity.ratio, o.acceptance.p_adjusted
             ));
-        }
-        let significant = o.premium_per_unit.p_adjusted < outcomes::SIGNIFICANCE;
-        // Where a difference is there (significant), which factors make it, and whether each is
-        // justified: what an auditor asks next.
-        let explained = o
+            }
+            let significant = o.premium_per_unit.p_adjusted < outcomes::SIGNIFICANCE;
+            // Where a difference is there (significant), which factors make it, and whether each is
+            // justified: what an auditor asks next.
+            let explained = o
             .gaps
             .iter()
             .max_by(|a, b| a.gap.abs().total_cmp(&b.gap.abs()))
@@ -816,7 +1137,7 @@ pub fn report(
                 );
                 (sentence, unjustified)
             });
-        match (o.premium_per_unit.material, explained) {
+            match (o.premium_per_unit.material, explained) {
             (true, Some((sentence, unjustified))) if !unjustified.is_empty() => {
                 verdict.flagged.push(format!(
                     "{what}: a material difference (p = {:.3} adjusted): {sentence}: {} without a valid justification",
@@ -839,57 +1160,57 @@ pub fn report(
                 o.premium_per_unit.p_adjusted
             )),
         }
-    }
-    for p in &all_proxies {
-        for x in p.proxies.iter().filter(|x| x.flagged) {
-            let unjustified: Vec<&str> = x
-                .tables
-                .iter()
-                .filter(|t| {
-                    entry_of(&inventory, p.product, t).is_some_and(|f| f.status != "justified")
-                })
-                .map(String::as_str)
-                .collect();
-            let sentence = format!(
-                "{} {} is associated with {} (Cramér's V {:.2}, p = {:.3} adjusted), a possible proxy",
-                p.product.code(),
-                x.input,
-                x.attribute,
-                x.cramers_v,
-                x.p_adjusted
-            );
-            if unjustified.is_empty() {
-                verdict.passed.push(format!(
-                    "{sentence}; {}",
-                    if x.tables.is_empty() {
-                        "it is rated by no table".to_owned()
-                    } else {
-                        format!(
-                            "rated through {} under a justification record",
-                            x.tables.join(", ")
-                        )
-                    }
-                ));
-            } else {
-                verdict.flagged.push(format!(
-                    "{sentence} rated through {} without a valid justification",
-                    unjustified.join(", ")
-                ));
+        }
+        for p in &all_proxies {
+            for x in p.proxies.iter().filter(|x| x.flagged) {
+                let unjustified: Vec<&str> = x
+                    .tables
+                    .iter()
+                    .filter(|t| {
+                        entry_of(&inventory, p.product, t).is_some_and(|f| f.status != "justified")
+                    })
+                    .map(String::as_str)
+                    .collect();
+                let sentence = format!(
+                    "{} {} is associated with {} (Cramér's V {:.2}, p = {:.3} adjusted), a possible proxy",
+                    p.product.code(),
+                    x.input,
+                    x.attribute,
+                    x.cramers_v,
+                    x.p_adjusted
+                );
+                if unjustified.is_empty() {
+                    verdict.passed.push(format!(
+                        "{sentence}; {}",
+                        if x.tables.is_empty() {
+                            "it is rated by no table".to_owned()
+                        } else {
+                            format!(
+                                "rated through {} under a justification record",
+                                x.tables.join(", ")
+                            )
+                        }
+                    ));
+                } else {
+                    verdict.flagged.push(format!(
+                        "{sentence} rated through {} without a valid justification",
+                        unjustified.join(", ")
+                    ));
+                }
             }
         }
-    }
-    if check.renewal_higher == 0 {
-        verdict.passed.push(format!(
-            "no renewal costs more than the same risk as new business ({} compared)",
-            check.compared
-        ));
-    } else {
-        verdict.flagged.push(format!(
-            "{} renewals cost more than the same risk as new business",
-            check.renewal_higher
-        ));
-    }
-    FairnessReport {
+        if check.renewal_higher == 0 {
+            verdict.passed.push(format!(
+                "no renewal costs more than the same risk as new business ({} compared)",
+                check.compared
+            ));
+        } else {
+            verdict.flagged.push(format!(
+                "{} renewals cost more than the same risk as new business",
+                check.renewal_higher
+            ));
+        }
+        FairnessReport {
         verdict,
         scope: Scope {
             liability_version: books.liability.version.id.clone(),
@@ -901,10 +1222,14 @@ pub fn report(
                 .effective_from
                 .to_string(),
             portfolio: source.to_owned(),
-            provenance: portfolio.provenance.clone(),
-            group_attributes: attributes.iter().map(|(a, _)| a.clone()).collect(),
+            provenance: provenance.unwrap_or_default(),
+            group_attributes: attributes
+                .iter()
+                .filter(|a| a.analysed())
+                .map(|a| a.name.clone())
+                .collect(),
             rating_date: date.to_string(),
-            policies: requests.len() as u64,
+            policies,
             seed,
             engine: format!("fairquote {}", env!("CARGO_PKG_VERSION")),
             thresholds: format!(
@@ -918,6 +1243,9 @@ pub fn report(
                 proxies::PROXY_V,
                 proxy_raw.len(),
                 outcomes::RESAMPLES
+            ) + &format!(
+                "; tests, intervals and medians on a seeded uniform sample of at most {SAMPLE} policies of each product priced (liability {} of {}, income protection {} of {}), counts, rates, means, gaps and proxies on every policy",
+                sampled[0].0, sampled[0].1, sampled[1].0, sampled[1].1
             ),
         },
         prohibited_factors:
@@ -933,6 +1261,7 @@ pub fn report(
         ]),
         cannot_show,
         experience: None,
+    }
     }
 }
 
@@ -963,4 +1292,41 @@ fn factor_inventory(books: &RateBooks, date: NaiveDate) -> Vec<FactorEntry> {
         });
     }
     inventory
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drawn(size: usize, seed: u64, rows: u64) -> Vec<u64> {
+        let mut sample = SeededSample::new(size, seed);
+        for row in 0..rows {
+            sample.offer(row, || row);
+        }
+        sample.into_rows()
+    }
+
+    #[test]
+    fn the_seeded_sample_is_every_row_when_small_and_uniform_when_not() {
+        assert_eq!(drawn(10, 1, 7), (0..7).collect::<Vec<_>>());
+        let kept = drawn(100, 1, 1000);
+        assert_eq!(kept.len(), 100);
+        assert!(kept.windows(2).all(|w| w[0] < w[1]), "in the book's order");
+        assert_eq!(kept, drawn(100, 1, 1000), "the same for the same seed");
+        assert_ne!(kept, drawn(100, 2, 1000), "another for another seed");
+        // Each row is kept with chance 100/1000: over 400 seeds, every tenth of the book holds
+        // a tenth of the draws (4,000 each, binomial sd about 60), and row 0 about 40 times.
+        let mut tenths = [0u32; 10];
+        let mut first = 0;
+        for seed in 0..400 {
+            for row in drawn(100, seed, 1000) {
+                tenths[(row / 100) as usize] += 1;
+                first += u32::from(row == 0);
+            }
+        }
+        for count in tenths {
+            assert!((3700..=4300).contains(&count), "{tenths:?}");
+        }
+        assert!((20..=60).contains(&first), "{first}");
+    }
 }

@@ -265,6 +265,15 @@ impl From<AuditError> for Status {
                 &[InvalidField::new("old_size", message)],
             ),
             AuditError::LeafMismatch(_) => Status::data_loss(message),
+            AuditError::Portfolio(crate::portfolio::PortfolioError::Invalid(faults)) => status(
+                Code::InvalidArgument,
+                message,
+                &faults
+                    .iter()
+                    .map(|f| f.as_invalid_field())
+                    .collect::<Vec<_>>(),
+            ),
+            AuditError::Portfolio(_) => Status::failed_precondition(message),
             AuditError::Export(_) | AuditError::Interrupted(_) => Status::internal(message),
         }
     }

@@ -87,22 +87,28 @@ fn a_loading_planted_through_a_proxy_for_a_group_is_flagged() {
             Column::new("claims_last_5_years".into(), planted),
         )
         .expect("replaced");
-    let document = serde_json::to_value(report(&default_books(), &parse(frame), "test", 7, date()))
-        .expect("JSON");
-    let flagged: Vec<String> = document["verdict"]["flagged"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|v| v.as_str().unwrap_or_default().to_owned())
-        .collect();
-    assert!(
-        flagged.iter().any(|f| f.contains("by gender")),
-        "the planted disparity is not flagged: {flagged:?}"
-    );
-    assert!(
-        !flagged.iter().any(|f| f.contains("by nationality_group")),
-        "{flagged:?}"
-    );
+    // On every policy, and with the tests on a seeded sample of a third of each product's.
+    let books = default_books();
+    for sample in [fairquote::fairness::report::SAMPLE, 1000] {
+        let mut assessment =
+            fairquote::fairness::report::Assessment::new(&books, date(), 7, sample);
+        assessment.add(&parse(frame.clone()));
+        let document = serde_json::to_value(assessment.finish("test")).expect("JSON");
+        let flagged: Vec<String> = document["verdict"]["flagged"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert!(
+            flagged.iter().any(|f| f.contains("by gender")),
+            "the planted disparity is not flagged (sample {sample}): {flagged:?}"
+        );
+        assert!(
+            !flagged.iter().any(|f| f.contains("by nationality_group")),
+            "sample {sample}: {flagged:?}"
+        );
+    }
 }
 
 #[test]
@@ -732,5 +738,154 @@ fn the_groups_come_from_the_data_and_a_missing_one_is_said() {
             .contains("carries no audit-only group column"),
         "{}",
         document["cannot_show"]
+    );
+}
+
+/// The report of a book read from its file a part at a time with `Assessment` (the whole
+/// book in one part when `part_rows` is its size).
+fn in_parts(path: &std::path::Path, part_rows: usize, sample: usize) -> serde_json::Value {
+    let books = default_books();
+    let mut parts = portfolio::PortfolioParts::open(path)
+        .expect("the book")
+        .with_part_rows(part_rows);
+    let mut assessment = fairquote::fairness::report::Assessment::new(&books, date(), 7, sample);
+    while let Some(part) = parts.next_part().expect("a part") {
+        assessment.add(&part);
+    }
+    serde_json::to_value(assessment.finish("book")).expect("JSON")
+}
+
+/// A book with a column that has too many values to be a group: its distinct values are
+/// counted over every part.
+fn book_files(size: usize, seed: u64) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
+    let mut frame = generated(size, seed);
+    let ids: Vec<Option<String>> = (0..frame.height()).map(|i| Some(format!("c{i}"))).collect();
+    frame
+        .with_column(Column::new("customer_number".into(), ids))
+        .expect("added");
+    let dir = tempfile::tempdir().expect("a folder");
+    let paths: Vec<std::path::PathBuf> = ["book.parquet", "book.csv"]
+        .iter()
+        .map(|name| dir.path().join(name))
+        .collect();
+    for path in &paths {
+        portfolio::write_frame(&mut frame.clone(), path).expect("written");
+    }
+    (dir, paths)
+}
+
+/// A book read in parts, of one row to the whole book, CSV and Parquet, gives the report of the
+/// book read whole, byte for byte; and the whole book's report is the one `report` makes.
+#[test]
+fn a_book_assessed_in_parts_gives_the_report_of_the_whole_book() {
+    let (_dir, paths) = book_files(600, 13);
+    let at_once = serde_json::to_value(report(
+        &default_books(),
+        &portfolio::read(&paths[0]).expect("the book"),
+        "book",
+        7,
+        date(),
+    ))
+    .expect("JSON");
+    assert_eq!(in_parts(&paths[0], 600, 100_000), at_once);
+    // The parts compared with their tests on a small sample: every count and sum, and the
+    // sample itself, must still come out the same.
+    for path in &paths {
+        let whole = in_parts(path, 600, 50).to_string();
+        for part_rows in [1, 97] {
+            assert_eq!(
+                in_parts(path, part_rows, 50).to_string(),
+                whole,
+                "{} in parts of {part_rows}",
+                path.display()
+            );
+        }
+    }
+    assert_eq!(at_once["scope"]["policies"], 600);
+    assert!(
+        at_once["cannot_show"]
+            .to_string()
+            .contains("`customer_number` has 600 distinct values"),
+        "{}",
+        at_once["cannot_show"]
+    );
+    assert!(
+        at_once["scope"]["thresholds"]
+            .as_str()
+            .is_some_and(|t| t.contains("sample of at most 100000 policies")),
+        "{}",
+        at_once["scope"]["thresholds"]
+    );
+}
+
+/// Past the sample's size, counts, rates, means, gaps and proxies are still those of every
+/// policy; only the tests, intervals and medians are the sample's, the same sample whatever the
+/// parts, and the report says how large it was.
+#[test]
+fn a_book_larger_than_the_sample_keeps_every_policy_in_its_figures() {
+    let (_dir, paths) = book_files(1200, 17);
+    let full = in_parts(&paths[0], 1200, 100_000);
+    let (sampled, sampled_in_parts) = (
+        in_parts(&paths[0], 1200, 300),
+        in_parts(&paths[0], 500, 300),
+    );
+    assert_eq!(
+        sampled.to_string(),
+        sampled_in_parts.to_string(),
+        "the sample does not depend on the parts"
+    );
+    let exact = |report: &serde_json::Value| -> serde_json::Value {
+        let outcomes: Vec<serde_json::Value> = report["outcomes"]
+            .as_array()
+            .expect("outcomes")
+            .iter()
+            .map(|o| {
+                let mut premium_groups = o["premium_per_unit"]["groups"].clone();
+                for g in premium_groups.as_array_mut().expect("groups") {
+                    g.as_object_mut().expect("a group").remove("median");
+                }
+                let gaps: Vec<serde_json::Value> = o["gaps"]
+                    .as_array()
+                    .expect("gaps")
+                    .iter()
+                    .map(|g| {
+                        let factors: Vec<serde_json::Value> = g["factors"]
+                            .as_array()
+                            .expect("factors")
+                            .iter()
+                            .map(|f| serde_json::json!([f["table"], f["difference"], f["share"]]))
+                            .collect();
+                        serde_json::json!([g["groups"], g["policies"], g["gap"], factors])
+                    })
+                    .collect();
+                serde_json::json!({
+                    "parity": o["acceptance"]["parity"],
+                    "referral": o["acceptance"]["referral_rates"],
+                    "decline": o["acceptance"]["decline_rates"],
+                    "premium": premium_groups,
+                    "deviation": o["premium_per_unit"]["largest_deviation"],
+                    "risk": o["risk_adjusted"],
+                    "gaps": gaps,
+                    "drivers": o["acceptance_drivers"],
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "outcomes": outcomes,
+            "proxies": report["proxies"],
+            "renewals": report["renewal_vs_new_business"],
+            "policies": report["scope"]["policies"],
+        })
+    };
+    assert_eq!(exact(&sampled), exact(&full));
+    assert_ne!(
+        sampled["outcomes"], full["outcomes"],
+        "the tests of 300 policies of each product are not those of all of them"
+    );
+    let thresholds = sampled["scope"]["thresholds"].as_str().unwrap_or_default();
+    assert!(thresholds.contains("liability 300 of "), "{thresholds}");
+    assert!(
+        thresholds.contains("income protection 300 of "),
+        "{thresholds}"
     );
 }
