@@ -16,6 +16,16 @@ fn generated(size: usize, seed: u64) -> DataFrame {
     portfolio::generate(size, seed, date()).expect("a portfolio")
 }
 
+/// The verdict's flagged findings of a report.
+fn flagged_findings(document: &serde_json::Value) -> Vec<String> {
+    document["verdict"]["flagged"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 fn parse(frame: DataFrame) -> Portfolio {
     portfolio::from_frame(frame, "portfolio").expect("a valid portfolio")
 }
@@ -94,12 +104,7 @@ fn a_loading_planted_through_a_proxy_for_a_group_is_flagged() {
             fairquote::fairness::report::Assessment::new(&books, date(), 7, sample);
         assessment.add(&parse(frame.clone()));
         let document = serde_json::to_value(assessment.finish("test")).expect("JSON");
-        let flagged: Vec<String> = document["verdict"]["flagged"]
-            .as_array()
-            .expect("a list")
-            .iter()
-            .map(|v| v.as_str().unwrap_or_default().to_owned())
-            .collect();
+        let flagged = flagged_findings(&document);
         assert!(
             flagged.iter().any(|f| f.contains("by gender")),
             "the planted disparity is not flagged (sample {sample}): {flagged:?}"
@@ -125,12 +130,7 @@ fn a_factor_without_a_record_or_past_its_review_is_flagged() {
     let document =
         serde_json::to_value(report(&books, &parse(generated(300, 3)), "test", 7, date()))
             .expect("JSON");
-    let flagged: Vec<String> = document["verdict"]["flagged"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|v| v.as_str().unwrap_or_default().to_owned())
-        .collect();
+    let flagged = flagged_findings(&document);
     assert!(
         flagged.contains(&"liability deductible_factors: no record".to_owned()),
         "{flagged:?}"
@@ -681,12 +681,7 @@ fn a_gap_is_attributed_to_the_factor_that_makes_it_and_flagged_when_that_factor_
         .remove("IP-CLASS");
     let document =
         serde_json::to_value(report(&unjustified, &parse(frame), "test", 7, date())).expect("JSON");
-    let flagged: Vec<String> = document["verdict"]["flagged"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|v| v.as_str().unwrap_or_default().to_owned())
-        .collect();
+    let flagged = flagged_findings(&document);
     assert!(
         flagged.iter().any(|f| f
             .contains("income_protection occupation is associated with gender")
