@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The portfolio paths at a national insurer's sizes: `fairquote portfolio generate` and
-# `fairquote impact` (with its per-policy rows written) on books of 1,000,000 and 10,000,000
-# policies, with the release binary, each timed and its peak memory (maximum resident set, from
-# GNU time) reported. Both read and write a part at a time, so that peak memory should be flat in
-# the book's size and time linear in it.
+# The portfolio paths at a national insurer's sizes: `fairquote portfolio generate`,
+# `fairquote impact` (with its per-policy rows written) and `fairquote fairness report` on books
+# of 1,000,000 and 10,000,000 policies, with the release binary, each timed and its peak memory
+# (maximum resident set, from GNU time) reported. Each reads and writes a part at a time, so
+# that peak memory should be flat in the book's size and time linear in it (the fairness
+# report's tests on a sample of fixed size: constant past it). FAIRNESS=0 leaves the report out
+# (about 80 s a million policies).
 #
 #     benches/portfolio.sh [SIZE...]      (default 1000000 10000000)
 #
@@ -52,5 +54,10 @@ for size in "${sizes[@]}"; do
     --portfolio "$book" --rows "$work/rows-$size.parquet" --json
   policies=$(sed -n 's/^  "policies": \([0-9]*\),/\1/p' "$work/out")
   echo "          (book $(du -m "$book" | cut -f1) MB, rows $(du -m "$work/rows-$size.parquet" | cut -f1) MB, $policies liability policies priced twice)"
+  if [ "${FAIRNESS:-1}" != 0 ]; then
+    measure fairness "$size" "$binary" fairness report --portfolio "$book" --models models \
+      --rating-date 2026-12-01 --out "$work/fairness-$size.json"
+    echo "          ($(grep -o 'tests, intervals and medians on a seeded uniform sample[^;"]*([^)]*)' "$work/fairness-$size.json" | head -n 1))"
+  fi
   rm -f "$book" "$work/rows-$size.parquet"
 done

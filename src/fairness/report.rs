@@ -563,9 +563,11 @@ impl<T> SeededSample<T> {
     }
 }
 
-/// A policy as the sample keeps it: its group in each audit attribute, its outcome and split.
+/// A policy as the sample keeps it: its group in each audit attribute (the group's number in
+/// `Attribute::names`, or `NO_GROUP`), its outcome and split. Small, since the report keeps up
+/// to `SAMPLE` of them a product: numbers rather than each group's text.
 struct Sampled {
-    groups: Vec<Option<String>>,
+    groups: Box<[u32]>,
     outcome: Observation,
     split: Option<Split>,
 }
@@ -582,10 +584,17 @@ struct Cell {
     proxies: Vec<Option<proxies::Contingency>>,
 }
 
-/// An audit-only group column of the book, and the distinct values it has shown.
+/// A sampled policy's group in an attribute it has no value of, or that was no longer a group
+/// column when the policy was read.
+const NO_GROUP: u32 = u32::MAX;
+
+/// An audit-only group column of the book, and the distinct values it has shown, numbered as
+/// they first appeared.
 struct Attribute {
     name: String,
-    distinct: std::collections::HashSet<String>,
+    distinct: std::collections::HashMap<String, u32>,
+    /// The distinct values by their number.
+    names: Vec<String>,
 }
 
 impl Attribute {
@@ -684,6 +693,7 @@ impl<'a> Assessment<'a> {
                 .map(|name| Attribute {
                     name,
                     distinct: Default::default(),
+                    names: Vec::new(),
                 })
                 .collect()
         });
@@ -715,8 +725,11 @@ impl<'a> Assessment<'a> {
                     if attribute.distinct.len() > DISTINCT_COUNTED {
                         break;
                     }
-                    if !attribute.distinct.contains(value) {
-                        attribute.distinct.insert(value.clone());
+                    if !attribute.distinct.contains_key(value) {
+                        attribute
+                            .distinct
+                            .insert(value.clone(), attribute.names.len() as u32);
+                        attribute.names.push(value.clone());
                     }
                 }
             }
@@ -787,7 +800,13 @@ impl<'a> Assessment<'a> {
             self.samples[k].offer(row, || Sampled {
                 groups: groups
                     .iter()
-                    .map(|g| g.as_ref().and_then(|g| g[i].clone()))
+                    .zip(attributes.iter())
+                    .map(|(g, attribute)| {
+                        g.as_ref()
+                            .and_then(|g| g[i].as_deref())
+                            .and_then(|group| attribute.distinct.get(group).copied())
+                            .unwrap_or(NO_GROUP)
+                    })
                     .collect(),
                 outcome,
                 split: p.split.clone(),
@@ -885,18 +904,19 @@ impl<'a> Assessment<'a> {
                     continue;
                 }
                 let in_sample = || {
-                    sample
-                        .iter()
-                        .filter_map(move |s| Some((s.groups[a].as_ref()?, s)))
+                    sample.iter().filter_map(move |s| {
+                        let group = attribute.names.get(s.groups[a] as usize)?;
+                        Some((group.as_str(), s))
+                    })
                 };
                 let observations: Vec<Observation> = in_sample()
                     .map(|(group, s)| Observation {
-                        group: group.clone(),
+                        group: group.to_owned(),
                         ..s.outcome.clone()
                     })
                     .collect();
-                let splits: Vec<(String, Split)> = in_sample()
-                    .filter_map(|(group, s)| Some((group.clone(), s.split.clone()?)))
+                let splits: Vec<(&str, &Split)> = in_sample()
+                    .filter_map(|(group, s)| Some((group, s.split.as_ref()?)))
                     .collect();
                 let mut gaps = attribution::attribute(&cell.gaps, &splits, seed.wrapping_add(2));
                 for gap in &mut gaps {
