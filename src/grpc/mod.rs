@@ -14,6 +14,7 @@ pub mod model_service;
 pub mod observe;
 mod quote_service;
 pub mod server;
+mod wire;
 
 pub use audit_service::AuditEndpoint;
 pub use model_service::ModelEndpoint;

@@ -19,6 +19,7 @@ use super::framing::FramingLayer;
 use super::limits::TenantRateLimiter;
 use super::observe::{Metrics, MetricsLayer, call_span};
 use super::quote_service::QuoteRoutes;
+use super::wire::{SmallFramesLayer, Socket};
 use super::{AuditEndpoint, ModelEndpoint, QuoteEndpoint};
 use crate::contract::pb::audit_service_server::AuditServiceServer;
 use crate::contract::pb::model_service_server::ModelServiceServer;
@@ -114,15 +115,14 @@ impl ServerLimits {
 
 /// Accepted connections with Nagle's algorithm off: tonic sets TCP_NODELAY only on listeners
 /// it binds itself, and without it small responses wait out the peer's delayed ACK (~40 ms).
-fn incoming(
-    listener: TcpListener,
-) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+/// Each is written through h2's buffer (`wire`).
+fn incoming(listener: TcpListener) -> impl tokio_stream::Stream<Item = std::io::Result<Socket>> {
     TcpListenerStream::new(listener).map(|accepted| {
         let stream = accepted?;
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!("TCP_NODELAY not set on a connection: {e}");
         }
-        Ok(stream)
+        Ok(Socket(stream))
     })
 }
 
@@ -214,6 +214,8 @@ async fn serve_deferred(
     }
     let mut router = builder
         .trace_fn(call_span)
+        // Answers ready at once share a write (`wire`).
+        .layer(SmallFramesLayer)
         .layer(MetricsLayer::new(front.metrics.clone()))
         // Inside the metrics, so that a call past its deadline is counted as one; a caller's own
         // shorter deadline (grpc-timeout) is honoured as well.
