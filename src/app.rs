@@ -300,7 +300,8 @@ pub async fn load(settings: &Settings, front: Front) -> Result<ServerState, Star
         models,
         log,
         references,
-        checkpoints: Arc::new(if settings.audit.transparency {
+        // With the log off there is nothing to sign, and a warning each second would say so.
+        checkpoints: Arc::new(if settings.audit.enabled && settings.audit.transparency {
             Checkpoints::new(signer, kept)
         } else {
             Checkpoints::new(signer, kept).on_demand_only()

@@ -248,3 +248,21 @@ async fn a_log_kept_without_its_tree_is_proved_again_after_the_next_start() {
     assert!(now.size > answered.last().expect("a quote").log_position);
     assert_included(&mut app, &answered, &now).await;
 }
+
+/// The other benchmarks' switch (`audit.enabled = false`): with no log there is nothing to
+/// sign, so the service does not try every second (and warn every second that it could not).
+#[tokio::test]
+async fn a_service_without_its_log_signs_no_checkpoints() {
+    let data = tempfile::tempdir().expect("a folder");
+    let mut settings = file_settings(data.path());
+    settings.audit.enabled = false;
+    let state = fairquote::app::start(&settings)
+        .await
+        .expect("the service starts");
+    assert!(!state.checkpoints.periodic());
+    settings.audit.enabled = true;
+    let state = fairquote::app::start(&settings)
+        .await
+        .expect("the service starts");
+    assert!(state.checkpoints.periodic());
+}
