@@ -6,9 +6,8 @@
 //! may not call is `PERMISSION_DENIED`. With no key configured, the service is open (a
 //! development set-up) and says so at start.
 
+use super::Answer;
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -189,8 +188,6 @@ pub struct Auth<S> {
     keys: Arc<KeyStore>,
     rates: Arc<TenantRateLimiter>,
 }
-
-type Answer<E> = Pin<Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, E>> + Send>>;
 
 impl<S, B> tower::Service<http::Request<B>> for Auth<S>
 where

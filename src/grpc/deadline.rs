@@ -3,8 +3,7 @@
 //! `DEADLINE_EXCEEDED`, as gRPC says; tonic's own server timeout answers `CANCELLED`, so a
 //! client saw one or the other depending on whose clock fired first.
 
-use std::future::Future;
-use std::pin::Pin;
+use super::Answer;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -62,8 +61,6 @@ fn callers_timeout(headers: &http::HeaderMap) -> Option<Duration> {
         _ => return None,
     })
 }
-
-type Answer<E> = Pin<Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, E>> + Send>>;
 
 impl<S, B> tower::Service<http::Request<B>> for Deadline<S>
 where

@@ -1,7 +1,7 @@
 //! What the transport refuses before any codec sees a message (a message over the size limit,
 //! a broken frame), answered in gRPC's words instead of tonic's `OUT_OF_RANGE` and `INTERNAL`.
 
-use std::future::Future;
+use super::Answer;
 
 /// A message over `server.max_message_bytes`. tonic refuses it before any codec sees it (so
 /// its declared length is never allocated), but answers `OUT_OF_RANGE`; gRPC's convention for a
@@ -78,9 +78,6 @@ pub struct Framing<S> {
     inner: S,
     limit: usize,
 }
-
-type Answer<E> =
-    std::pin::Pin<Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, E>> + Send>>;
 
 impl<S, B> tower::Service<http::Request<B>> for Framing<S>
 where

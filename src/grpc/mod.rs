@@ -16,6 +16,12 @@ mod quote_service;
 pub mod server;
 mod wire;
 
+/// What each of the layers in front of the services (auth, deadline, framing, observe, wire)
+/// answers with: tonic's response, later.
+type Answer<E> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<http::Response<tonic::body::Body>, E>> + Send>,
+>;
+
 pub use audit_service::AuditEndpoint;
 pub use model_service::ModelEndpoint;
 pub use quote_service::QuoteEndpoint;

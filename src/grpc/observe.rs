@@ -2,9 +2,8 @@
 //! and metrics for calls, their duration, quotes by product and decision, and the model
 //! versions in force.
 
+use super::Answer;
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -200,8 +199,6 @@ pub struct Measured<S> {
     inner: S,
     metrics: Arc<Metrics>,
 }
-
-type Answer<E> = Pin<Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, E>> + Send>>;
 
 impl<S, B> tower::Service<http::Request<B>> for Measured<S>
 where

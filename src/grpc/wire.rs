@@ -9,6 +9,7 @@
 //! threshold, so that the answers ready at once share one write. A large chunk (an export's)
 //! is still written beside the buffer, as before.
 
+use super::Answer;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -84,9 +85,6 @@ impl<S> tower::Layer<S> for SmallFramesLayer {
 pub struct SmallFrames<S> {
     inner: S,
 }
-
-type Answer<E> =
-    Pin<Box<dyn std::future::Future<Output = Result<http::Response<tonic::body::Body>, E>> + Send>>;
 
 impl<S, B> tower::Service<http::Request<B>> for SmallFrames<S>
 where
