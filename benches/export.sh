@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The log's export at size: a data folder filled with QUOTES durable quotes (h2load against the
 # release binary, as benches/h2load.sh drives it), then `fairquote audit export` of the whole
-# folder with no service running, timed and its peak memory (maximum resident set, GNU time)
-# reported. The export reads a page of the log at a time, so its memory should not grow with
-# the log.
+# folder and `fairquote fairness report` on its quotes, with no service running, each timed and
+# its peak memory (maximum resident set, GNU time) reported. Both read a page of the log at a
+# time, so their memory should not grow with the log.
 #
 #     benches/export.sh [QUOTES...]      (default 100000 400000)
 #
@@ -58,5 +58,13 @@ for count in "${counts[@]}"; do
     -v file="$(du -m "$out" | cut -f1)" -v said="$(cat "$work/out")" 'BEGIN {
     printf "export %9d quotes  %7.1f s  %6.1f us a quote  peak %7.1f MiB  (log %d MB, file %d MB: %s)\n",
       n, s, s * 1e6 / n, k / 1024, folder, file, said }'
-  rm -rf "$data" "$out"
+  FAIRQUOTE__DATA__DIR="$data" /usr/bin/time -f '%e %M' -o "$work/time" \
+    "$binary" fairness report --rating-date 2026-12-01 --out "$work/fairness.json" \
+    >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
+  read -r seconds kib <"$work/time"
+  awk -v n="$count" -v s="$seconds" -v k="$kib" \
+    -v policies="$(sed -n 's/^ *"policies": \([0-9]*\),*$/\1/p' "$work/fairness.json" | head -n 1)" 'BEGIN {
+    printf "fairness %7d quotes  %7.1f s  %6.1f us a quote  peak %7.1f MiB  (%s policies in the report)\n",
+      n, s, s * 1e6 / n, k / 1024, policies }'
+  rm -rf "$data" "$out" "$work/fairness.json"
 done

@@ -268,14 +268,6 @@ pub async fn quotes(
     Ok(QuotePage { quotes, next_after })
 }
 
-/// Every matching quote, in log order.
-pub async fn all_quotes(
-    log: &dyn LogRead,
-    filter: &QuoteFilter,
-) -> Result<Vec<LoggedQuote>, AuditError> {
-    Ok(log.list_quotes(filter, 0, usize::MAX).await?)
-}
-
 /// Quotes read from the log at a time by an export: a page is a few megabytes of records.
 pub const EXPORT_PAGE: usize = 2_048;
 
@@ -501,12 +493,38 @@ pub async fn fairness_report(
     seed: u64,
     experience: Option<Vec<u8>>,
 ) -> Result<FairnessReport, AuditError> {
+    fairness_report_in_pages(
+        log,
+        models,
+        book,
+        rating_date,
+        seed,
+        experience,
+        EXPORT_PAGE,
+    )
+    .await
+}
+
+/// `fairness_report`, the logged quotes read `page` at a time: a page is summed into the
+/// report while the next is read, so that memory is bounded by two pages and not by the log
+/// (read whole, a million logged quotes took about 16 GB). Any page gives the same report.
+pub async fn fairness_report_in_pages(
+    log: &dyn LogRead,
+    models: &ModelSchedule,
+    book: FairnessBook,
+    rating_date: NaiveDate,
+    seed: u64,
+    experience: Option<Vec<u8>>,
+    page: usize,
+) -> Result<FairnessReport, AuditError> {
     let books = models
         .books_in_force(rating_date)
         .map_err(|f| AuditError::InvalidRequest(vec![f]))?;
-    let logged = match &book {
-        FairnessBook::Logged(filter) => all_quotes(log, filter).await?,
-        FairnessBook::Portfolio { .. } | FairnessBook::Parts { .. } => Vec::new(),
+    // The pages of the log go to the assessment, off the runtime, through a channel of one.
+    let (pages, mut logged) = tokio::sync::mpsc::channel::<Portfolio>(1);
+    let filter = match &book {
+        FairnessBook::Logged(filter) => Some(filter.clone()),
+        FairnessBook::Portfolio { .. } | FairnessBook::Parts { .. } => None,
     };
     // Over a period of the log, every version in force at some time in it; on a portfolio, the
     // versions of its rating date.
@@ -584,7 +602,7 @@ pub async fn fairness_report(
         }
         FairnessBook::Portfolio { .. } | FairnessBook::Parts { .. } => None,
     };
-    off_runtime(move || {
+    let assessed = off_runtime(move || {
         // The experience is read, and fits the liability version, before anything is priced.
         let faulty = |faults: Vec<crate::tables::TableFault>| {
             AuditError::InvalidRequest(faults.iter().map(|f| f.as_invalid_field()).collect())
@@ -611,7 +629,9 @@ pub async fn fairness_report(
         );
         let source = match book {
             FairnessBook::Logged(_) => {
-                assessment.add(&logged_portfolio(logged));
+                while let Some(part) = logged.blocking_recv() {
+                    assessment.add(&part);
+                }
                 "the quote log".to_owned()
             }
             FairnessBook::Portfolio { portfolio, source } => {
@@ -633,6 +653,25 @@ pub async fn fairness_report(
             crate::fairness::report::with_experience(&mut report, monitor);
         }
         Ok(report)
-    })
-    .await
+    });
+    let read = async move {
+        let Some(filter) = filter else {
+            return Ok(());
+        };
+        let mut after = 0;
+        loop {
+            let found = quotes(log, &filter, after, page.max(1)).await?;
+            // A closed channel: the assessment stopped (a bad experience file), and says why.
+            if pages.send(logged_portfolio(found.quotes)).await.is_err() {
+                return Ok(());
+            }
+            match found.next_after {
+                Some(next) => after = next,
+                None => return Ok(()),
+            }
+        }
+    };
+    let (read, assessed) = tokio::join!(read, assessed);
+    // A log that could not be read is the answer, not the report of the pages before it.
+    read.and(assessed)
 }

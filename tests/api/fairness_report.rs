@@ -884,3 +884,47 @@ fn a_book_larger_than_the_sample_keeps_every_policy_in_its_figures() {
         "{thresholds}"
     );
 }
+
+/// The report on the logged quotes reads the log a page at a time, summing a page while the
+/// next is read: whatever the page, the same report as the whole log at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_on_the_log_is_the_same_in_pages_of_any_size() {
+    let app = crate::helpers::spawn_app().await;
+    let mut sent = 0;
+    for turnover in ["20000", "45000", "90000"] {
+        let mut liability = crate::helpers::liability_request();
+        crate::helpers::liability_mut(&mut liability).annual_turnover =
+            crate::helpers::eur(turnover);
+        for request in [liability, crate::helpers::income_protection_request()] {
+            app.client.clone().quote(request).await.expect("a quote");
+            sent += 1;
+        }
+    }
+    let (folder, _) = fairquote::app::stored_log(&app.settings)
+        .await
+        .expect("the folder");
+    let schedule = fairquote::app::stored_schedule(&app.settings)
+        .await
+        .expect("the versions");
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date");
+    let mut reports = Vec::new();
+    for page in [1, 2, 5, 1000] {
+        let report = fairquote::audit::inquiry::fairness_report_in_pages(
+            folder.as_ref(),
+            &schedule,
+            fairquote::audit::inquiry::FairnessBook::Logged(Default::default()),
+            date,
+            3,
+            None,
+            page,
+        )
+        .await
+        .expect("a report");
+        reports.push(serde_json::to_value(&report).expect("JSON"));
+    }
+    assert_eq!(reports[0]["scope"]["policies"], sent);
+    assert_eq!(reports[0]["scope"]["portfolio"], "the quote log");
+    for (report, page) in reports.iter().zip([1, 2, 5, 1000]) {
+        assert_eq!(report, &reports[3], "pages of {page}");
+    }
+}
