@@ -61,16 +61,24 @@ fn blocking<T: Send + 'static>(
 }
 
 /// Each decodable record of one segment read whole, in order, until `visit` says to stop
-/// (`Break`); whether it did.
+/// (`Break`); whether it did. Records after the segment's first whose sequence is at most
+/// `skip_through` are passed over without being decoded: a page that starts mid-segment
+/// decoded, on average, half a segment of quotes it did not want.
 fn each_record(
     path: &Path,
+    skip_through: u64,
     mut visit: impl FnMut(pb::LogRecord, [u8; 32]) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>, LogError> {
     let bytes =
         std::fs::read(path).map_err(|e| LogError::Read(format!("{}: {e}", path.display())))?;
-    let mut offset = segment::MAGIC.len().min(bytes.len());
+    let start = segment::MAGIC.len().min(bytes.len());
+    let mut offset = start;
     while let Read::Frame(frame) = segment::read_frame(&bytes, offset) {
+        let first = offset == start;
         offset = frame.end;
+        if !first && leading_sequence(frame.record).is_some_and(|at| at <= skip_through) {
+            continue;
+        }
         let Ok(record) = pb::LogRecord::decode(frame.record) else {
             continue;
         };
@@ -81,11 +89,18 @@ fn each_record(
     Ok(ControlFlow::Continue(()))
 }
 
+/// A record's sequence read from its first bytes, without decoding the rest: the writer
+/// encodes field 1 (`sequence`, a varint, never 0) first. `None` for bytes that do not begin so.
+fn leading_sequence(record: &[u8]) -> Option<u64> {
+    let mut rest = record.strip_prefix(&[0x08])?;
+    prost::encoding::decode_varint(&mut rest).ok()
+}
+
 /// The quote with this id in one segment read whole: the one being written, or a sealed one
 /// whose sidecar is missing or damaged.
 fn scan_segment(path: &Path, id: &str) -> Result<Option<LoggedQuote>, LogError> {
     let mut found = None;
-    let _stopped = each_record(path, |record, hash| {
+    let _stopped = each_record(path, 0, |record, hash| {
         match LoggedQuote::from_record(record, hash) {
             Some(quote) if quote.response.quote_id == id => {
                 found = Some(quote);
@@ -167,7 +182,7 @@ fn read_page(
     let mut first = true;
     let mut skipped = false;
     for path in segments {
-        let stopped = each_record(path, |record, hash| {
+        let stopped = each_record(path, after, |record, hash| {
             if std::mem::take(&mut first) && record.sequence > after.saturating_add(1) {
                 skipped = true;
                 return ControlFlow::Break(());
@@ -231,6 +246,34 @@ impl LogRead for FolderReader {
 mod tests {
     use super::*;
     use crate::audit::{FileQuoteLog, LogOptions, QuoteLog};
+
+    /// The sequence a page skips by is the one a full decode reads, and bytes that do not
+    /// begin with it are decoded instead of guessed at.
+    #[test]
+    fn a_records_sequence_is_read_from_its_first_bytes() {
+        for sequence in [1, 127, 128, 300, u64::MAX] {
+            let record = pb::LogRecord {
+                sequence,
+                recorded_at: "2026-12-07T12:00:00.000000Z".into(),
+                event: Some(quote("a").1),
+            };
+            let bytes = record.encode_to_vec();
+            assert_eq!(leading_sequence(&bytes), Some(sequence));
+            assert_eq!(
+                pb::LogRecord::decode(bytes.as_slice()).map(|r| r.sequence),
+                Ok(sequence)
+            );
+        }
+        let later_field_first = pb::LogRecord {
+            sequence: 0,
+            recorded_at: "x".into(),
+            event: None,
+        }
+        .encode_to_vec();
+        assert_eq!(leading_sequence(&later_field_first), None);
+        assert_eq!(leading_sequence(&[]), None);
+        assert_eq!(leading_sequence(&[0x08, 0x80]), None, "a varint cut short");
+    }
 
     fn quote(tenant: &str) -> (String, pb::log_record::Event) {
         let id = uuid::Uuid::now_v7().to_string();
