@@ -170,7 +170,7 @@ fn report(settings: &Settings, args: ReportArgs) -> ExitCode {
                 let period = period(&from.unwrap_or_default(), &to.unwrap_or_default())
                     .map_err(|e| describe_fields(&e))?;
                 let (log, _) = app::stored_log(settings).await.map_err(|e| e.to_string())?;
-                (FairnessBook::Logged(period), log)
+                (FairnessBook::logged(period), log)
             }
         };
         let experience = match experience {

@@ -180,7 +180,7 @@ impl pb::audit_service_server::AuditService for AuditEndpoint {
         };
         // No portfolio: the quotes in the log (quoted on the rating date's books).
         let book = if bytes.is_empty() {
-            FairnessBook::Logged(options.period)
+            FairnessBook::logged(options.period)
         } else {
             let portfolio = tokio::task::spawn_blocking(move || {
                 crate::portfolio::from_upload(bytes, options.parquet)

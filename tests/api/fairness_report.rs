@@ -909,14 +909,16 @@ async fn the_report_on_the_log_is_the_same_in_pages_of_any_size() {
     let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date");
     let mut reports = Vec::new();
     for page in [1, 2, 5, 1000] {
-        let report = fairquote::audit::inquiry::fairness_report_in_pages(
+        let report = fairquote::audit::inquiry::fairness_report(
             folder.as_ref(),
             &schedule,
-            fairquote::audit::inquiry::FairnessBook::Logged(Default::default()),
+            fairquote::audit::inquiry::FairnessBook::Logged {
+                filter: Default::default(),
+                page,
+            },
             date,
             3,
             None,
-            page,
         )
         .await
         .expect("a report");
