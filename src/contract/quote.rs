@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
-use crate::domain::money::format_cents;
+use crate::domain::money::{decimal_text, format_cents};
 use crate::domain::{
     BenefitPeriod, Decision, EmploymentStatus, FamilySituation, IncomeProtectionApplication,
     IncomeProtectionFields, InvalidField, Language, LiabilityApplication, LiabilityFields,
@@ -620,7 +620,7 @@ fn premium_breakdown(premium: &PremiumBreakdown) -> pb::PremiumBreakdown {
         office_premium: eur(*office_premium),
         policy_fee: eur(*policy_fee),
         insurance_premium_tax: eur(*insurance_premium_tax),
-        insurance_premium_tax_rate: insurance_premium_tax_rate.normalize().to_string(),
+        insurance_premium_tax_rate: decimal_text(insurance_premium_tax_rate.normalize()),
         total: eur(*total),
         instalments: instalments.as_ref().map(|i| pb::Instalments {
             count: i.count,
@@ -655,7 +655,7 @@ fn worksheet_step(step: WorksheetStep) -> pb::WorksheetStep {
             Operation::AddTax => pb::WorksheetOperation::AddTax,
             Operation::Memo => pb::WorksheetOperation::Memo,
         } as i32,
-        value: value.map(|v| v.to_string()).unwrap_or_default(),
-        running_amount: running_amount.to_string(),
+        value: value.map(decimal_text).unwrap_or_default(),
+        running_amount: decimal_text(running_amount),
     }
 }

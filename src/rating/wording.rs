@@ -14,6 +14,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentError, FluentResource, FluentValue};
 use rust_decimal::Decimal;
 
+use crate::domain::money::decimal_text;
 use crate::domain::{Language, Product, Reason};
 
 use super::book::Occupation;
@@ -337,7 +338,7 @@ impl Arg<'_> {
     fn canonical(&self) -> String {
         match self {
             Arg::Count(n) => n.to_string(),
-            Arg::Amount(d) => d.to_string(),
+            Arg::Amount(d) => decimal_text(*d),
             Arg::Text(t) | Arg::Label { code: t, .. } => (*t).to_owned(),
         }
     }
@@ -346,7 +347,7 @@ impl Arg<'_> {
         match self {
             Arg::Count(n) => FluentValue::from(*n),
             Arg::Amount(d) => {
-                let text = d.to_string();
+                let text = decimal_text(*d);
                 FluentValue::from(match language.decimal_separator() {
                     '.' => text,
                     separator => text.replace('.', &separator.to_string()),
