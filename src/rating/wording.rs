@@ -7,11 +7,12 @@
 //! sentence, never an amount. Amounts are written with the language's decimal separator and
 //! no grouping, so that they read as exactly the decimal the worksheet holds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentError, FluentResource, FluentValue};
+use fluent_syntax::ast;
 use rust_decimal::Decimal;
 
 use crate::domain::money::decimal_text;
@@ -130,9 +131,58 @@ fn label_id(kind: &str, code: &str) -> String {
     format!("{kind}-{code}")
 }
 
+/// A piece of a plain message: text, or the figure of a variable.
+#[derive(Debug)]
+enum Piece {
+    Text(String),
+    Variable(String),
+}
+
+/// The messages of one catalogue made only of text and variables (no selector, function or
+/// reference), by id: most of a worksheet's sentences. They are written piece by piece, without
+/// Fluent's resolver and its arguments, which took half of pricing a quote with its worksheet;
+/// the text is the resolver's, as a test checks for every message of every catalogue.
+type PlainMessages = HashMap<String, Vec<Piece>>;
+
+/// The pieces of a message, if it is plain. Fluent stops writing a pattern past 100 placeables;
+/// such a pattern is left to it.
+fn plain_pieces(pattern: &ast::Pattern<&str>) -> Option<Vec<Piece>> {
+    const MOST_PLACEABLES: usize = 100;
+    let mut placeables = 0;
+    pattern
+        .elements
+        .iter()
+        .map(|element| match element {
+            ast::PatternElement::TextElement { value } => Some(Piece::Text((*value).to_owned())),
+            ast::PatternElement::Placeable {
+                expression: ast::Expression::Inline(ast::InlineExpression::VariableReference { id }),
+            } => {
+                placeables += 1;
+                (placeables <= MOST_PLACEABLES).then(|| Piece::Variable(id.name.to_owned()))
+            }
+            ast::PatternElement::Placeable { .. } => None,
+        })
+        .collect()
+}
+
+fn plain_messages(resource: &FluentResource) -> PlainMessages {
+    resource
+        .entries()
+        .filter_map(|entry| match entry {
+            ast::Entry::Message(ast::Message {
+                id,
+                value: Some(pattern),
+                ..
+            }) => Some((id.name.to_owned(), plain_pieces(pattern)?)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The wording of one version, in every language it speaks.
 pub struct Wording {
     bundles: BTreeMap<Language, Bundle>,
+    plain: BTreeMap<Language, PlainMessages>,
     /// The catalogues' text, by language: two wordings are equal when their text is.
     sources: BTreeMap<Language, String>,
 }
@@ -153,6 +203,7 @@ impl Wording {
     ) -> Result<Wording, Vec<CatalogueFault>> {
         let mut faults = Vec::new();
         let mut bundles = BTreeMap::new();
+        let mut plain = BTreeMap::new();
         for (language, text) in &sources {
             let resource = match FluentResource::try_new(text.clone()) {
                 Ok(resource) => resource,
@@ -174,6 +225,7 @@ impl Wording {
                 .code()
                 .parse()
                 .expect("the four language codes are valid tags");
+            plain.insert(*language, plain_messages(&resource));
             let mut bundle = Bundle::new_concurrent(vec![tag]);
             // The sentences are stored and compared byte for byte: no invisible isolation marks.
             bundle.set_use_isolating(false);
@@ -194,7 +246,11 @@ impl Wording {
             bundles.insert(*language, bundle);
         }
         if faults.is_empty() {
-            Ok(Wording { bundles, sources })
+            Ok(Wording {
+                bundles,
+                plain,
+                sources,
+            })
         } else {
             Err(faults)
         }
@@ -229,9 +285,11 @@ impl Wording {
 
     /// The wording in one language; `None` when the version does not speak it.
     pub fn words(&self, language: Language) -> Option<Words<'_>> {
-        self.bundles
-            .get(&language)
-            .map(|bundle| Words { bundle, language })
+        Some(Words {
+            bundle: self.bundles.get(&language)?,
+            plain: self.plain.get(&language)?,
+            language,
+        })
     }
 
     /// Every fault of one language against what the engine will ask of it: a required message
@@ -343,6 +401,22 @@ impl Arg<'_> {
         }
     }
 
+    /// Writes the figure as `value` gives it to Fluent.
+    fn write(&self, language: Language, text: &mut String) {
+        match self {
+            Arg::Count(n) => text.push_str(&n.to_string()),
+            Arg::Amount(d) => {
+                let separator = language.decimal_separator();
+                text.extend(
+                    decimal_text(*d)
+                        .chars()
+                        .map(|c| if c == '.' { separator } else { c }),
+                );
+            }
+            Arg::Text(t) | Arg::Label { label: t, .. } => text.push_str(t),
+        }
+    }
+
     fn value(&self, language: Language) -> FluentValue<'static> {
         match self {
             Arg::Count(n) => FluentValue::from(*n),
@@ -362,6 +436,7 @@ impl Arg<'_> {
 #[derive(Clone, Copy)]
 pub struct Words<'a> {
     bundle: &'a Bundle,
+    plain: &'a PlainMessages,
     language: Language,
 }
 
@@ -382,6 +457,18 @@ impl Words<'_> {
     }
 
     fn lookup(&self, id: &str, args: &[(&str, Arg<'_>)]) -> Option<String> {
+        if let Some(text) = self
+            .plain
+            .get(id)
+            .and_then(|pieces| self.write_plain(pieces, args))
+        {
+            return Some(text);
+        }
+        self.resolve(id, args)
+    }
+
+    /// The sentence as Fluent's resolver writes it.
+    fn resolve(&self, id: &str, args: &[(&str, Arg<'_>)]) -> Option<String> {
         let pattern = self.bundle.get_message(id)?.value()?;
         let mut fluent_args = FluentArgs::with_capacity(args.len());
         for (name, arg) in args {
@@ -393,6 +480,23 @@ impl Words<'_> {
                 .format_pattern(pattern, Some(&fluent_args), &mut errors)
                 .into_owned(),
         )
+    }
+
+    /// A plain message's sentence; `None` when a variable it uses is not given, which Fluent
+    /// writes its own way (`{$name}`).
+    fn write_plain(&self, pieces: &[Piece], args: &[(&str, Arg<'_>)]) -> Option<String> {
+        let mut text = String::with_capacity(96);
+        for piece in pieces {
+            match piece {
+                Piece::Text(t) => text.push_str(t),
+                Piece::Variable(name) => args
+                    .iter()
+                    .find(|(given, _)| given == name)?
+                    .1
+                    .write(self.language, &mut text),
+            }
+        }
+        Some(text)
     }
 
     /// A reason with its sentence and its figures as data.
@@ -446,6 +550,92 @@ mod tests {
             reason.parameters,
             vec![("threshold", "150000.50".to_owned())]
         );
+    }
+
+    /// Every plain message of every catalogue the service ships (the default models', the
+    /// built-in wording and the criteria's), in each language, with figures of each kind: the
+    /// sentence written piece by piece is the resolver's, character for character.
+    #[test]
+    fn a_plain_message_reads_as_fluent_writes_it() {
+        let mut catalogues: Vec<(Language, String)> = Vec::new();
+        for product in ["liability", "income_protection"] {
+            for language in [Language::En, Language::Nl, Language::Fr, Language::De] {
+                let path = format!(
+                    "{}/models/{product}/messages-{}.ftl",
+                    env!("CARGO_MANIFEST_DIR"),
+                    language.code()
+                );
+                catalogues.push((language, std::fs::read_to_string(path).unwrap()));
+            }
+        }
+        for (language, text) in [
+            (Language::En, include_str!("wording/built-in-liability.ftl")),
+            (
+                Language::En,
+                include_str!("wording/built-in-income-protection.ftl"),
+            ),
+            (Language::En, include_str!("wording/criteria-en.ftl")),
+            (Language::Nl, include_str!("wording/criteria-nl.ftl")),
+            (Language::Fr, include_str!("wording/criteria-fr.ftl")),
+            (Language::De, include_str!("wording/criteria-de.ftl")),
+        ] {
+            catalogues.push((language, text.to_owned()));
+        }
+        let figures = [
+            Arg::Count(0),
+            Arg::Count(1),
+            Arg::Count(1_000_000),
+            Arg::Amount(dec!(150000.50)),
+            Arg::Amount(dec!(-0.05)),
+            Arg::Amount(dec!(0.000001)),
+            Arg::Text("café-bar"),
+            Arg::Label {
+                code: "PRIVATE_PRACTICE",
+                label: "praktijk aan huis",
+            },
+        ];
+        let mut checked = 0;
+        for (language, text) in catalogues {
+            let w = wording(language, &text).unwrap();
+            let words = w.words(language).unwrap();
+            for (id, pieces) in words.plain {
+                let names: Vec<&str> = pieces
+                    .iter()
+                    .filter_map(|p| match p {
+                        Piece::Variable(name) => Some(name.as_str()),
+                        Piece::Text(_) => None,
+                    })
+                    .collect();
+                for figure in figures {
+                    let args: Vec<(&str, Arg<'_>)> =
+                        names.iter().map(|name| (*name, figure)).collect();
+                    assert_eq!(
+                        words.write_plain(pieces, &args),
+                        words.resolve(id, &args),
+                        "{id} in {language:?}"
+                    );
+                    checked += 1;
+                }
+                if let Some(missing) = names.first() {
+                    let args: Vec<(&str, Arg<'_>)> = names
+                        .iter()
+                        .filter(|name| *name != missing)
+                        .map(|name| (*name, Arg::Count(2)))
+                        .collect();
+                    assert_eq!(words.write_plain(pieces, &args), None);
+                    assert_eq!(words.text(id, &args), words.resolve(id, &args).unwrap());
+                }
+            }
+        }
+        // Most sentences are plain; those that choose a plural are left to the resolver.
+        assert!(checked > 8 * 100, "{checked}");
+        let w = wording(
+            Language::En,
+            "plural = { $claims ->\n    [one] one claim\n   *[other] { $claims } claims\n}\nplain = { $claims } claims",
+        )
+        .unwrap();
+        let words = w.words(Language::En).unwrap();
+        assert!(!words.plain.contains_key("plural") && words.plain.contains_key("plain"));
     }
 
     #[test]
