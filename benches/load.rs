@@ -8,6 +8,9 @@
 //! (b) fairquote's `Quote` with the durable quote log on (as in production);
 //! (b') `Quote` with the durable log on but neither its Merkle tree nor its checkpoints
 //!     (`audit.transparency = false`): what the tree and the signatures cost;
+//! (h') `Health/Check` on the server of (c), just before it: each quote round is compared
+//!     with the health round next to it, on its own server, as `benches/h2load.sh` does, so that
+//!     the machine's drift between rounds a minute apart does not enter a ratio;
 //! (c) `Quote` with the log off;
 //! (d) `Quote` with the log on while a new model version is published, activated and rolled
 //!     back over and over: failed requests and p99 against (b);
@@ -346,6 +349,8 @@ fn main() {
         bare.print("(b') Quote, durable log on, no tree or checkpoints");
 
         let (off_address, _off_data, stop_off) = quote_server(false).await;
+        let health_off = drive_calls(&off_address, seconds, callers, Call::Health).await;
+        health_off.print("(h') Health/Check, the server of (c)");
         let off = drive(&off_address, seconds, callers).await;
         let _ = stop_off.send(());
         off.print("(c) Quote, log off");
@@ -362,10 +367,14 @@ fn main() {
         println!();
         println!("({callers} callers over {CONNECTIONS} connections, {seconds} s a round, one process on this machine)");
         println!("Quote (log on) / Health/Check:      {:.2}", on.rate / health.rate);
-        println!("Quote (log off) / Health/Check:     {:.2}", off.rate / health.rate);
+        println!("Quote (log off) / Health/Check:     {:.2}", off.rate / health_off.rate);
         println!("Quote (log on) / echo throughput:   {:.2}", on.rate / echo.rate);
         println!("Quote (log off) / echo throughput:  {:.2}", off.rate / echo.rate);
-        println!("log on / log off throughput:        {:.2}", on.rate / off.rate);
+        println!(
+            "log on / log off:                   {:.2} (each against its own server's Health/Check; raw {:.2})",
+            (on.rate / health.rate) / (off.rate / health_off.rate),
+            on.rate / off.rate
+        );
         println!("with / without tree and checkpoints: {:.2}", on.rate / bare.rate);
         println!(
             "during model swaps: {} failed; p99 {:.2}× the p99 before",
