@@ -4,7 +4,8 @@
 # write the response, encode it, build and encode the log record). A count, not a time: this
 # shared machine's noise does not touch it, so a change of a few percent to the quote path
 # shows here where h2load's rounds (benches/h2load_ab.sh) cannot see it. Each binary runs the
-# steps 1,000 and 2,000 times; the difference, over 1,000, is what one more pass costs.
+# steps 1,000 and 2,000 times; the difference, over 1,000, is what one more pass costs. Runs of one
+# binary differ by a few hundred instructions (hash maps' random keys).
 #
 #     benches/instructions.sh [BINARY...]      (allocations bench binaries; default: this tree's)
 set -euo pipefail
