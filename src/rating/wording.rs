@@ -401,33 +401,27 @@ impl Arg<'_> {
         }
     }
 
-    /// Writes the figure as `value` gives it to Fluent.
-    fn write(&self, language: Language, text: &mut String) {
+    /// The figure as a sentence spells it: an amount with the language's decimal separator.
+    fn spelled(&self, language: Language) -> std::borrow::Cow<'_, str> {
         match self {
-            Arg::Count(n) => text.push_str(&n.to_string()),
+            Arg::Count(n) => n.to_string().into(),
             Arg::Amount(d) => {
-                let separator = language.decimal_separator();
-                text.extend(
-                    decimal_text(*d)
-                        .chars()
-                        .map(|c| if c == '.' { separator } else { c }),
-                );
+                let text = decimal_text(*d);
+                match language.decimal_separator() {
+                    '.' => text,
+                    separator => text.replace('.', &separator.to_string()),
+                }
+                .into()
             }
-            Arg::Text(t) | Arg::Label { label: t, .. } => text.push_str(t),
+            Arg::Text(t) | Arg::Label { label: t, .. } => (*t).into(),
         }
     }
 
+    /// The figure as Fluent is given it: a count as a number, so that it can choose a plural.
     fn value(&self, language: Language) -> FluentValue<'static> {
         match self {
             Arg::Count(n) => FluentValue::from(*n),
-            Arg::Amount(d) => {
-                let text = decimal_text(*d);
-                FluentValue::from(match language.decimal_separator() {
-                    '.' => text,
-                    separator => text.replace('.', &separator.to_string()),
-                })
-            }
-            Arg::Text(t) | Arg::Label { label: t, .. } => FluentValue::from((*t).to_owned()),
+            other => FluentValue::from(other.spelled(language).into_owned()),
         }
     }
 }
@@ -489,11 +483,13 @@ impl Words<'_> {
         for piece in pieces {
             match piece {
                 Piece::Text(t) => text.push_str(t),
-                Piece::Variable(name) => args
-                    .iter()
-                    .find(|(given, _)| given == name)?
-                    .1
-                    .write(self.language, &mut text),
+                Piece::Variable(name) => text.push_str(
+                    &args
+                        .iter()
+                        .find(|(given, _)| given == name)?
+                        .1
+                        .spelled(self.language),
+                ),
             }
         }
         Some(text)
