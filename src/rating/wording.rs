@@ -179,10 +179,15 @@ fn plain_messages(resource: &FluentResource) -> PlainMessages {
         .collect()
 }
 
+/// One language's catalogue: Fluent's bundle, and its plain messages read from the same text.
+struct Catalogue {
+    bundle: Bundle,
+    plain: PlainMessages,
+}
+
 /// The wording of one version, in every language it speaks.
 pub struct Wording {
-    bundles: BTreeMap<Language, Bundle>,
-    plain: BTreeMap<Language, PlainMessages>,
+    catalogues: BTreeMap<Language, Catalogue>,
     /// The catalogues' text, by language: two wordings are equal when their text is.
     sources: BTreeMap<Language, String>,
 }
@@ -202,8 +207,7 @@ impl Wording {
         sources: BTreeMap<Language, String>,
     ) -> Result<Wording, Vec<CatalogueFault>> {
         let mut faults = Vec::new();
-        let mut bundles = BTreeMap::new();
-        let mut plain = BTreeMap::new();
+        let mut catalogues = BTreeMap::new();
         for (language, text) in &sources {
             let resource = match FluentResource::try_new(text.clone()) {
                 Ok(resource) => resource,
@@ -225,7 +229,7 @@ impl Wording {
                 .code()
                 .parse()
                 .expect("the four language codes are valid tags");
-            plain.insert(*language, plain_messages(&resource));
+            let plain = plain_messages(&resource);
             let mut bundle = Bundle::new_concurrent(vec![tag]);
             // The sentences are stored and compared byte for byte: no invisible isolation marks.
             bundle.set_use_isolating(false);
@@ -243,12 +247,11 @@ impl Wording {
                     },
                 }));
             }
-            bundles.insert(*language, bundle);
+            catalogues.insert(*language, Catalogue { bundle, plain });
         }
         if faults.is_empty() {
             Ok(Wording {
-                bundles,
-                plain,
+                catalogues,
                 sources,
             })
         } else {
@@ -280,14 +283,14 @@ impl Wording {
 
     /// The languages this wording speaks, in order.
     pub fn languages(&self) -> Vec<Language> {
-        self.bundles.keys().copied().collect()
+        self.catalogues.keys().copied().collect()
     }
 
     /// The wording in one language; `None` when the version does not speak it.
     pub fn words(&self, language: Language) -> Option<Words<'_>> {
-        Some(Words {
-            bundle: self.bundles.get(&language)?,
-            plain: self.plain.get(&language)?,
+        self.catalogues.get(&language).map(|catalogue| Words {
+            bundle: &catalogue.bundle,
+            plain: &catalogue.plain,
             language,
         })
     }
@@ -305,7 +308,7 @@ impl Wording {
             .iter()
             .map(|code| (label_id("occupation", code), &[][..]))
             .collect();
-        for (language, bundle) in &self.bundles {
+        for (language, Catalogue { bundle, .. }) in &self.catalogues {
             for (id, variables) in required.iter().chain(&labels) {
                 let fault = |message: String| CatalogueFault {
                     language: *language,
