@@ -11,6 +11,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
+use fairquote::audit::EncodedQuote;
 use fairquote::contract::pb;
 use fairquote::contract::quote::quote_response;
 use fairquote::domain::QuoteRequest;
@@ -84,27 +85,25 @@ fn main() {
         .unwrap_or(10_000);
     let books = fairquote::tables::load_rate_books(&common::models_dir()).expect("the models");
     let request = common::request();
-    let wire = request.encode_to_vec();
+    let asked = request.encode_to_vec();
     let domain = QuoteRequest::try_from(request.clone()).expect("a valid request");
     let date = Utc::now().date_naive();
     let quote = fairquote::rating::quote(&books, &domain, date).expect("priced");
     let response = quote_response(uuid::Uuid::now_v7().to_string(), Utc::now(), quote.clone());
-    // The record as the service builds it: the request's copy (counted above) and the
-    // response moved into it, not copied; the log gives them back once it is durable.
-    let record = |request: pb::QuoteRequest, response: pb::QuoteResponse| pb::LogRecord {
-        sequence: 1,
-        recorded_at: "2026-12-02T07:00:00.000000Z".into(),
-        event: Some(pb::log_record::Event::Quote(pb::QuoteEvent {
-            request: Some(request),
-            response: Some(response),
-            tenant: String::new(),
-        })),
-    };
+    // The quote as the service encodes it, once: the request's copy (counted above) and the
+    // response moved in, not copied; the writer frames its record from these bytes, and the
+    // answer is sent from them.
+    let encoded = EncodedQuote::new(request.clone(), response.clone(), String::new());
+    let recorded_at = "2026-12-02T07:00:00.000000Z";
+    let mut record = Vec::new();
+    encoded.encode_record(1, recorded_at, &mut record);
+    let mut frame = Vec::new();
+    let mut wire = Vec::new();
 
     let steps: Vec<(&str, (f64, f64))> = vec![
         (
             "decode the request",
-            per_call(calls, || pb::QuoteRequest::decode(wire.as_slice())),
+            per_call(calls, || pb::QuoteRequest::decode(asked.as_slice())),
         ),
         (
             "keep a copy, convert it to the domain",
@@ -129,16 +128,28 @@ fn main() {
             ),
         ),
         (
-            "encode the response",
-            per_call(calls, || response.encode_to_vec()),
-        ),
-        (
-            "build and encode the log record",
+            "encode the quote once",
             per_call_on(
                 calls,
                 || (request.clone(), response.clone()),
-                |(request, response)| record(request, response).encode_to_vec(),
+                |(request, response)| EncodedQuote::new(request, response, String::new()),
             ),
+        ),
+        (
+            "frame its log record (writer)",
+            per_call(calls, || {
+                frame.clear();
+                encoded.encode_record(1, recorded_at, &mut frame);
+                frame.len()
+            }),
+        ),
+        (
+            "copy the answer to the wire",
+            per_call(calls, || {
+                wire.clear();
+                wire.extend_from_slice(encoded.answer());
+                wire.len()
+            }),
         ),
     ];
     println!("allocations per call, over {calls} calls of each step:");
@@ -156,10 +167,10 @@ fn main() {
     );
     println!(
         "encoded sizes: request {} bytes, response {} bytes ({} worksheet steps, {} reasons), log record {} bytes",
-        wire.len(),
+        asked.len(),
         response.encoded_len(),
         response.worksheet.as_ref().map_or(0, |w| w.steps.len()),
         response.reasons.len(),
-        record(request.clone(), response.clone()).encoded_len()
+        record.len()
     );
 }

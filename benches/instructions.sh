@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions the quote path costs, counted by valgrind's callgrind over the steps of
 # `cargo bench --bench allocations` (decode, convert, price with and without the worksheet,
-# write the response, encode it, build and encode the log record). A count, not a time: this
+# write the response, encode the quote once, frame its log record, copy the answer to the wire;
+# before 'encode once', the response and the log record were each encoded). A count, not a time: this
 # shared machine's noise does not touch it, so a change of a few percent to the quote path
 # shows here where h2load's rounds (benches/h2load_ab.sh) cannot see it. Each binary runs the
 # steps 1,000 and 2,000 times; the difference, over 1,000, is what one more pass costs. Runs of one
@@ -32,7 +33,9 @@ trap 'rm -rf "$work"' EXIT
 functions=(
   "fairquote::rating::quote_on|price (with and without the worksheet)"
   "fairquote::rating::wording::Words::lookup|  of which the worksheet's wording"
-  "prost::message::Message::encode_to_vec|encode the response and the log record"
+  "fairquote::audit::encoded::EncodedQuote::new|encode the quote once"
+  "fairquote::audit::encoded::EncodedQuote::encode_record|frame its log record"
+  "prost::message::Message::encode_to_vec|encode_to_vec (binaries before 'encode once')"
 )
 for binary in "${binaries[@]}"; do
   for calls in 1000 2000; do
@@ -46,7 +49,7 @@ for binary in "${binaries[@]}"; do
   for entry in "${functions[@]}"; do
     name=${entry%%|*} label=${entry#*|}
     inclusive() {
-      grep -F "$name [" "$work/$1.txt" | head -n 1 | awk '{gsub(",", "", $1); print $1}'
+      grep -F "$name [" "$work/$1.txt" | head -n 1 | awk '{gsub(",", "", $1); v = $1} END {print v + 0}'
     }
     printf '  %-44s %9d\n' "$label" $((($(inclusive 2000) - $(inclusive 1000)) / 1000))
   done

@@ -29,8 +29,8 @@ use super::segment;
 use super::tree::FileTree;
 use super::verification::{FullCheck, Verification, VerificationState};
 use super::{
-    AppendFuture, AppendJob, Appended, LogError, LogRead, LoggedModelEvent, LoggedQuote,
-    QuoteFilter, QuoteLog, ReadFuture, queue_append,
+    AppendFuture, AppendJob, EncodedQuote, LogError, LogRead, LoggedModelEvent, LoggedQuote,
+    Pending, QuoteFilter, QuoteLog, ReadFuture, Written, queue_append,
 };
 
 /// The most appends written and synced together.
@@ -114,8 +114,14 @@ fn new_segment(dir: &Path, first_sequence: u64) -> Result<(PathBuf, File), LogEr
     Ok((path, file))
 }
 
-fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+/// The time a batch is recorded at: as its records write it, and in microseconds since the
+/// epoch, as the index keeps it (the text has microseconds, so the two agree).
+fn now() -> (String, i64) {
+    let now = Utc::now();
+    (
+        now.to_rfc3339_opts(SecondsFormat::Micros, true),
+        now.timestamp_micros(),
+    )
 }
 
 impl FileQuoteLog {
@@ -308,8 +314,10 @@ impl FileQuoteLog {
         };
         if let Some(cut) = cut {
             let (reply, _) = oneshot::channel();
-            if let Some(e) = writer.write_batch(vec![(pb::log_record::Event::TailCut(cut), reply)])
-            {
+            if let Some(e) = writer.write_batch(vec![(
+                Pending::Event(Box::new(pb::log_record::Event::TailCut(cut))),
+                reply,
+            )]) {
                 return Err(e);
             }
         }
@@ -318,7 +326,9 @@ impl FileQuoteLog {
             writer.previous = previous;
             let (reply, _) = oneshot::channel();
             let outcome = writer.write_batch(vec![(
-                pb::log_record::Event::ChainRestart(pb::ChainRestart { reason }),
+                Pending::Event(Box::new(pb::log_record::Event::ChainRestart(
+                    pb::ChainRestart { reason },
+                ))),
                 reply,
             )]);
             if let Some(e) = outcome {
@@ -425,7 +435,13 @@ fn blocking<T: Send + 'static>(
 
 impl QuoteLog for FileQuoteLog {
     fn append(&self, event: pb::log_record::Event) -> AppendFuture {
-        queue_append(event, |job| self.jobs.send(job).is_ok())
+        queue_append(Pending::Event(Box::new(event)), |job| {
+            self.jobs.send(job).is_ok()
+        })
+    }
+
+    fn append_quote(&self, quote: EncodedQuote) -> AppendFuture {
+        queue_append(Pending::Quote(quote), |job| self.jobs.send(job).is_ok())
     }
 }
 
@@ -561,18 +577,16 @@ impl Writer {
             }
             return Some(error);
         }
-        let recorded_at = now();
+        let (recorded_at, recorded_micros) = now();
         let mut bytes = Vec::new();
+        let mut encoded = Vec::new();
         let mut leaves = Vec::with_capacity(batch.len());
         let mut written = Vec::with_capacity(batch.len());
         let mut previous = self.previous;
-        for (offset_sequence, (event, reply)) in batch.into_iter().enumerate() {
-            let record = pb::LogRecord {
-                sequence: self.next_sequence + offset_sequence as u64,
-                recorded_at: recorded_at.clone(),
-                event: Some(event),
-            };
-            let encoded = record.encode_to_vec();
+        for (offset_sequence, (pending, reply)) in batch.into_iter().enumerate() {
+            let sequence = self.next_sequence + offset_sequence as u64;
+            encoded.clear();
+            let entry = pending.encode_record(sequence, &recorded_at, &mut encoded);
             if self.tree_on {
                 leaves.push(merkle::leaf_hash(&encoded));
             }
@@ -580,7 +594,7 @@ impl Writer {
             let offset = bytes.len() as u64;
             segment::encode_frame(&encoded, &hash, &mut bytes);
             previous = hash;
-            written.push((record, offset, hash, reply));
+            written.push((sequence, entry, offset, hash, reply));
         }
         match self.write_durably(&bytes) {
             Ok((segment, start)) => {
@@ -591,27 +605,36 @@ impl Writer {
                 self.grow_tree(&leaves);
                 let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
                 debug_assert_eq!(segment + 1, index.segments.len());
-                for (at, (record, offset, hash, reply)) in written.into_iter().enumerate() {
-                    if matches!(record.event, Some(pb::log_record::Event::Model(_))) {
-                        self.model_events_here
-                            .push((start + offset, first_leaf + at as u64));
-                    }
+                for (at, (sequence, entry, offset, hash, reply)) in written.into_iter().enumerate()
+                {
                     self.last_frame = Some(start + offset);
-                    index.current.add(start + offset, &record);
-                    index
-                        .model_events
-                        .extend(LoggedModelEvent::from_record(&record, hash));
-                    let _ = reply.send(Ok(Appended {
-                        sequence: record.sequence,
-                        hash,
-                        event: record.event,
-                    }));
+                    match &entry {
+                        Written::Record(record) => {
+                            if matches!(record.event, Some(pb::log_record::Event::Model(_))) {
+                                self.model_events_here
+                                    .push((start + offset, first_leaf + at as u64));
+                            }
+                            index.current.add(start + offset, record);
+                            index
+                                .model_events
+                                .extend(LoggedModelEvent::from_record(record, hash));
+                        }
+                        Written::Quote(quote) => {
+                            index.current.add_quote(
+                                start + offset,
+                                sequence,
+                                recorded_micros,
+                                quote,
+                            );
+                        }
+                    }
+                    let _ = reply.send(Ok(entry.appended(sequence, hash)));
                 }
                 index.durable_len = start + bytes.len() as u64;
                 None
             }
             Err(error) => {
-                for (_, _, _, reply) in written {
+                for (_, _, _, _, reply) in written {
                     let _ = reply.send(Err(error.clone()));
                 }
                 Some(error)

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::pb;
 
-use super::{LogError, LoggedModelEvent, QuoteFacts, QuoteFilter, ReferenceFact};
+use super::{EncodedQuote, LogError, LoggedModelEvent, QuoteFacts, QuoteFilter, ReferenceFact};
 
 pub const EXTENSION: &str = "fqidx";
 // Version 2 added the reference prefix; a sidecar of version 1 is rewritten at start.
@@ -69,21 +69,56 @@ impl SegmentEntries {
         let Ok(id) = uuid::Uuid::parse_str(&response.quote_id) else {
             return;
         };
-        let entry = Entry {
-            id: id.as_u128(),
-            sequence: record.sequence,
+        let facts = QuoteFacts {
             recorded_at: DateTime::parse_from_rfc3339(&record.recorded_at)
-                .map(|t| t.timestamp_micros())
-                .unwrap_or_default(),
-            offset,
+                .ok()
+                .map(|t| t.timestamp_micros()),
             product: response.product,
             decision: response.decision,
-            version: intern(&mut self.versions, &response.model_version),
-            tenant: intern(&mut self.tenants, &quote.tenant),
-            reference: quote
-                .request
-                .as_ref()
-                .map_or(0, |r| super::reference_prefix(&r.insurer_reference)),
+            model_version: &response.model_version,
+            tenant: &quote.tenant,
+            insurer_reference: ReferenceFact::Hash(
+                quote
+                    .request
+                    .as_ref()
+                    .map_or("", |r| r.insurer_reference.as_str()),
+            ),
+        };
+        self.insert(offset, id.as_u128(), record.sequence, &facts);
+    }
+
+    /// A quote appended encoded, at `sequence`, recorded at `recorded_at` (microseconds).
+    pub fn add_quote(
+        &mut self,
+        offset: u64,
+        sequence: u64,
+        recorded_at: i64,
+        quote: &EncodedQuote,
+    ) {
+        if let Some(id) = quote.quote_id {
+            self.insert(
+                offset,
+                id.as_u128(),
+                sequence,
+                &quote.facts(Some(recorded_at)),
+            );
+        }
+    }
+
+    fn insert(&mut self, offset: u64, id: u128, sequence: u64, facts: &QuoteFacts<'_>) {
+        let entry = Entry {
+            id,
+            sequence,
+            recorded_at: facts.recorded_at.unwrap_or_default(),
+            offset,
+            product: facts.product,
+            decision: facts.decision,
+            version: intern(&mut self.versions, facts.model_version),
+            tenant: intern(&mut self.tenants, facts.tenant),
+            reference: match facts.insurer_reference {
+                ReferenceFact::Hash(hash) => super::reference_prefix(hash),
+                ReferenceFact::Prefix(prefix) => prefix,
+            },
         };
         self.by_id.insert(entry.id, self.entries.len() as u32);
         self.entries.push(entry);

@@ -10,6 +10,7 @@
 mod boundary;
 mod chain;
 pub mod checkpoint;
+mod encoded;
 pub mod export;
 mod file_log;
 mod folder;
@@ -33,19 +34,20 @@ use crate::contract::{decision_number, pb, product_number};
 use crate::domain::{Decision, Product};
 
 pub use chain::{ChainBreak, VerifyReport};
+pub use encoded::EncodedQuote;
 pub use file_log::{FileQuoteLog, LogOptions, read_dir_quotes, verify_dir};
 pub use folder::FolderReader;
 pub use inquiry::AuditError;
 pub use pg_log::{PgLogReader, PgQuoteLog};
 pub use verification::{Verification, VerificationState};
 
-/// A record once it is durable, with its event given back: what a caller sent to the log it
-/// keeps without copying it first (a quote's answer is in its record).
+/// A record once it is durable. An encoded quote comes back with it, so that its caller sends
+/// the answer from the bytes the record holds (and frees them where it made them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Appended {
     pub sequence: u64,
     pub hash: [u8; 32],
-    pub event: Option<pb::log_record::Event>,
+    pub quote: Option<EncodedQuote>,
 }
 
 /// A quote as the log holds it.
@@ -107,19 +109,65 @@ impl LoggedModelEvent {
     }
 }
 
+/// What a writer is given to append: an event it encodes itself, or a quote its caller has
+/// encoded once (the answer it sends is inside).
+enum Pending {
+    Event(Box<pb::log_record::Event>),
+    Quote(EncodedQuote),
+}
+
+impl Pending {
+    /// Appends the record of this entry at `sequence` to `out`.
+    fn encode_record(self, sequence: u64, recorded_at: &str, out: &mut Vec<u8>) -> Written {
+        match self {
+            Pending::Event(event) => {
+                let record = pb::LogRecord {
+                    sequence,
+                    recorded_at: recorded_at.to_owned(),
+                    event: Some(*event),
+                };
+                prost::Message::encode_raw(&record, out);
+                Written::Record(Box::new(record))
+            }
+            Pending::Quote(quote) => {
+                quote.encode_record(sequence, recorded_at, out);
+                Written::Quote(quote)
+            }
+        }
+    }
+}
+
+/// An entry once its record is encoded: what the writer's index and columns read, and what
+/// goes back to the caller.
+enum Written {
+    Record(Box<pb::LogRecord>),
+    Quote(EncodedQuote),
+}
+
+impl Written {
+    /// What the writer answers once this record is durable.
+    fn appended(self, sequence: u64, hash: [u8; 32]) -> Appended {
+        Appended {
+            sequence,
+            hash,
+            quote: match self {
+                Written::Quote(quote) => Some(quote),
+                Written::Record(_) => None,
+            },
+        }
+    }
+}
+
 /// An append waiting for the writer, and where its outcome goes.
 type AppendJob = (
-    pb::log_record::Event,
+    Pending,
     tokio::sync::oneshot::Sender<Result<Appended, LogError>>,
 );
 
 /// Hands an append to a writer with `send` (false: the writer is gone) and waits for its answer.
-fn queue_append(
-    event: pb::log_record::Event,
-    send: impl FnOnce(AppendJob) -> bool,
-) -> AppendFuture {
+fn queue_append(entry: Pending, send: impl FnOnce(AppendJob) -> bool) -> AppendFuture {
     let (reply, appended) = tokio::sync::oneshot::channel();
-    let sent = send((event, reply));
+    let sent = send((entry, reply));
     Box::pin(async move {
         if !sent {
             return Err(LogError::Stopped);
@@ -263,20 +311,20 @@ pub trait LogRead: Send + Sync {
 pub trait QuoteLog: LogRead + 'static {
     /// Appends an event; the future completes once the record is durable.
     fn append(&self, event: pb::log_record::Event) -> AppendFuture;
+    /// Appends a quote encoded once by its caller; the future completes once it is durable.
+    fn append_quote(&self, quote: EncodedQuote) -> AppendFuture;
 }
 
 /// No log at all: only for measuring what the durable log costs (`audit.enabled = false`).
 pub struct DisabledLog;
 
 impl QuoteLog for DisabledLog {
-    fn append(&self, event: pb::log_record::Event) -> AppendFuture {
-        Box::pin(async {
-            Ok(Appended {
-                sequence: 0,
-                hash: [0; 32],
-                event: Some(event),
-            })
-        })
+    fn append(&self, _event: pb::log_record::Event) -> AppendFuture {
+        Box::pin(async { Ok(Written::Record(Default::default()).appended(0, [0; 32])) })
+    }
+
+    fn append_quote(&self, quote: EncodedQuote) -> AppendFuture {
+        Box::pin(async { Ok(Written::Quote(quote).appended(0, [0; 32])) })
     }
 }
 

@@ -27,8 +27,8 @@ use super::merkle::{self, Hash, Node};
 use super::proof::TreeOfRecords;
 use super::segment;
 use super::{
-    AppendFuture, AppendJob, Appended, LogError, LogRead, LoggedModelEvent, LoggedQuote,
-    QuoteFilter, QuoteLog, ReadFuture, queue_append,
+    AppendFuture, AppendJob, Appended, EncodedQuote, LogError, LogRead, LoggedModelEvent,
+    LoggedQuote, Pending, QuoteFilter, QuoteLog, ReadFuture, Written, queue_append,
 };
 
 /// The most appends written in one transaction.
@@ -317,8 +317,8 @@ async fn write(pool: PgPool, mut jobs: mpsc::UnboundedReceiver<AppendJob>) {
                 Err(_) => break,
             }
         }
-        let (events, replies): (Vec<pb::log_record::Event>, Vec<_>) = batch.into_iter().unzip();
-        match append_batch(&pool, events).await {
+        let (entries, replies): (Vec<Pending>, Vec<_>) = batch.into_iter().unzip();
+        match append_batch(&pool, entries).await {
             Ok(appended) => {
                 for (reply, appended) in replies.into_iter().zip(appended) {
                     let _ = reply.send(Ok(appended));
@@ -369,10 +369,22 @@ fn quote_columns(record: &pb::LogRecord) -> QuoteColumns {
     }
 }
 
-async fn append_batch(
-    pool: &PgPool,
-    events: Vec<pb::log_record::Event>,
-) -> Result<Vec<Appended>, LogError> {
+/// The columns of a record just encoded: read from its event, or kept beside an encoded quote.
+fn written_columns(written: &Written) -> QuoteColumns {
+    match written {
+        Written::Record(record) => quote_columns(record),
+        Written::Quote(quote) => QuoteColumns {
+            quote_id: quote.quote_id,
+            product: Some(quote.product),
+            decision: Some(quote.decision),
+            model_version: Some(quote.model_version.clone()),
+            tenant: Some(quote.tenant.clone()),
+            insurer_reference: Some(quote.insurer_reference.clone()),
+        },
+    }
+}
+
+async fn append_batch(pool: &PgPool, entries: Vec<Pending>) -> Result<Vec<Appended>, LogError> {
     let mut tx = pool.begin().await.map_err(write_error)?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(CHAIN_LOCK)
@@ -398,27 +410,19 @@ async fn append_batch(
     };
     let now = Utc::now();
     let recorded_at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
-    let mut rows = Vec::with_capacity(events.len());
-    let mut appended = Vec::with_capacity(events.len());
-    let mut leaves = Vec::with_capacity(events.len());
+    let mut rows = Vec::with_capacity(entries.len());
+    let mut appended = Vec::with_capacity(entries.len());
+    let mut leaves = Vec::with_capacity(entries.len());
     let tree_size = sequence;
-    for event in events {
+    for entry in entries {
         sequence += 1;
-        let record = pb::LogRecord {
-            sequence,
-            recorded_at: recorded_at.clone(),
-            event: Some(event),
-        };
-        let columns = quote_columns(&record);
-        let bytes = record.encode_to_vec();
+        let mut bytes = Vec::new();
+        let written = entry.encode_record(sequence, &recorded_at, &mut bytes);
+        let columns = written_columns(&written);
         leaves.push(merkle::leaf_hash(&bytes));
         let hash = segment::chain_hash(&previous, &bytes);
         previous = hash;
-        appended.push(Appended {
-            sequence,
-            hash,
-            event: record.event,
-        });
+        appended.push(written.appended(sequence, hash));
         rows.push((sequence as i64, bytes, hash.to_vec(), columns));
     }
     let mut insert: QueryBuilder<Postgres> = QueryBuilder::new(
@@ -474,7 +478,13 @@ fn logged(row: &sqlx::postgres::PgRow) -> Result<LoggedQuote, LogError> {
 
 impl QuoteLog for PgQuoteLog {
     fn append(&self, event: pb::log_record::Event) -> AppendFuture {
-        queue_append(event, |job| self.jobs.send(job).is_ok())
+        queue_append(Pending::Event(Box::new(event)), |job| {
+            self.jobs.send(job).is_ok()
+        })
+    }
+
+    fn append_quote(&self, quote: EncodedQuote) -> AppendFuture {
+        queue_append(Pending::Quote(quote), |job| self.jobs.send(job).is_ok())
     }
 }
 

@@ -10,7 +10,7 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
-use crate::audit::LogError;
+use crate::audit::{EncodedQuote, LogError};
 use crate::domain::InvalidField;
 use crate::rating;
 
@@ -19,7 +19,7 @@ use crate::contract::pb;
 use crate::contract::quote::quote_response;
 
 use super::caller::tenant_of;
-use super::codec::{StreamCodec, StreamMessage};
+use super::codec::{AnswerCodec, QuoteAnswer, StreamAnswer, StreamCodec, StreamMessage};
 use super::error::QuoteError;
 use super::framing::in_grpc_words;
 use super::server::{Deferred, Front};
@@ -43,7 +43,7 @@ impl QuoteEndpoint {
         &self,
         request: pb::QuoteRequest,
         tenant: &str,
-    ) -> Result<pb::QuoteResponse, QuoteError> {
+    ) -> Result<QuoteAnswer, QuoteError> {
         let mut canonical = request.clone();
         let application =
             crate::domain::QuoteRequest::try_from(request).map_err(QuoteError::InvalidRequest)?;
@@ -61,34 +61,23 @@ impl QuoteEndpoint {
         self.front.metrics.quote(product, decision);
         let response = quote_response(Uuid::now_v7().to_string(), quoted_at, quote);
         canonical.insurer_reference = state.references.hash(&canonical.insurer_reference);
-        // The answer goes into its record and comes back with it: not copied for the log.
-        let appended = state
-            .log
-            .append(pb::log_record::Event::Quote(pb::QuoteEvent {
-                request: Some(canonical),
-                response: Some(response),
-                tenant: tenant.to_owned(),
-            }))
-            .await?;
-        let Some(pb::log_record::Event::Quote(pb::QuoteEvent {
-            response: Some(mut response),
-            ..
-        })) = appended.event
-        else {
+        // The answer is encoded once: its record is framed around these bytes, and they are
+        // what the caller is sent.
+        let encoded = EncodedQuote::new(canonical, response, tenant.to_owned());
+        let appended = state.log.append_quote(encoded).await?;
+        let Some(quote) = appended.quote else {
             return Err(QuoteError::Log(LogError::Write(
-                "the quote log gave back another record than the quote's".into(),
+                "the quote log did not give the quote back".into(),
             )));
         };
-        // The leaf of the record in the log's tree (0 with the log off).
-        response.log_position = appended.sequence.saturating_sub(1);
-        Ok(response)
+        Ok(QuoteAnswer {
+            quote,
+            // The leaf of the record in the log's tree (0 with the log off).
+            log_position: appended.sequence.saturating_sub(1),
+        })
     }
 
-    async fn answer(
-        self,
-        message: pb::QuoteStreamRequest,
-        tenant: &str,
-    ) -> pb::QuoteStreamResponse {
+    async fn answer(self, message: pb::QuoteStreamRequest, tenant: &str) -> StreamAnswer {
         let pb::QuoteStreamRequest {
             request_id,
             request,
@@ -99,12 +88,12 @@ impl QuoteEndpoint {
                 "request", "required",
             )])),
         };
-        pb::QuoteStreamResponse {
-            request_id,
-            outcome: Some(match outcome {
-                Ok(quote) => pb::quote_stream_response::Outcome::Quote(quote),
-                Err(error) => pb::quote_stream_response::Outcome::Error(error.to_proto()),
-            }),
+        match outcome {
+            Ok(answer) => StreamAnswer::Quote { request_id, answer },
+            Err(error) => StreamAnswer::Failed(Box::new(pb::QuoteStreamResponse {
+                request_id,
+                outcome: Some(pb::quote_stream_response::Outcome::Error(error.to_proto())),
+            })),
         }
     }
 }
@@ -140,12 +129,12 @@ impl RequestIds {
 }
 
 /// The answer to a message whose request id cannot be taken; the id comes back cut to size.
-fn refusal(request_id: String, field: InvalidField) -> pb::QuoteStreamResponse {
+fn refusal(request_id: String, field: InvalidField) -> StreamAnswer {
     failed(request_id, QuoteError::InvalidRequest(vec![field]))
 }
 
 /// A message's failed answer, under its request id cut to size.
-fn failed(mut request_id: String, error: QuoteError) -> pb::QuoteStreamResponse {
+fn failed(mut request_id: String, error: QuoteError) -> StreamAnswer {
     if request_id.len() > MAX_REQUEST_ID {
         let mut end = MAX_REQUEST_ID;
         while !request_id.is_char_boundary(end) {
@@ -153,24 +142,31 @@ fn failed(mut request_id: String, error: QuoteError) -> pb::QuoteStreamResponse 
         }
         request_id.truncate(end);
     }
-    pb::QuoteStreamResponse {
+    StreamAnswer::Failed(Box::new(pb::QuoteStreamResponse {
         request_id,
         outcome: Some(pb::quote_stream_response::Outcome::Error(error.to_proto())),
-    }
+    }))
 }
 
-type QuoteResponses = Pin<Box<dyn Stream<Item = Result<pb::QuoteStreamResponse, Status>> + Send>>;
+type QuoteResponses = Pin<Box<dyn Stream<Item = Result<StreamAnswer, Status>> + Send>>;
+type GeneratedResponses =
+    Pin<Box<dyn Stream<Item = Result<pb::QuoteStreamResponse, Status>> + Send>>;
+
+/// An answer encoded once, decoded for the generated service's signature.
+fn decoded<T>(answer: Result<T, prost::DecodeError>) -> Result<T, Status> {
+    answer.map_err(|e| Status::internal(format!("an answer could not be read back: {e}")))
+}
 
 #[tonic::async_trait]
 impl pb::quote_service_server::QuoteService for QuoteEndpoint {
+    /// Served by [`QuoteRoutes`] from the answer's bytes; this is the same answer as a message.
     async fn quote(
         &self,
         request: Request<pb::QuoteRequest>,
     ) -> Result<Response<pb::QuoteResponse>, Status> {
         let tenant = tenant_of(&request);
-        Ok(Response::new(
-            self.price(request.into_inner(), &tenant).await?,
-        ))
+        let answer = self.price(request.into_inner(), &tenant).await?;
+        Ok(Response::new(decoded(answer.to_response())?))
     }
 
     async fn describe_products(
@@ -189,15 +185,19 @@ impl pb::quote_service_server::QuoteService for QuoteEndpoint {
         Ok(Response::new(catalogue))
     }
 
-    type QuoteStreamStream = QuoteResponses;
+    type QuoteStreamStream = GeneratedResponses;
 
+    /// Served by [`QuoteRoutes`] with [`StreamCodec`]; these are the same answers as messages.
     async fn quote_stream(
         &self,
         request: Request<Streaming<pb::QuoteStreamRequest>>,
     ) -> Result<Response<Self::QuoteStreamStream>, Status> {
         let tenant = tenant_of(&request);
         let messages = request.into_inner().map(|m| m.map(Ok));
-        Ok(Response::new(self.answer_stream(tenant, messages)))
+        let answers = self
+            .answer_stream(tenant, messages)
+            .map(|answer| answer.and_then(|a| decoded(a.to_message())));
+        Ok(Response::new(Box::pin(answers)))
     }
 }
 
@@ -256,7 +256,7 @@ impl QuoteEndpoint {
 pub struct LenientQuoteStream(pub QuoteEndpoint);
 
 impl tonic::server::StreamingService<StreamMessage> for LenientQuoteStream {
-    type Response = pb::QuoteStreamResponse;
+    type Response = StreamAnswer;
     type ResponseStream = QuoteResponses;
     type Future =
         Pin<Box<dyn std::future::Future<Output = Result<Response<QuoteResponses>, Status>> + Send>>;
@@ -272,13 +272,37 @@ impl tonic::server::StreamingService<StreamMessage> for LenientQuoteStream {
     }
 }
 
+/// `Quote` served with [`AnswerCodec`]: the answer is sent from its record's bytes.
+#[derive(Clone)]
+pub struct EncodedOnceQuote(pub QuoteEndpoint);
+
+impl tonic::server::UnaryService<pb::QuoteRequest> for EncodedOnceQuote {
+    type Response = QuoteAnswer;
+    type Future =
+        Pin<Box<dyn std::future::Future<Output = Result<Response<QuoteAnswer>, Status>> + Send>>;
+
+    fn call(&mut self, request: Request<pb::QuoteRequest>) -> Self::Future {
+        let endpoint = self.0.clone();
+        Box::pin(async move {
+            let tenant = tenant_of(&request);
+            Ok(Response::new(
+                endpoint.price(request.into_inner(), &tenant).await?,
+            ))
+        })
+    }
+}
+
+const QUOTE: &str = "/fairquote.v1.QuoteService/Quote";
 const QUOTE_STREAM: &str = "/fairquote.v1.QuoteService/QuoteStream";
 
-/// The quote service as it is served: the generated routes, except `QuoteStream`, which is
-/// decoded with [`StreamCodec`] so that one undecodable message fails only its own answer.
+/// The quote service as it is served: the generated routes, except `Quote`, whose answer is
+/// sent from the bytes its log record holds ([`AnswerCodec`]), and `QuoteStream`, which is
+/// decoded with [`StreamCodec`] so that one undecodable message fails only its own answer (and
+/// sends its quotes the same way).
 #[derive(Clone)]
 pub struct QuoteRoutes {
     generated: pb::quote_service_server::QuoteServiceServer<QuoteEndpoint>,
+    quote: EncodedOnceQuote,
     stream: LenientQuoteStream,
     max_message_bytes: usize,
 }
@@ -288,6 +312,7 @@ impl QuoteRoutes {
         QuoteRoutes {
             generated: pb::quote_service_server::QuoteServiceServer::new(endpoint.clone())
                 .max_decoding_message_size(max_message_bytes),
+            quote: EncodedOnceQuote(endpoint.clone()),
             stream: LenientQuoteStream(endpoint),
             max_message_bytes,
         }
@@ -319,14 +344,25 @@ impl tower::Service<http::Request<tonic::body::Body>> for QuoteRoutes {
     }
 
     fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
-        if request.uri().path() != QUOTE_STREAM {
-            return self.generated.call(request);
-        }
-        let stream = self.stream.clone();
         let limit = self.max_message_bytes;
-        Box::pin(async move {
-            let mut grpc = tonic::server::Grpc::new(StreamCodec).max_decoding_message_size(limit);
-            Ok(grpc.streaming(stream, request).await)
-        })
+        match request.uri().path() {
+            QUOTE => {
+                let quote = self.quote.clone();
+                Box::pin(async move {
+                    let mut grpc =
+                        tonic::server::Grpc::new(AnswerCodec).max_decoding_message_size(limit);
+                    Ok(grpc.unary(quote, request).await)
+                })
+            }
+            QUOTE_STREAM => {
+                let stream = self.stream.clone();
+                Box::pin(async move {
+                    let mut grpc =
+                        tonic::server::Grpc::new(StreamCodec).max_decoding_message_size(limit);
+                    Ok(grpc.streaming(stream, request).await)
+                })
+            }
+            _ => self.generated.call(request),
+        }
     }
 }

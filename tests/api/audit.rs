@@ -655,3 +655,65 @@ async fn quotes_in_sealed_segments_are_found_by_id_and_page_across_restarts() {
     check(&mut app, &sent).await;
     assert_eq!(sidecars(&log_dir).len(), files.len());
 }
+
+/// A quote is encoded once: its record on disk is what prost writes for its event (so the hash
+/// covers bytes that any reader encodes the same again), and the answer its caller received,
+/// unary or streamed, is the record's answer with its position in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_sent_is_the_answer_recorded() {
+    use prost::Message;
+
+    let data = tempfile::tempdir().expect("a folder");
+    let settings = file_settings(data.path());
+    let mut answers = Vec::new();
+    {
+        let mut app = spawn_app_with(settings.clone()).await;
+        for request in [liability_request(), income_protection_request()] {
+            answers.push(
+                app.client
+                    .quote(request)
+                    .await
+                    .expect("a quote")
+                    .into_inner(),
+            );
+        }
+        let requests = (0..3).map(|i| pb::QuoteStreamRequest {
+            request_id: format!("s-{i}"),
+            request: Some(income_protection_request()),
+        });
+        let streamed: Vec<pb::QuoteStreamResponse> = app
+            .client
+            .quote_stream(tokio_stream::iter(requests))
+            .await
+            .expect("a stream")
+            .into_inner()
+            .map(|r| r.expect("an answer"))
+            .collect()
+            .await;
+        for answer in streamed {
+            match answer.outcome {
+                Some(pb::quote_stream_response::Outcome::Quote(quote)) => answers.push(quote),
+                other => panic!("a streamed quote failed: {other:?}"),
+            }
+        }
+    }
+    let mut recorded = std::collections::HashMap::new();
+    for segment in log_segments(&fairquote::app::quote_log_dir(&settings)) {
+        let bytes = std::fs::read(&segment).expect("a segment");
+        for frame in frames(&bytes) {
+            let stored = &bytes[frame.start + 4..frame.end - 32];
+            let record = pb::LogRecord::decode(stored).expect("a record");
+            assert_eq!(record.encode_to_vec(), stored, "record {}", record.sequence);
+            if let Some(pb::log_record::Event::Quote(quote)) = record.event {
+                let mut response = quote.response.expect("a response");
+                assert_eq!(response.log_position, 0, "a record holds no position");
+                response.log_position = record.sequence - 1;
+                recorded.insert(response.quote_id.clone(), response);
+            }
+        }
+    }
+    assert_eq!(answers.len(), 5);
+    for answer in answers {
+        assert_eq!(recorded.get(&answer.quote_id), Some(&answer));
+    }
+}
