@@ -3,7 +3,6 @@
 //! the one the service writes and reads, so only the segment that holds it is read; the
 //! segment being written has no sidecar yet and is read from its start, a frame at a time.
 
-use std::io::Read as _;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -62,56 +61,34 @@ fn blocking<T: Send + 'static>(
 }
 
 /// Each decodable record of one segment, in order, until `visit` says to stop (`Break`);
-/// whether it did. The segment is read a frame at a time, so a page holds one frame in memory,
-/// not the segment, and reads no further than its last record. Records after the segment's
-/// first whose sequence is at most `skip_through` are passed over without being decoded: a page
-/// that starts mid-segment decoded, on average, half a segment of quotes it did not want. The
-/// segment ends, as `segment::read_frame` reads it, at the first frame that does not fit in the
-/// file as it was when opened (a frame being written).
+/// whether it did. The segment is read a frame at a time (`segment::FrameReader`), so a page
+/// holds one frame in memory, not the segment, and reads no further than its last record.
+/// Records after the segment's first whose sequence is at most `skip_through` are passed over
+/// without being decoded: a page that starts mid-segment decoded, on average, half a segment of
+/// quotes it did not want.
 fn each_record(
     path: &Path,
     skip_through: u64,
     mut visit: impl FnMut(pb::LogRecord, [u8; 32]) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>, LogError> {
     let fault = |e: std::io::Error| LogError::Read(format!("{}: {e}", path.display()));
-    let file = std::fs::File::open(path).map_err(fault)?;
-    let size = file.metadata().map_err(fault)?.len();
-    let mut reader = std::io::BufReader::with_capacity(READ_BUFFER, file);
-    let start = (segment::MAGIC.len() as u64).min(size);
-    reader.seek_relative(start as i64).map_err(fault)?;
-    let mut offset = start;
-    let mut frame = Vec::new();
-    while offset + 4 <= size {
-        let mut length = [0u8; 4];
-        reader.read_exact(&mut length).map_err(fault)?;
-        let length = u64::from(u32::from_le_bytes(length));
-        let end = offset + 4 + length + segment::HASH_LEN as u64;
-        if end > size {
-            break;
-        }
-        let first = offset == start;
-        offset = end;
-        // Bounded by the file's size, checked above.
-        frame.resize(length as usize + segment::HASH_LEN, 0);
-        reader.read_exact(&mut frame).map_err(fault)?;
-        let (record, hash) = frame.split_at(length as usize);
-        if !first && leading_sequence(record).is_some_and(|at| at <= skip_through) {
+    let mut frames = segment::FrameReader::open(path).map_err(fault)?;
+    let mut first = true;
+    while let Some((record, hash)) = frames.next_frame().map_err(fault)? {
+        if !std::mem::take(&mut first)
+            && leading_sequence(record).is_some_and(|at| at <= skip_through)
+        {
             continue;
         }
         let Ok(record) = pb::LogRecord::decode(record) else {
             continue;
         };
-        let mut hash_of_record = [0u8; segment::HASH_LEN];
-        hash_of_record.copy_from_slice(hash);
-        if visit(record, hash_of_record).is_break() {
+        if visit(record, hash).is_break() {
             return Ok(ControlFlow::Break(()));
         }
     }
     Ok(ControlFlow::Continue(()))
 }
-
-/// How much of a segment is read at once.
-const READ_BUFFER: usize = 64 << 10;
 
 /// A record's sequence read from its first bytes, without decoding the rest: the writer
 /// encodes field 1 (`sequence`, a varint, never 0) first. `None` for bytes that do not begin so.

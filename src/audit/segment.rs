@@ -91,3 +91,54 @@ pub fn read_frame_at(file: &File, offset: u64) -> std::io::Result<(Vec<u8>, [u8;
     frame.truncate(length);
     Ok((frame, hash, offset + 4 + (length + HASH_LEN) as u64))
 }
+
+/// A segment read from its start a frame at a time through a small buffer, for readers that
+/// want a few records, not the whole file. It ends where `read_frame` ends a segment read
+/// whole: at the first frame that does not fit in the file as it was when opened (a frame being
+/// written), so a length read from a damaged file never allocates more than the file holds.
+pub struct FrameReader {
+    reader: std::io::BufReader<File>,
+    size: u64,
+    offset: u64,
+    frame: Vec<u8>,
+}
+
+/// How much of a segment a `FrameReader` reads at once.
+const READ_BUFFER: usize = 64 << 10;
+
+impl FrameReader {
+    pub fn open(path: &std::path::Path) -> std::io::Result<Self> {
+        let file = File::open(path)?;
+        let size = file.metadata()?.len();
+        let mut reader = std::io::BufReader::with_capacity(READ_BUFFER, file);
+        let offset = (MAGIC.len() as u64).min(size);
+        reader.seek_relative(offset as i64)?;
+        Ok(FrameReader {
+            reader,
+            size,
+            offset,
+            frame: Vec::new(),
+        })
+    }
+
+    /// The next frame: its record's bytes and its chain hash.
+    pub fn next_frame(&mut self) -> std::io::Result<Option<(&[u8], [u8; HASH_LEN])>> {
+        use std::io::Read as _;
+        if self.offset + 4 > self.size {
+            return Ok(None);
+        }
+        let mut length = [0u8; 4];
+        self.reader.read_exact(&mut length)?;
+        let length = u32::from_le_bytes(length) as usize;
+        let end = self.offset + 4 + (length + HASH_LEN) as u64;
+        if end > self.size {
+            return Ok(None);
+        }
+        self.offset = end;
+        self.frame.resize(length + HASH_LEN, 0);
+        self.reader.read_exact(&mut self.frame)?;
+        let mut hash = [0u8; HASH_LEN];
+        hash.copy_from_slice(&self.frame[length..]);
+        Ok(Some((&self.frame[..length], hash)))
+    }
+}
