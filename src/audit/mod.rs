@@ -320,11 +320,23 @@ pub struct DisabledLog;
 
 impl QuoteLog for DisabledLog {
     fn append(&self, _event: pb::log_record::Event) -> AppendFuture {
-        Box::pin(async { Ok(Written::Record(Default::default()).appended(0, [0; 32])) })
+        Box::pin(async {
+            Ok(Appended {
+                sequence: 0,
+                hash: [0; 32],
+                quote: None,
+            })
+        })
     }
 
     fn append_quote(&self, quote: EncodedQuote) -> AppendFuture {
-        Box::pin(async { Ok(Written::Quote(quote).appended(0, [0; 32])) })
+        Box::pin(async {
+            Ok(Appended {
+                sequence: 0,
+                hash: [0; 32],
+                quote: Some(quote),
+            })
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 
 use prost::Message;
 use prost::bytes::{Buf, BufMut};
-use prost::encoding::{WireType, encode_key, encode_varint};
+use prost::encoding::{WireType, encode_key, encode_varint, string};
 use tonic::Status;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic_prost::ProstEncoder;
@@ -151,8 +151,9 @@ impl QuoteAnswer {
     }
 }
 
-/// `QuoteStreamResponse.quote`'s field number (`proto/fairquote/v1/quote.proto`); the tests
-/// hold it to what prost writes.
+/// `QuoteStreamResponse`'s field numbers (`proto/fairquote/v1/quote.proto`); the tests hold
+/// them to what prost writes.
+const STREAM_REQUEST_ID_FIELD: u32 = 1;
 const STREAM_QUOTE_FIELD: u32 = 2;
 
 /// One answer of `QuoteStream`: a quote sent from its record's bytes, or a failure.
@@ -169,11 +170,9 @@ impl StreamAnswer {
     fn encode(&self, buf: &mut impl BufMut) {
         match self {
             StreamAnswer::Quote { request_id, answer } => {
-                pb::QuoteStreamResponse {
-                    request_id: request_id.clone(),
-                    outcome: None,
+                if !request_id.is_empty() {
+                    string::encode(STREAM_REQUEST_ID_FIELD, request_id, buf);
                 }
-                .encode_raw(buf);
                 encode_key(STREAM_QUOTE_FIELD, WireType::LengthDelimited, buf);
                 encode_varint(answer.encoded_len() as u64, buf);
                 answer.encode(buf);
