@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use fairquote::audit::EncodedQuote;
+use fairquote::contract::answer::{quote_response, write_answer};
 use fairquote::contract::pb;
-use fairquote::contract::quote::quote_response;
 use fairquote::domain::QuoteRequest;
 use prost::Message;
 
@@ -89,11 +89,20 @@ fn main() {
     let domain = QuoteRequest::try_from(request.clone()).expect("a valid request");
     let date = Utc::now().date_naive();
     let quote = fairquote::rating::quote(&books, &domain, date).expect("priced");
-    let response = quote_response(uuid::Uuid::now_v7().to_string(), Utc::now(), quote.clone());
-    // The quote as the service encodes it, once: the request's copy (counted above) and the
-    // response moved in, not copied; the writer frames its record from these bytes, and the
-    // answer is sent from them.
-    let encoded = EncodedQuote::new(request.clone(), response.clone(), String::new());
+    let quote_id = uuid::Uuid::now_v7().to_string();
+    let response = quote_response(&quote_id, Utc::now(), quote.clone());
+    // The quote as the service encodes it, once: the request's copy (counted above) moved in,
+    // the answer written straight from the priced quote; the writer frames its record from
+    // these bytes, and the answer is sent from them.
+    let answer = |request: pb::QuoteRequest, quote| {
+        let id = uuid::Uuid::now_v7();
+        let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let id_text = id.hyphenated().encode_lower(&mut id_text);
+        EncodedQuote::new(request, String::new(), Some(id), |out| {
+            write_answer(id_text, Utc::now(), quote, out)
+        })
+    };
+    let encoded = answer(request.clone(), quote.clone());
     let recorded_at = "2026-12-02T07:00:00.000000Z";
     let mut record = Vec::new();
     encoded.encode_record(1, recorded_at, &mut record);
@@ -120,19 +129,11 @@ fn main() {
             }),
         ),
         (
-            "write the response",
+            "write the answer, encode once",
             per_call_on(
                 calls,
-                || quote.clone(),
-                |quote| quote_response(uuid::Uuid::now_v7().to_string(), Utc::now(), quote),
-            ),
-        ),
-        (
-            "encode the quote once",
-            per_call_on(
-                calls,
-                || (request.clone(), response.clone()),
-                |(request, response)| EncodedQuote::new(request, response, String::new()),
+                || (request.clone(), quote.clone()),
+                |(request, quote)| answer(request, quote),
             ),
         ),
         (

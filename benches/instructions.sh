@@ -33,7 +33,9 @@ trap 'rm -rf "$work"' EXIT
 functions=(
   "fairquote::rating::quote_on|price (with and without the worksheet)"
   "fairquote::rating::wording::Words::lookup|  of which the worksheet's wording"
-  "fairquote::audit::encoded::EncodedQuote::new|encode the quote once"
+  "fairquote::contract::quote::quote_response|write the response (binaries before 'straight from the quote')"
+  "fairquote::contract::answer::write_answer|write the answer straight from the quote"
+  "fairquote::audit::encoded::EncodedQuote::new|encode the quote once (with the answer, since 'straight from the quote')"
   "fairquote::audit::encoded::EncodedQuote::encode_record|frame its log record"
   "prost::message::Message::encode_to_vec|encode_to_vec (binaries before 'encode once')"
 )

@@ -16,8 +16,8 @@ use fairquote::audit::checkpoint::Checkpoint;
 use fairquote::audit::{
     FileQuoteLog, LogOptions, LogRead, QuoteLog, Verification, VerificationState,
 };
+use fairquote::contract::answer::quote_response;
 use fairquote::contract::pb;
-use fairquote::contract::quote::quote_response;
 use fairquote::domain::QuoteRequest;
 
 fn options(
@@ -52,7 +52,7 @@ fn main() {
     let request = common::request();
     let domain = QuoteRequest::try_from(request.clone()).expect("a valid request");
     let quote = fairquote::rating::quote(&books, &domain, Utc::now().date_naive()).expect("priced");
-    let response = quote_response(uuid::Uuid::now_v7().to_string(), Utc::now(), quote);
+    let response = quote_response(&uuid::Uuid::now_v7().to_string(), Utc::now(), quote);
 
     let dir = tempfile::tempdir().expect("a folder");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");

@@ -18,8 +18,8 @@ use prost::Message;
 use rust_decimal::Decimal;
 
 use fairquote::audit::{FileQuoteLog, LogError, LogOptions, segment, verify_dir};
+use fairquote::contract::answer;
 use fairquote::contract::pb;
-use fairquote::contract::quote as convert;
 use fairquote::domain::{Decision, PricedQuote, Product, QuoteRequest};
 use fairquote::grpc::error::{QuoteError, Undecodable};
 use fairquote::rating::{self, RateBooks, RatingError};
@@ -145,8 +145,7 @@ fn price(books: &RateBooks, request: pb::QuoteRequest) {
         Ok(quote) => {
             assert_priced(&quote);
             // The answer the caller gets carries the same total, in the proto's money format.
-            let response =
-                convert::quote_response("q".into(), chrono::DateTime::UNIX_EPOCH, quote.clone());
+            let response = answer::quote_response("q", chrono::DateTime::UNIX_EPOCH, quote.clone());
             let total = response
                 .premium
                 .as_ref()
@@ -365,8 +364,8 @@ pub fn reference_log(records: u64) -> (Vec<u8>, Vec<usize>) {
             recorded_at: format!("2026-11-28T20:00:{sequence:02}.000000Z"),
             event: Some(pb::log_record::Event::Quote(pb::QuoteEvent {
                 request: None,
-                response: Some(convert::quote_response(
-                    format!("quote-{sequence}"),
+                response: Some(answer::quote_response(
+                    &format!("quote-{sequence}"),
                     chrono::DateTime::UNIX_EPOCH,
                     quote.clone(),
                 )),

@@ -9,9 +9,10 @@
 use std::ops::Range;
 
 use prost::Message;
-use prost::encoding::{WireType, encode_key, encode_varint, string, uint64};
+use prost::encoding::{WireType, encode_key, encode_varint, uint64};
 
-use crate::contract::pb;
+use crate::contract::answer::AnswerFacts;
+use crate::contract::{pb, protobuf};
 
 use super::{QuoteFacts, ReferenceFact};
 
@@ -41,31 +42,53 @@ pub struct EncodedQuote {
 }
 
 impl EncodedQuote {
-    /// Encodes the event of a quote once; the request and answer are consumed, their strings
-    /// kept for the index rather than copied.
-    pub fn new(request: pb::QuoteRequest, response: pb::QuoteResponse, tenant: String) -> Self {
-        let response_len = response.encoded_len();
-        let mut event =
-            Vec::with_capacity(request.encoded_len() + response_len + tenant.len() + 3 * (1 + 5));
+    /// Encodes the event of a quote once, around the answer `answer` appends (the
+    /// `QuoteResponse` message's bytes, as `contract::answer::write_answer` writes them); the
+    /// request is consumed, its reference kept for the index rather than copied.
+    pub fn new(
+        request: pb::QuoteRequest,
+        tenant: String,
+        quote_id: Option<uuid::Uuid>,
+        answer: impl FnOnce(&mut Vec<u8>) -> AnswerFacts,
+    ) -> Self {
+        // Room for a typical answer (1.9 KB), so that it is written without a reallocation.
+        let mut event = Vec::with_capacity(request.encoded_len() + 2304 + tenant.len() + 2 * 6);
         prost::encoding::message::encode(EVENT_REQUEST_FIELD, &request, &mut event);
-        encode_key(EVENT_RESPONSE_FIELD, WireType::LengthDelimited, &mut event);
-        encode_varint(response_len as u64, &mut event);
-        let start = event.len();
-        response.encode_raw(&mut event);
-        let answer = start..event.len();
-        if !tenant.is_empty() {
-            string::encode(EVENT_TENANT_FIELD, &tenant, &mut event);
-        }
+        let (facts, answer) = protobuf::message(EVENT_RESPONSE_FIELD, &mut event, answer);
+        protobuf::string(EVENT_TENANT_FIELD, &tenant, &mut event);
+        let AnswerFacts {
+            product,
+            decision,
+            model_version,
+        } = facts;
         EncodedQuote {
             event,
             answer,
-            quote_id: uuid::Uuid::parse_str(&response.quote_id).ok(),
-            product: response.product,
-            decision: response.decision,
-            model_version: response.model_version,
+            quote_id,
+            product,
+            decision,
+            model_version,
             tenant,
             insurer_reference: request.insurer_reference,
         }
+    }
+
+    /// A quote's event around an answer held as a message, for tests.
+    #[cfg(test)]
+    pub(crate) fn of_message(
+        request: pb::QuoteRequest,
+        response: pb::QuoteResponse,
+        tenant: String,
+    ) -> Self {
+        let quote_id = uuid::Uuid::parse_str(&response.quote_id).ok();
+        EncodedQuote::new(request, tenant, quote_id, |out| {
+            response.encode_raw(out);
+            AnswerFacts {
+                product: response.product,
+                decision: response.decision,
+                model_version: response.model_version,
+            }
+        })
     }
 
     /// What a filter asks of this quote, recorded at `recorded_at` (microseconds).
@@ -183,7 +206,7 @@ mod tests {
             reasons in 0usize..4,
         ) {
             let id = "0193a5c2-7d4e-7c3b-9f1a-2b3c4d5e6f70";
-            let quote = EncodedQuote::new(
+            let quote = EncodedQuote::of_message(
                 request(&reference, "nl"),
                 response(id, &version, steps, reasons),
                 tenant.clone(),

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::contract::answer::quote_response;
 use crate::contract::pb;
-use crate::contract::quote::quote_response;
 use crate::domain::invalid::describe_fields;
 use crate::domain::{InvalidField, Product, QuoteRequest};
 use crate::fairness::report::FairnessReport;
@@ -440,7 +440,7 @@ pub fn replay(
         .with_timezone(&Utc);
     let quote = rating::quote(models, &request, quoted_at.date_naive())
         .map_err(|e| AuditError::Unreplayable(e.to_string()))?;
-    let replayed = quote_response(recorded.quote_id.clone(), quoted_at, quote);
+    let replayed = quote_response(&recorded.quote_id, quoted_at, quote);
     Ok(Replay {
         differences: differences(recorded, &replayed),
         recorded: recorded.clone(),

@@ -6,10 +6,12 @@
 //! is destructured field by field, so that a new proto field does not compile until it is
 //! mapped.
 
+pub mod answer;
 pub mod audit;
 pub mod catalogue;
 pub mod models;
 pub mod portfolio;
+pub(crate) mod protobuf;
 pub mod quote;
 pub mod upload;
 

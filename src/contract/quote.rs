@@ -4,18 +4,17 @@
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::money::{decimal_text, format_cents};
+use crate::domain::money::format_cents;
 use crate::domain::{
     BenefitPeriod, Decision, EmploymentStatus, FamilySituation, IncomeProtectionApplication,
     IncomeProtectionFields, InvalidField, Language, LiabilityApplication, LiabilityFields,
-    Operation, PaymentFrequency, PremiumBreakdown, PricedQuote, ProductApplication, QuoteRequest,
-    Reason, RiskMeasure, TransactionType, WorkSetting, WorksheetStep,
+    PaymentFrequency, ProductApplication, QuoteRequest, RiskMeasure, TransactionType, WorkSetting,
 };
 
-use super::{excerpt, pb, product_number};
+use super::{excerpt, pb};
 
 /// The longest amount a message may spell; the bounds themselves are the domain's.
 const MAX_AMOUNT_TEXT: usize = 32;
@@ -538,124 +537,4 @@ pub fn eur(amount: Decimal) -> Option<pb::Money> {
         amount: format_cents(amount),
         currency: "EUR".to_owned(),
     })
-}
-
-/// The answer to a quote. It takes the quote, so that its sentences move into the answer
-/// rather than being copied.
-pub fn quote_response(
-    quote_id: String,
-    quoted_at: DateTime<Utc>,
-    quote: PricedQuote,
-) -> pb::QuoteResponse {
-    let PricedQuote {
-        product,
-        decision,
-        reasons,
-        premium,
-        worksheet,
-        model_version,
-        rating_date,
-        valid_until,
-        product_information,
-    } = quote;
-    pb::QuoteResponse {
-        product_information: product_information
-            .as_ref()
-            .map(|d| d.id.clone())
-            .unwrap_or_default(),
-        quote_id,
-        product: product_number(product),
-        decision: pb::Decision::from(decision) as i32,
-        reasons: reasons
-            .into_iter()
-            .map(
-                |Reason {
-                     code,
-                     message,
-                     parameters,
-                     criterion,
-                 }| pb::Reason {
-                    code: code.to_owned(),
-                    message,
-                    parameters: parameters
-                        .into_iter()
-                        .map(|(name, value)| (name.to_owned(), value))
-                        .collect(),
-                    criterion: criterion.to_owned(),
-                },
-            )
-            .collect(),
-        premium: premium.as_ref().map(premium_breakdown),
-        worksheet: Some(pb::Worksheet {
-            steps: worksheet.steps.into_iter().map(worksheet_step).collect(),
-        }),
-        model_version,
-        rating_date: rating_date.to_string(),
-        valid_until: valid_until.to_string(),
-        quoted_at: quoted_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-        log_position: 0,
-    }
-}
-
-fn premium_breakdown(premium: &PremiumBreakdown) -> pb::PremiumBreakdown {
-    let PremiumBreakdown {
-        risk_premium,
-        fixed_expense,
-        commission_loading,
-        other_expense_loading,
-        profit_loading,
-        office_premium,
-        policy_fee,
-        insurance_premium_tax,
-        insurance_premium_tax_rate,
-        total,
-        instalments,
-    } = premium;
-    pb::PremiumBreakdown {
-        risk_premium: eur(*risk_premium),
-        fixed_expense: eur(*fixed_expense),
-        commission_loading: eur(*commission_loading),
-        other_expense_loading: eur(*other_expense_loading),
-        profit_loading: eur(*profit_loading),
-        office_premium: eur(*office_premium),
-        policy_fee: eur(*policy_fee),
-        insurance_premium_tax: eur(*insurance_premium_tax),
-        insurance_premium_tax_rate: decimal_text(insurance_premium_tax_rate.normalize()),
-        total: eur(*total),
-        instalments: instalments.as_ref().map(|i| pb::Instalments {
-            count: i.count,
-            regular_amount: eur(i.regular_amount),
-            final_amount: eur(i.final_amount),
-        }),
-    }
-}
-
-fn worksheet_step(step: WorksheetStep) -> pb::WorksheetStep {
-    let WorksheetStep {
-        code,
-        description,
-        table,
-        row_key,
-        operation,
-        value,
-        running_amount,
-    } = step;
-    pb::WorksheetStep {
-        code: code.to_owned(),
-        description,
-        table: table.unwrap_or_default().to_owned(),
-        row_key,
-        operation: match operation {
-            Operation::Set => pb::WorksheetOperation::Set,
-            Operation::Multiply => pb::WorksheetOperation::Multiply,
-            Operation::Divide => pb::WorksheetOperation::Divide,
-            Operation::Add => pb::WorksheetOperation::Add,
-            Operation::AtLeast => pb::WorksheetOperation::AtLeast,
-            Operation::RoundToCent => pb::WorksheetOperation::RoundToCent,
-            Operation::AddTax => pb::WorksheetOperation::AddTax,
-            Operation::Memo => pb::WorksheetOperation::Memo,
-        } as i32,
-        value: value.map(decimal_text).unwrap_or_default(),
-        running_amount: decimal_text(running_amount),
-    }
 }

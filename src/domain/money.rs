@@ -13,9 +13,16 @@ pub fn round_to_cent(amount: Decimal) -> Decimal {
 
 /// Formats an amount in euros with exactly two decimals, as it travels on the wire.
 pub fn format_cents(amount: Decimal) -> String {
+    let mut text = Vec::with_capacity(16);
+    write_cents(amount, &mut text);
+    ascii_text(text)
+}
+
+/// Appends an amount in euros with exactly two decimals (`format_cents`) to `out`.
+pub fn write_cents(amount: Decimal, out: &mut Vec<u8>) {
     let mut rounded = round_to_cent(amount);
     rounded.rescale(2);
-    decimal_text(rounded)
+    write_decimal(rounded, out);
 }
 
 /// A decimal as text: the same characters as `Decimal`'s `Display` (every digit its scale
@@ -23,6 +30,14 @@ pub fn format_cents(amount: Decimal) -> String {
 /// writes some forty decimals, and `Display` divides the 96-bit mantissa word by word for each
 /// digit and goes through the formatting machinery: a twentieth of a quote's CPU on the wire.
 pub fn decimal_text(value: Decimal) -> String {
+    let mut text = Vec::with_capacity(16);
+    write_decimal(value, &mut text);
+    ascii_text(text)
+}
+
+/// Appends a decimal as `decimal_text` spells it to `out`: the answer writes its figures
+/// straight into its bytes.
+pub fn write_decimal(value: Decimal, out: &mut Vec<u8>) {
     let scale = value.scale() as usize;
     // A 96-bit mantissa has at most 29 digits, and the scale at most 28.
     let mut digits = [b'0'; 40];
@@ -44,16 +59,20 @@ pub fn decimal_text(value: Decimal) -> String {
     start = start.min(digits.len() - scale - 1);
     let digits = &digits[start..];
     let point = digits.len() - scale;
-    let mut text = String::with_capacity(digits.len() + 2);
+    out.reserve(digits.len() + 2);
     if value.is_sign_negative() {
-        text.push('-');
+        out.push(b'-');
     }
-    text.extend(digits[..point].iter().map(|d| char::from(*d)));
+    out.extend_from_slice(&digits[..point]);
     if scale > 0 {
-        text.push('.');
-        text.extend(digits[point..].iter().map(|d| char::from(*d)));
+        out.push(b'.');
+        out.extend_from_slice(&digits[point..]);
     }
-    text
+}
+
+/// Digits, a sign and a point are ASCII, so always UTF-8.
+fn ascii_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).expect("a decimal is written in ASCII")
 }
 
 #[cfg(test)]

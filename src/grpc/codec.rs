@@ -260,7 +260,7 @@ mod tests {
             product_information: "https://example.org/ipid".into(),
             ..Default::default()
         };
-        let quote = EncodedQuote::new(
+        let quote = EncodedQuote::of_message(
             pb::QuoteRequest::default(),
             response.clone(),
             "insurer".into(),

@@ -14,9 +14,9 @@ use crate::audit::{EncodedQuote, LogError};
 use crate::domain::InvalidField;
 use crate::rating;
 
+use crate::contract::answer::write_answer;
 use crate::contract::catalogue::{catalogue, catalogue_request};
 use crate::contract::pb;
-use crate::contract::quote::quote_response;
 
 use super::caller::tenant_of;
 use super::codec::{AnswerCodec, QuoteAnswer, StreamAnswer, StreamCodec, StreamMessage};
@@ -59,11 +59,15 @@ impl QuoteEndpoint {
         span.record("model_version", quote.model_version.as_str());
         span.record("tenant", tenant);
         self.front.metrics.quote(product, decision);
-        let response = quote_response(Uuid::now_v7().to_string(), quoted_at, quote);
+        let quote_id = Uuid::now_v7();
+        let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let id_text = quote_id.hyphenated().encode_lower(&mut id_text);
         canonical.insurer_reference = state.references.hash(&canonical.insurer_reference);
-        // The answer is encoded once: its record is framed around these bytes, and they are
-        // what the caller is sent.
-        let encoded = EncodedQuote::new(canonical, response, tenant.to_owned());
+        // The answer is encoded once, straight from the quote: its record is framed around
+        // these bytes, and they are what the caller is sent.
+        let encoded = EncodedQuote::new(canonical, tenant.to_owned(), Some(quote_id), |out| {
+            write_answer(id_text, quoted_at, quote, out)
+        });
         let appended = state.log.append_quote(encoded).await?;
         let Some(quote) = appended.quote else {
             return Err(QuoteError::Log(LogError::Write(
