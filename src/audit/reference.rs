@@ -8,14 +8,20 @@ use sha2::Sha256;
 
 const KEY_FILE: &str = "reference.key";
 
+/// The HMAC keyed once: its inner and outer states are made from the key when the hasher is,
+/// not again for every quote (they were half of a reference's hashing).
 #[derive(Clone)]
 pub struct ReferenceHasher {
-    key: Vec<u8>,
+    keyed: Hmac<Sha256>,
 }
 
 impl ReferenceHasher {
     pub fn new(key: impl Into<Vec<u8>>) -> Self {
-        ReferenceHasher { key: key.into() }
+        let key = key.into();
+        ReferenceHasher {
+            // HMAC takes a key of any length (a long one is hashed first).
+            keyed: Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key"),
+        }
     }
 
     /// Uses the configured key, or else the data folder's key file, made on first start.
@@ -41,11 +47,16 @@ impl ReferenceHasher {
         if reference.is_empty() {
             return String::new();
         }
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
-            return String::new();
-        };
+        const PREFIX: &str = "hmac-sha256:";
+        let mut mac = self.keyed.clone();
         mac.update(reference.as_bytes());
-        format!("hmac-sha256:{}", hex::encode(mac.finalize().into_bytes()))
+        let mut digits = [0u8; 64];
+        // 32 bytes always fill 64 hex digits.
+        let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut digits);
+        let mut text = String::with_capacity(PREFIX.len() + digits.len());
+        text.push_str(PREFIX);
+        text.extend(digits.iter().map(|d| char::from(*d)));
+        text
     }
 }
 
@@ -82,5 +93,20 @@ mod tests {
             ReferenceHasher::new(b"other".to_vec()).hash("CASE-1")
         );
         assert_eq!(a.hash(""), "");
+    }
+
+    /// RFC 4231's test case 2 (a key shorter than the block) and 6 (a key longer than it,
+    /// hashed first): the keyed hash is HMAC-SHA256, whichever way it is computed.
+    #[test]
+    fn the_keyed_hash_is_hmac_sha256() {
+        assert_eq!(
+            ReferenceHasher::new(b"Jefe".to_vec()).hash("what do ya want for nothing?"),
+            "hmac-sha256:5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            ReferenceHasher::new(vec![0xaa; 131])
+                .hash("Test Using Larger Than Block-Size Key - Hash Key First"),
+            "hmac-sha256:60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
     }
 }

@@ -191,7 +191,8 @@ fn liability(
         );
     }
     for (i, value) in risk_management_measures.into_iter().take(most).enumerate() {
-        let field = format!("liability.risk_management_measures[{i}]");
+        // Named only when something is wrong with it.
+        let field = || format!("liability.risk_management_measures[{i}]");
         let measure = match pb::RiskManagementMeasure::try_from(value) {
             Ok(pb::RiskManagementMeasure::SafetyTraining) => RiskMeasure::SafetyTraining,
             Ok(pb::RiskManagementMeasure::ScreeningProtocol) => RiskMeasure::ScreeningProtocol,
@@ -202,18 +203,18 @@ fn liability(
             Ok(pb::RiskManagementMeasure::PeerNetwork) => RiskMeasure::PeerNetwork,
             Ok(pb::RiskManagementMeasure::Unspecified) => {
                 problems.add(
-                    &field,
+                    &field(),
                     "RISK_MANAGEMENT_MEASURE_UNSPECIFIED is not a measure",
                 );
                 continue;
             }
             Err(_) => {
-                problems.add(&field, format!("unknown value {value}"));
+                problems.add(&field(), format!("unknown value {value}"));
                 continue;
             }
         };
         if !risk_measures.insert(measure) {
-            problems.add(&field, format!("{} is listed twice", measure.code()));
+            problems.add(&field(), format!("{} is listed twice", measure.code()));
         }
     }
     let fields = LiabilityFields {
