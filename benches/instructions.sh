@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Instructions the quote path costs, counted by valgrind's callgrind over the steps of
 # `cargo bench --bench allocations` (decode, convert, price with and without the worksheet,
-# write the response, encode the quote once, frame its log record, copy the answer to the wire;
-# before 'encode once', the response and the log record were each encoded). A count, not a time: this
+# write the answer and encode the quote once, frame its log record, copy the answer to the wire;
+# before 'encode once', the response and the log record were each encoded; before 'straight from
+# the quote', the response was written as prost's messages, then encoded, and the encoding's
+# input was a copy of them, which the pass counted; since, writing the answer is inlined into
+# the bench's step, so only the whole pass counts it). A count, not a time: this
 # shared machine's noise does not touch it, so a change of a few percent to the quote path
 # shows here where h2load's rounds (benches/h2load_ab.sh) cannot see it. Each binary runs the
 # steps 1,000 and 2,000 times; the difference, over 1,000, is what one more pass costs. Runs of one
@@ -33,9 +36,8 @@ trap 'rm -rf "$work"' EXIT
 functions=(
   "fairquote::rating::quote_on|price (with and without the worksheet)"
   "fairquote::rating::wording::Words::lookup|  of which the worksheet's wording"
-  "fairquote::contract::quote::quote_response|write the response (binaries before 'straight from the quote')"
-  "fairquote::contract::answer::write_answer|write the answer straight from the quote"
-  "fairquote::audit::encoded::EncodedQuote::new|encode the quote once (with the answer, since 'straight from the quote')"
+  "fairquote::contract::quote::quote_response|write the response (before 'straight from the quote')"
+  "fairquote::audit::encoded::EncodedQuote::new|encode the quote once (before 'straight from the quote')"
   "fairquote::audit::encoded::EncodedQuote::encode_record|frame its log record"
   "prost::message::Message::encode_to_vec|encode_to_vec (binaries before 'encode once')"
 )

@@ -9,7 +9,8 @@
 # not counted, and valgrind hides SHA-NI, so SHA-256 counts as its software version.
 #
 #     benches/server_instructions.sh [BINARY...]   (default: this tree's release binary)
-#     MODE=on (the log on; default off) BODIES=DIR (health.grpc and quote.grpc, as benches/h2load.sh makes them)
+#     MODE=on (the log on; default off) BODIES=DIR (health.grpc and quote.grpc, which
+#     `FAIRQUOTE_BENCH_BODIES=DIR cargo bench --bench load` writes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fairquote-target}
@@ -41,13 +42,13 @@ for binary in "${binaries[@]}"; do
     sleep 0.5
   done
   [ -n "$address" ] || { cat "$work/log"; exit 1; }
-  callgrind_control --instr=on "$server" >/dev/null
+  callgrind_control --instr=on "$server" >/dev/null 2>&1
   # Sends NUMBER calls, then has callgrind write what it counted since the last dump.
   calls() {
     h2load -n "$1" -c 4 -m 16 -t 1 -d "$bodies/$2" -H 'content-type: application/grpc' \
       -H 'te: trailers' "http://$address$3" | grep -q "$1 succeeded" ||
       { echo "h2load: not every call succeeded" >&2; exit 1; }
-    callgrind_control --dump "$server" >/dev/null
+    callgrind_control --dump "$server" >/dev/null 2>&1
   }
   calls 500 health.grpc /grpc.health.v1.Health/Check
   calls 1500 health.grpc /grpc.health.v1.Health/Check
