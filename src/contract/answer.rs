@@ -10,7 +10,7 @@
 
 use std::io::Write as _;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Timelike, Utc};
 use prost::Message;
 
 use crate::domain::money::{write_cents, write_decimal};
@@ -130,22 +130,59 @@ pub fn write_answer(
         }
     });
     string(f::MODEL_VERSION, &facts.model_version, out);
-    // Writing into a vector cannot fail.
-    text(f::RATING_DATE, out, |out| {
-        let _ = write!(out, "{rating_date}");
-    });
-    text(f::VALID_UNTIL, out, |out| {
-        let _ = write!(out, "{valid_until}");
-    });
-    string(
-        f::QUOTED_AT,
-        &quoted_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-        out,
-    );
+    text(f::RATING_DATE, out, |out| write_date(rating_date, out));
+    text(f::VALID_UNTIL, out, |out| write_date(valid_until, out));
+    text(f::QUOTED_AT, out, |out| write_time(quoted_at, out));
     if let Some(document) = &product_information {
         string(f::PRODUCT_INFORMATION, &document.id, out);
     }
     facts
+}
+
+/// Appends `digits` digits of `value`, zeros in front.
+fn write_digits(value: u32, digits: u32, out: &mut Vec<u8>) {
+    for place in (0..digits).rev() {
+        out.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
+    }
+}
+
+/// A date as chrono's `Display` writes it (`2026-12-07`), without the formatting machinery
+/// for the years of four digits; chrono's own for the others (`+10000-01-01`).
+fn write_date(date: NaiveDate, out: &mut Vec<u8>) {
+    match u32::try_from(date.year()) {
+        Ok(year) if year <= 9999 => {
+            write_digits(year, 4, out);
+            out.push(b'-');
+            write_digits(date.month(), 2, out);
+            out.push(b'-');
+            write_digits(date.day(), 2, out);
+        }
+        // Writing into a vector cannot fail.
+        _ => {
+            let _ = write!(out, "{date}");
+        }
+    }
+}
+
+/// A time in UTC as `to_rfc3339_opts(SecondsFormat::Micros, true)` writes it
+/// (`2026-12-07T15:00:00.123456Z`), without its string, for the years of four digits.
+fn write_time(time: DateTime<Utc>, out: &mut Vec<u8>) {
+    let date = time.date_naive();
+    // A leap second (nanoseconds past a second) is chrono's to write, as are other years.
+    if !(0..=9999).contains(&date.year()) || time.nanosecond() >= 1_000_000_000 {
+        out.extend_from_slice(time.to_rfc3339_opts(SecondsFormat::Micros, true).as_bytes());
+        return;
+    }
+    write_date(date, out);
+    out.push(b'T');
+    write_digits(time.hour(), 2, out);
+    out.push(b':');
+    write_digits(time.minute(), 2, out);
+    out.push(b':');
+    write_digits(time.second(), 2, out);
+    out.push(b'.');
+    write_digits(time.nanosecond() / 1_000, 6, out);
+    out.push(b'Z');
 }
 
 /// The answer to a quote as a message, for the audit's replay to compare with a recorded one:

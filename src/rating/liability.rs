@@ -141,7 +141,7 @@ pub(super) fn quote(
         "increased_limit_factor",
         || words.text("step-increased_limit_factor", &[]),
         table::INCREASED_LIMIT_FACTORS,
-        || format!("limit={}", application.limit_of_indemnity()),
+        || amount_key("limit", application.limit_of_indemnity()),
         Operation::Multiply,
         *ilf,
     ))?;
@@ -149,7 +149,7 @@ pub(super) fn quote(
         "deductible_factor",
         || words.text("step-deductible_factor", &[]),
         table::DEDUCTIBLE_FACTORS,
-        || format!("deductible={}", application.deductible()),
+        || amount_key("deductible", application.deductible()),
         Operation::Multiply,
         *deductible_factor,
     ))?;
@@ -214,6 +214,16 @@ pub(super) fn quote(
     .map_err(RatingError::from)
 }
 
+/// A table row's key for an amount, `limit=100000`: the amount as `Decimal`'s `Display` spells
+/// it, without the formatting machinery (two of a quote's steps name one).
+fn amount_key(name: &str, amount: Decimal) -> String {
+    let mut key = Vec::with_capacity(name.len() + 1 + 16);
+    key.extend_from_slice(name.as_bytes());
+    key.push(b'=');
+    crate::domain::money::write_decimal(amount, &mut key);
+    String::from_utf8(key).expect("a name and a decimal's digits are UTF-8")
+}
+
 fn not_offered<'a>(
     field: &str,
     asked: Decimal,
@@ -229,4 +239,24 @@ fn not_offered<'a>(
                 .join(", ")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_amount_key_spells_the_amount_as_display_does() {
+        for text in [
+            "100000",
+            "2500.00",
+            "0",
+            "0.5",
+            "-1.250",
+            "79228162514264337593543950335",
+        ] {
+            let amount: Decimal = text.parse().expect("a decimal");
+            assert_eq!(amount_key("limit", amount), format!("limit={amount}"));
+        }
+    }
 }
