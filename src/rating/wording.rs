@@ -7,7 +7,7 @@
 //! sentence, never an amount. Amounts are written with the language's decimal separator and
 //! no grouping, so that they read as exactly the decimal the worksheet holds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -142,7 +142,7 @@ enum Piece {
 /// reference), by id: most of a worksheet's sentences. They are written piece by piece, without
 /// Fluent's resolver and its arguments, which took half of pricing a quote with its worksheet;
 /// the text is the resolver's, as a test checks for every message of every catalogue.
-type PlainMessages = HashMap<String, Vec<Piece>>;
+type PlainMessages = rustc_hash::FxHashMap<String, Vec<Piece>>;
 
 /// The pieces of a message, if it is plain. Fluent stops writing a pattern past 100 placeables;
 /// such a pattern is left to it.
