@@ -11,6 +11,7 @@
 # folder BODIES names, when set, holding `quote.grpc`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common/serve.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fairquote-target}
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(100000 400000)
@@ -36,13 +37,7 @@ for count in "${counts[@]}"; do
   FAIRQUOTE__SERVER__LISTEN_ADDRESS=127.0.0.1:0 FAIRQUOTE__DATA__DIR="$data" RUST_LOG=info \
     "$binary" serve 2>"$work/log" &
   server=$!
-  address=""
-  for _ in $(seq 1 300); do
-    address=$(sed -n 's/.*serving gRPC on \([0-9.:]*\).*/\1/p' "$work/log" | head -n 1)
-    [ -n "$address" ] && break
-    sleep 0.1
-  done
-  [ -n "$address" ] || { cat "$work/log"; exit 1; }
+  address=$(served_address "$work/log")
   h2load -n "$count" -c 4 -m 16 -t 1 -d "$bodies/quote.grpc" \
     -H 'content-type: application/grpc' -H 'te: trailers' \
     "http://$address/fairquote.v1.QuoteService/Quote" >"$work/h2load"

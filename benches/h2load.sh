@@ -17,6 +17,7 @@
 # generator (`cargo bench --bench load`, which writes them) is not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common/serve.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fairquote-target}
 seconds=${1:-10}
 connections=${2:-4}
@@ -63,15 +64,7 @@ start() {
     FAIRQUOTE__SERVER__LISTEN_ADDRESS=127.0.0.1:0 FAIRQUOTE__DATA__DIR="$data" \
     "$CARGO_TARGET_DIR/release/fairquote" serve 2>"$log" &
   server=$!
-  address=""
-  for _ in $(seq 1 300); do
-    address=$(sed -n 's/.*serving gRPC on \([0-9.:]*\).*/\1/p' "$log" | head -n 1)
-    [ -n "$address" ] && return
-    sleep 0.1
-  done
-  cat "$log"
-  echo "the server did not report its address" >&2
-  exit 1
+  address=$(served_address "$log")
 }
 
 # Requests a second of one round, as h2load counts them (CONNECTIONS x STREAMS unless told).

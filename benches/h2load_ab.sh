@@ -11,6 +11,7 @@
 # Every change to the quote path in docs/PERFORMANCE.md was kept on these medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common/serve.sh
 mode=$1 pairs=$2
 binaries=("$3" "$4")
 number=${NUMBER:-200000}
@@ -47,13 +48,7 @@ for pair in $(seq 1 "$pairs"); do
     FAIRQUOTE__AUDIT__ENABLED=$enabled FAIRQUOTE__SERVER__LISTEN_ADDRESS=127.0.0.1:0 RUST_LOG=info \
       FAIRQUOTE__DATA__DIR="$work/data" "$binary" serve 2>"$work/log" >/dev/null &
     server=$!
-    address=""
-    for _ in $(seq 1 300); do
-      address=$(sed -n 's/.*serving gRPC on \([0-9.:]*\).*/\1/p' "$work/log" | sed -n 1p)
-      [ -n "$address" ] && break
-      sleep 0.1
-    done
-    [ -n "$address" ] || { cat "$work/log"; exit 1; }
+    address=$(served_address "$work/log")
     read -r health health_cpu <<<"$(round /grpc.health.v1.Health/Check "$bodies/health.grpc")"
     read -r quote quote_cpu <<<"$(round /fairquote.v1.QuoteService/Quote "$bodies/quote.grpc")"
     kill "$server"

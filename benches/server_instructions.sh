@@ -13,6 +13,7 @@
 #     `FAIRQUOTE_BENCH_BODIES=DIR cargo bench --bench load` writes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common/serve.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/fairquote-target}
 bodies=${BODIES:?BODIES names a folder with health.grpc and quote.grpc}
 enabled=false
@@ -35,13 +36,8 @@ for binary in "${binaries[@]}"; do
     FAIRQUOTE__DATA__DIR="$work/data" valgrind --tool=callgrind --instr-atstart=no \
     --callgrind-out-file="$work/calls" "$binary" serve 2>"$work/log" >/dev/null &
   server=$!
-  address=""
-  for _ in $(seq 1 1200); do
-    address=$(sed -n 's/.*serving gRPC on \([0-9.:]*\).*/\1/p' "$work/log" | sed -n 1p)
-    [ -n "$address" ] && break
-    sleep 0.5
-  done
-  [ -n "$address" ] || { cat "$work/log"; exit 1; }
+  # Under valgrind, loading the tables takes minutes.
+  address=$(served_address "$work/log" 600)
   callgrind_control --instr=on "$server" >/dev/null 2>&1
   # Sends NUMBER calls, then has callgrind write what it counted since the last dump.
   calls() {
