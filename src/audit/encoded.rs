@@ -9,7 +9,6 @@
 use std::ops::Range;
 
 use prost::Message;
-use prost::encoding::{WireType, encode_key, encode_varint, uint64};
 
 use crate::contract::answer::AnswerFacts;
 use crate::contract::{pb, protobuf};
@@ -111,17 +110,9 @@ impl EncodedQuote {
     /// Appends the `LogRecord` of this quote at `sequence`, recorded at `recorded_at`.
     pub fn encode_record(&self, sequence: u64, recorded_at: &str, out: &mut Vec<u8>) {
         out.reserve(self.event.len() + recorded_at.len() + 2 * (1 + 10) + 1 + 5);
-        if sequence != 0 {
-            uint64::encode(RECORD_SEQUENCE_FIELD, &sequence, out);
-        }
-        if !recorded_at.is_empty() {
-            encode_key(RECORD_RECORDED_AT_FIELD, WireType::LengthDelimited, out);
-            encode_varint(recorded_at.len() as u64, out);
-            out.extend_from_slice(recorded_at.as_bytes());
-        }
-        encode_key(RECORD_QUOTE_FIELD, WireType::LengthDelimited, out);
-        encode_varint(self.event.len() as u64, out);
-        out.extend_from_slice(&self.event);
+        protobuf::uint64(RECORD_SEQUENCE_FIELD, sequence, out);
+        protobuf::string(RECORD_RECORDED_AT_FIELD, recorded_at, out);
+        protobuf::encoded_message(RECORD_QUOTE_FIELD, &self.event, out);
     }
 }
 

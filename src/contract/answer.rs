@@ -16,7 +16,7 @@ use prost::Message;
 use crate::domain::money::{write_cents, write_decimal};
 use crate::domain::{Operation, PremiumBreakdown, PricedQuote, Reason, WorksheetStep};
 
-use super::protobuf::{int32, message, string, text, uint32};
+use super::protobuf::{int32, message, string, text, uint64};
 use super::{pb, product_number};
 
 /// What the log's index reads of an answer, kept beside its bytes.
@@ -264,7 +264,7 @@ fn write_premium(premium: &PremiumBreakdown, out: &mut Vec<u8>) {
     if let Some(instalments) = instalments {
         message(f::INSTALMENTS, out, |out| {
             use field::instalments as i;
-            uint32(i::COUNT, instalments.count, out);
+            uint64(i::COUNT, u64::from(instalments.count), out);
             write_money(i::REGULAR_AMOUNT, instalments.regular_amount, out);
             write_money(i::FINAL_AMOUNT, instalments.final_amount, out);
         });

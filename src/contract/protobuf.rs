@@ -24,12 +24,20 @@ pub fn int32(field: u32, value: i32, out: &mut Vec<u8>) {
     }
 }
 
-/// A `uint32` field; left out when zero.
-pub fn uint32(field: u32, value: u32, out: &mut Vec<u8>) {
+/// A `uint32` or `uint64` field; left out when zero.
+pub fn uint64(field: u32, value: u64, out: &mut Vec<u8>) {
     if value != 0 {
         encode_key(field, WireType::Varint, out);
-        encode_varint(u64::from(value), out);
+        encode_varint(value, out);
     }
+}
+
+/// A message field whose bytes are already encoded: their length is known, so they are
+/// copied once, after it.
+pub fn encoded_message(field: u32, bytes: &[u8], out: &mut Vec<u8>) {
+    encode_key(field, WireType::LengthDelimited, out);
+    encode_varint(bytes.len() as u64, out);
+    out.extend_from_slice(bytes);
 }
 
 /// A message field (present, even when empty) whose bytes `body` appends. Returns what `body`
@@ -86,8 +94,8 @@ mod tests {
         text: String,
         #[prost(int32, tag = "2")]
         number: i32,
-        #[prost(uint32, tag = "3")]
-        count: u32,
+        #[prost(uint64, tag = "3")]
+        count: u64,
     }
 
     #[derive(Clone, PartialEq, Message)]
@@ -96,6 +104,8 @@ mod tests {
         inner: Option<Inner>,
         #[prost(string, tag = "2")]
         after: String,
+        #[prost(message, optional, tag = "3")]
+        again: Option<Inner>,
     }
 
     proptest::proptest! {
@@ -105,22 +115,25 @@ mod tests {
         fn fields_written_by_hand_are_prosts(
             length in proptest::prop_oneof![0usize..300, 16_370usize..16_400],
             number in proptest::prelude::any::<i32>(),
-            count in proptest::prelude::any::<u32>(),
+            count in proptest::prelude::any::<u64>(),
             after in ".{0,3}",
         ) {
             let text_value = "x".repeat(length);
+            let inner = Inner { text: text_value.clone(), number, count };
             let expected = Outer {
-                inner: Some(Inner { text: text_value.clone(), number, count }),
+                inner: Some(inner.clone()),
                 after: after.clone(),
+                again: Some(inner.clone()),
             }
             .encode_to_vec();
             let mut out = vec![0xAA];
             let ((), range) = message(1, &mut out, |out| {
                 text(1, out, |out| out.extend_from_slice(text_value.as_bytes()));
                 int32(2, number, out);
-                uint32(3, count, out);
+                uint64(3, count, out);
             });
             string(2, &after, &mut out);
+            encoded_message(3, &inner.encode_to_vec(), &mut out);
             proptest::prop_assert_eq!(&out[1..], expected.as_slice());
             let inner = Inner::decode(&out[range]).expect("the message's bytes");
             proptest::prop_assert_eq!(inner.text.len(), length);
