@@ -74,6 +74,11 @@ impl FileTree {
         for level in 0..64usize {
             let want = below;
             let path = self.level_path(level);
+            // Above the top of the tree, a level a larger tree left is emptied too: its nodes
+            // would otherwise stand where the tree's next ones belong.
+            if want == 0 && !path.exists() {
+                continue;
+            }
             let have = self
                 .level(level)?
                 .metadata()
@@ -114,9 +119,6 @@ impl FileTree {
                 (&self.levels[level])
                     .write_all(&out)
                     .map_err(|e| fault(&path, e))?;
-            }
-            if want == 0 {
-                break;
             }
             below = want / 2;
         }
@@ -232,5 +234,34 @@ mod tests {
         assert_eq!(merkle::root(&mut &tree, 61).unwrap(), roots[61]);
         tree.append(&all[61..]).expect("appended");
         assert_eq!(merkle::root(&mut &tree, 100).unwrap(), roots[100]);
+    }
+
+    #[test]
+    fn a_tree_cut_below_its_upper_levels_keeps_none_of_their_nodes() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let mut tree = FileTree::open(dir.path()).expect("opens");
+        tree.append(&leaves(100)).expect("appended");
+        // Cut to 10 leaves (levels 0 to 3), then grown with other records to 100 again: levels
+        // 4 to 6 must hold the new nodes, not the old ones.
+        tree.fit_to(10).expect("cut");
+        let other: Vec<Hash> = (0..90u64)
+            .map(|i| merkle::leaf_hash(&(i + 1000).to_le_bytes()))
+            .collect();
+        tree.append(&other).expect("appended");
+        let mut all = leaves(10);
+        all.extend(other);
+        let fresh_dir = tempfile::tempdir().expect("a folder");
+        let mut fresh = FileTree::open(fresh_dir.path()).expect("opens");
+        fresh.append(&all).expect("appended");
+        assert_eq!(
+            merkle::root(&mut &tree, 100).unwrap(),
+            merkle::root(&mut &fresh, 100).unwrap()
+        );
+        drop(tree);
+        let tree = FileTree::open(dir.path()).expect("reopens");
+        assert_eq!(
+            merkle::root(&mut &tree, 100).unwrap(),
+            merkle::root(&mut &fresh, 100).unwrap()
+        );
     }
 }
