@@ -291,16 +291,18 @@ impl FileQuoteLog {
             let sealed = index.seal_current()?;
             index.start_segment(path.clone(), sealed);
         }
-        index.durable_len = file
+        let length = file
             .metadata()
             .map_err(|e| write_error(&path.display().to_string(), e))?
             .len();
+        index.durable_len = length;
 
         let tree = Arc::new(RwLock::new(tree));
         let mut writer = Writer {
             tree: tree.clone(),
             dir: dir.clone(),
             file,
+            length,
             segment_bytes: options.segment_bytes.max(4096),
             previous,
             next_sequence,
@@ -483,7 +485,20 @@ impl LogRead for FileQuoteLog {
 
     fn tree_size(&self) -> ReadFuture<u64> {
         let tree = self.tree.clone();
-        Box::pin(async move { Ok(tree.read().unwrap_or_else(PoisonError::into_inner).size()) })
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut tree = tree.write().unwrap_or_else(PoisonError::into_inner);
+                // A checkpoint is signed on this size: the nodes it covers go to the tree's
+                // files first, so that a start after a kill finds them there and can take the
+                // log up after its latest boundary instead of reading it all.
+                if let Err(e) = tree.write_pending() {
+                    tracing::warn!("the quote log's Merkle tree could not be written: {e}");
+                }
+                tree.size()
+            })
+            .await
+            .map_err(|e| LogError::Read(e.to_string()))
+        })
     }
 
     fn tree_nodes(&self, nodes: Vec<merkle::Node>) -> ReadFuture<Vec<Hash>> {
@@ -524,9 +539,17 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport, LogError> {
     chain::scan(&chain::segments(dir)?, None, |_| {})
 }
 
+/// How many bytes of the tree's nodes may wait in memory while its files refuse them (some
+/// 250,000 records' worth) before they are given up.
+const UNWRITTEN_TREE_BYTES: usize = 16 << 20;
+
 struct Writer {
     dir: PathBuf,
     file: File,
+    /// The current segment's length: where the next batch goes. Kept here rather than asked
+    /// of the file at every batch; after a failed write the file is cut back to it before
+    /// anything else is written (`cut_to`).
+    length: u64,
     segment_bytes: u64,
     previous: [u8; 32],
     next_sequence: u64,
@@ -643,8 +666,10 @@ impl Writer {
     }
 
     /// Adds durable records' leaves to the tree. The tree is derived: should its files refuse
-    /// the write, it is brought back to the records at the next start, and the proofs it cannot
-    /// give until then are refused rather than wrong.
+    /// the nodes, they wait in memory for the next attempt, up to [`UNWRITTEN_TREE_BYTES`];
+    /// past that they are given up and the tree stops growing until the next start brings it
+    /// back to the records, and the proofs it cannot give until then are refused rather than
+    /// wrong.
     fn grow_tree(&mut self, leaves: &[Hash]) {
         if !self.tree_on {
             return;
@@ -656,7 +681,9 @@ impl Writer {
         }
         if let Err(e) = tree.append(leaves) {
             tracing::error!("the quote log's Merkle tree could not be written: {e}");
-            let _ = tree.fit_to(before);
+            if tree.pending_bytes() > UNWRITTEN_TREE_BYTES {
+                let _ = tree.forget_pending();
+            }
         }
     }
 
@@ -668,15 +695,10 @@ impl Writer {
                 .map_err(|e| write_error("cutting a failed write off the quote log", e))?;
             self.cut_to = None;
         }
-        let mut length = self
-            .file
-            .metadata()
-            .map_err(|e| write_error("reading the segment size", e))?
-            .len();
-        if length >= self.segment_bytes {
+        if self.length >= self.segment_bytes {
             self.start_segment()?;
-            length = segment::MAGIC.len() as u64;
         }
+        let length = self.length;
         let outcome = self
             .file
             .write_all(bytes)
@@ -688,6 +710,7 @@ impl Writer {
             }
             return Err(write_error("appending to the quote log", e));
         }
+        self.length = length + bytes.len() as u64;
         let segment = self
             .index
             .read()
@@ -739,6 +762,7 @@ impl Writer {
         index.start_segment(path, sealed);
         index.durable_len = segment::MAGIC.len() as u64;
         self.file = file;
+        self.length = segment::MAGIC.len() as u64;
         self.last_frame = None;
         self.model_events_here.clear();
         Ok(())

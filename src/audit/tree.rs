@@ -3,12 +3,14 @@
 //! order. Level 0 holds one leaf hash per record; level `k`, `floor(size / 2^k)` nodes.
 //!
 //! The tree is derived from the records: it is never what proves anything by itself (a
-//! checkpoint's root is recomputed and compared), so it is written without a sync of its own.
-//! At start it is brought to the log's size: nodes past the log (a cut tail) are dropped,
-//! missing ones are computed from the records.
+//! checkpoint's root is recomputed and compared), so it is written without a sync of its own,
+//! and the newest nodes wait in memory until some 64 KiB of them are ready (or a checkpoint
+//! reads the tree, or it is closed): a batch's nodes would otherwise be an append to each of
+//! five or so files at every sync of the log. At start it is brought to the log's size: nodes
+//! past the log (a cut tail) are dropped, missing ones (a kill that left some in memory) are
+//! computed from the records.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -17,10 +19,32 @@ use super::merkle::{self, Hash, Node, Nodes};
 
 const HASH: u64 = 32;
 
+/// How many bytes of new nodes wait in memory before they are written to the level files.
+const PENDING_BYTES: usize = 64 * 1024;
+
+/// One level of the tree: the nodes in its file, then those waiting to be written.
+struct Level {
+    file: File,
+    /// How many nodes the file holds.
+    written: u64,
+    /// The nodes after those, not written yet.
+    pending: Vec<u8>,
+    /// The level's last node, wherever it is: the left sibling the next append asks for.
+    last: Option<Hash>,
+}
+
+impl Level {
+    fn len(&self) -> u64 {
+        self.written + self.pending.len() as u64 / HASH
+    }
+}
+
 pub struct FileTree {
     dir: PathBuf,
-    levels: Vec<File>,
+    levels: Vec<Level>,
     size: u64,
+    /// The bytes waiting in all levels' `pending`.
+    pending: usize,
 }
 
 fn fault(path: &Path, e: std::io::Error) -> LogError {
@@ -40,9 +64,9 @@ impl FileTree {
             dir: dir.to_path_buf(),
             levels: Vec::new(),
             size: 0,
+            pending: 0,
         };
-        let leaves = tree.level(0)?;
-        let count = leaves.metadata().map_err(|e| fault(dir, e))?.len() / HASH;
+        let count = tree.file_nodes(0)?;
         tree.size = count;
         tree.fit_to(count)?;
         Ok(tree)
@@ -53,51 +77,60 @@ impl FileTree {
         self.size
     }
 
-    fn level(&mut self, level: usize) -> Result<&File, LogError> {
+    fn level(&mut self, level: usize) -> Result<&mut Level, LogError> {
         while self.levels.len() <= level {
             let path = self.level_path(self.levels.len());
             let file = OpenOptions::new()
                 .create(true)
                 .read(true)
-                .append(true)
+                .write(true)
+                .truncate(false)
                 .open(&path)
                 .map_err(|e| fault(&path, e))?;
-            self.levels.push(file);
+            self.levels.push(Level {
+                file,
+                written: 0,
+                pending: Vec::new(),
+                last: None,
+            });
         }
-        Ok(&self.levels[level])
+        Ok(&mut self.levels[level])
+    }
+
+    /// How many whole nodes a level's file holds, its torn tail (if any) cut off.
+    fn file_nodes(&mut self, level: usize) -> Result<u64, LogError> {
+        let path = self.level_path(level);
+        let file = &self.level(level)?.file;
+        let bytes = file.metadata().map_err(|e| fault(&path, e))?.len();
+        if bytes % HASH != 0 {
+            file.set_len(bytes / HASH * HASH)
+                .map_err(|e| fault(&path, e))?;
+        }
+        Ok(bytes / HASH)
     }
 
     /// Cuts every level to the nodes of a tree of `size` leaves, and computes the nodes a level
     /// lacks from the level below.
     pub fn fit_to(&mut self, size: u64) -> Result<(), LogError> {
-        let mut below = size;
+        self.write_pending()?;
+        let mut want = size;
         for level in 0..64usize {
-            let want = below;
-            let path = self.level_path(level);
-            // Above the top of the tree, a level a larger tree left is emptied too: its nodes
-            // would otherwise stand where the tree's next ones belong.
-            if want == 0 && !path.exists() {
+            // Above the top of the tree, a level is emptied if a larger tree left one.
+            if want == 0 && !self.level_path(level).exists() {
                 continue;
             }
-            let have = self
-                .level(level)?
-                .metadata()
-                .map_err(|e| fault(&path, e))?
-                .len()
-                / HASH;
-            if have > want
-                || self.levels[level]
-                    .metadata()
-                    .map_err(|e| fault(&path, e))?
-                    .len()
-                    % HASH
-                    != 0
-            {
-                self.levels[level]
-                    .set_len(have.min(want) * HASH)
+            let path = self.level_path(level);
+            let have = self.file_nodes(level)?;
+            let entry = self.level(level)?;
+            if have > want {
+                entry
+                    .file
+                    .set_len(want * HASH)
                     .map_err(|e| fault(&path, e))?;
             }
             let have = have.min(want);
+            entry.written = have;
+            entry.last = None;
             if have < want {
                 if level == 0 {
                     return Err(LogError::Read(format!(
@@ -116,23 +149,89 @@ impl FileTree {
                     })?;
                     out.extend_from_slice(&merkle::node_hash(&left, &right));
                 }
-                (&self.levels[level])
-                    .write_all(&out)
+                let entry = &mut self.levels[level];
+                entry
+                    .file
+                    .write_all_at(&out, have * HASH)
                     .map_err(|e| fault(&path, e))?;
+                entry.written = want;
             }
-            below = want / 2;
+            want /= 2;
         }
         self.size = size;
         Ok(())
     }
 
+    /// Writes the nodes waiting in memory to their levels' files. Each level's nodes are
+    /// written at the offset they belong at, so that should a file refuse, they stay in memory
+    /// and a later attempt writes them over whatever part of them got through.
+    pub fn write_pending(&mut self) -> Result<(), LogError> {
+        if self.pending == 0 {
+            return Ok(());
+        }
+        for level in 0..self.levels.len() {
+            let path = self.level_path(level);
+            let entry = &mut self.levels[level];
+            if entry.pending.is_empty() {
+                continue;
+            }
+            entry
+                .file
+                .write_all_at(&entry.pending, entry.written * HASH)
+                .map_err(|e| fault(&path, e))?;
+            entry.written += entry.pending.len() as u64 / HASH;
+            self.pending -= entry.pending.len();
+            entry.pending.clear();
+        }
+        Ok(())
+    }
+
+    /// The bytes of nodes waiting in memory.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending
+    }
+
+    /// Gives up the nodes its files would not take, and brings the tree back to what the
+    /// files hold (its leaves): the next start computes the rest from the records.
+    pub fn forget_pending(&mut self) -> Result<(), LogError> {
+        for level in &mut self.levels {
+            level.pending.clear();
+            level.last = None;
+            // Whatever part of them did get through is cut off (or found torn at the next start).
+            let _ = level.file.set_len(level.written * HASH);
+        }
+        self.pending = 0;
+        let leaves = self.levels.first().map_or(0, |level| level.written);
+        self.fit_to(leaves)
+    }
+
     fn read(&self, node: Node) -> Result<Hash, LogError> {
-        let file = self
-            .levels
-            .get(node.level as usize)
-            .ok_or_else(|| LogError::Read(format!("the tree has no level {}", node.level)))?;
+        let missing = || LogError::Read(format!("the tree has no level {}", node.level));
+        let level = self.levels.get(node.level as usize).ok_or_else(missing)?;
+        let past = || {
+            LogError::Read(format!(
+                "node {} of level {} is past the tree",
+                node.index, node.level
+            ))
+        };
+        if node.index >= level.len() {
+            return Err(past());
+        }
+        if node.index + 1 == level.len()
+            && let Some(last) = level.last
+        {
+            return Ok(last);
+        }
+        if node.index >= level.written {
+            let at = ((node.index - level.written) * HASH) as usize;
+            return Ok(level.pending[at..at + HASH as usize]
+                .try_into()
+                .expect("32 bytes"));
+        }
         let mut hash = [0u8; 32];
-        file.read_exact_at(&mut hash, node.index * HASH)
+        level
+            .file
+            .read_exact_at(&mut hash, node.index * HASH)
             .map_err(|e| {
                 LogError::Read(format!(
                     "node {} of level {} of the tree: {e}",
@@ -144,13 +243,17 @@ impl FileTree {
 
     /// The leaf hashes the tree holds from leaf `first` on, in order.
     pub fn leaves_from(&self, first: u64) -> Result<Vec<Hash>, LogError> {
-        let Some(file) = self.levels.first() else {
+        let Some(level) = self.levels.first() else {
             return Ok(Vec::new());
         };
         let first = first.min(self.size);
-        let mut bytes = vec![0u8; ((self.size - first) * HASH) as usize];
-        file.read_exact_at(&mut bytes, first * HASH)
+        let mut bytes = vec![0u8; (level.written.saturating_sub(first) * HASH) as usize];
+        level
+            .file
+            .read_exact_at(&mut bytes, first * HASH)
             .map_err(|e| LogError::Read(format!("the tree's leaves: {e}")))?;
+        let skip = (first.saturating_sub(level.written) * HASH) as usize;
+        bytes.extend_from_slice(&level.pending[skip..]);
         Ok(bytes
             .chunks_exact(HASH as usize)
             .map(|c| c.try_into().expect("32 bytes"))
@@ -163,23 +266,28 @@ impl FileTree {
             return Ok(());
         }
         let new = merkle::appended(self.size, leaves, |node| self.read(node))?;
-        // Nodes come level by level in index order within each level: gather per level.
-        let mut per_level: Vec<Vec<u8>> = Vec::new();
         for (node, hash) in new {
-            let level = node.level as usize;
-            if per_level.len() <= level {
-                per_level.resize(level + 1, Vec::new());
-            }
-            per_level[level].extend_from_slice(&hash);
-        }
-        for (level, bytes) in per_level.iter().enumerate() {
-            let path = self.level_path(level);
-            (self.level(level)?)
-                .write_all(bytes)
-                .map_err(|e| fault(&path, e))?;
+            let entry = self.level(node.level as usize)?;
+            debug_assert_eq!(node.index, entry.len(), "nodes come in index order");
+            entry.pending.extend_from_slice(&hash);
+            entry.last = Some(hash);
+            self.pending += HASH as usize;
         }
         self.size += leaves.len() as u64;
+        if self.pending >= PENDING_BYTES {
+            self.write_pending()?;
+        }
         Ok(())
+    }
+}
+
+impl Drop for FileTree {
+    /// What waits in memory goes to the files at a clean stop; after a kill, the next start
+    /// computes it again from the records.
+    fn drop(&mut self) {
+        if let Err(e) = self.write_pending() {
+            tracing::warn!("the quote log's Merkle tree: {e}");
+        }
     }
 }
 
@@ -263,5 +371,126 @@ mod tests {
             merkle::root(&mut &tree, 100).unwrap(),
             merkle::root(&mut &fresh, 100).unwrap()
         );
+    }
+
+    /// The root of RFC 6962's definition, from the leaves themselves.
+    fn reference_root(leaves: &[Hash]) -> Hash {
+        match leaves.len() {
+            0 => merkle::empty_root(),
+            1 => leaves[0],
+            n => {
+                let k = 1 << (usize::BITS - 1 - (n - 1).leading_zeros());
+                merkle::node_hash(&reference_root(&leaves[..k]), &reference_root(&leaves[k..]))
+            }
+        }
+    }
+
+    fn file_len(dir: &Path, level: usize) -> u64 {
+        std::fs::metadata(dir.join(format!("level-{level:02}.hashes"))).map_or(0, |m| m.len())
+    }
+
+    #[test]
+    fn new_nodes_wait_in_memory_and_a_kill_loses_only_what_the_records_give_back() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let all = leaves(3000);
+        let mut tree = FileTree::open(dir.path()).expect("opens");
+        for chunk in all[..200].chunks(9) {
+            tree.append(chunk).expect("appended");
+        }
+        // Small batches write nothing: their nodes wait, and are read from memory.
+        assert_eq!(file_len(dir.path(), 0), 0);
+        for n in [1, 2, 9, 10, 128, 199, 200] {
+            assert_eq!(
+                merkle::root(&mut &tree, n).unwrap(),
+                reference_root(&all[..n as usize]),
+                "{n}"
+            );
+        }
+        // Some 64 KiB of nodes go to the files at once.
+        for chunk in all[200..].chunks(9) {
+            tree.append(chunk).expect("appended");
+        }
+        let written = file_len(dir.path(), 0) / HASH;
+        assert!(written > 0 && written < 3000, "{written} leaves written");
+        assert_eq!(
+            merkle::root(&mut &tree, 3000).unwrap(),
+            reference_root(&all)
+        );
+        assert_eq!(
+            merkle::inclusion_proof(&mut &tree, 2999, 3000).unwrap(),
+            merkle::inclusion_proof(&mut &fresh(&all).0, 2999, 3000).unwrap()
+        );
+        // A kill: what waited in memory is gone, the files hold a smaller tree, and the
+        // records' leaves (as a start recomputes them) make it whole again.
+        std::mem::forget(tree);
+        let mut tree = FileTree::open(dir.path()).expect("reopens");
+        assert_eq!(tree.size(), written);
+        assert_eq!(
+            merkle::root(&mut &tree, written).unwrap(),
+            reference_root(&all[..written as usize])
+        );
+        tree.append(&all[written as usize..]).expect("appended");
+        assert_eq!(
+            merkle::root(&mut &tree, 3000).unwrap(),
+            reference_root(&all)
+        );
+        // A clean stop writes everything.
+        drop(tree);
+        assert_eq!(file_len(dir.path(), 0), 3000 * HASH);
+        assert_eq!(file_len(dir.path(), 11), HASH);
+    }
+
+    /// A tree grown in one batch, in a folder of its own (dropped after the tree).
+    fn fresh(leaves: &[Hash]) -> (FileTree, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("a folder");
+        let mut tree = FileTree::open(dir.path()).expect("opens");
+        tree.append(leaves).expect("appended");
+        (tree, dir)
+    }
+
+    /// Makes a file immutable (refused even to root on ext4, as CI runs), or not.
+    fn immutable(path: &Path, on: bool) {
+        let status = std::process::Command::new("chattr")
+            .arg(if on { "+i" } else { "-i" })
+            .arg(path)
+            .status()
+            .expect("chattr runs (Debian's e2fsprogs)");
+        assert!(status.success(), "chattr on {}", path.display());
+    }
+
+    #[test]
+    fn nodes_the_files_refuse_wait_in_memory_until_they_are_taken_or_given_up() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let all = leaves(12);
+        let leaf_file = dir.path().join("level-00.hashes");
+        let mut tree = FileTree::open(dir.path()).expect("opens");
+        tree.append(&all[..5]).expect("appended");
+        immutable(&leaf_file, true);
+        let refused = tree.write_pending();
+        immutable(&leaf_file, false);
+        assert!(refused.is_err(), "an immutable file took the nodes");
+        assert!(tree.pending_bytes() > 0);
+        assert_eq!(
+            merkle::root(&mut &tree, 5).unwrap(),
+            reference_root(&all[..5])
+        );
+        // Taken at the next attempt, at the offsets they belong at.
+        tree.write_pending().expect("written");
+        assert_eq!(tree.pending_bytes(), 0);
+        assert_eq!(file_len(dir.path(), 0), 5 * HASH);
+        // Given up: the tree goes back to what its files hold, and grows right from there.
+        tree.append(&all[5..9]).expect("appended");
+        immutable(&leaf_file, true);
+        let refused = tree.write_pending();
+        immutable(&leaf_file, false);
+        assert!(refused.is_err());
+        tree.forget_pending().expect("forgotten");
+        assert_eq!(tree.size(), 5);
+        tree.append(&all[5..]).expect("appended");
+        assert_eq!(merkle::root(&mut &tree, 12).unwrap(), reference_root(&all));
+        drop(tree);
+        let tree = FileTree::open(dir.path()).expect("reopens");
+        assert_eq!(tree.size(), 12);
+        assert_eq!(merkle::root(&mut &tree, 12).unwrap(), reference_root(&all));
     }
 }

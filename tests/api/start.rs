@@ -258,3 +258,68 @@ async fn a_restarted_service_finds_old_damage_behind_it_and_stops_recording() {
         Err(e) => assert!(e.to_string().contains(&format!("at byte {offset}")), "{e}"),
     }
 }
+
+/// A kill leaves the Merkle tree's files without the nodes that waited in memory. Those a
+/// checkpoint covers were written when it was signed, so the start after the kill still takes
+/// the log up from the boundary the checkpoint vouches for, and computes the rest of the tree
+/// from the records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_after_a_kill_takes_the_log_up_from_the_boundary_its_checkpoint_covers() {
+    let data = tempfile::tempdir().expect("a folder");
+    let checkpoint;
+    let root;
+    let killed = tempfile::tempdir().expect("a folder");
+    {
+        let log = FileQuoteLog::open(options(data.path(), None, &Arc::default())).expect("a log");
+        for _ in 0..200 {
+            log.append(quote_event()).await.expect("appended");
+        }
+        let size = log.tree_size().await.expect("a size");
+        checkpoint = Checkpoint {
+            size,
+            root: fairquote::audit::proof::root(&log, size)
+                .await
+                .expect("a root"),
+            time: "2026-12-07T21:00:00Z".into(),
+        };
+        // Records after the checkpoint, whose tree nodes wait in memory.
+        for _ in 0..20 {
+            log.append(quote_event()).await.expect("appended");
+        }
+        root = fairquote::audit::proof::root(&log, 220)
+            .await
+            .expect("a root");
+        // What a kill leaves on disk: the files as they are while the log is open.
+        copy_dir(data.path(), killed.path());
+    }
+    let whole = tempfile::tempdir().expect("a folder");
+    copy_dir(killed.path(), whole.path());
+    let log = FileQuoteLog::open(options(
+        whole.path(),
+        Some(checkpoint.clone()),
+        &Arc::default(),
+    ))
+    .expect("opens");
+    assert_eq!(log.tree_size().await.expect("a size"), 220);
+    assert_eq!(
+        fairquote::audit::proof::root(&log, 220)
+            .await
+            .expect("a root"),
+        root
+    );
+    drop(log);
+
+    // Damage behind the boundary is not read at start, so the start did not read everything:
+    // it is found behind it.
+    let (segment, _) = flip_an_old_record(killed.path());
+    let verification = Arc::new(Verification::default());
+    let log = FileQuoteLog::open(options(killed.path(), Some(checkpoint), &verification))
+        .expect("the start reads only what follows the boundary");
+    assert_eq!(finished(&verification).await, VerificationState::Broken);
+    assert!(
+        verification.problem().expect("named").contains(&segment),
+        "{:?}",
+        verification.problem()
+    );
+    drop(log);
+}
