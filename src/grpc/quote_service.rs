@@ -53,11 +53,15 @@ impl QuoteEndpoint {
         let schedule = state.models.schedule();
         let quote = rating::quote(schedule.as_ref(), &application, quoted_at.date_naive())?;
         let (product, decision) = (quote.product.code(), quote.decision.code());
+        // The four at once: each `record` finds the span and formats its fields again.
         let span = tracing::Span::current();
-        span.record("product", product);
-        span.record("decision", decision);
-        span.record("model_version", quote.model_version.as_str());
-        span.record("tenant", tenant);
+        tracing::record_all!(
+            span,
+            product = product,
+            decision = decision,
+            model_version = quote.model_version.as_str(),
+            tenant = tenant
+        );
         self.front.metrics.quote(product, decision);
         let quote_id = Uuid::now_v7();
         let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
