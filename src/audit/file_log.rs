@@ -291,18 +291,16 @@ impl FileQuoteLog {
             let sealed = index.seal_current()?;
             index.start_segment(path.clone(), sealed);
         }
-        let length = file
+        index.durable_len = file
             .metadata()
             .map_err(|e| write_error(&path.display().to_string(), e))?
             .len();
-        index.durable_len = length;
 
         let tree = Arc::new(RwLock::new(tree));
         let mut writer = Writer {
             tree: tree.clone(),
             dir: dir.clone(),
             file,
-            length,
             segment_bytes: options.segment_bytes.max(4096),
             previous,
             next_sequence,
@@ -546,10 +544,6 @@ const UNWRITTEN_TREE_BYTES: usize = 16 << 20;
 struct Writer {
     dir: PathBuf,
     file: File,
-    /// The current segment's length: where the next batch goes. Kept here rather than asked
-    /// of the file at every batch; after a failed write the file is cut back to it before
-    /// anything else is written (`cut_to`).
-    length: u64,
     segment_bytes: u64,
     previous: [u8; 32],
     next_sequence: u64,
@@ -695,10 +689,18 @@ impl Writer {
                 .map_err(|e| write_error("cutting a failed write off the quote log", e))?;
             self.cut_to = None;
         }
-        if self.length >= self.segment_bytes {
+        // The segment's durable length is where the next batch goes: the index keeps it, so the
+        // file need not be asked at every batch (after a failed write the file is cut back to it
+        // first, `cut_to`).
+        let mut length = self
+            .index
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .durable_len;
+        if length >= self.segment_bytes {
             self.start_segment()?;
+            length = segment::MAGIC.len() as u64;
         }
-        let length = self.length;
         let outcome = self
             .file
             .write_all(bytes)
@@ -710,7 +712,6 @@ impl Writer {
             }
             return Err(write_error("appending to the quote log", e));
         }
-        self.length = length + bytes.len() as u64;
         let segment = self
             .index
             .read()
@@ -762,7 +763,6 @@ impl Writer {
         index.start_segment(path, sealed);
         index.durable_len = segment::MAGIC.len() as u64;
         self.file = file;
-        self.length = segment::MAGIC.len() as u64;
         self.last_frame = None;
         self.model_events_here.clear();
         Ok(())

@@ -275,6 +275,19 @@ pub fn appended<E>(
     Ok(out)
 }
 
+/// MTH straight from RFC 6962, over the leaves in memory: what tests hold the kept nodes to.
+#[cfg(test)]
+pub(super) fn mth(leaves: &[Hash]) -> Hash {
+    match leaves.len() {
+        0 => empty_root(),
+        1 => leaves[0],
+        n => {
+            let k = split(n as u64) as usize;
+            node_hash(&mth(&leaves[..k]), &mth(&leaves[k..]))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,18 +313,6 @@ mod tests {
             let new = appended(self.size, leaves, |n| nodes.get(&n).copied().ok_or(())).unwrap();
             self.nodes.extend(new);
             self.size += leaves.len() as u64;
-        }
-    }
-
-    /// MTH straight from RFC 6962, over the leaves in memory.
-    fn mth(leaves: &[Hash]) -> Hash {
-        match leaves.len() {
-            0 => empty_root(),
-            1 => leaves[0],
-            n => {
-                let k = split(n as u64) as usize;
-                node_hash(&mth(&leaves[..k]), &mth(&leaves[k..]))
-            }
         }
     }
 
