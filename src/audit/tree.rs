@@ -64,7 +64,8 @@ impl FileTree {
             size: 0,
             pending: 0,
         };
-        let count = tree.file_nodes(0)?;
+        let leaves = tree.level_path(0);
+        let count = tree.file_nodes(0, &leaves)?;
         tree.size = count;
         tree.fit_to(count)?;
         Ok(tree)
@@ -94,14 +95,13 @@ impl FileTree {
         Ok(&mut self.levels[level])
     }
 
-    /// How many whole nodes a level's file holds, its torn tail (if any) cut off.
-    fn file_nodes(&mut self, level: usize) -> Result<u64, LogError> {
-        let path = self.level_path(level);
+    /// How many whole nodes a level's file (at `path`) holds, its torn tail (if any) cut off.
+    fn file_nodes(&mut self, level: usize, path: &Path) -> Result<u64, LogError> {
         let file = &self.level(level)?.file;
-        let bytes = file.metadata().map_err(|e| fault(&path, e))?.len();
+        let bytes = file.metadata().map_err(|e| fault(path, e))?.len();
         if bytes % HASH != 0 {
             file.set_len(bytes / HASH * HASH)
-                .map_err(|e| fault(&path, e))?;
+                .map_err(|e| fault(path, e))?;
         }
         Ok(bytes / HASH)
     }
@@ -117,7 +117,7 @@ impl FileTree {
             if want == 0 && !path.exists() {
                 continue;
             }
-            let have = self.file_nodes(level)?;
+            let have = self.file_nodes(level, &path)?;
             let entry = self.level(level)?;
             if have > want {
                 entry
